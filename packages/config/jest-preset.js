@@ -1,0 +1,21 @@
+// One jest setup for every workspace: ts-jest in transpile-only mode (tsc
+// type-checks in `build`/`typecheck`), NodeNext `.js` import suffixes mapped
+// back to the TypeScript sources, unit tests beside the code and integration
+// tests under test/. cookie 2 (pulled in by fastify's inject) is ESM-only,
+// which Node 20 loads natively but jest's module runtime does not: transpile it.
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  testMatch: ['**/*.test.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
+    '/node_modules/cookie/.+\\.js$': [
+      'ts-jest',
+      { tsconfig: { allowJs: true, module: 'commonjs' } },
+    ],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!cookie/)'],
+  testTimeout: 30000,
+};

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+const LOG_LEVELS = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+] as const;
+
+const redisUrl = z
+  .string()
+  .refine(s => /^rediss?:\/\/[^\s]*$/.test(s) && URL.canParse(s), {
+    message: 'must be a redis:// or rediss:// URL',
+  });
+
+/** A TCP port; 0 asks the OS for a free one (tests). */
+export const portSchema = (defaultPort: number) =>
+  z.coerce.number().int().min(0).max(65535).default(defaultPort);
+
+/** Positive integer with a default, from a string variable. */
+export const positiveInt = (defaultValue: number) =>
+  z.coerce.number().int().positive().default(defaultValue);
+
+/**
+ * Variables every app reads (design.md "Operator interface").
+ *
+ * @param defaultPort the app's own default `HTTP_PORT`, so that every app can
+ *   run on one machine without configuration.
+ */
+export function baseEnvSchema(defaultPort: number) {
+  return {
+    /** Redis holding TICK:UPD, STRAT:* and the BullMQ queues. */
+    REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
+    /** pino level. */
+    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+    /** Port of /healthz, /readyz, /metrics (and the app's API, if any). */
+    HTTP_PORT: portSchema(defaultPort),
+    /** Namespace prepended to every tickpulse key; empty in production. */
+    REDIS_KEY_PREFIX: z
+      .string()
+      .regex(/^[^\s]*$/, 'must not contain whitespace')
+      .default(''),
+    /** BullMQ key prefix; hash-tag it (`{tickpulse}`) on Redis Cluster. */
+    BULLMQ_PREFIX: z
+      .string()
+      .regex(/^[^\s:]+$/, 'must be non-empty, without whitespace or ":"')
+      .default('bull'),
+  };
+}
+
+/** The base variables as one schema, for services and tools that need no more. */
+export const BaseConfigSchema = z.object(baseEnvSchema(8080));
+export type BaseConfig = z.infer<typeof BaseConfigSchema>;
+
+/**
+ * Validates environment variables against a schema. Unset and empty
+ * variables both take the default, so `HTTP_PORT=` in a manifest is not 0.
+ *
+ * @throws ConfigError listing every bad or missing variable at once.
+ */
+export function loadConfig<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+  service?: string,
+): z.infer<S> {
+  const cleaned: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env))
+    if (v !== undefined && v !== '') cleaned[k] = v;
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map(issue => {
+    const name = issue.path.length > 0 ? issue.path.join('.') : '(config)';
+    const given =
+      issue.path.length === 1 ? cleaned[String(issue.path[0])] : undefined;
+    const shown =
+      given === undefined
+        ? 'not set'
+        : isSecretName(name)
+          ? 'given'
+          : `got ${JSON.stringify(given)}`;
+    return `${name}: ${issue.message} (${shown})`;
+  });
+  throw new ConfigError(problems, service);
+}
+
+/** Names whose values are never echoed back, even in an error. */
+export function isSecretName(name: string): boolean {
+  return /KEY|TOKEN|SECRET|PASSWORD|_URL$/.test(name);
+}
+
+/** Parses a duration like `15m`, `30s`, `1h`, `500ms` or a bare number of ms. */
+export const durationMs = (defaultValue: string) =>
+  z
+    .string()
+    .default(defaultValue)
+    .transform((s, ctx) => {
+      const m = /^(\d+)(ms|s|m|h)?$/.exec(s.trim());
+      if (!m) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be a duration like 500ms, 30s, 15m or 1h',
+        });
+        return z.NEVER;
+      }
+      const unit =
+        { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 'ms'] ?? 1;
+      const ms = Number(m[1]) * unit;
+      if (ms <= 0) {
+        ctx.addIssue({ code: 'custom', message: 'must be greater than zero' });
+        return z.NEVER;
+      }
+      return ms;
+    });

@@ -1,0 +1,85 @@
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+} from 'fastify';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+
+/** One dependency's health, as /readyz reports it. */
+export interface CheckResult {
+  ok: boolean;
+  detail?: string;
+}
+
+/** What /readyz answers: ready only when every check is ok. */
+export type ReadinessProbe = () =>
+  Promise<Record<string, CheckResult>> | Record<string, CheckResult>;
+
+/**
+ * The app's HTTP server with the operator endpoints: `/healthz` (alive),
+ * `/readyz` (dependencies reachable and doing its job; 503 otherwise) and
+ * `/metrics` (Prometheus text). Apps add their own routes before `listen`.
+ * Never calls `listen` itself.
+ */
+export function createOpsServer(opts: {
+  logger: Logger;
+  registry: Registry;
+  readiness: ReadinessProbe;
+  bodyLimit?: number;
+}): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: opts.logger.child({
+      component: 'http',
+    }) as FastifyBaseLogger,
+    // Probes and scrapes arrive every few seconds; per-request lines would drown the log.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: opts.bodyLimit ?? 64 * 1024,
+    forceCloseConnections: true,
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_req, reply) => {
+    let checks: Record<string, CheckResult>;
+    try {
+      checks = await opts.readiness();
+    } catch (err) {
+      checks = { readiness: { ok: false, detail: (err as Error).message } };
+    }
+    const ready = Object.values(checks).every(c => c.ok);
+    return reply
+      .code(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : 'not ready', checks });
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    const body = await opts.registry.metrics();
+    return reply.header('content-type', opts.registry.contentType).send(body);
+  });
+
+  app.setErrorHandler(
+    (err: Error & { statusCode?: number }, request, reply) => {
+      const status =
+        err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+      if (status >= 500)
+        request.log.error({ err, url: request.url }, 'request failed');
+      return reply.code(status).send({
+        error: status >= 500 ? 'internal error' : err.message,
+        statusCode: status,
+      });
+    },
+  );
+
+  return app;
+}
+
+/** Listens on all interfaces (probes and scrapers cannot reach 127.0.0.1); returns the port. */
+export async function listenOps(
+  app: FastifyInstance,
+  port: number,
+): Promise<number> {
+  await app.listen({ host: '0.0.0.0', port });
+  const address = app.server.address();
+  return typeof address === 'object' && address ? address.port : port;
+}

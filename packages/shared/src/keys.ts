@@ -1,0 +1,61 @@
+/**
+ * Every Redis key tickpulse reads or writes is built here and nowhere else.
+ *
+ * With the default empty prefix the strings are byte-identical to the
+ * existing Go backend's (`TICK:UPD`, `STRAT:<id>:UNIV`, `STRAT:<id>:LAST`),
+ * which reads the same keys; a prefix namespaces side-by-side environments
+ * and tests, and a hash-tagged prefix such as `{tp}:` keeps every key in one
+ * Redis Cluster slot for multi-key scripts.
+ */
+export interface RedisKeys {
+  readonly prefix: string;
+  /** ZSET ticker → Unix ms of the latest eligible trade. */
+  tickUpd(): string;
+  /** SET of the strategy's (upper-case) tickers. */
+  stratUniv(strategyId: number): string;
+  /** HASH ticker → decimal Unix ms of the last evaluated bucket start. */
+  stratLast(strategyId: number): string;
+  /** SCAN MATCH pattern for every strategy universe key under this prefix. */
+  stratUnivPattern(): string;
+  /** The strategy id of a universe key produced by `stratUniv`, else null. */
+  strategyIdOfUnivKey(key: string): number | null;
+  /** A unique scratch key next to `key` (same hash slot when the prefix is hash-tagged). */
+  scratch(key: string, unique: string): string;
+}
+
+/** Builds the key schema under an optional namespace prefix. */
+export function createKeys(prefix = ''): RedisKeys {
+  const univRe = new RegExp(`^${escapeRegExp(prefix)}STRAT:(\\d+):UNIV$`);
+  return {
+    prefix,
+    tickUpd: () => `${prefix}TICK:UPD`,
+    stratUniv: id => `${prefix}STRAT:${strategyIdPart(id)}:UNIV`,
+    stratLast: id => `${prefix}STRAT:${strategyIdPart(id)}:LAST`,
+    stratUnivPattern: () => `${escapeGlob(prefix)}STRAT:*:UNIV`,
+    strategyIdOfUnivKey: key => {
+      const m = univRe.exec(key);
+      if (!m) return null;
+      const id = Number(m[1]);
+      return Number.isSafeInteger(id) ? id : null;
+    },
+    scratch: (key, unique) => `${key}:tmp:${unique}`,
+  };
+}
+
+function strategyIdPart(id: number): string {
+  // The Go backend formats ids with %d; anything else would name a key it never reads.
+  if (!Number.isSafeInteger(id) || id < 0) {
+    throw new RangeError(
+      `strategy id must be a non-negative integer, got ${id}`,
+    );
+  }
+  return String(id);
+}
+
+function escapeGlob(s: string): string {
+  return s.replace(/[*?[\]\\]/g, c => `\\${c}`);
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, c => `\\${c}`);
+}

@@ -1,0 +1,62 @@
+import { InvalidJobError } from './errors';
+import { newestTick, parseTickBatch, parseUniverseSyncJob } from './queues';
+
+describe('ticks job contract', () => {
+  it('accepts a well-formed batch', () => {
+    const batch = {
+      v: 1,
+      ticks: { AAPL: 1752586200412, 'BRK.A': 1752586200999 },
+    };
+    expect(parseTickBatch(batch)).toEqual(batch);
+    expect(newestTick(parseTickBatch(batch))).toBe(1752586200999);
+  });
+
+  it.each([
+    [null, 'not an object'],
+    [[1, 2], 'not an object'],
+    [{ v: 2, ticks: {} }, 'unsupported version'],
+    [{ v: 1, ticks: [] }, 'ticks is not an object'],
+    [{ v: 1, ticks: { aapl: 1752586200412 } }, 'invalid ticker'],
+    [{ v: 1, ticks: { AAPL: '1752586200412' } }, 'invalid time'],
+    [{ v: 1, ticks: { AAPL: 1752586200 } }, 'invalid time'],
+    [{ v: 1, ticks: { AAPL: 1.5e18 } }, 'invalid time'],
+    [{ v: 1, ticks: { AAPL: 1752586200412.5 } }, 'invalid time'],
+  ])('rejects %j with a clear reason', (data, reason) => {
+    expect(() => parseTickBatch(data)).toThrow(InvalidJobError);
+    expect(() => parseTickBatch(data)).toThrow(reason);
+  });
+
+  it('has no newest tick for an empty batch', () => {
+    expect(newestTick({ v: 1, ticks: {} })).toBeNull();
+  });
+});
+
+describe('universe-sync job contract', () => {
+  it('accepts a strategy sync and a reconcile', () => {
+    expect(
+      parseUniverseSyncJob({
+        kind: 'strategy',
+        strategyId: 42,
+        reason: 'edit',
+      }),
+    ).toEqual({
+      kind: 'strategy',
+      strategyId: 42,
+      reason: 'edit',
+    });
+    expect(
+      parseUniverseSyncJob({ kind: 'reconcile', reason: 'startup' }).kind,
+    ).toBe('reconcile');
+  });
+
+  it.each([
+    [{ kind: 'strategy', strategyId: '42', reason: 'x' }],
+    [{ kind: 'strategy', strategyId: 0, reason: 'x' }],
+    [{ kind: 'strategy', strategyId: 4.2, reason: 'x' }],
+    [{ kind: 'strategy', strategyId: 42, reason: '' }],
+    [{ kind: 'nuke' }],
+    ['garbage'],
+  ])('rejects %j', data => {
+    expect(() => parseUniverseSyncJob(data)).toThrow(InvalidJobError);
+  });
+});

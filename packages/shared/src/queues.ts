@@ -1,0 +1,170 @@
+import type { JobsOptions, Queue } from 'bullmq';
+import { z } from 'zod';
+import { InvalidJobError } from './errors.js';
+import { isNormalizedTicker } from './tickers.js';
+
+/** BullMQ queue names (contract). */
+export const QUEUE_NAMES = {
+  ticks: 'ticks',
+  universeSync: 'universe-sync',
+} as const;
+
+/** Job names within the queues. */
+export const JOB_NAMES = {
+  tickBatch: 'tick-batch',
+  syncStrategy: 'sync-strategy',
+  reconcile: 'reconcile',
+} as const;
+
+/** Completed jobs go; failed ones stay a week (at most 10 000) for inspection. */
+export const DEFAULT_JOB_OPTIONS = {
+  removeOnComplete: true,
+  removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+} satisfies JobsOptions;
+
+// ---- ticks ---------------------------------------------------------------
+
+/**
+ * One coalesced batch: each ticker's newest eligible trade time (Unix ms)
+ * seen in a flush window. A plain object keeps the stored JSON compact.
+ */
+export interface TickBatch {
+  v: 1;
+  ticks: Record<string, number>;
+}
+
+/** Trade times before 2000-01-01 or beyond year 2100 are not ms timestamps. */
+const MIN_MS = 946_684_800_000;
+const MAX_MS = 4_102_444_800_000;
+
+/**
+ * Validates a `ticks` job payload. Hand-written rather than zod because a
+ * batch carries up to tens of thousands of entries.
+ *
+ * @throws InvalidJobError naming the first problem.
+ */
+export function parseTickBatch(data: unknown): TickBatch {
+  const fail = (reason: string): never => {
+    throw new InvalidJobError(QUEUE_NAMES.ticks, reason);
+  };
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    return fail('payload is not an object');
+  }
+  const { v, ticks } = data as Record<string, unknown>;
+  if (v !== 1) fail(`unsupported version ${JSON.stringify(v)}`);
+  if (typeof ticks !== 'object' || ticks === null || Array.isArray(ticks)) {
+    return fail('ticks is not an object');
+  }
+  for (const ticker in ticks) {
+    const ms = (ticks as Record<string, unknown>)[ticker];
+    if (!isNormalizedTicker(ticker))
+      fail(`invalid ticker ${JSON.stringify(ticker)}`);
+    if (
+      typeof ms !== 'number' ||
+      !Number.isSafeInteger(ms) ||
+      ms < MIN_MS ||
+      ms > MAX_MS
+    ) {
+      fail(`invalid time for ${ticker}: ${JSON.stringify(ms)}`);
+    }
+  }
+  return { v: 1, ticks: ticks as Record<string, number> };
+}
+
+/** Newest trade time in a batch, or null when it is empty. */
+export function newestTick(batch: TickBatch): number | null {
+  let newest: number | null = null;
+  for (const ticker in batch.ticks) {
+    const ms = batch.ticks[ticker]!;
+    if (newest === null || ms > newest) newest = ms;
+  }
+  return newest;
+}
+
+/** Publishes one coalesced batch to the `ticks` queue; returns the job id. */
+export async function publishTickBatch(
+  queue: Queue,
+  ticks: ReadonlyMap<string, number>,
+): Promise<string | undefined> {
+  const batch: TickBatch = { v: 1, ticks: Object.fromEntries(ticks) };
+  const job = await queue.add(JOB_NAMES.tickBatch, batch, DEFAULT_JOB_OPTIONS);
+  return job.id;
+}
+
+// ---- universe-sync -------------------------------------------------------
+
+const reason = z.string().trim().min(1).max(200);
+
+/** A `universe-sync` job: sync one strategy, or reconcile all of them. */
+export const UniverseSyncJobSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('strategy'),
+    strategyId: z.number().int().positive().max(2_147_483_647),
+    reason,
+  }),
+  z.object({ kind: z.literal('reconcile'), reason }),
+]);
+export type UniverseSyncJob = z.infer<typeof UniverseSyncJobSchema>;
+
+/**
+ * Validates a `universe-sync` job payload.
+ *
+ * @throws InvalidJobError with every problem found.
+ */
+export function parseUniverseSyncJob(data: unknown): UniverseSyncJob {
+  const r = UniverseSyncJobSchema.safeParse(data);
+  if (!r.success) {
+    throw new InvalidJobError(
+      QUEUE_NAMES.universeSync,
+      z.prettifyError(r.error),
+    );
+  }
+  return r.data;
+}
+
+/** Deduplication id of a strategy's sync jobs. */
+export const strategyDedupId = (strategyId: number): string =>
+  `strategy-${strategyId}`;
+
+/**
+ * Asks universe-sync to bring one strategy's set up to date. Requests for the
+ * same strategy collapse into at most one waiting job, and a request that
+ * lands while that strategy's sync is running schedules one more run after it
+ * (`keepLastIfActive`), so an edit committed mid-sync is never lost. The job
+ * carries only the id: the worker reads the current row when it runs.
+ *
+ * @returns the id of the job that will do the sync.
+ */
+export async function enqueueUniverseSync(
+  queue: Queue,
+  strategyId: number,
+  why: string,
+): Promise<string | undefined> {
+  const data = parseUniverseSyncJob({
+    kind: 'strategy',
+    strategyId,
+    reason: why,
+  });
+  const job = await queue.add(JOB_NAMES.syncStrategy, data, {
+    ...DEFAULT_JOB_OPTIONS,
+    attempts: 8,
+    backoff: { type: 'exponential', delay: 1000 },
+    deduplication: { id: strategyDedupId(strategyId), keepLastIfActive: true },
+  });
+  return job.id;
+}
+
+/** Asks universe-sync for a full reconcile; concurrent requests collapse the same way. */
+export async function enqueueReconcile(
+  queue: Queue,
+  why: string,
+): Promise<string | undefined> {
+  const data = parseUniverseSyncJob({ kind: 'reconcile', reason: why });
+  const job = await queue.add(JOB_NAMES.reconcile, data, {
+    ...DEFAULT_JOB_OPTIONS,
+    attempts: 5,
+    backoff: { type: 'exponential', delay: 5000 },
+    deduplication: { id: 'reconcile', keepLastIfActive: true },
+  });
+  return job.id;
+}

@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from './keys.js';
+import { normalizeTickers } from './tickers.js';
+
+/** Up to this many members a replace is one `MULTI`; above it, a scratch set and a swap. */
+export const DEFAULT_SADD_CHUNK = 2000;
+
+/** A scratch set outlives a crashed writer by at most this long. */
+const SCRATCH_TTL_MS = 120_000;
+
+// Swap a fully written scratch set in, atomically. UNLINK frees the old set
+// off the main thread (a plain RENAME would DEL it inline), and checking the
+// scratch key first means an expired scratch set can never delete the live one.
+const SWAP_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('UNLINK', KEYS[2])
+redis.call('RENAME', KEYS[1], KEYS[2])
+redis.call('PERSIST', KEYS[2])
+return 1`;
+
+export interface UniverseReplaceResult {
+  action: 'replaced' | 'removed';
+  /** Members in the set now (0 when removed). */
+  size: number;
+}
+
+/** Reads and writes `STRAT:<id>:UNIV` sets. */
+export interface UniverseStore {
+  /**
+   * Replaces a strategy's universe so that no reader ever sees it half
+   * written or missing in between. Tickers are upper-cased, trimmed and
+   * de-duplicated; an empty list removes the key (a global strategy).
+   *
+   * @throws InvalidTickerError listing every invalid element; nothing is written.
+   */
+  replace(
+    strategyId: number,
+    tickers: readonly unknown[],
+  ): Promise<UniverseReplaceResult>;
+  /** The strategy's universe (empty when the key is missing). */
+  read(strategyId: number): Promise<string[]>;
+  /** Removes the universe, and the LAST hash too when `withLast` is set; returns keys removed. */
+  remove(strategyId: number, opts?: { withLast?: boolean }): Promise<number>;
+  /** Every strategy id that has a universe key, in SCAN pages (never KEYS). */
+  scanStrategyIds(count?: number): AsyncGenerator<number[]>;
+}
+
+/** Creates the universe store over one Redis connection. */
+export function createUniverseStore(
+  redis: Redis,
+  keys: RedisKeys,
+  chunkSize = DEFAULT_SADD_CHUNK,
+): UniverseStore {
+  return {
+    async replace(strategyId, tickers) {
+      const key = keys.stratUniv(strategyId);
+      const members = normalizeTickers(tickers);
+      if (members.length === 0) {
+        await redis.unlink(key);
+        return { action: 'removed', size: 0 };
+      }
+      if (members.length <= chunkSize) {
+        const res = await redis
+          .multi()
+          .unlink(key)
+          .sadd(key, ...members)
+          .exec();
+        throwFirstError(res);
+        return { action: 'replaced', size: members.length };
+      }
+
+      const scratch = keys.scratch(key, randomUUID());
+      try {
+        const fill = redis.pipeline();
+        for (let i = 0; i < members.length; i += chunkSize) {
+          fill.sadd(scratch, ...members.slice(i, i + chunkSize));
+          if (i === 0) fill.pexpire(scratch, SCRATCH_TTL_MS);
+        }
+        throwFirstError(await fill.exec());
+        const swapped = await redis.eval(SWAP_SCRIPT, 2, scratch, key);
+        if (swapped !== 1) {
+          throw new Error(
+            `scratch set ${scratch} expired before the swap; ${key} left unchanged`,
+          );
+        }
+      } catch (err) {
+        await redis.unlink(scratch).catch(() => undefined);
+        throw err;
+      }
+      return { action: 'replaced', size: members.length };
+    },
+
+    read: strategyId => redis.smembers(keys.stratUniv(strategyId)),
+
+    remove(strategyId, opts = {}) {
+      const targets = [keys.stratUniv(strategyId)];
+      if (opts.withLast) targets.push(keys.stratLast(strategyId));
+      return redis.unlink(...targets);
+    },
+
+    async *scanStrategyIds(count = 1000) {
+      let cursor = '0';
+      do {
+        const [next, found] = await redis.scan(
+          cursor,
+          'MATCH',
+          keys.stratUnivPattern(),
+          'COUNT',
+          count,
+        );
+        cursor = next;
+        const ids = found
+          .map(k => keys.strategyIdOfUnivKey(k))
+          .filter((id): id is number => id !== null);
+        if (ids.length > 0) yield ids;
+      } while (cursor !== '0');
+    },
+  };
+}
+
+function throwFirstError(results: [Error | null, unknown][] | null): void {
+  if (results === null) throw new Error('Redis transaction aborted');
+  for (const [err] of results) if (err) throw err;
+}

@@ -1,0 +1,182 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+
+/** The Redis the integration tests use. */
+export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The PostgreSQL the integration tests use. */
+export const TEST_DATABASE_URL =
+  process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** A unique key prefix (hash-tagged, as on Redis Cluster) for one test. */
+export function uniquePrefix(label = 'test'): string {
+  return `{${label}-${randomUUID().slice(0, 8)}}:`;
+}
+
+/** A unique BullMQ prefix / queue namespace for one test. */
+export function uniqueName(label = 'test'): string {
+  return `${label}-${randomUUID().slice(0, 8)}`;
+}
+
+/** A plain client for assertions and cleanup. */
+export function testRedis(url = TEST_REDIS_URL): Redis {
+  return new Redis(url, { protocol: 2, maxRetriesPerRequest: 1 });
+}
+
+/** Deletes every key under a prefix (SCAN + UNLINK). */
+export async function deletePrefix(
+  redis: Redis,
+  prefix: string,
+): Promise<number> {
+  const pattern = `${prefix.replace(/[*?[\]\\]/g, c => `\\${c}`)}*`;
+  let cursor = '0';
+  let removed = 0;
+  do {
+    const [next, keys] = await redis.scan(
+      cursor,
+      'MATCH',
+      pattern,
+      'COUNT',
+      1000,
+    );
+    cursor = next;
+    if (keys.length > 0) removed += await redis.unlink(...keys);
+  } while (cursor !== '0');
+  return removed;
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `check` until it returns a truthy value or the timeout passes. */
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out waiting for ${opts.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`,
+      );
+    }
+    await new Promise(r => setTimeout(r, opts.intervalMs ?? 50));
+  }
+}
+
+/**
+ * A private redis-server on its own port and directory, for tests that stop
+ * or restart Redis without disturbing anything else on the machine.
+ */
+export interface PrivateRedis {
+  url: string;
+  port: number;
+  /** SIGKILLs the server (no save) and starts it again on the same port. */
+  restart(opts?: { downMs?: number }): Promise<void>;
+  kill(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts a private redis-server (`REDIS_SERVER_BIN`, default `redis-server` on PATH). */
+export async function startPrivateRedis(
+  extraArgs: string[] = [],
+): Promise<PrivateRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'tp-redis-'));
+  const bin = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+  let proc: ChildProcess | undefined;
+  const url = `redis://127.0.0.1:${port}`;
+
+  const start = async () => {
+    proc = spawn(
+      bin,
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        '--maxmemory-policy',
+        'noeviction',
+        ...extraArgs,
+      ],
+      { stdio: 'ignore' },
+    );
+    const probe = new Redis(url, {
+      protocol: 2,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    try {
+      await waitFor(
+        async () => {
+          try {
+            if (probe.status !== 'ready')
+              await probe.connect().catch(() => undefined);
+            return (await probe.ping()) === 'PONG';
+          } catch {
+            probe.disconnect();
+            return false;
+          }
+        },
+        { timeoutMs: 10_000, what: `redis-server on ${port}` },
+      );
+    } finally {
+      probe.disconnect();
+    }
+  };
+
+  const kill = async () => {
+    const p = proc;
+    if (!p || p.exitCode !== null) return;
+    await new Promise<void>(resolve => {
+      p.once('exit', () => resolve());
+      p.kill('SIGKILL');
+    });
+  };
+
+  await start();
+  return {
+    url,
+    port,
+    start,
+    kill,
+    async restart(opts = {}) {
+      await kill();
+      if (opts.downMs) await new Promise(r => setTimeout(r, opts.downMs));
+      await start();
+    },
+    async stop() {
+      await kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
