@@ -4,6 +4,7 @@ export * from './errors.js';
 export * from './http.js';
 export * from './keys.js';
 export * from './last-bucket-store.js';
+export * from './lease.js';
 export * from './lifecycle.js';
 export * from './logger.js';
 export * from './metrics.js';

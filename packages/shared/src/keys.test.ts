@@ -7,6 +7,7 @@ describe('Redis key schema', () => {
     expect(keys.stratUniv(42)).toBe('STRAT:42:UNIV');
     expect(keys.stratLast(42)).toBe('STRAT:42:LAST');
     expect(keys.stratUnivPattern()).toBe('STRAT:*:UNIV');
+    expect(keys.lease('ingest')).toBe('TICKPULSE:LEASE:ingest');
   });
 
   it('prepends a namespace prefix to every key', () => {

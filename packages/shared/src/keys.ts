@@ -21,6 +21,8 @@ export interface RedisKeys {
   strategyIdOfUnivKey(key: string): number | null;
   /** A unique scratch key next to `key` (same hash slot when the prefix is hash-tagged). */
   scratch(key: string, unique: string): string;
+  /** A tickpulse-internal lease (leader election, single-run locks), e.g. `lease('ingest')`. */
+  lease(name: string): string;
 }
 
 /** Builds the key schema under an optional namespace prefix. */
@@ -39,6 +41,7 @@ export function createKeys(prefix = ''): RedisKeys {
       return Number.isSafeInteger(id) ? id : null;
     },
     scratch: (key, unique) => `${key}:tmp:${unique}`,
+    lease: name => `${prefix}TICKPULSE:LEASE:${name}`,
   };
 }
 
