@@ -1,0 +1,135 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  createTickStore,
+  createUniverseStore,
+  enqueueReconcile,
+  enqueueUniverseSync,
+  QUEUE_NAMES,
+  type RedisKeys,
+} from '@tickpulse/shared';
+
+/** What the operator commands need. */
+export interface CommandDeps {
+  redis: Redis;
+  keys: RedisKeys;
+  bullPrefix: string;
+  print: (line: string) => void;
+}
+
+const universeQueue = (deps: CommandDeps) => {
+  const q = new Queue(QUEUE_NAMES.universeSync, {
+    connection: deps.redis,
+    prefix: deps.bullPrefix,
+  });
+  q.on('error', () => undefined);
+  return q;
+};
+
+/** `tickpulse sync <id>`: enqueues one strategy's universe sync. */
+export async function syncCommand(
+  deps: CommandDeps,
+  rawId: string | undefined,
+): Promise<number> {
+  const id = Number(rawId);
+  if (!rawId || !/^\d+$/.test(rawId) || !Number.isSafeInteger(id) || id <= 0) {
+    deps.print(
+      `usage: tickpulse sync <strategyId>  (a positive integer, got ${JSON.stringify(rawId ?? '')})`,
+    );
+    return 2;
+  }
+  const q = universeQueue(deps);
+  try {
+    const jobId = await enqueueUniverseSync(q, id, 'cli');
+    deps.print(`queued sync of strategy ${id} (job ${jobId})`);
+    return 0;
+  } finally {
+    await q.close();
+  }
+}
+
+/** `tickpulse reconcile`: enqueues a full reconcile. */
+export async function reconcileCommand(deps: CommandDeps): Promise<number> {
+  const q = universeQueue(deps);
+  try {
+    deps.print(`queued reconcile (job ${await enqueueReconcile(q, 'cli')})`);
+    return 0;
+  } finally {
+    await q.close();
+  }
+}
+
+/** `tickpulse inspect <ticker>`: its last trade time and the universes holding it. */
+export async function inspectCommand(
+  deps: CommandDeps,
+  rawTicker: string | undefined,
+): Promise<number> {
+  const ticker = rawTicker?.trim().toUpperCase();
+  if (!ticker) {
+    deps.print('usage: tickpulse inspect <ticker>');
+    return 2;
+  }
+  const last = await createTickStore(deps.redis, deps.keys).lastUpdate(ticker);
+  deps.print(
+    last === null
+      ? `${ticker}: no eligible trade recorded in TICK:UPD`
+      : `${ticker}: last eligible trade ${new Date(last).toISOString()} (${((Date.now() - last) / 1000).toFixed(1)} s ago)`,
+  );
+  const holders: number[] = [];
+  for await (const ids of createUniverseStore(
+    deps.redis,
+    deps.keys,
+  ).scanStrategyIds()) {
+    const pipeline = deps.redis.pipeline();
+    for (const id of ids) pipeline.sismember(deps.keys.stratUniv(id), ticker);
+    const res = (await pipeline.exec()) ?? [];
+    res.forEach(([, member], i) => member === 1 && holders.push(ids[i]!));
+  }
+  deps.print(
+    holders.length === 0
+      ? `${ticker}: in no strategy universe (global strategies still see it)`
+      : `${ticker}: in the universe of strategies ${holders.sort((a, b) => a - b).join(', ')}`,
+  );
+  return 0;
+}
+
+/** `tickpulse status`: what Redis holds now and the queue depths. */
+export async function statusCommand(deps: CommandDeps): Promise<number> {
+  const store = createTickStore(deps.redis, deps.keys);
+  const size = await store.size();
+  const newest = await deps.redis.zrange(
+    deps.keys.tickUpd(),
+    '0',
+    '0',
+    'REV',
+    'WITHSCORES',
+  );
+  const newestMs = newest[1] === undefined ? null : Number(newest[1]);
+  deps.print(
+    `TICK:UPD: ${size} tickers` +
+      (newestMs === null
+        ? ''
+        : `, newest trade ${((Date.now() - newestMs) / 1000).toFixed(1)} s ago (${newest[0]})`),
+  );
+  let universes = 0;
+  for await (const page of createUniverseStore(
+    deps.redis,
+    deps.keys,
+  ).scanStrategyIds()) {
+    universes += page.length;
+  }
+  deps.print(`STRAT:*:UNIV: ${universes} strategy universes`);
+  for (const name of Object.values(QUEUE_NAMES)) {
+    const q = new Queue(name, {
+      connection: deps.redis,
+      prefix: deps.bullPrefix,
+    });
+    q.on('error', () => undefined);
+    const c = await q.getJobCounts('wait', 'active', 'delayed', 'failed');
+    deps.print(
+      `queue ${name}: ${c.wait} waiting, ${c.active} active, ${c.delayed} delayed, ${c.failed} failed`,
+    );
+    await q.close();
+  }
+  return 0;
+}

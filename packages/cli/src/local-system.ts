@@ -1,0 +1,97 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+/** One app of the local system: its entry script, port and environment. */
+export interface AppSpec {
+  name: string;
+  script: string;
+  port: number;
+  env: Record<string, string>;
+}
+
+/** A running app. */
+interface Running {
+  spec: AppSpec;
+  child: ChildProcess;
+  log: WriteStream;
+  exited: Promise<number | null>;
+}
+
+/** Repo-relative entry of an app. */
+export const appScript = (root: string, app: string) =>
+  join(root, 'apps', app, 'dist', 'main.js');
+
+/**
+ * Starts the apps as child processes. Their JSON logs go to
+ * `<logDir>/<app>.log`; warnings and errors are also echoed to the console
+ * (the terminal shows status lines, not thousands of log lines).
+ */
+export function startApps(opts: {
+  specs: AppSpec[];
+  logDir: string;
+  baseEnv: NodeJS.ProcessEnv;
+  echo: (line: string) => void;
+  onExit: (app: string, code: number | null) => void;
+}): { stop(graceMs: number): Promise<void>; running(): string[] } {
+  mkdirSync(opts.logDir, { recursive: true });
+  const apps: Running[] = opts.specs.map(spec => {
+    const log = createWriteStream(join(opts.logDir, `${spec.name}.log`), {
+      flags: 'a',
+    });
+    const child = spawn(process.execPath, [spec.script], {
+      env: { ...opts.baseEnv, ...spec.env, HTTP_PORT: String(spec.port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    for (const stream of [child.stdout, child.stderr]) {
+      stream?.pipe(log, { end: false });
+      if (stream) {
+        createInterface({ input: stream }).on('line', line => {
+          const level = /"level":"(warn|error|fatal)"/.exec(line)?.[1];
+          if (level || stream === child.stderr)
+            opts.echo(`[${spec.name}] ${summarizeLogLine(line)}`);
+        });
+      }
+    }
+    const exited = new Promise<number | null>(resolve =>
+      child.once('exit', code => {
+        resolve(code);
+        opts.onExit(spec.name, code);
+      }),
+    );
+    return { spec, child, log, exited };
+  });
+
+  return {
+    running: () =>
+      apps
+        .filter(a => a.child.exitCode === null && a.child.signalCode === null)
+        .map(a => a.spec.name),
+    async stop(graceMs) {
+      // Reverse start order: intake (ingest) stops before the writers drain.
+      for (const app of [...apps].reverse()) {
+        if (app.child.exitCode === null && app.child.signalCode === null)
+          app.child.kill('SIGTERM');
+      }
+      const timer = setTimeout(() => {
+        for (const app of apps)
+          if (app.child.exitCode === null) app.child.kill('SIGKILL');
+      }, graceMs);
+      await Promise.all(apps.map(a => a.exited));
+      clearTimeout(timer);
+      for (const app of apps) app.log.end();
+    },
+  };
+}
+
+/** A log line shortened for the console: level and message, the rest left to the log file. */
+export function summarizeLogLine(line: string): string {
+  try {
+    const o = JSON.parse(line) as Record<string, unknown>;
+    const err = o.err as { message?: string } | undefined;
+    return `${String(o.level ?? '')} ${String(o.msg ?? '')}${err?.message ? `: ${err.message}` : ''}`.trim();
+  } catch {
+    return line.slice(0, 300);
+  }
+}

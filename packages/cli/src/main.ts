@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+import { createKeys, ConfigError, EXIT_CONFIG } from '@tickpulse/shared';
+import { Redis } from 'ioredis';
+import {
+  inspectCommand,
+  reconcileCommand,
+  statusCommand,
+  syncCommand,
+} from './commands.js';
+import { loadCliConfig } from './config.js';
+import { upCommand } from './up.js';
+
+const USAGE = `usage: tickpulse <command>
+
+  up                 build output must exist (npm start does it): run the whole system locally
+                     (polygon-sim unless POLYGON_API_KEY is set, ingest, tick-writer, universe-sync,
+                     throttle-shadow) with live status lines until Ctrl-C
+  status             what Redis holds (TICK:UPD, STRAT:*:UNIV) and the queue depths
+  sync <strategyId>  enqueue one strategy's universe sync
+  reconcile          enqueue a full universe reconcile
+  inspect <ticker>   a ticker's last eligible trade and the universes that hold it
+
+Environment: REDIS_URL, DATABASE_URL, REDIS_KEY_PREFIX, BULLMQ_PREFIX, POLYGON_API_KEY (see README).`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, arg] = argv;
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+  if (!command || command === 'help' || command === '--help') {
+    print(USAGE);
+    return command ? 0 : 2;
+  }
+  const config = loadCliConfig(process.env);
+  if (command === 'up') return upCommand(config, print);
+
+  const redis = new Redis(config.REDIS_URL, {
+    protocol: 2,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 3000,
+  });
+  redis.on('error', () => undefined);
+  const deps = {
+    redis,
+    keys: createKeys(config.REDIS_KEY_PREFIX),
+    bullPrefix: config.BULLMQ_PREFIX,
+    print,
+  };
+  try {
+    switch (command) {
+      case 'status':
+        return await statusCommand(deps);
+      case 'sync':
+        return await syncCommand(deps, arg);
+      case 'reconcile':
+        return await reconcileCommand(deps);
+      case 'inspect':
+        return await inspectCommand(deps, arg);
+      default:
+        print(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+        return 2;
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  code => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(EXIT_CONFIG);
+    }
+    process.stderr.write(`tickpulse: ${(err as Error).message}\n`);
+    process.exit(1);
+  },
+);

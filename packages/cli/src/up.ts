@@ -1,0 +1,188 @@
+import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import { createKeys, redactUrl, sleep } from '@tickpulse/shared';
+import type { CliConfig } from './config.js';
+import { appScript, startApps, type AppSpec } from './local-system.js';
+import { preflight } from './preflight.js';
+import { createSnapshotter } from './snapshot.js';
+import { formatStatusLine } from './status-line.js';
+
+/** The repository root (this file runs from packages/cli/dist). */
+const ROOT = resolve(__dirname, '..', '..', '..');
+
+/** Longer than every app's 20 s shutdown deadline. */
+const STOP_GRACE_MS = 25_000;
+
+/** The local system: which apps run, on which ports, with which settings. */
+export function localSystem(config: CliConfig, apiToken: string): AppSpec[] {
+  const useSim = !config.POLYGON_API_KEY;
+  const common = {
+    REDIS_URL: config.REDIS_URL,
+    REDIS_KEY_PREFIX: config.REDIS_KEY_PREFIX,
+    BULLMQ_PREFIX: config.BULLMQ_PREFIX,
+    LOG_LEVEL: config.LOG_LEVEL,
+  };
+  const specs: AppSpec[] = [];
+  if (useSim) {
+    specs.push({
+      name: 'polygon-sim',
+      script: appScript(ROOT, 'polygon-sim'),
+      port: 9100,
+      env: { ...common },
+    });
+  }
+  specs.push(
+    {
+      name: 'ingest',
+      script: appScript(ROOT, 'ingest'),
+      port: 9101,
+      env: useSim
+        ? { ...common, POLYGON_WS_URL: 'ws://127.0.0.1:9100/stocks' }
+        : { ...common, POLYGON_API_KEY: config.POLYGON_API_KEY ?? '' },
+    },
+    {
+      name: 'tick-writer',
+      script: appScript(ROOT, 'tick-writer'),
+      port: 9102,
+      env: { ...common },
+    },
+    {
+      name: 'universe-sync',
+      script: appScript(ROOT, 'universe-sync'),
+      port: 9103,
+      env: {
+        ...common,
+        DATABASE_URL: config.DATABASE_URL,
+        API_TOKEN: apiToken,
+        LISTEN_NOTIFY: 'true',
+      },
+    },
+    {
+      name: 'throttle-shadow',
+      script: appScript(ROOT, 'throttle-shadow'),
+      port: 9104,
+      env: {
+        ...common,
+        DATABASE_URL: config.DATABASE_URL,
+        API_TOKEN: apiToken,
+        THROTTLE_SHADOW_ENABLED: 'true',
+      },
+    },
+  );
+  return specs;
+}
+
+/** Creates the demo `strategies` table, its change trigger and a few demo strategies (idempotent). */
+function prepareDatabase(
+  config: CliConfig,
+  print: (l: string) => void,
+): boolean {
+  const migrate = join(ROOT, 'apps', 'universe-sync', 'dist', 'migrate.js');
+  const r = spawnSync(
+    process.execPath,
+    [migrate, '--create-table', '--install-trigger', '--demo'],
+    {
+      env: { ...process.env, DATABASE_URL: config.DATABASE_URL },
+      encoding: 'utf8',
+    },
+  );
+  if (r.status !== 0) {
+    print(
+      `could not prepare the demo database: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? ''}`,
+    );
+    return false;
+  }
+  return true;
+}
+
+/** `tickpulse up`: runs the whole system with a live status line until Ctrl-C. */
+export async function upCommand(
+  config: CliConfig,
+  print: (l: string) => void,
+): Promise<number> {
+  const apiToken =
+    process.env.API_TOKEN || randomBytes(24).toString('base64url');
+  const specs = localSystem(config, apiToken);
+  const missing = specs.filter(s => !existsSync(s.script)).map(s => s.name);
+  if (missing.length > 0) {
+    print(
+      `not built: ${missing.join(', ')} — run \`npm run build\` first (\`npm start\` does).`,
+    );
+    return 1;
+  }
+  const problems = await preflight(config.REDIS_URL, config.DATABASE_URL);
+  if (problems.length > 0) {
+    for (const p of problems) print(p);
+    return 1;
+  }
+  if (!prepareDatabase(config, print)) return 1;
+
+  const logDir = join(ROOT, '.tickpulse', 'logs');
+  print(
+    `tickpulse: feed ${config.POLYGON_API_KEY ? 'Polygon (real-time)' : 'polygon-sim (no POLYGON_API_KEY)'}, ` +
+      `Redis ${redactUrl(config.REDIS_URL)}, PostgreSQL ${redactUrl(config.DATABASE_URL)}`,
+  );
+  print(
+    `universe-sync API http://127.0.0.1:9103/v1 (Authorization: Bearer ${apiToken}); logs in ${logDir}`,
+  );
+
+  let stopping = false;
+  let failed = false;
+  const system = startApps({
+    specs,
+    logDir,
+    baseEnv: process.env,
+    echo: print,
+    onExit: (app, code) => {
+      if (!stopping) {
+        failed = true;
+        print(
+          `${app} exited unexpectedly (code ${code}); see ${join(logDir, `${app}.log`)}`,
+        );
+      }
+    },
+  });
+
+  const redis = new Redis(config.REDIS_URL, {
+    protocol: 2,
+    maxRetriesPerRequest: 1,
+  });
+  redis.on('error', () => undefined);
+  const snapshotter = createSnapshotter({
+    redis,
+    keys: createKeys(config.REDIS_KEY_PREFIX),
+    bullPrefix: config.BULLMQ_PREFIX,
+    apps: specs.map(s => ({ name: s.name, port: s.port })),
+  });
+
+  const stopped = new Promise<void>(resolveStop => {
+    const onSignal = () => {
+      if (stopping) return;
+      stopping = true;
+      print('stopping…');
+      resolveStop();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+
+  let prev = await snapshotter.take();
+  while (!stopping && !failed) {
+    await Promise.race([sleep(config.STATUS_INTERVAL_S * 1000), stopped]);
+    if (stopping || failed) break;
+    const now = await snapshotter.take();
+    print(
+      `${new Date(now.atMs).toISOString().slice(11, 19)} ${formatStatusLine(prev, now)}`,
+    );
+    prev = now;
+  }
+  stopping = true;
+  await system.stop(STOP_GRACE_MS);
+  await snapshotter.close();
+  redis.disconnect();
+  print(failed ? 'stopped after a failure' : 'stopped cleanly');
+  return failed ? 1 : 0;
+}
