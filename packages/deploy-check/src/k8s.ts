@@ -69,7 +69,9 @@ export function validateObject(obj: K8sObject): void {
   try {
     new Model(normalise(obj)).validate();
   } catch (err) {
-    throw new Error(`${id} ${obj.metadata.name}: ${(err as Error).message}`);
+    throw new Error(`${id} ${obj.metadata.name}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
