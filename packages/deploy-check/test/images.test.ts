@@ -1,0 +1,198 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { repoRoot, runTool } from '../src/tools.js';
+
+const apps = JSON.parse(
+  fs.readFileSync(path.join(__dirname, '../apps.json'), 'utf8'),
+) as Record<string, number>;
+const template = fs.readFileSync(
+  path.join(repoRoot, 'deploy/docker/Dockerfile.template'),
+  'utf8',
+);
+
+/** Dockerfile instructions, with line continuations joined and comments dropped. */
+function instructions(text: string): { op: string; args: string }[] {
+  return text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map(l => l.trim())
+    .filter(l => l && !l.startsWith('#'))
+    .map(l => {
+      const [op, ...rest] = l.split(/\s+/);
+      return { op: op!.toUpperCase(), args: rest.join(' ') };
+    });
+}
+
+describe.each(Object.entries(apps))('apps/%s/Dockerfile', (app, port) => {
+  const file = path.join(repoRoot, 'apps', app, 'Dockerfile');
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const ins = instructions(text);
+  const stages = ins.filter(i => i.op === 'FROM');
+  const runner = ins.slice(ins.lastIndexOf(stages[stages.length - 1]!));
+
+  it('is the shared template stamped with the app (npm run stamp)', () => {
+    expect(text).toBe(
+      template.replaceAll('__APP__', app).replaceAll('__PORT__', String(port)),
+    );
+  });
+
+  it('prunes with turbo, installs from the pruned lockfile and drops dev dependencies', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(3);
+    const runs = ins.filter(i => i.op === 'RUN').map(i => i.args);
+    expect(runs).toContainEqual(`turbo prune @tickpulse/${app} --docker`);
+    expect(runs.some(r => /\bnpm ci\b/.test(r))).toBe(true);
+    expect(runs).toContainEqual(
+      `npx turbo run build --filter=@tickpulse/${app}...`,
+    );
+    expect(runs.some(r => /npm (prune|ci) --omit=dev/.test(r))).toBe(true);
+  });
+
+  it('runs node as PID 1 as a numeric non-root user in production mode', () => {
+    const user = runner.filter(i => i.op === 'USER').pop()?.args;
+    expect(user).toMatch(/^[1-9]\d*(:\d+)?$/);
+    expect(
+      runner.some(i => i.op === 'ENV' && /NODE_ENV=production/.test(i.args)),
+    ).toBe(true);
+    const cmd = ins.filter(i => i.op === 'CMD').pop()?.args;
+    expect(JSON.parse(cmd ?? 'null')).toEqual([
+      'node',
+      `apps/${app}/dist/main.js`,
+    ]);
+    expect(runner.find(i => i.op === 'EXPOSE')?.args).toBe(String(port));
+    // Nothing is installed or written at run time.
+    expect(ins.some(i => i.op === 'ENTRYPOINT')).toBe(false);
+  });
+});
+
+describe('.dockerignore', () => {
+  it('keeps installed and built artefacts out of the build context', () => {
+    const lines = fs
+      .readFileSync(path.join(repoRoot, '.dockerignore'), 'utf8')
+      .split('\n');
+    for (const p of ['node_modules', '**/dist', '.turbo', 'out', 'coverage'])
+      expect(lines).toContain(p);
+  });
+});
+
+describe('docker-compose.yml', () => {
+  const compose = parse(
+    fs.readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8'),
+    {
+      merge: true,
+    },
+  ) as {
+    services: Record<
+      string,
+      {
+        build?: { context: string; dockerfile: string };
+        command?: string[];
+        environment?: Record<string, string>;
+        depends_on?: Record<string, { condition: string }> | string[];
+        profiles?: string[];
+        read_only?: boolean;
+        volumes?: string[];
+      }
+    >;
+  };
+  const services = compose.services;
+
+  it('builds every app from its own Dockerfile, which exists', () => {
+    const built = Object.entries(services).filter(([, s]) => s.build);
+    expect(built.map(([n]) => n).sort()).toEqual(Object.keys(apps).sort());
+    for (const [name, s] of built) {
+      expect(s.build).toEqual({
+        context: '.',
+        dockerfile: `apps/${name}/Dockerfile`,
+      });
+      expect(fs.existsSync(path.join(repoRoot, s.build!.dockerfile))).toBe(
+        true,
+      );
+      expect(s.read_only).toBe(true);
+      expect(s.environment?.HTTP_PORT).toBe(String(apps[name]));
+    }
+  });
+
+  it('runs Redis with noeviction and persistence, and apps wait for healthy dependencies', () => {
+    expect(services.redis?.command?.join(' ')).toMatch(
+      /--maxmemory-policy noeviction.*--appendonly yes.*--appendfsync everysec/,
+    );
+    for (const name of [
+      'ingest',
+      'tick-writer',
+      'universe-sync',
+      'throttle-shadow',
+    ]) {
+      const deps = services[name]?.depends_on as Record<
+        string,
+        { condition: string }
+      >;
+      expect(deps.redis).toEqual({ condition: 'service_healthy' });
+      expect(services[name]?.environment?.REDIS_URL).toBe('redis://redis:6379');
+    }
+    expect(services['universe-sync']?.environment?.DATABASE_URL).toMatch(
+      /@postgres:5432\//,
+    );
+    expect(services.ingest?.environment?.POLYGON_WS_URL).toContain(
+      'polygon-sim:9100',
+    );
+  });
+
+  it('has Prometheus and Grafana in the monitoring profile, with the rules and dashboard mounted', () => {
+    for (const name of ['prometheus', 'grafana'])
+      expect(services[name]?.profiles).toEqual(['monitoring']);
+    const mounted = [
+      ...(services.prometheus?.volumes ?? []),
+      ...(services.grafana?.volumes ?? []),
+    ]
+      .map(v => v.split(':')[0]!)
+      .filter(v => v.startsWith('./'));
+    for (const v of mounted)
+      expect(fs.existsSync(path.join(repoRoot, v))).toBe(true);
+    expect(mounted).toEqual(
+      expect.arrayContaining([
+        './deploy/monitoring',
+        './deploy/monitoring/grafana',
+      ]),
+    );
+  });
+});
+
+describe('deploy/postgres/init/01-strategies.sql', () => {
+  it('creates the demo strategies on a real PostgreSQL and can run twice', () => {
+    const schema = `deploy_check_${process.pid}_${Date.now()}`;
+    const url =
+      process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+    const sql = 'deploy/postgres/init/01-strategies.sql';
+    const run = runTool(
+      'psql',
+      [
+        url,
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-qtA',
+        '-c',
+        `CREATE SCHEMA ${schema}`,
+        '-c',
+        `SET search_path TO ${schema}`,
+        '-f',
+        sql,
+        '-f',
+        sql,
+        '-c',
+        `SELECT count(*) || ',' || count(*) FILTER (WHERE alertactive AND cardinality(alert_universe_full) > 0) FROM ${schema}.strategies`,
+        '-c',
+        `DROP SCHEMA ${schema} CASCADE`,
+      ],
+      'apt-get install -y postgresql-client',
+    );
+    expect({
+      status: run.status,
+      stderr: run.stderr.replace(/NOTICE:.*\n/g, ''),
+    }).toEqual({
+      status: 0,
+      stderr: expect.not.stringContaining('ERROR'),
+    });
+    expect(run.stdout.trim().split('\n')).toContain('5,3');
+  });
+});

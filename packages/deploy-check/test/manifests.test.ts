@@ -1,0 +1,304 @@
+import { K8sObject, renderKustomize, validateObject } from '../src/k8s.js';
+
+// Apps deployed by the base; polygon-sim is a demo that only the example
+// overlay adds.
+const BASE_APPS = ['ingest', 'tick-writer', 'universe-sync', 'throttle-shadow'];
+const SECRET_NAMES = /(KEY|TOKEN|PASSWORD|SECRET)$|^DATABASE_URL$/;
+
+interface Container {
+  name: string;
+  image: string;
+  ports?: { name?: string; containerPort: number }[];
+  env?: {
+    name: string;
+    value?: string;
+    valueFrom?: { secretKeyRef?: { name: string; key: string } };
+  }[];
+  livenessProbe?: { httpGet?: { path: string; port: string | number } };
+  readinessProbe?: { httpGet?: { path: string; port: string | number } };
+  resources?: {
+    requests?: Record<string, string>;
+    limits?: Record<string, string>;
+  };
+  securityContext?: {
+    runAsNonRoot?: boolean;
+    readOnlyRootFilesystem?: boolean;
+    allowPrivilegeEscalation?: boolean;
+    capabilities?: { drop?: string[] };
+  };
+}
+interface Deployment extends K8sObject {
+  spec: {
+    replicas?: number;
+    selector: { matchLabels: Record<string, string> };
+    template: {
+      metadata: {
+        labels: Record<string, string>;
+        annotations?: Record<string, string>;
+      };
+      spec: {
+        terminationGracePeriodSeconds?: number;
+        securityContext?: {
+          runAsNonRoot?: boolean;
+          runAsUser?: number;
+          seccompProfile?: { type: string };
+        };
+        containers: Container[];
+      };
+    };
+  };
+}
+
+const of = <T extends K8sObject>(objs: K8sObject[], kind: string) =>
+  objs.filter(o => o.kind === kind) as T[];
+
+function checkPolicies(objects: K8sObject[], apps: string[]): void {
+  const deployments = of<Deployment>(objects, 'Deployment');
+  expect(deployments.map(d => d.metadata.name).sort()).toEqual(
+    [...apps].sort(),
+  );
+  for (const d of deployments) {
+    const name = d.metadata.name;
+    const pod = d.spec.template.spec;
+    expect({ name, grace: pod.terminationGracePeriodSeconds }).toEqual({
+      name,
+      grace: expect.any(Number),
+    });
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(30);
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(d.spec.template.metadata.annotations).toMatchObject({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/path': '/metrics',
+    });
+    for (const c of pod.containers) {
+      const where = `${name}/${c.name}`;
+      expect({ where, probe: c.livenessProbe?.httpGet }).toEqual({
+        where,
+        probe: { path: '/healthz', port: 'http' },
+      });
+      expect({ where, probe: c.readinessProbe?.httpGet }).toEqual({
+        where,
+        probe: { path: '/readyz', port: 'http' },
+      });
+      expect(c.ports?.find(p => p.name === 'http')).toBeDefined();
+      expect(d.spec.template.metadata.annotations?.['prometheus.io/port']).toBe(
+        String(c.ports?.find(p => p.name === 'http')?.containerPort),
+      );
+      for (const r of ['cpu', 'memory']) {
+        expect({ where, r, req: c.resources?.requests?.[r] }).toEqual({
+          where,
+          r,
+          req: expect.any(String),
+        });
+      }
+      expect({ where, lim: c.resources?.limits?.memory }).toEqual({
+        where,
+        lim: expect.any(String),
+      });
+      expect({ where, sc: c.securityContext }).toMatchObject({
+        where,
+        sc: {
+          runAsNonRoot: true,
+          readOnlyRootFilesystem: true,
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'] },
+        },
+      });
+      // A secret-looking variable comes from a Secret, never a literal.
+      for (const e of c.env ?? []) {
+        if (SECRET_NAMES.test(e.name)) {
+          expect({ where, env: e.name, value: e.value }).toEqual({
+            where,
+            env: e.name,
+            value: undefined,
+          });
+          expect(e.valueFrom?.secretKeyRef).toBeDefined();
+        }
+      }
+    }
+  }
+
+  const ingest = deployments.find(d => d.metadata.name === 'ingest');
+  expect(ingest?.spec.replicas).toBeGreaterThanOrEqual(2);
+
+  // A PodDisruptionBudget and a Service with an `http` port per app, each
+  // selecting exactly that app's pods.
+  for (const d of deployments) {
+    const podLabels = d.spec.template.metadata.labels;
+    const selects = (sel: Record<string, string> | undefined) =>
+      !!sel && Object.entries(sel).every(([k, v]) => podLabels[k] === v);
+    const pdbs = of<
+      K8sObject & {
+        spec: { selector: { matchLabels: Record<string, string> } };
+      }
+    >(objects, 'PodDisruptionBudget').filter(p =>
+      selects(p.spec.selector.matchLabels),
+    );
+    expect({ app: d.metadata.name, pdbs: pdbs.length }).toEqual({
+      app: d.metadata.name,
+      pdbs: 1,
+    });
+    const services = of<
+      K8sObject & {
+        spec: { selector: Record<string, string>; ports: { name: string }[] };
+      }
+    >(objects, 'Service').filter(s => selects(s.spec.selector));
+    expect(services.map(s => s.spec.ports.map(p => p.name))).toEqual([
+      ['http'],
+    ]);
+  }
+
+  // ConfigMaps never carry secret-looking variables.
+  for (const cm of of<K8sObject & { data?: Record<string, string> }>(
+    objects,
+    'ConfigMap',
+  ))
+    for (const key of Object.keys(cm.data ?? {}))
+      expect({
+        configMap: cm.metadata.name,
+        key,
+        secret: SECRET_NAMES.test(key),
+      }).toEqual({
+        configMap: cm.metadata.name,
+        key,
+        secret: false,
+      });
+}
+
+describe('deploy/base', () => {
+  const objects = renderKustomize('deploy/base');
+
+  it('renders objects that all validate against the Kubernetes schemas', () => {
+    expect(objects.length).toBeGreaterThan(0);
+    const errors: string[] = [];
+    for (const o of objects) {
+      try {
+        validateObject(o);
+      } catch (err) {
+        errors.push((err as Error).message);
+      }
+    }
+    expect(errors).toEqual([]);
+  });
+
+  it('meets the deployment policies for every app', () => {
+    checkPolicies(objects, BASE_APPS);
+  });
+
+  it('has a ConfigMap per app and never an inline Secret', () => {
+    expect(objects.filter(o => o.kind === 'Secret')).toEqual([]);
+    for (const app of BASE_APPS)
+      expect(
+        objects.some(
+          o =>
+            o.kind === 'ConfigMap' &&
+            o.metadata.name.startsWith(`tickpulse-${app}-`),
+        ),
+      ).toBe(true);
+  });
+
+  it('has a ServiceMonitor scraping the http port of every tickpulse Service', () => {
+    const [sm, ...rest] = objects.filter(
+      o => o.kind === 'ServiceMonitor',
+    ) as (K8sObject & {
+      spec: {
+        selector: { matchLabels: Record<string, string> };
+        endpoints: { port: string; path: string }[];
+      };
+    })[];
+    expect(rest).toEqual([]);
+    expect(sm?.spec.endpoints).toEqual([
+      expect.objectContaining({ port: 'http', path: '/metrics' }),
+    ]);
+    const services = objects.filter(o => o.kind === 'Service') as (K8sObject & {
+      metadata: { labels?: Record<string, string> };
+    })[];
+    for (const s of services)
+      for (const [k, v] of Object.entries(sm!.spec.selector.matchLabels))
+        expect(s.metadata.labels?.[k]).toBe(v);
+  });
+});
+
+describe('deploy/overlays/example', () => {
+  const objects = renderKustomize('deploy/overlays/example');
+
+  it('renders objects that all validate against the Kubernetes schemas', () => {
+    const errors: string[] = [];
+    for (const o of objects) {
+      try {
+        validateObject(o);
+      } catch (err) {
+        errors.push((err as Error).message);
+      }
+    }
+    expect(errors).toEqual([]);
+  });
+
+  it('meets the deployment policies, with the demo polygon-sim added', () => {
+    checkPolicies(objects, [...BASE_APPS, 'polygon-sim']);
+  });
+
+  it('puts everything in the tickpulse namespace with pinned images', () => {
+    for (const o of objects.filter(o => o.kind !== 'Namespace'))
+      expect({
+        o: `${o.kind}/${o.metadata.name}`,
+        ns: o.metadata.namespace,
+      }).toEqual({
+        o: `${o.kind}/${o.metadata.name}`,
+        ns: 'tickpulse',
+      });
+    for (const d of objects.filter(
+      o => o.kind === 'Deployment',
+    ) as Deployment[])
+      for (const c of d.spec.template.spec.containers)
+        expect(c.image).toMatch(
+          /^registry\.example\.com\/tickpulse\/[a-z-]+:\d+\.\d+\.\d+$/,
+        );
+  });
+
+  it('points ingest at polygon-sim and references the generated Secrets by their rendered names', () => {
+    const secrets = objects
+      .filter(o => o.kind === 'Secret')
+      .map(o => o.metadata.name);
+    const ingest = (
+      objects.filter(o => o.kind === 'Deployment') as Deployment[]
+    ).find(d => d.metadata.name === 'ingest')!;
+    const ref = ingest.spec.template.spec.containers[0]!.env!.find(
+      e => e.name === 'POLYGON_API_KEY',
+    )!.valueFrom!.secretKeyRef!;
+    expect(secrets).toContain(ref.name);
+    const cm = objects.find(
+      o =>
+        o.kind === 'ConfigMap' &&
+        o.metadata.name.startsWith('tickpulse-ingest-'),
+    ) as K8sObject & { data: Record<string, string> };
+    expect(cm.data.POLYGON_WS_URL).toBe('ws://polygon-sim:9100/stocks');
+  });
+});
+
+describe('validateObject', () => {
+  it('rejects an object that breaks the schema', () => {
+    expect(() =>
+      validateObject({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'bad' },
+        spec: { ports: [{ port: 'not-a-number' }] },
+      }),
+    ).toThrow(/Service bad: .*port/);
+  });
+
+  it('rejects a kind it has no schema for', () => {
+    expect(() =>
+      validateObject({
+        apiVersion: 'example.com/v1',
+        kind: 'Widget',
+        metadata: { name: 'w' },
+      }),
+    ).toThrow(/no schema known/);
+  });
+});
