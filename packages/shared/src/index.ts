@@ -1,4 +1,5 @@
 export * from './bootstrap.js';
+export * from './bucket.js';
 export * from './config.js';
 export * from './errors.js';
 export * from './http.js';
