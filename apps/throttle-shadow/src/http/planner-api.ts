@@ -5,6 +5,7 @@ import {
   isNormalizedTicker,
   type ThrottlePlanner,
 } from '@tickpulse/shared';
+import Ajv from 'ajv';
 import type { FastifyInstance } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 
@@ -81,6 +82,13 @@ interface FinishBody {
   claimId?: string;
 }
 
+const strictAjv = new Ajv({
+  coerceTypes: false,
+  removeAdditional: false,
+  useDefaults: false,
+  allErrors: false,
+});
+
 class BadRequest extends Error {
   statusCode = 400;
 }
@@ -111,6 +119,9 @@ export function registerPlannerApi(
   const expected = deps.apiToken === null ? null : digest(deps.apiToken);
 
   app.register(async api => {
+    // Fastify's default Ajv coerces types and silently drops unknown fields;
+    // a wire contract with another service should reject both.
+    api.setValidatorCompiler(({ schema }) => strictAjv.compile(schema));
     api.addHook('onRequest', async (req, reply) => {
       if (expected === null) return;
       const header = req.headers.authorization ?? '';
