@@ -166,16 +166,19 @@ else
   end
 end
 
-local fresh = {}
-local already = 0
-for i = 1, #candidates, CHUNK do
-  local j = math.min(i + CHUNK - 1, #candidates)
-  local last = redis.call('HMGET', KEYS[3], unpack(candidates, i, j))
-  for k = 1, j - i + 1 do
-    if last[k] == bucket then
-      already = already + 1
-    else
-      fresh[#fresh + 1] = candidates[i + k - 1]
+local fresh, already = candidates, 0
+-- A missing hash (no history, no claims) needs no per-ticker reads at all.
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  fresh = {}
+  for i = 1, #candidates, CHUNK do
+    local j = math.min(i + CHUNK - 1, #candidates)
+    local last = redis.call('HMGET', KEYS[3], unpack(candidates, i, j))
+    for k = 1, j - i + 1 do
+      if last[k] == bucket then
+        already = already + 1
+      else
+        fresh[#fresh + 1] = candidates[i + k - 1]
+      end
     end
   end
 end
@@ -185,29 +188,33 @@ local nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ttl = tonumber(ARGV[4])
 local expires = nowMs + ttl
 local value = bucket .. ':' .. string.format('%.0f', expires) .. ':' .. ARGV[5]
-local due = {}
-local elsewhere = 0
-for i = 1, #fresh, CHUNK do
-  local j = math.min(i + CHUNK - 1, #fresh)
-  local claims = redis.call('HMGET', KEYS[4], unpack(fresh, i, j))
-  local writes = {}
-  for k = 1, j - i + 1 do
-    local ticker = fresh[i + k - 1]
-    local c = claims[k]
-    local live = false
-    if c then
-      local cb, ce = string.match(c, '^(-?%d+):(%d+):')
-      live = cb == bucket and tonumber(ce) > nowMs
+local due, elsewhere = fresh, 0
+local hasClaims = redis.call('EXISTS', KEYS[4]) == 1
+if claim or hasClaims then
+  due = {}
+  for i = 1, #fresh, CHUNK do
+    local j = math.min(i + CHUNK - 1, #fresh)
+    local claims = {}
+    if hasClaims then claims = redis.call('HMGET', KEYS[4], unpack(fresh, i, j)) end
+    local writes = {}
+    for k = 1, j - i + 1 do
+      local ticker = fresh[i + k - 1]
+      local c = claims[k]
+      local live = false
+      if c then
+        local cb, ce = string.match(c, '^(-?%d+):(%d+):')
+        live = cb == bucket and tonumber(ce) > nowMs
+      end
+      if live then
+        elsewhere = elsewhere + 1
+      else
+        due[#due + 1] = ticker
+        writes[#writes + 1] = ticker
+        writes[#writes + 1] = value
+      end
     end
-    if live then
-      elsewhere = elsewhere + 1
-    else
-      due[#due + 1] = ticker
-      writes[#writes + 1] = ticker
-      writes[#writes + 1] = value
-    end
+    if claim and #writes > 0 then redis.call('HSET', KEYS[4], unpack(writes)) end
   end
-  if claim and #writes > 0 then redis.call('HSET', KEYS[4], unpack(writes)) end
 end
 if claim and #due > 0 then
   -- Only ever lengthen the hash's TTL: a shorter claim must not expire longer ones.
