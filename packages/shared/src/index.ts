@@ -1,4 +1,5 @@
 export * from './bootstrap.js';
+export * from './bucket.js';
 export * from './config.js';
 export * from './errors.js';
 export * from './http.js';
@@ -8,6 +9,7 @@ export * from './lease.js';
 export * from './lifecycle.js';
 export * from './logger.js';
 export * from './metrics.js';
+export * from './planner.js';
 export * from './queues.js';
 export * from './redis.js';
 export * from './summary.js';

@@ -1,0 +1,65 @@
+import {
+  baseEnvSchema,
+  durationMs,
+  loadConfig as loadEnv,
+  positiveInt,
+} from '@tickpulse/shared';
+import { z } from 'zod';
+
+/** Default HTTP port: every tickpulse app runs on one machine without configuration. */
+export const DEFAULT_HTTP_PORT = 9104;
+
+export const ConfigSchema = z
+  .object({
+    ...baseEnvSchema(DEFAULT_HTTP_PORT),
+
+    // --- shadow comparison --------------------------------------------------
+    /** Runs the shadow loop (plans every active strategy, records nothing). Off: health/metrics only. */
+    THROTTLE_SHADOW_ENABLED: z.stringbool().default(false),
+    /** Time between shadow cycles; the Go strategy loop runs every 10 s. */
+    SHADOW_INTERVAL: durationMs('10s'),
+    /** PostgreSQL holding `strategies` (read only). */
+    DATABASE_URL: z
+      .string()
+      .refine(s => /^postgres(ql)?:\/\//.test(s) && URL.canParse(s), {
+        message: 'must be a postgres:// or postgresql:// URL',
+      })
+      .default('postgres://postgres@127.0.0.1:5432/postgres'),
+
+    // --- planner API --------------------------------------------------------
+    /** Serves POST /v1/plan, /v1/record, /v1/release for the Go alert service. */
+    PLANNER_API_ENABLED: z.stringbool().default(false),
+    /** Bearer token the API requires; required when the API is enabled. */
+    API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** Serve the API without a token (local development only). */
+    ALLOW_UNAUTHENTICATED: z.stringbool().default(false),
+    /** Default lifetime of a claim made through the API. */
+    PLANNER_CLAIM_TTL: durationMs('60s'),
+    /** Largest accepted request body, in bytes (a record call for 20 000 tickers is ~300 kB). */
+    HTTP_BODY_LIMIT_BYTES: positiveInt(1024 * 1024),
+  })
+  .superRefine((cfg, ctx) => {
+    if (
+      cfg.PLANNER_API_ENABLED &&
+      !cfg.API_TOKEN &&
+      !cfg.ALLOW_UNAUTHENTICATED
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['API_TOKEN'],
+        message:
+          'required when PLANNER_API_ENABLED=true (or set ALLOW_UNAUTHENTICATED=true for local use)',
+      });
+    }
+  });
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/**
+ * Validates the environment.
+ *
+ * @throws ConfigError listing every bad or missing variable.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  return loadEnv(ConfigSchema, env, 'throttle-shadow');
+}

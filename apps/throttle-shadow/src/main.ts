@@ -1,0 +1,112 @@
+import {
+  closeRedis,
+  createLogger,
+  createMetricsRegistry,
+  createOpsServer,
+  createRedis,
+  createKeys,
+  createShutdown,
+  createThrottlePlanner,
+  listenOps,
+  redactUrl,
+  runMain,
+  startCounterSummary,
+} from '@tickpulse/shared';
+import { Pool } from 'pg';
+import { loadConfig } from './config.js';
+import { registerPlannerApi } from './http/planner-api.js';
+import { createReadiness, registerFeatureFlags } from './readiness.js';
+import { createShadow, SHADOW_SUMMARY_COUNTERS } from './shadow.js';
+import { createStrategySource } from './strategy-source.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const logger = createLogger({
+    service: 'throttle-shadow',
+    level: config.LOG_LEVEL,
+  });
+  const redis = createRedis(config.REDIS_URL, {
+    role: 'command',
+    logger,
+    name: 'throttle-shadow',
+  });
+  const registry = createMetricsRegistry();
+  const keys = createKeys(config.REDIS_KEY_PREFIX);
+  const planner = createThrottlePlanner(redis, keys);
+  registerFeatureFlags(registry, {
+    shadow: config.THROTTLE_SHADOW_ENABLED,
+    plannerApi: config.PLANNER_API_ENABLED,
+  });
+
+  let pool: Pool | null = null;
+  let shadow: ReturnType<typeof createShadow> | null = null;
+  if (config.THROTTLE_SHADOW_ENABLED) {
+    pool = new Pool({ connectionString: config.DATABASE_URL, max: 2 });
+    pool.on('error', err =>
+      logger.warn({ err }, 'idle PostgreSQL client error'),
+    );
+    shadow = createShadow({
+      planner,
+      source: createStrategySource(pool),
+      registry,
+      logger,
+      intervalMs: config.SHADOW_INTERVAL,
+    });
+  }
+
+  const app = createOpsServer({
+    logger,
+    registry,
+    bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
+    readiness: createReadiness({
+      redis,
+      shadow,
+      plannerApi: config.PLANNER_API_ENABLED,
+      intervalMs: config.SHADOW_INTERVAL,
+    }),
+  });
+  if (config.PLANNER_API_ENABLED) {
+    if (!config.API_TOKEN)
+      logger.warn(
+        'planner API serving WITHOUT authentication (ALLOW_UNAUTHENTICATED=true)',
+      );
+    registerPlannerApi(app, {
+      planner,
+      registry,
+      apiToken: config.API_TOKEN ?? null,
+      defaultClaimTtlMs: config.PLANNER_CLAIM_TTL,
+    });
+  }
+
+  const port = await listenOps(app, config.HTTP_PORT);
+  await shadow?.start();
+  const stopSummary = startCounterSummary({
+    logger,
+    registry,
+    counters: SHADOW_SUMMARY_COUNTERS,
+    extra: () => ({ lastCycle: shadow?.lastCycle() ?? null }),
+  });
+  logger.info(
+    {
+      port,
+      shadow: config.THROTTLE_SHADOW_ENABLED,
+      plannerApi: config.PLANNER_API_ENABLED,
+      redis: redactUrl(config.REDIS_URL),
+      keyPrefix: config.REDIS_KEY_PREFIX,
+    },
+    'throttle-shadow started',
+  );
+
+  createShutdown({
+    logger,
+    steps: [
+      { name: 'stop shadow', run: () => shadow?.stop() },
+      { name: 'stop summary', run: stopSummary },
+      { name: 'close http', run: () => app.close() },
+      { name: 'close postgres', run: () => pool?.end() },
+      { name: 'close redis', run: () => closeRedis(redis) },
+    ],
+  }).install();
+}
+
+runMain('throttle-shadow', main);

@@ -1,0 +1,74 @@
+import type { CheckResult, ReadinessProbe } from '@tickpulse/shared';
+import type { Redis } from 'ioredis';
+import { Gauge, type Registry } from 'prom-client';
+import type { Shadow } from './shadow.js';
+
+/**
+ * Publishes the feature flags as a gauge, so a dashboard shows which mode a
+ * pod runs in (existing-backend.md §11 #8: a flag must be visible and real).
+ */
+export function registerFeatureFlags(
+  registry: Registry,
+  flags: { shadow: boolean; plannerApi: boolean },
+): void {
+  const g = new Gauge({
+    name: 'tickpulse_throttle_shadow_feature_enabled',
+    help: '1 when a feature is enabled by configuration (shadow: THROTTLE_SHADOW_ENABLED, planner_api: PLANNER_API_ENABLED)',
+    labelNames: ['feature'],
+    registers: [registry],
+  });
+  g.set({ feature: 'shadow' }, flags.shadow ? 1 : 0);
+  g.set({ feature: 'planner_api' }, flags.plannerApi ? 1 : 0);
+}
+
+/**
+ * /readyz: Redis answers; the shadow (when enabled) completed a cycle
+ * recently; each flag's state is reported either way.
+ */
+export function createReadiness(deps: {
+  redis: Redis;
+  shadow: Shadow | null;
+  plannerApi: boolean;
+  intervalMs: number;
+  now?: () => number;
+}): ReadinessProbe {
+  const now = deps.now ?? Date.now;
+  return async () => {
+    const checks: Record<string, CheckResult> = {};
+    try {
+      await deps.redis.ping();
+      checks.redis = { ok: true };
+    } catch (err) {
+      checks.redis = { ok: false, detail: (err as Error).message };
+    }
+    if (!deps.shadow) {
+      checks.shadow = {
+        ok: true,
+        detail: 'disabled (THROTTLE_SHADOW_ENABLED=false)',
+      };
+    } else {
+      const last = deps.shadow.lastCycle();
+      const staleAfter = 3 * deps.intervalMs + 30_000;
+      if (!last) checks.shadow = { ok: false, detail: 'no cycle yet' };
+      else if (!last.ok)
+        checks.shadow = { ok: false, detail: 'last cycle failed' };
+      else if (now() - last.atMs > staleAfter)
+        checks.shadow = {
+          ok: false,
+          detail: `no cycle for ${Math.round((now() - last.atMs) / 1000)} s`,
+        };
+      else
+        checks.shadow = {
+          ok: true,
+          detail: `enabled; ${last.strategies} strategies in the last cycle`,
+        };
+    }
+    checks.planner_api = {
+      ok: true,
+      detail: deps.plannerApi
+        ? 'enabled'
+        : 'disabled (PLANNER_API_ENABLED=false)',
+    };
+    return checks;
+  };
+}

@@ -1,0 +1,328 @@
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { deletePrefix, testRedis, uniquePrefix } from '@tickpulse/testkit';
+import {
+  createKeys,
+  createLogger,
+  createOpsServer,
+  createThrottlePlanner,
+  stratClaimKey,
+  type RedisKeys,
+} from '@tickpulse/shared';
+import { registerPlannerApi } from '../src/http/planner-api';
+
+const TOKEN = 'test-token-0123456789abcdef';
+const NOW = Date.parse('2025-07-15T14:03:00Z');
+const HOUR = Date.parse('2025-07-15T14:00:00Z');
+const auth = { authorization: `Bearer ${TOKEN}` };
+const logger = createLogger({ service: 'test', level: 'silent' });
+
+describe('planner HTTP API (real Redis)', () => {
+  let redis: Redis;
+  let prefix: string;
+  let keys: RedisKeys;
+  let app: FastifyInstance;
+  let registry: Registry;
+
+  const build = async (apiToken: string | null, bodyLimit = 64 * 1024) => {
+    registry = new Registry();
+    const a = createOpsServer({
+      logger,
+      registry,
+      readiness: () => ({}),
+      bodyLimit,
+    });
+    registerPlannerApi(a, {
+      planner: createThrottlePlanner(redis, keys),
+      registry,
+      apiToken,
+      defaultClaimTtlMs: 60_000,
+      now: () => NOW,
+    });
+    await a.ready();
+    return a;
+  };
+
+  beforeAll(() => {
+    redis = testRedis();
+  });
+  beforeEach(async () => {
+    prefix = uniquePrefix('api');
+    keys = createKeys(prefix);
+    await redis.zadd(
+      keys.tickUpd(),
+      HOUR + 1,
+      'AAPL',
+      HOUR + 2,
+      'MSFT',
+      HOUR - 1,
+      'OLD',
+    );
+    await redis.sadd(keys.stratUniv(7), 'AAPL', 'MSFT', 'OLD', 'IBM');
+    app = await build(TOKEN);
+  });
+  afterEach(async () => {
+    await app.close();
+    await deletePrefix(redis, prefix);
+  });
+  afterAll(() => redis.quit());
+
+  const post = (
+    url: string,
+    payload: unknown,
+    headers: Record<string, string> = auth,
+  ) => app.inject({ method: 'POST', url, payload: payload as object, headers });
+
+  it.each([
+    ['no header', {}],
+    ['wrong token', { authorization: 'Bearer nope' }],
+    ['token prefix', { authorization: `Bearer ${TOKEN.slice(0, -1)}` }],
+    ['basic scheme', { authorization: `Basic ${TOKEN}` }],
+  ])('401 with %s', async (_what, headers) => {
+    const res = await post(
+      '/v1/plan',
+      { strategyId: 7, timeframe: '1h', mode: 'preview' },
+      headers,
+    );
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer');
+    expect(res.json().error).toMatch(/bearer token/);
+  });
+
+  it('401 comes before body validation', async () => {
+    const res = await post('/v1/record', { nonsense: true }, {});
+    expect(res.statusCode).toBe(401);
+  });
+
+  it('200 plan by timeframe and `at`, preview writes nothing', async () => {
+    const res = await post('/v1/plan', {
+      strategyId: 7,
+      timeframe: '1h',
+      at: NOW,
+      mode: 'preview',
+    });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.bucketStartMs).toBe(HOUR);
+    expect(body.tickers.sort()).toEqual(['AAPL', 'MSFT']);
+    expect(body.stats).toEqual({
+      universe: 4,
+      updated: 2,
+      alreadyEvaluated: 0,
+      claimedElsewhere: 0,
+    });
+    expect(body.claimId).toBeUndefined();
+    expect(await redis.exists(stratClaimKey(keys, 7), keys.stratLast(7))).toBe(
+      0,
+    );
+  });
+
+  it('200 claim → second claim empty → record → release flow', async () => {
+    const first = (
+      await post('/v1/plan', {
+        strategyId: 7,
+        timeframe: '1H',
+        mode: 'claim',
+        claimId: 'go-1',
+      })
+    ).json();
+    expect(first.bucketStartMs).toBe(HOUR);
+    expect(first.tickers.sort()).toEqual(['AAPL', 'MSFT']);
+    expect(first.claimId).toBe('go-1');
+    const second = (
+      await post('/v1/plan', {
+        strategyId: 7,
+        bucketStartMs: HOUR,
+        mode: 'claim',
+      })
+    ).json();
+    expect(second.tickers).toEqual([]);
+    expect(second.stats.claimedElsewhere).toBe(2);
+
+    const rec = await post('/v1/record', {
+      strategyId: 7,
+      bucketStartMs: HOUR,
+      tickers: ['AAPL'],
+      claimId: 'go-1',
+    });
+    expect(rec.statusCode).toBe(200);
+    expect(rec.json()).toEqual({ recorded: 1 });
+    expect(await redis.hget(keys.stratLast(7), 'AAPL')).toBe(String(HOUR));
+
+    const rel = await post('/v1/release', {
+      strategyId: 7,
+      bucketStartMs: HOUR,
+      tickers: ['MSFT'],
+      claimId: 'go-1',
+    });
+    expect(rel.json()).toEqual({ released: 1 });
+    const third = (
+      await post('/v1/plan', {
+        strategyId: 7,
+        bucketStartMs: HOUR,
+        mode: 'preview',
+      })
+    ).json();
+    expect(third.tickers).toEqual(['MSFT']);
+
+    const global = (
+      await post('/v1/plan', {
+        strategyId: 8,
+        global: true,
+        bucketStartMs: HOUR,
+        mode: 'preview',
+      })
+    ).json();
+    expect(global.tickers.sort()).toEqual(['AAPL', 'MSFT']);
+  });
+
+  it.each([
+    ['missing mode', '/v1/plan', { strategyId: 7, timeframe: '1h' }, /mode/],
+    [
+      'bad mode',
+      '/v1/plan',
+      { strategyId: 7, timeframe: '1h', mode: 'write' },
+      /mode/,
+    ],
+    [
+      'string id',
+      '/v1/plan',
+      { strategyId: '7', timeframe: '1h', mode: 'preview' },
+      /strategyId/,
+    ],
+    [
+      'negative id',
+      '/v1/plan',
+      { strategyId: -1, timeframe: '1h', mode: 'preview' },
+      /strategyId/,
+    ],
+    [
+      'neither bucket nor timeframe',
+      '/v1/plan',
+      { strategyId: 7, mode: 'preview' },
+      /exactly one of timeframe or bucketStartMs/,
+    ],
+    [
+      'both',
+      '/v1/plan',
+      { strategyId: 7, timeframe: '1h', bucketStartMs: HOUR, mode: 'preview' },
+      /exactly one/,
+    ],
+    [
+      'at without timeframe',
+      '/v1/plan',
+      { strategyId: 7, bucketStartMs: HOUR, at: NOW, mode: 'preview' },
+      /at only applies/,
+    ],
+    [
+      'bad timeframe',
+      '/v1/plan',
+      { strategyId: 7, timeframe: '5x', mode: 'preview' },
+      /timeframe.*invalid timeframe "5x"/,
+    ],
+    [
+      'zero timeframe',
+      '/v1/plan',
+      { strategyId: 7, timeframe: '0d', mode: 'preview' },
+      /at least 1/,
+    ],
+    [
+      'fractional bucket',
+      '/v1/plan',
+      { strategyId: 7, bucketStartMs: 1.5, mode: 'preview' },
+      /bucketStartMs/,
+    ],
+    [
+      'unknown field',
+      '/v1/plan',
+      { strategyId: 7, timeframe: '1h', mode: 'preview', extra: 1 },
+      /additional properties/,
+    ],
+    [
+      'bad claimId',
+      '/v1/plan',
+      { strategyId: 7, timeframe: '1h', mode: 'claim', claimId: 'a b' },
+      /claimId/,
+    ],
+    [
+      'record without tickers',
+      '/v1/record',
+      { strategyId: 7, bucketStartMs: HOUR },
+      /tickers/,
+    ],
+    [
+      'record lower-case ticker',
+      '/v1/record',
+      { strategyId: 7, bucketStartMs: HOUR, tickers: ['aapl'] },
+      /tickers\/0 is not a normalised ticker/,
+    ],
+    [
+      'record number ticker',
+      '/v1/record',
+      { strategyId: 7, bucketStartMs: HOUR, tickers: [5] },
+      /tickers\/0/,
+    ],
+    [
+      'release without claimId',
+      '/v1/release',
+      { strategyId: 7, bucketStartMs: HOUR, tickers: ['A'] },
+      /claimId/,
+    ],
+  ])('400 for %s', async (_what, url, body, message) => {
+    const res = await post(url, body);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatch(message);
+  });
+
+  it('400 for a body that is not JSON', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/plan',
+      headers: { ...auth, 'content-type': 'application/json' },
+      payload: '{"strategyId": ',
+    });
+    expect(res.statusCode).toBe(400);
+  });
+
+  it('413 for a body over the limit, and nothing recorded', async () => {
+    await app.close();
+    app = await build(TOKEN, 1024);
+    const tickers = Array.from({ length: 500 }, (_, i) => `T${i}`);
+    const res = await post('/v1/record', {
+      strategyId: 7,
+      bucketStartMs: HOUR,
+      tickers,
+    });
+    expect(res.statusCode).toBe(413);
+    expect(await redis.exists(keys.stratLast(7))).toBe(0);
+  });
+
+  it('counts requests by route and status', async () => {
+    await post('/v1/plan', { strategyId: 7, timeframe: '1h', mode: 'preview' });
+    await post('/v1/plan', { strategyId: 7, mode: 'preview' });
+    await post(
+      '/v1/plan',
+      { strategyId: 7, timeframe: '1h', mode: 'preview' },
+      {},
+    );
+    const { values } = await registry
+      .getSingleMetric('tickpulse_throttle_shadow_api_requests_total')!
+      .get();
+    const by = Object.fromEntries(
+      values.map(v => [`${v.labels.route} ${v.labels.status}`, v.value]),
+    );
+    expect(by).toEqual({ 'plan 200': 1, 'plan 400': 1, 'plan 401': 1 });
+  });
+
+  it('serves without a token only when built with none (ALLOW_UNAUTHENTICATED)', async () => {
+    await app.close();
+    app = await build(null);
+    const res = await post(
+      '/v1/plan',
+      { strategyId: 7, timeframe: '1h', mode: 'preview' },
+      {},
+    );
+    expect(res.statusCode).toBe(200);
+  });
+});
