@@ -7,7 +7,6 @@ import {
   createLogger,
   createOpsServer,
   createThrottlePlanner,
-  stratClaimKey,
   type RedisKeys,
 } from '@tickpulse/shared';
 import { registerPlannerApi } from '../src/http/planner-api';
@@ -113,9 +112,7 @@ describe('planner HTTP API (real Redis)', () => {
       claimedElsewhere: 0,
     });
     expect(body.claimId).toBeUndefined();
-    expect(await redis.exists(stratClaimKey(keys, 7), keys.stratLast(7))).toBe(
-      0,
-    );
+    expect(await redis.exists(keys.stratClaim(7), keys.stratLast(7))).toBe(0);
   });
 
   it('200 claim → second claim empty → record → release flow', async () => {

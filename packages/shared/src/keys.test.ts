@@ -8,6 +8,7 @@ describe('Redis key schema', () => {
     expect(keys.stratLast(42)).toBe('STRAT:42:LAST');
     expect(keys.stratUnivPattern()).toBe('STRAT:*:UNIV');
     expect(keys.lease('ingest')).toBe('TICKPULSE:LEASE:ingest');
+    expect(keys.stratClaim(42)).toBe('STRAT:42:CLAIM');
   });
 
   it('prepends a namespace prefix to every key', () => {
@@ -15,6 +16,7 @@ describe('Redis key schema', () => {
     expect(keys.tickUpd()).toBe('{tp}:TICK:UPD');
     expect(keys.stratUniv(7)).toBe('{tp}:STRAT:7:UNIV');
     expect(keys.stratLast(7)).toBe('{tp}:STRAT:7:LAST');
+    expect(keys.stratClaim(7)).toBe('{tp}:STRAT:7:CLAIM');
   });
 
   it('escapes glob characters of the prefix in the SCAN pattern', () => {

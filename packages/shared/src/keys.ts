@@ -15,6 +15,8 @@ export interface RedisKeys {
   stratUniv(strategyId: number): string;
   /** HASH ticker → decimal Unix ms of the last evaluated bucket start. */
   stratLast(strategyId: number): string;
+  /** HASH ticker → in-flight planner claim (tickpulse-only; the Go backend never reads it). */
+  stratClaim(strategyId: number): string;
   /** SCAN MATCH pattern for every strategy universe key under this prefix. */
   stratUnivPattern(): string;
   /** The strategy id of a universe key produced by `stratUniv`, else null. */
@@ -33,6 +35,7 @@ export function createKeys(prefix = ''): RedisKeys {
     tickUpd: () => `${prefix}TICK:UPD`,
     stratUniv: id => `${prefix}STRAT:${strategyIdPart(id)}:UNIV`,
     stratLast: id => `${prefix}STRAT:${strategyIdPart(id)}:LAST`,
+    stratClaim: id => `${prefix}STRAT:${strategyIdPart(id)}:CLAIM`,
     stratUnivPattern: () => `${escapeGlob(prefix)}STRAT:*:UNIV`,
     strategyIdOfUnivKey: key => {
       const m = univRe.exec(key);

@@ -112,15 +112,6 @@ export const DEFAULT_CLAIM_TTL_MS = 60_000;
 /** Values per `unpack`; Lua fails at ~8000 (taskforcesh/bullmq#422). */
 export const PLANNER_LUA_CHUNK = 2000;
 
-/**
- * The claim hash of a strategy: `STRAT:<id>:CLAIM` under the same prefix (and
- * hash tag) as its LAST hash. tickpulse-only; the Go backend never reads it.
- */
-export function stratClaimKey(keys: RedisKeys, strategyId: number): string {
-  const last = keys.stratLast(strategyId);
-  return `${last.slice(0, -'LAST'.length)}CLAIM`;
-}
-
 // KEYS: TICK:UPD, STRAT:<id>:UNIV, STRAT:<id>:LAST, STRAT:<id>:CLAIM
 // ARGV: bucket (decimal), global ('1'|'0'), mode ('claim'|'preview'), ttlMs, claimId
 // Returns { due tickers, { universe, updated, alreadyEvaluated, claimedElsewhere, expiresAtMs } }
@@ -311,7 +302,7 @@ export function createThrottlePlanner(
   ) => {
     checkBucket(bucketStartMs);
     const last = keys.stratLast(strategyId);
-    const claimKey = stratClaimKey(keys, strategyId);
+    const claimKey = keys.stratClaim(strategyId);
     if (tickers.length === 0) return Promise.resolve(0);
     for (const t of tickers) {
       if (typeof t !== 'string' || t === '') {
@@ -351,7 +342,7 @@ export function createThrottlePlanner(
         keys.tickUpd(),
         keys.stratUniv(strategy.id),
         keys.stratLast(strategy.id),
-        stratClaimKey(keys, strategy.id),
+        keys.stratClaim(strategy.id),
         String(bucketStartMs),
         strategy.global ? '1' : '0',
         mode,

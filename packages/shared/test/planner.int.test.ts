@@ -8,7 +8,6 @@ import {
 import {
   createKeys,
   createThrottlePlanner,
-  stratClaimKey,
   type PlanStats,
   type RedisKeys,
 } from '../src';
@@ -136,7 +135,7 @@ async function load(redis: Redis, keys: RedisKeys, id: number, s: Scenario) {
     p.hset(keys.stratLast(id), ...l.slice(i, i + 2000));
   const c = [...s.claims].flat();
   for (let i = 0; i < c.length; i += 2000)
-    p.hset(stratClaimKey(keys, id), ...c.slice(i, i + 2000));
+    p.hset(keys.stratClaim(id), ...c.slice(i, i + 2000));
   for (const [err] of (await p.exec()) ?? []) if (err) throw err;
 }
 
@@ -165,7 +164,7 @@ describe('throttle planner against real Redis', () => {
       const s = randomScenario(rand, size);
       const id = seed;
       await load(redis, keys, id, s);
-      const before = await redis.hgetall(stratClaimKey(keys, id));
+      const before = await redis.hgetall(keys.stratClaim(id));
       const got = await planner.plan({ id, global: s.global }, BUCKET);
       const want = reference(s, BUCKET);
       expect({ seed, due: sorted(got.tickers), stats: got.stats }).toEqual({
@@ -174,7 +173,7 @@ describe('throttle planner against real Redis', () => {
         stats: want.stats,
       });
       expect(got.claimId).toBeUndefined();
-      expect(await redis.hgetall(stratClaimKey(keys, id))).toEqual(before);
+      expect(await redis.hgetall(keys.stratClaim(id))).toEqual(before);
       expect(await redis.hlen(keys.stratLast(id))).toBe(s.last.size);
       if (s.global) branches.global++;
       else if (s.universe.size === 0) branches.emptyUniverse++;
@@ -229,10 +228,10 @@ describe('throttle planner against real Redis', () => {
     expect(sorted(first.tickers)).toEqual(['AAPL', 'MSFT', 'TSLA']);
     expect(first.claimId).toBe('w1');
     expect(first.claimExpiresAtMs).toBeGreaterThan(Date.now() - 60_000);
-    const claims = await redis.hgetall(stratClaimKey(keys, 7));
+    const claims = await redis.hgetall(keys.stratClaim(7));
     expect(Object.keys(claims).sort()).toEqual(['AAPL', 'MSFT', 'TSLA']);
     expect(claims.AAPL).toBe(`${BUCKET}:${first.claimExpiresAtMs}:w1`);
-    expect(await redis.pttl(stratClaimKey(keys, 7))).toBeGreaterThan(0);
+    expect(await redis.pttl(keys.stratClaim(7))).toBeGreaterThan(0);
 
     const second = await planner.plan({ id: 7, global: false }, BUCKET, {
       mode: 'claim',
@@ -260,7 +259,7 @@ describe('throttle planner against real Redis', () => {
     expect(await redis.hgetall(keys.stratLast(8))).toEqual({
       AAPL: String(BUCKET),
     });
-    expect(Object.keys(await redis.hgetall(stratClaimKey(keys, 8)))).toEqual([
+    expect(Object.keys(await redis.hgetall(keys.stratClaim(8)))).toEqual([
       'MSFT',
     ]);
     // Another claimant's release must not free w1's claim.
@@ -375,10 +374,5 @@ describe('throttle planner against real Redis', () => {
     await expect(
       planner.plan({ id: -1, global: true }, BUCKET),
     ).rejects.toThrow(RangeError);
-  });
-
-  it('names the claim hash next to LAST under the same prefix', () => {
-    expect(stratClaimKey(createKeys(), 42)).toBe('STRAT:42:CLAIM');
-    expect(stratClaimKey(createKeys('{tp}:'), 42)).toBe('{tp}:STRAT:42:CLAIM');
   });
 });
