@@ -22,21 +22,20 @@ runMain('ingest', async () => {
     name: 'ingest',
   });
   const registry = createMetricsRegistry();
-  let shutdown: Shutdown | undefined;
   const ingest = createIngest({
     config,
     logger,
     registry,
     redis,
     // auth_failed: exit non-zero once, instead of a reconnect storm.
-    onFatal: () => void shutdown?.run('fatal').then(code => process.exit(code)),
+    onFatal: () => void shutdown.run('fatal').then(code => process.exit(code)),
   });
   const app = createOpsServer({
     logger,
     registry,
     readiness: () => ingest.readiness(),
   });
-  shutdown = createShutdown({
+  const shutdown: Shutdown = createShutdown({
     logger,
     steps: [
       {

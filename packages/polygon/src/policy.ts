@@ -77,7 +77,7 @@ export function parseConditionPolicy(value: string): ConditionPolicy {
   const parts = v.split(',').map(p => p.trim());
   if (parts.length === 0 || parts.some(p => !/^\d{1,4}$/.test(p))) {
     throw new Error(
-      `condition policy must be "backend", "sip-last" or a comma-separated list of condition ids (e.g. "2,7,37"), got ${JSON.stringify(value)}`,
+      `condition policy must be "backend", "sip-last" or a comma-separated list of condition ids (e.g. "2,7,37")`,
     );
   }
   return createConditionPolicy('custom', parts.map(Number));
