@@ -1,0 +1,69 @@
+import { ConfigError } from '@tickpulse/shared';
+import { loadIngestConfig, SIMULATOR_WS_URL } from './config';
+
+describe('ingest config', () => {
+  it('uses the local simulator when no API key is set', () => {
+    const c = loadIngestConfig({});
+    expect(c.POLYGON_WS_URL).toBe(SIMULATOR_WS_URL);
+    expect(c.usingSimulator).toBe(true);
+    expect(c.POLYGON_SUBSCRIPTIONS).toBe('T.*');
+    expect(c.CONDITION_POLICY.name).toBe('backend');
+    expect(c.FLUSH_INTERVAL_MS).toBe(50);
+    expect(c.HTTP_PORT).toBe(9101);
+  });
+
+  it('uses the real-time cluster when a key is set', () => {
+    const c = loadIngestConfig({
+      POLYGON_API_KEY: 'k',
+      CONDITION_POLICY: 'sip-last',
+    });
+    expect(c.POLYGON_WS_URL).toBe('wss://socket.polygon.io/stocks');
+    expect(c.usingSimulator).toBe(false);
+    expect(c.CONDITION_POLICY.excluded).toContain(12);
+  });
+
+  it('lists every bad variable and never echoes the key', () => {
+    let err: unknown;
+    try {
+      loadIngestConfig({
+        CONDITION_POLICY: 'strict',
+        FLUSH_INTERVAL_MS: '0',
+        POLYGON_SUBSCRIPTIONS: 'Q.*',
+      });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const msg = (err as Error).message;
+    for (const v of [
+      'CONDITION_POLICY',
+      'FLUSH_INTERVAL_MS',
+      'POLYGON_SUBSCRIPTIONS',
+    ])
+      expect(msg).toContain(v);
+    // Cross-field rules are checked once every variable is valid on its own.
+    expect(() =>
+      loadIngestConfig({
+        POLYGON_WS_URL: 'wss://socket.polygon.io/stocks',
+        PING_INTERVAL_MS: '30000',
+        READ_TIMEOUT_MS: '30000',
+      }),
+    ).toThrow(
+      /READ_TIMEOUT_MS[\s\S]*POLYGON_API_KEY|POLYGON_API_KEY[\s\S]*READ_TIMEOUT_MS/,
+    );
+    expect(() =>
+      loadIngestConfig({ POLYGON_API_KEY: 'secret-key-123', HTTP_PORT: 'x' }),
+    ).toThrow(
+      expect.objectContaining({
+        message: expect.not.stringContaining('secret-key-123'),
+      }),
+    );
+  });
+
+  it('accepts an explicit list of excluded condition ids', () => {
+    expect(
+      loadIngestConfig({ CONDITION_POLICY: '12, 37' }).CONDITION_POLICY
+        .excluded,
+    ).toEqual([12, 37]);
+  });
+});

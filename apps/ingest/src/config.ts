@@ -1,0 +1,151 @@
+import { parseConditionPolicy, POLYGON_STOCKS_URL } from '@tickpulse/polygon';
+import { baseEnvSchema, loadConfig, positiveInt } from '@tickpulse/shared';
+import { z } from 'zod';
+
+/** The local polygon-sim, used when no API key is configured. */
+export const SIMULATOR_WS_URL = 'ws://127.0.0.1:9100/stocks';
+/** The key sent to the simulator when none is configured (it accepts any key by default). */
+export const SIMULATOR_API_KEY = 'tickpulse-sim';
+
+const wsUrl = z.string().refine(s => /^wss?:\/\//.test(s) && URL.canParse(s), {
+  message: 'must be a ws:// or wss:// URL',
+});
+
+function isLocal(url: string): boolean {
+  const host = new URL(url).hostname;
+  return (
+    host === '127.0.0.1' ||
+    host === 'localhost' ||
+    host === '::1' ||
+    host === '[::1]'
+  );
+}
+
+/** ingest's environment (every variable is documented in apps/ingest/README.md). */
+export const ConfigSchema = z
+  .object({
+    ...baseEnvSchema(9101),
+    // ---- Polygon ----
+    /** Polygon/Massive API key. Unset: ingest connects to the local simulator instead. */
+    POLYGON_API_KEY: z.string().trim().min(1).optional(),
+    /** Stocks WebSocket. Default: the real-time cluster with a key, the local simulator without. */
+    POLYGON_WS_URL: wsUrl.optional(),
+    /** Comma-separated subscription params sent after auth. */
+    POLYGON_SUBSCRIPTIONS: z
+      .string()
+      .default('T.*')
+      .refine(
+        s => s.split(',').every(p => /^T\.[A-Za-z0-9.*/-]+$/.test(p.trim())),
+        {
+          message:
+            'must be comma-separated T.<ticker> params, e.g. T.* or T.AAPL,T.MSFT',
+        },
+      )
+      .transform(s =>
+        s
+          .split(',')
+          .map(p => p.trim())
+          .join(','),
+      ),
+    /** `backend`, `sip-last`, or a comma-separated list of excluded condition ids. */
+    CONDITION_POLICY: z
+      .string()
+      .default('backend')
+      .transform((s, ctx) => {
+        try {
+          return parseConditionPolicy(s);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          return z.NEVER;
+        }
+      }),
+    // ---- Coalescing and publishing ----
+    /** How often the pending per-ticker map becomes one `ticks` job. */
+    FLUSH_INTERVAL_MS: positiveInt(50),
+    /** Flush early when this many tickers are pending. */
+    FLUSH_MAX_TICKERS: positiveInt(5000),
+    /** A publish that takes longer counts as failed and is merged back. */
+    PUBLISH_TIMEOUT_MS: positiveInt(5000),
+    // ---- Connection health ----
+    /** WebSocket ping period. */
+    PING_INTERVAL_MS: positiveInt(25_000),
+    /** No frame and no pong for this long: the connection is dead. */
+    READ_TIMEOUT_MS: positiveInt(30_000),
+    /** From socket open to `auth_success`. */
+    AUTH_TIMEOUT_MS: positiveInt(10_000),
+    /** First reconnect delay (doubles per attempt, ±50 % jitter). */
+    RECONNECT_MIN_MS: positiveInt(1000),
+    /** Reconnect delay cap. */
+    RECONNECT_MAX_MS: positiveInt(30_000),
+    /** Backoff resets only after a connection stayed authenticated this long. */
+    HEALTHY_AFTER_MS: positiveInt(10_000),
+    /** Wait after `max_connections` (another connection took the account). */
+    MAX_CONNECTIONS_COOLDOWN_MS: positiveInt(60_000),
+    // ---- Leader election ----
+    /** Lease TTL: bounds failover time after a leader dies. Renewed every TTL/3. */
+    LEASE_TTL_MS: positiveInt(5000),
+    /** How often a standby tries to take the lease. */
+    LEASE_POLL_MS: positiveInt(1000),
+    // ---- Trade time bounds ----
+    /** Trades timestamped further ahead of the local clock are rejected. */
+    TRADE_FUTURE_TOLERANCE_MS: positiveInt(10_000),
+    /** Trades older than this are rejected. */
+    TRADE_MAX_AGE_MS: positiveInt(24 * 3600_000),
+    // ---- Operations ----
+    /** Period of the one-line counter summary. */
+    SUMMARY_INTERVAL_MS: positiveInt(5 * 60_000),
+    /** Budget for the final flush on SIGTERM. */
+    SHUTDOWN_FLUSH_MS: positiveInt(10_000),
+  })
+  .superRefine((cfg, ctx) => {
+    if (cfg.READ_TIMEOUT_MS <= cfg.PING_INTERVAL_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['READ_TIMEOUT_MS'],
+        message: 'must be greater than PING_INTERVAL_MS',
+      });
+    }
+    if (cfg.RECONNECT_MAX_MS < cfg.RECONNECT_MIN_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RECONNECT_MAX_MS'],
+        message: 'must be at least RECONNECT_MIN_MS',
+      });
+    }
+    if (cfg.LEASE_TTL_MS < 1000) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LEASE_TTL_MS'],
+        message: 'must be at least 1000',
+      });
+    }
+    if (
+      !cfg.POLYGON_API_KEY &&
+      cfg.POLYGON_WS_URL &&
+      !isLocal(cfg.POLYGON_WS_URL)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['POLYGON_API_KEY'],
+        message: 'is required for a non-local POLYGON_WS_URL',
+      });
+    }
+  })
+  .transform(cfg => ({
+    ...cfg,
+    POLYGON_WS_URL:
+      cfg.POLYGON_WS_URL ??
+      (cfg.POLYGON_API_KEY ? POLYGON_STOCKS_URL : SIMULATOR_WS_URL),
+    POLYGON_API_KEY: cfg.POLYGON_API_KEY ?? SIMULATOR_API_KEY,
+    /** True when no key was configured (talking to the simulator). */
+    usingSimulator: !cfg.POLYGON_API_KEY,
+  }));
+
+export type IngestConfig = z.infer<typeof ConfigSchema>;
+
+/** Validates ingest's environment; lists every problem at once. */
+export function loadIngestConfig(
+  env: Record<string, string | undefined>,
+): IngestConfig {
+  return loadConfig(ConfigSchema, env, 'ingest');
+}

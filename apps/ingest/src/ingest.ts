@@ -1,0 +1,238 @@
+import {
+  createCoalescer,
+  createTradeProcessor,
+  type FrameResult,
+  type StatusEvent,
+} from '@tickpulse/polygon';
+import {
+  createKeys,
+  createLease,
+  QUEUE_NAMES,
+  startCounterSummary,
+  withDeadline,
+  type CheckResult,
+  type Logger,
+} from '@tickpulse/shared';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { IngestConfig } from './config.js';
+import { createLeaderElector } from './leader.js';
+import { createIngestMetrics, SUMMARY_COUNTERS } from './metrics.js';
+import { createPolygonClient } from './polygon-client.js';
+import { createTickPublisher } from './tick-publisher.js';
+
+/** The ingest service. */
+export interface Ingest {
+  start(): Promise<void>;
+  /**
+   * Stops intake (socket closed with 1000), flushes pending ticks to the
+   * queue, releases the lease. Idempotent. Resolves false when some ticks
+   * could not be published before the flush budget ran out.
+   */
+  stop(): Promise<boolean>;
+  /** What /readyz reports. */
+  readiness(): Promise<Record<string, CheckResult>>;
+  /** Current role and connection, for tests and logs. */
+  status(): {
+    leader: boolean;
+    state: string;
+    authenticated: boolean;
+    pendingTickers: number;
+  };
+}
+
+/**
+ * Builds ingest from its dependencies (no I/O until `start`).
+ *
+ * @param deps.redis a producer connection (`enableOfflineQueue: false`): the
+ *   lease and the `ticks` queue use it, so a Redis outage fails publishes
+ *   fast and they are merged back instead of piling up in memory.
+ * @param deps.onFatal called once on an unrecoverable error (Polygon
+ *   rejected the key); the caller shuts down and exits non-zero.
+ */
+export function createIngest(deps: {
+  config: IngestConfig;
+  logger: Logger;
+  registry: Registry;
+  redis: Redis;
+  onFatal: (err: Error) => void;
+}): Ingest {
+  const { config } = deps;
+  const log = deps.logger.child({ component: 'ingest' });
+  const coalescer = createCoalescer();
+  const metrics = createIngestMetrics(deps.registry, () => coalescer.size);
+  const processor = createTradeProcessor({
+    policy: config.CONDITION_POLICY,
+    coalescer,
+    bounds: {
+      futureToleranceMs: config.TRADE_FUTURE_TOLERANCE_MS,
+      maxAgeMs: config.TRADE_MAX_AGE_MS,
+    },
+  });
+  const queue = new Queue(QUEUE_NAMES.ticks, {
+    connection: deps.redis,
+    prefix: config.BULLMQ_PREFIX,
+  });
+  queue.on('error', err => log.warn({ err }, 'ticks queue error'));
+  const publisher = createTickPublisher({
+    coalescer,
+    queue,
+    intervalMs: config.FLUSH_INTERVAL_MS,
+    timeoutMs: config.PUBLISH_TIMEOUT_MS,
+    logger: deps.logger,
+    metrics,
+  });
+  let lastInvalidLog = 0;
+
+  const record = (r: FrameResult, now: number) => {
+    metrics.frames.inc();
+    if (r.received) metrics.received.inc(r.received);
+    if (r.eligible) metrics.eligible.inc(r.eligible);
+    if (r.filtered)
+      for (const [id, n] of r.filtered)
+        metrics.filtered.inc({ condition: String(id) }, n);
+    if (r.invalid) {
+      for (const [reason, n] of Object.entries(r.invalid))
+        metrics.invalid.inc({ reason }, n);
+      if (now - lastInvalidLog > 10_000) {
+        lastInvalidLog = now;
+        log.warn(
+          { invalid: r.invalid },
+          'skipped invalid frames/events (logged at most every 10 s)',
+        );
+      }
+    }
+    if (r.unknownConditions) metrics.unknownConditions.inc(r.unknownConditions);
+    if (r.ignored) metrics.ignored.inc(r.ignored);
+    if (r.newestMs >= 0)
+      metrics.lag.observe(Math.max(0, now - r.newestMs) / 1000);
+  };
+
+  let fatal = false;
+  let stopping: Promise<boolean> | undefined;
+  let stopSummary: (() => void) | undefined;
+
+  const client = createPolygonClient({
+    url: config.POLYGON_WS_URL,
+    apiKey: config.POLYGON_API_KEY,
+    subscriptions: config.POLYGON_SUBSCRIPTIONS,
+    timings: {
+      pingIntervalMs: config.PING_INTERVAL_MS,
+      readTimeoutMs: config.READ_TIMEOUT_MS,
+      authTimeoutMs: config.AUTH_TIMEOUT_MS,
+      reconnectMinMs: config.RECONNECT_MIN_MS,
+      reconnectMaxMs: config.RECONNECT_MAX_MS,
+      healthyAfterMs: config.HEALTHY_AFTER_MS,
+      maxConnectionsCooldownMs: config.MAX_CONNECTIONS_COOLDOWN_MS,
+    },
+    logger: deps.logger,
+    metrics,
+    onFrame: (data): StatusEvent[] => {
+      const now = Date.now();
+      const r = processor.processFrame(data, now);
+      record(r, now);
+      if (coalescer.size >= config.FLUSH_MAX_TICKERS) void publisher.flush();
+      return r.statuses;
+    },
+    onFatal: err => {
+      if (fatal) return;
+      fatal = true;
+      log.fatal({ err }, err.message);
+      deps.onFatal(err);
+    },
+  });
+
+  const elector = createLeaderElector({
+    lease: createLease(
+      deps.redis,
+      createKeys(config.REDIS_KEY_PREFIX).lease('ingest'),
+      config.LEASE_TTL_MS,
+    ),
+    ttlMs: config.LEASE_TTL_MS,
+    pollMs: config.LEASE_POLL_MS,
+    logger: deps.logger,
+    metrics,
+    onElected: () => {
+      if (!fatal && !stopping) client.start();
+    },
+    onDemoted: () => void client.stop(),
+  });
+
+  const doStop = async (): Promise<boolean> => {
+    log.info(
+      'stopping: closing the Polygon connection, flushing pending ticks',
+    );
+    stopSummary?.();
+    elector.stop();
+    await client.stop();
+    publisher.stop();
+    const flushed = await publisher.drain(config.SHUTDOWN_FLUSH_MS);
+    if (!flushed)
+      log.error(
+        { pendingTickers: coalescer.size },
+        'could not publish every pending ticker before the deadline',
+      );
+    await elector.release();
+    await queue
+      .close()
+      .catch(err => log.warn({ err }, 'closing the queue failed'));
+    log.info({ flushed }, 'ingest stopped');
+    return flushed;
+  };
+
+  return {
+    async start() {
+      publisher.start();
+      elector.start();
+      stopSummary = startCounterSummary({
+        logger: log,
+        registry: deps.registry,
+        counters: SUMMARY_COUNTERS,
+        intervalMs: config.SUMMARY_INTERVAL_MS,
+        extra: () => ({
+          leader: elector.isLeader,
+          connection: client.state,
+          pendingTickers: coalescer.size,
+          fastFrames: processor.parser.fastFrames,
+          slowFrames: processor.parser.slowFrames,
+        }),
+      });
+      log.info(
+        {
+          url: config.POLYGON_WS_URL,
+          simulator: config.usingSimulator,
+          subscriptions: config.POLYGON_SUBSCRIPTIONS,
+          policy: config.CONDITION_POLICY.name,
+          excluded: config.CONDITION_POLICY.excluded,
+          flushIntervalMs: config.FLUSH_INTERVAL_MS,
+        },
+        'ingest started',
+      );
+    },
+    stop: () => (stopping ??= doStop()),
+    async readiness() {
+      const redisOk = await withDeadline(
+        deps.redis.ping(),
+        1000,
+        'redis ping',
+      ).then(
+        r => r === 'PONG',
+        () => false,
+      );
+      const leader = elector.isLeader;
+      return {
+        redis: { ok: redisOk, detail: redisOk ? 'reachable' : 'unreachable' },
+        polygon: leader
+          ? { ok: client.authenticated, detail: `leader, ${client.state}` }
+          : { ok: !fatal && !stopping, detail: 'standby' },
+      };
+    },
+    status: () => ({
+      leader: elector.isLeader,
+      state: client.state,
+      authenticated: client.authenticated,
+      pendingTickers: coalescer.size,
+    }),
+  };
+}

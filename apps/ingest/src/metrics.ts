@@ -1,0 +1,150 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** Connection states, the values of the `state` label. */
+export const CONNECTION_STATES = [
+  'stopped',
+  'connecting',
+  'authenticating',
+  'subscribing',
+  'streaming',
+  'backoff',
+  'cooldown',
+] as const;
+export type ConnectionState = (typeof CONNECTION_STATES)[number];
+
+/** Creates ingest's metrics in `registry`. */
+export function createIngestMetrics(
+  registry: Registry,
+  pendingTickers: () => number,
+) {
+  const registers = [registry];
+  const m = {
+    frames: new Counter({
+      name: 'tickpulse_ingest_frames_total',
+      help: 'WebSocket frames received from Polygon',
+      registers,
+    }),
+    received: new Counter({
+      name: 'tickpulse_ingest_trades_received_total',
+      help: 'Trade events (ev "T") received, valid or not',
+      registers,
+    }),
+    eligible: new Counter({
+      name: 'tickpulse_ingest_trades_eligible_total',
+      help: 'Trades that passed validation and the condition policy and were coalesced',
+      registers,
+    }),
+    filtered: new Counter({
+      name: 'tickpulse_ingest_trades_filtered_total',
+      help: 'Trades excluded by the condition policy, by the excluding condition id',
+      labelNames: ['condition'],
+      registers,
+    }),
+    invalid: new Counter({
+      name: 'tickpulse_ingest_invalid_total',
+      help: 'Frames and events skipped as invalid, by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+    unknownConditions: new Counter({
+      name: 'tickpulse_ingest_unknown_conditions_total',
+      help: 'Condition ids outside the reference table (allowed; revisit the table when this grows)',
+      registers,
+    }),
+    ignored: new Counter({
+      name: 'tickpulse_ingest_events_ignored_total',
+      help: 'Events of types ingest does not use (e.g. Q, A)',
+      registers,
+    }),
+    batches: new Counter({
+      name: 'tickpulse_ingest_batches_published_total',
+      help: 'Coalesced ticks jobs published',
+      registers,
+    }),
+    tickersPublished: new Counter({
+      name: 'tickpulse_ingest_tickers_published_total',
+      help: 'Ticker entries in published ticks jobs',
+      registers,
+    }),
+    publishFailures: new Counter({
+      name: 'tickpulse_ingest_publish_failures_total',
+      help: 'Failed or timed-out publishes (the batch was merged back)',
+      registers,
+    }),
+    publishSeconds: new Histogram({
+      name: 'tickpulse_ingest_publish_duration_seconds',
+      help: 'Time to add one ticks job',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+      registers,
+    }),
+    reconnects: new Counter({
+      name: 'tickpulse_ingest_reconnects_total',
+      help: 'Connection attempts after a previous connection ended',
+      registers,
+    }),
+    connectionState: new Gauge({
+      name: 'tickpulse_ingest_connection_state',
+      help: '1 for the current Polygon connection state, 0 for the others',
+      labelNames: ['state'],
+      registers,
+    }),
+    leader: new Gauge({
+      name: 'tickpulse_ingest_leader',
+      help: '1 when this replica holds the lease (and the Polygon connection)',
+      registers,
+    }),
+    leaderTransitions: new Counter({
+      name: 'tickpulse_ingest_leader_transitions_total',
+      help: 'Lease acquired or lost',
+      labelNames: ['transition'],
+      registers,
+    }),
+    statuses: new Counter({
+      name: 'tickpulse_ingest_status_messages_total',
+      help: 'Polygon status messages by status (unknown ones as "other")',
+      labelNames: ['status'],
+      registers,
+    }),
+    maxConnections: new Counter({
+      name: 'tickpulse_ingest_max_connections_total',
+      help: 'max_connections received: another connection of the account took over',
+      registers,
+    }),
+    lag: new Histogram({
+      name: 'tickpulse_ingest_trade_lag_seconds',
+      help: 'now minus the newest trade time of each frame',
+      buckets: [
+        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+      ],
+      registers,
+    }),
+    pending: new Gauge({
+      name: 'tickpulse_ingest_pending_tickers',
+      help: 'Tickers waiting to be published',
+      registers,
+      collect() {
+        this.set(pendingTickers());
+      },
+    }),
+  };
+  for (const s of CONNECTION_STATES)
+    m.connectionState.set({ state: s }, s === 'stopped' ? 1 : 0);
+  m.leader.set(0);
+  return m;
+}
+
+export type IngestMetrics = ReturnType<typeof createIngestMetrics>;
+
+/** Counters in the 5-minute summary line. */
+export const SUMMARY_COUNTERS = [
+  'tickpulse_ingest_frames_total',
+  'tickpulse_ingest_trades_received_total',
+  'tickpulse_ingest_trades_eligible_total',
+  'tickpulse_ingest_trades_filtered_total',
+  'tickpulse_ingest_invalid_total',
+  'tickpulse_ingest_batches_published_total',
+  'tickpulse_ingest_tickers_published_total',
+  'tickpulse_ingest_publish_failures_total',
+  'tickpulse_ingest_reconnects_total',
+  'tickpulse_ingest_max_connections_total',
+] as const;

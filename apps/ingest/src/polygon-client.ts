@@ -1,0 +1,324 @@
+import { statusLabel, type StatusEvent } from '@tickpulse/polygon';
+import { redactUrl, type Logger } from '@tickpulse/shared';
+import { WebSocket } from 'ws';
+import { backoffDelay } from './backoff.js';
+import { PolygonAuthError } from './errors.js';
+import type { ConnectionState, IngestMetrics } from './metrics.js';
+
+/** Timings of the connection (all ms); see the README for the defaults. */
+export interface ClientTimings {
+  pingIntervalMs: number;
+  readTimeoutMs: number;
+  authTimeoutMs: number;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  healthyAfterMs: number;
+  maxConnectionsCooldownMs: number;
+}
+
+/** Why a connection ended. */
+type Outcome =
+  | 'closed'
+  | 'max_connections'
+  | 'auth_timeout'
+  | 'read_timeout'
+  | 'fatal'
+  | 'stopped';
+
+/** One Polygon connection with reconnects; started and stopped as leadership changes. */
+export interface PolygonClient {
+  /** Starts connecting (no-op when running). */
+  start(): void;
+  /** Closes the socket with 1000 and stops reconnecting; resolves when closed. */
+  stop(): Promise<void>;
+  readonly state: ConnectionState;
+  /** True between `auth_success` and the end of that connection. */
+  readonly authenticated: boolean;
+}
+
+/**
+ * Creates the connection manager: connect → wait for `connected` → auth →
+ * subscribe, pings and a read deadline, jittered exponential backoff reset
+ * only after a connection stayed authenticated `healthyAfterMs`, a long
+ * cooldown after `max_connections`, and a fatal stop on auth failure.
+ *
+ * @param onFrame handles one frame synchronously (parse, filter, coalesce)
+ *   and returns the status events it carried; the socket is never awaited on.
+ * @param onFatal called once when retrying cannot help (auth failure).
+ */
+export function createPolygonClient(deps: {
+  url: string;
+  apiKey: string;
+  subscriptions: string;
+  timings: ClientTimings;
+  logger: Logger;
+  metrics: IngestMetrics;
+  onFrame: (data: Buffer) => StatusEvent[];
+  onFatal: (err: Error) => void;
+}): PolygonClient {
+  const { timings, metrics } = deps;
+  const log = deps.logger.child({ component: 'polygon' });
+  const params = deps.subscriptions.split(',');
+  let state: ConnectionState = 'stopped';
+  let authenticated = false;
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let current: WebSocket | undefined;
+  let wake: (() => void) | undefined;
+
+  const setState = (s: ConnectionState) => {
+    if (s === state) return;
+    metrics.connectionState.set({ state }, 0);
+    metrics.connectionState.set({ state: s }, 1);
+    state = s;
+  };
+
+  const pause = (ms: number) =>
+    new Promise<void>(resolve => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+    });
+
+  /** One connection, from open to close. */
+  const session = () =>
+    new Promise<{ outcome: Outcome; healthy: boolean; error?: Error }>(
+      resolve => {
+        let outcome: Outcome = 'closed';
+        let error: Error | undefined;
+        let authSent = false;
+        let authedAt = 0;
+        let acks = 0;
+        let lastActivity = Date.now();
+        let lastPing = Date.now();
+        const openedAt = Date.now();
+        setState('connecting');
+        const ws = new WebSocket(deps.url, {
+          perMessageDeflate: false,
+          handshakeTimeout: timings.authTimeoutMs,
+        });
+        current = ws;
+
+        const end = (o: Outcome, how: 'close' | 'terminate' = 'close') => {
+          if (outcome === 'closed') outcome = o;
+          if (how === 'terminate') ws.terminate();
+          else closeSocket(ws, 1000, o);
+        };
+
+        const check = setInterval(
+          () => {
+            const now = Date.now();
+            if (!authenticated && now - openedAt > timings.authTimeoutMs) {
+              log.warn(
+                { timeoutMs: timings.authTimeoutMs },
+                'not authenticated in time, reconnecting',
+              );
+              end('auth_timeout', 'terminate');
+              return;
+            }
+            if (now - lastActivity > timings.readTimeoutMs) {
+              log.warn(
+                { silentMs: now - lastActivity },
+                'no data and no pong within the read deadline, dropping the connection',
+              );
+              end('read_timeout', 'terminate');
+              return;
+            }
+            if (
+              ws.readyState === WebSocket.OPEN &&
+              now - lastPing >= timings.pingIntervalMs
+            ) {
+              lastPing = now;
+              ws.ping();
+            }
+          },
+          Math.max(
+            20,
+            Math.min(
+              1000,
+              Math.floor(timings.readTimeoutMs / 4),
+              Math.floor(timings.pingIntervalMs / 2),
+            ),
+          ),
+        );
+
+        const handleStatus = (ev: StatusEvent) => {
+          metrics.statuses.inc({ status: statusLabel(ev.status) });
+          switch (ev.status) {
+            case 'connected':
+              if (!authSent) {
+                authSent = true;
+                setState('authenticating');
+                ws.send(
+                  JSON.stringify({ action: 'auth', params: deps.apiKey }),
+                );
+              }
+              return;
+            case 'auth_success':
+              authenticated = true;
+              authedAt = Date.now();
+              setState('subscribing');
+              ws.send(
+                JSON.stringify({
+                  action: 'subscribe',
+                  params: deps.subscriptions,
+                }),
+              );
+              log.info('authenticated, subscribing');
+              return;
+            case 'success':
+              acks++;
+              if (acks === params.length) {
+                setState('streaming');
+                log.info(
+                  {
+                    subscriptions:
+                      params.length > 20 ? params.length : deps.subscriptions,
+                  },
+                  'subscribed',
+                );
+              }
+              return;
+            case 'auth_failed':
+              error = new PolygonAuthError(ev.status, ev.message);
+              end('fatal');
+              return;
+            case 'error':
+              if (/auth|not authorized|entitle/i.test(ev.message)) {
+                error = new PolygonAuthError(ev.status, ev.message);
+                end('fatal');
+              } else
+                log.warn({ message: ev.message }, 'Polygon reported an error');
+              return;
+            case 'max_connections':
+              metrics.maxConnections.inc();
+              log.error(
+                {
+                  message: ev.message,
+                  cooldownMs: timings.maxConnectionsCooldownMs,
+                },
+                'MAX_CONNECTIONS: another connection of this Polygon account took over; cooling down. ' +
+                  'Check for a second ingest deployment or another client using the same account.',
+              );
+              end('max_connections', 'terminate');
+              return;
+            case 'auth_timeout':
+              log.warn(
+                { message: ev.message },
+                'Polygon timed out waiting for auth',
+              );
+              end('auth_timeout');
+              return;
+            default:
+              log.warn(
+                { status: ev.status, message: ev.message },
+                'unknown Polygon status',
+              );
+          }
+        };
+
+        ws.on('message', (data: Buffer) => {
+          lastActivity = Date.now();
+          const statuses = deps.onFrame(data);
+          for (const ev of statuses) handleStatus(ev);
+        });
+        ws.on('pong', () => {
+          lastActivity = Date.now();
+        });
+        ws.on('error', err => {
+          log.warn({ err: { message: err.message } }, 'websocket error');
+        });
+        ws.on('close', (code, reason) => {
+          clearInterval(check);
+          const wasAuthed = authenticated;
+          authenticated = false;
+          if (current === ws) current = undefined;
+          const healthy =
+            wasAuthed && Date.now() - authedAt >= timings.healthyAfterMs;
+          log.info(
+            { code, reason: reason.toString().slice(0, 200), outcome, healthy },
+            'connection closed',
+          );
+          resolve({ outcome, healthy, error });
+        });
+      },
+    );
+
+  const run = async () => {
+    let attempt = 0;
+    let first = true;
+    log.info({ url: redactUrl(deps.url) }, 'connecting to Polygon');
+    while (running) {
+      if (!first) metrics.reconnects.inc();
+      first = false;
+      const { outcome, healthy, error } = await session();
+      if (outcome === 'fatal') {
+        running = false;
+        setState('stopped');
+        deps.onFatal(error ?? new Error('fatal Polygon error'));
+        return;
+      }
+      if (!running) break;
+      if (healthy) attempt = 0;
+      let delay: number;
+      if (outcome === 'max_connections') {
+        setState('cooldown');
+        delay = timings.maxConnectionsCooldownMs;
+      } else {
+        setState('backoff');
+        delay = backoffDelay(
+          attempt++,
+          timings.reconnectMinMs,
+          timings.reconnectMaxMs,
+        );
+      }
+      log.info({ delayMs: delay, outcome }, 'reconnecting after delay');
+      await pause(delay);
+    }
+    setState('stopped');
+  };
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      loop = run().catch(err => {
+        log.error({ err }, 'connection loop failed');
+        running = false;
+        setState('stopped');
+      });
+    },
+    async stop() {
+      running = false;
+      wake?.();
+      if (current) closeSocket(current, 1000, 'shutdown');
+      await loop;
+    },
+    get state() {
+      return state;
+    },
+    get authenticated() {
+      return authenticated;
+    },
+  };
+}
+
+/** Close with a code; a peer that does not answer the close frame is cut after 1 s. */
+function closeSocket(ws: WebSocket, code: number, reason: string): void {
+  if (ws.readyState === WebSocket.CLOSED) return;
+  if (ws.readyState === WebSocket.CONNECTING) {
+    ws.terminate();
+    return;
+  }
+  try {
+    ws.close(code, reason.slice(0, 100));
+  } catch {
+    ws.terminate();
+    return;
+  }
+  setTimeout(() => ws.terminate(), 1000).unref();
+}

@@ -1,0 +1,3 @@
+export * from './control.js';
+export * from './sim.js';
+export * from './stream.js';

@@ -1,0 +1,7 @@
+export * from './coalescer.js';
+export * from './conditions.js';
+export * from './parser.js';
+export * from './policy.js';
+export * from './processor.js';
+export * from './timestamp.js';
+export * from './types.js';
