@@ -125,7 +125,12 @@ export async function readTickUpd(
   redis: Redis,
   keyPrefix: string,
 ): Promise<Record<string, number>> {
-  const flat = await redis.zrange(`${keyPrefix}TICK:UPD`, 0, -1, 'WITHSCORES');
+  const flat = await redis.zrange(
+    `${keyPrefix}TICK:UPD`,
+    '0',
+    '-1',
+    'WITHSCORES',
+  );
   const out: Record<string, number> = {};
   for (let i = 0; i < flat.length; i += 2) out[flat[i]!] = Number(flat[i + 1]);
   return out;

@@ -18,7 +18,6 @@ import {
   seriesValue,
   startWriter,
   tickQueue,
-  waitDrained,
   type WriterHarness,
 } from './helpers';
 
@@ -216,6 +215,6 @@ describe('tick-writer against real Redis and BullMQ', () => {
     const b = h.writer.stop();
     expect(a).toBe(b);
     await a;
-    expect(h.writer.readiness().worker.ok).toBe(false);
+    expect(h.writer.readiness().worker?.ok).toBe(false);
   });
 });
