@@ -159,10 +159,16 @@ export function createUniverseSyncService(deps: {
     listener,
     async start() {
       await queue.waitUntilReady();
-      // Idempotent: every replica upserts the same scheduler at start.
+      // Idempotent: every replica upserts the same scheduler at start, and a
+      // re-upsert with the same interval keeps the pending run's time. A new
+      // scheduler would fire at once; startDate defers its first run by one
+      // interval because start-up has its own reconcile (RECONCILE_ON_START).
       await queue.upsertJobScheduler(
         RECONCILE_SCHEDULER_ID,
-        { every: settings.reconcileIntervalMs },
+        {
+          every: settings.reconcileIntervalMs,
+          startDate: Date.now() + settings.reconcileIntervalMs,
+        },
         {
           name: JOB_NAMES.reconcile,
           data: { kind: 'reconcile', reason: 'schedule' },

@@ -19,7 +19,14 @@ export type StrategySyncResult =
 
 /** Brings one strategy's `STRAT:<id>:UNIV` in line with its row. */
 export interface StrategySyncer {
-  sync(strategyId: number): Promise<StrategySyncResult>;
+  /**
+   * @param afterRead awaited between the row read and the Redis write (a
+   *   test seam for the edit-during-sync race).
+   */
+  sync(
+    strategyId: number,
+    afterRead?: () => Promise<void> | void,
+  ): Promise<StrategySyncResult>;
 }
 
 /**
@@ -38,8 +45,9 @@ export function createStrategySyncer(deps: {
 }): StrategySyncer {
   const { reader, store, redis, keys, metrics, logger } = deps;
   return {
-    async sync(strategyId) {
+    async sync(strategyId, afterRead) {
       const row = await reader.fetch(strategyId);
+      await afterRead?.();
       const desired = desiredUniverse(row);
       if (desired.invalid.length > 0) {
         metrics.invalidTickers.inc(desired.invalid.length);

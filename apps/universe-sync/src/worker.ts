@@ -18,6 +18,10 @@ import type { StrategySyncer, StrategySyncResult } from './strategy-sync.js';
 export interface WorkerHooks {
   /** Awaited after the payload is validated and before the row is read. */
   beforeStrategySync?(strategyId: number, job: Job): Promise<void> | void;
+  /** Awaited after the strategy's row is read and before Redis is written. */
+  afterStrategyRead?(strategyId: number, job: Job): Promise<void> | void;
+  /** Called when a strategy job's processing ends (success or failure). */
+  afterStrategySync?(strategyId: number, job: Job): void;
   /** Awaited once the reconcile lease is held, before the run. */
   beforeReconcile?(job: Job): Promise<void> | void;
   /** Called after a reconcile run, while the lease is still held. */
@@ -142,8 +146,18 @@ export function createUniverseSyncWorker(deps: {
     const end = metrics.syncDuration.startTimer({ kind: data.kind });
     try {
       if (data.kind === 'strategy') {
-        await hooks.beforeStrategySync?.(data.strategyId, job);
-        const result = await deps.syncer.sync(data.strategyId);
+        const id = data.strategyId;
+        let result: StrategySyncResult;
+        try {
+          await hooks.beforeStrategySync?.(id, job);
+          result = await deps.syncer.sync(
+            id,
+            hooks.afterStrategyRead &&
+              (() => hooks.afterStrategyRead!(id, job)),
+          );
+        } finally {
+          hooks.afterStrategySync?.(id, job);
+        }
         metrics.syncJobs.inc({ kind: 'strategy', result: 'ok' });
         logger.debug(
           {
