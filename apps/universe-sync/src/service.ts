@@ -10,6 +10,7 @@ import {
   type Logger,
   type RedisKeys,
   type UniverseStore,
+  withDeadline,
 } from '@tickpulse/shared';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -205,7 +206,10 @@ export function createUniverseSyncService(deps: {
           listener?.stop(),
           worker.stop(),
         ]);
-        await queue.close().catch(() => undefined);
+        // Queue.close waits for Redis; with Redis gone it would hold the shutdown.
+        await withDeadline(queue.close(), 2000, 'queue close').catch(err =>
+          logger.warn({ err }, 'queue close did not finish'),
+        );
         for (const r of results) if (r.status === 'rejected') throw r.reason;
       })();
       return stopping;

@@ -6,11 +6,16 @@ import {
   type Logger,
   type UniverseStore,
 } from '@tickpulse/shared';
+import { Ajv } from 'ajv';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { StrategyReader } from '../db.js';
 import type { UniverseMetrics } from '../metrics.js';
-import { describeInvalid, desiredUniverse } from '../universe.js';
+import {
+  describeInvalid,
+  desiredUniverse,
+  type StrategyRow,
+} from '../universe.js';
 import { buildOpenApi, type RouteDoc } from './openapi.js';
 import {
   acceptedResponse,
@@ -108,10 +113,6 @@ export const ROUTES = {
   },
 } satisfies Record<string, RouteDoc>;
 
-class UnavailableError extends Error {
-  statusCode = 503;
-}
-
 /**
  * Adds the /v1 API to the app's ops server (which keeps /healthz, /readyz
  * and /metrics unauthenticated). Every /v1 route except the OpenAPI
@@ -127,10 +128,15 @@ export async function registerApi(
   const expected = deps.token ? digest(deps.token) : undefined;
   const openapi = buildOpenApi(Object.values(ROUTES), deps.version ?? '1.0.0');
 
-  const unavailable = (what: string, err: unknown): never => {
+  // Sent here rather than thrown: the ops server's error handler hides the
+  // message of every 5xx, and a client needs to know what to retry.
+  const unavailable = (reply: FastifyReply, what: string, err: unknown) => {
     metrics.errors.inc({ where: `api_${what}` });
     logger.warn({ err }, `API request failed: ${what} unavailable`);
-    throw new UnavailableError(`${what} unavailable, try again later`);
+    return reply
+      .code(503)
+      .header('retry-after', '5')
+      .send({ error: `${what} unavailable, try again later`, statusCode: 503 });
   };
 
   await app.register(async api => {
@@ -145,6 +151,14 @@ export async function registerApi(
     api.get(ROUTES.openapi.url, async () => openapi);
 
     await api.register(async secured => {
+      // fastify's default Ajv coerces types and strips unknown properties, so
+      // `{"reason": 5}` or a misspelt field would pass silently. Bodies are
+      // validated strictly; path parameters still need string → integer.
+      const strict = new Ajv({ coerceTypes: false, removeAdditional: false });
+      const coercing = new Ajv({ coerceTypes: true, removeAdditional: false });
+      secured.setValidatorCompiler(({ schema, httpPart }) =>
+        (httpPart === 'body' ? strict : coercing).compile(schema),
+      );
       secured.addHook(
         'onRequest',
         async (request: FastifyRequest, reply: FastifyReply) => {
@@ -171,11 +185,16 @@ export async function registerApi(
         },
         async (request, reply) => {
           const id = request.params.id;
-          const jobId = await withDeadline(
-            enqueueUniverseSync(queue, id, request.body?.reason ?? 'api'),
-            timeoutMs,
-            'enqueue',
-          ).catch(err => unavailable('queue', err));
+          let jobId: string | undefined;
+          try {
+            jobId = await withDeadline(
+              enqueueUniverseSync(queue, id, request.body?.reason ?? 'api'),
+              timeoutMs,
+              'enqueue',
+            );
+          } catch (err) {
+            return unavailable(reply, 'queue', err);
+          }
           return reply.code(202).send({ jobId: String(jobId) });
         },
       );
@@ -184,11 +203,16 @@ export async function registerApi(
         ROUTES.reconcile.url,
         { bodyLimit: deps.bodyLimit, schema: { body: ROUTES.reconcile.body } },
         async (request, reply) => {
-          const jobId = await withDeadline(
-            enqueueReconcile(queue, request.body?.reason ?? 'api'),
-            timeoutMs,
-            'enqueue',
-          ).catch(err => unavailable('queue', err));
+          let jobId: string | undefined;
+          try {
+            jobId = await withDeadline(
+              enqueueReconcile(queue, request.body?.reason ?? 'api'),
+              timeoutMs,
+              'enqueue',
+            );
+          } catch (err) {
+            return unavailable(reply, 'queue', err);
+          }
           return reply.code(202).send({ jobId: String(jobId) });
         },
       );
@@ -196,18 +220,20 @@ export async function registerApi(
       secured.get<{ Params: { id: number } }>(
         ROUTES.state.url,
         { schema: { params: ROUTES.state.params } },
-        async request => {
+        async (request, reply) => {
           const id = request.params.id;
-          const row = await withDeadline(
-            reader.fetch(id),
-            timeoutMs,
-            'read',
-          ).catch(err => unavailable('database', err));
-          const members = await withDeadline(
-            store.read(id),
-            timeoutMs,
-            'read',
-          ).catch(err => unavailable('redis', err));
+          let row: StrategyRow | undefined;
+          let members: string[];
+          try {
+            row = await withDeadline(reader.fetch(id), timeoutMs, 'read');
+          } catch (err) {
+            return unavailable(reply, 'database', err);
+          }
+          try {
+            members = await withDeadline(store.read(id), timeoutMs, 'read');
+          } catch (err) {
+            return unavailable(reply, 'redis', err);
+          }
           const desired = desiredUniverse(row);
           const expectedSet = desired.kind === 'set' ? desired.tickers : [];
           const want = new Set(expectedSet);

@@ -21,8 +21,9 @@ export const strategyIdParams = {
   },
 } as const;
 
+/** Optional: a request without a body (null) is valid too. */
 export const enqueueBody = {
-  type: 'object',
+  type: ['object', 'null'],
   additionalProperties: false,
   properties: {
     reason: {
