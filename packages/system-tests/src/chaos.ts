@@ -298,6 +298,8 @@ export async function runChaos(
     // ---- oracle rounds: scripted trades for tickers only this suite sends --
     const rounds: Round[] = [];
     let roundsSkipped = 0;
+    /** Set while a fault needs a silent feed (stall): no scripted frames either. */
+    let feedPaused = false;
     let probeSeq = 0;
     const sendRound = (id: number): Round | null => {
       const before = theSim.stats();
@@ -346,7 +348,7 @@ export async function runChaos(
       (async () => {
         let id = 0;
         while (!stopping) {
-          const r = sendRound(++id);
+          const r = feedPaused ? null : sendRound(++id);
           if (r) rounds.push(r);
           else roundsSkipped++;
           await sleep(full ? 300 : 400);
@@ -360,7 +362,7 @@ export async function runChaos(
       let ms = 0;
       await waitFor(
         async () => {
-          if (theSim.stats().subscribed === 1 && ms === 0) {
+          if (theSim.stats().subscribed === 1 && ms === 0 && !feedPaused) {
             ms = Date.now();
             theSim.sendFrames([
               [{ ev: 'T', sym, x: 4, i: sym, z: 1, p: 1, s: 100, t: ms, q: 1 }],
@@ -514,10 +516,10 @@ export async function runChaos(
     // ---- faults, one after another ----------------------------------------
     await fault(
       'redis-restart',
-      'private Redis (AOF, appendfsync always) SIGKILLed, down 1 s, restarted',
+      'private Redis (AOF, appendfsync always) SIGKILLed, down 3 s, restarted',
       async ev => {
         const marks = sys.all().map(p => p.lines.length);
-        await redisSrv!.restart({ downMs: 1000 });
+        await redisSrv!.restart({ downMs: 3000 });
         await waitFor(
           () =>
             sys
@@ -527,20 +529,25 @@ export async function runChaos(
                   logsSince(
                     p,
                     marks[i]!,
-                    /redis connection error|lease operation failed|publish failed|queue error/,
+                    /redis connection error|lease operation failed|publishing ticks failed|queue error/,
                   ).length > 0,
               ),
           { timeoutMs: 30_000, what: 'a log line about the Redis outage' },
         ).then(
           () => {
             sys.all().forEach((p, i) => {
-              const n = logsSince(
+              const ls = logsSince(
                 p,
                 marks[i]!,
                 /redis|lease|publish|queue/i,
-              ).filter(l => Number(l.level) >= 40).length;
-              if (n > 0)
-                ev.push(`${p.name}: ${n} warn/error log lines about Redis`);
+              ).filter(l =>
+                /^(warn|error|fatal|4\d|5\d|60)$/.test(String(l.level)),
+              );
+              const msgs = [...new Set(ls.map(l => String(l.msg)))];
+              if (ls.length > 0)
+                ev.push(
+                  `${p.name}: ${ls.length} warn/error lines ("${msgs.join('", "')}")`,
+                );
             });
           },
           () => undefined,
@@ -635,16 +642,30 @@ export async function runChaos(
 
     await fault(
       'feed-stall',
-      'feed silent (no frames, no pongs) for READ_TIMEOUT + 1 s',
+      'feed silent (no frames, no pongs) until ingest gives up on it (READ_TIMEOUT_MS 3 s)',
       async ev => {
         await delta(
           ev,
           'ingest_reconnects_total',
           () => sumIngest('tickpulse_ingest_reconnects_total'),
           async () => {
+            const before = await sumIngest('tickpulse_ingest_reconnects_total');
+            feedPaused = true;
             theSim.stall(true);
-            await sleep(4000);
-            theSim.stall(false);
+            try {
+              await waitFor(
+                async () =>
+                  (await sumIngest('tickpulse_ingest_reconnects_total')) >
+                  before,
+                {
+                  timeoutMs: 30_000,
+                  what: 'ingest to give up on the silent feed',
+                },
+              );
+            } finally {
+              theSim.stall(false);
+              feedPaused = false;
+            }
           },
         );
       },
@@ -954,12 +975,8 @@ export async function runChaos(
           'delayed',
           'prioritized',
         );
-        const u = await sq.getJobCounts(
-          'wait',
-          'active',
-          'delayed',
-          'prioritized',
-        );
+        // universe-sync: the reconcile scheduler always keeps one delayed job.
+        const u = await sq.getJobCounts('wait', 'active', 'prioritized');
         return [...Object.values(c), ...Object.values(u)].every(n => n === 0);
       },
       { timeoutMs: 180_000, intervalMs: 250, what: 'queues drained' },
