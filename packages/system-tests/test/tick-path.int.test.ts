@@ -88,6 +88,7 @@ describe('tick path end to end (sim → ingest → ticks → tick-writer → TIC
       what: 'ingest subscribed',
     });
     redis = testRedis(redisSrv.url);
+    redis.on('error', () => undefined);
     queue = new Queue(QUEUE_NAMES.ticks, {
       connection: { url: redisSrv.url, maxRetriesPerRequest: null },
       prefix: bullPrefix,
