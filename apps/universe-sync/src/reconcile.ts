@@ -182,6 +182,7 @@ export function createReconciler(deps: {
   }
 
   async function reconcileBatch(
+    conn: Redis,
     ids: readonly number[],
     summary: ReconcileSummary,
     trustable: (id: number) => boolean,
@@ -189,15 +190,20 @@ export function createReconciler(deps: {
     const univKeys = ids.map(id => keys.stratUniv(id));
     const anyTrustable = ids.some(trustable);
     for (let attempt = 1; ; attempt++) {
-      await redis.watch(...univKeys);
+      await conn.watch(...univKeys);
       let plan: Plan;
       try {
-        plan = await compare(ids, univKeys, anyTrustable ? trustable : null);
+        plan = await compare(
+          conn,
+          ids,
+          univKeys,
+          anyTrustable ? trustable : null,
+        );
       } catch (err) {
-        await redis.unwatch().catch(() => undefined);
+        await conn.unwatch().catch(() => undefined);
         throw err;
       }
-      const tx = redis.multi();
+      const tx = conn.multi();
       let commands = 0;
       const fpSet: string[] = [];
       const fpDel: string[] = [];
@@ -224,7 +230,7 @@ export function createReconciler(deps: {
       if (fpSet.length > 0) tx.hset(fpKey, ...fpSet);
       if (fpDel.length > 0) tx.hdel(fpKey, ...fpDel);
       if (commands === 0 && fpSet.length === 0 && fpDel.length === 0) {
-        await redis.unwatch();
+        await conn.unwatch();
         tally(plan, summary);
         return;
       }
@@ -251,21 +257,25 @@ export function createReconciler(deps: {
    * strategy's outcome. `trustable` null: compare every strategy in full.
    */
   async function compare(
+    conn: Redis,
     ids: readonly number[],
     univKeys: readonly string[],
     trustable: ((id: number) => boolean) | null,
   ): Promise<Plan> {
-    const digestsP = trustable ? reader.digests(ids) : undefined;
-    // Keep the digest query from becoming an unhandled rejection while Redis answers.
-    digestsP?.catch(() => undefined);
-    const reads = redis.pipeline();
+    const reads = conn.pipeline();
     reads.hmget(fpKey, ...ids.map(String));
     for (const key of univKeys) reads.scard(key);
     const [stored, ...counts] = checked(await reads.exec()) as [
       (string | null)[],
       ...number[],
     ];
-    const digests = await digestsP;
+    // Digests only where a stored fingerprint could vouch for the set (none
+    // on a cold run, so PostgreSQL hashes nothing it need not).
+    const candidates = trustable
+      ? ids.filter((id, i) => stored[i] != null && trustable(id))
+      : [];
+    const digests =
+      candidates.length > 0 ? await reader.digests(candidates) : undefined;
 
     const items: PlanItem[] = [];
     const needIds: number[] = [];
@@ -324,7 +334,7 @@ export function createReconciler(deps: {
         }
       }
       if (probed.length > 0) {
-        const verify = redis.pipeline();
+        const verify = conn.pipeline();
         for (let i = 0; i < probed.length; i += VERIFY_BATCH) {
           const part = probed.slice(i, i + VERIFY_BATCH);
           verify.eval(
@@ -368,6 +378,29 @@ export function createReconciler(deps: {
       metrics.reconcileChecks.inc({ method: 'fingerprint' }, trusted);
   }
 
+  /** A second reconcile connection for this run, or undefined when Redis does not take one quickly. */
+  async function openLane(): Promise<Redis | undefined> {
+    const conn = redis.duplicate({
+      connectionName: `${redis.options.connectionName ?? 'reconcile'}:2`,
+      autoResendUnfulfilledCommands: false,
+    });
+    conn.on('error', (err: Error) => {
+      metrics.errors.inc({ where: 'reconcile' });
+      logger.warn({ err }, 'second reconcile connection error');
+    });
+    const ready = await new Promise<boolean>(resolve => {
+      const timer = setTimeout(() => resolve(false), 5000);
+      conn.once('ready', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    if (ready) return conn;
+    conn.disconnect();
+    logger.warn('second reconcile connection not ready; one batch at a time');
+    return undefined;
+  }
+
   return {
     async run(signal) {
       const started = Date.now();
@@ -395,6 +428,14 @@ export function createReconciler(deps: {
           );
       };
 
+      // Two batches in flight, each on its own connection (WATCH state is
+      // per connection): one batch's PostgreSQL reads and JavaScript overlap
+      // the other's Redis work. Without a second connection, one at a time.
+      const lanes = [redis];
+      const extra = await openLane();
+      if (extra) lanes.push(extra);
+      const inflight: Promise<void>[] = [];
+      let lane = 0;
       let next: Promise<number[]> | undefined = reader.activeIdsAfter(
         0,
         pageSize,
@@ -413,12 +454,22 @@ export function createReconciler(deps: {
           }
           summary.activeStrategies += ids.length;
           for (const id of ids) covered.add(id);
-          await reconcileBatch(ids, summary, trustable);
+          const batch = reconcileBatch(
+            lanes[lane++ % lanes.length]!,
+            ids,
+            summary,
+            trustable,
+          );
+          batch.catch(() => undefined);
+          inflight.push(batch);
+          if (inflight.length >= lanes.length) await inflight.shift();
         }
+        for (const batch of inflight.splice(0)) await batch;
       } finally {
-        // A prefetch left behind by an abort or error is awaited so its
-        // rejection (if any) does not surface later.
-        await next?.catch(() => undefined);
+        // Whatever is left behind by an abort or error is awaited so that a
+        // rejection does not surface later and no batch outlives the run.
+        await Promise.allSettled([...inflight, next]);
+        extra?.disconnect();
       }
 
       for await (const found of store.scanStrategyIds(1000)) {
@@ -427,7 +478,7 @@ export function createReconciler(deps: {
         for (const id of fresh) covered.add(id);
         if (fresh.length === 0) continue;
         summary.orphanCandidates += fresh.length;
-        await reconcileBatch(fresh, summary, () => false);
+        await reconcileBatch(redis, fresh, summary, () => false);
       }
 
       summary.durationMs = Date.now() - started;
