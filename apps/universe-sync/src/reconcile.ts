@@ -187,10 +187,36 @@ export function createReconciler(deps: {
     summary: ReconcileSummary,
     trustable: (id: number) => boolean,
   ): Promise<void> {
+    // With autoResendUnfulfilledCommands off, ioredis drops (never settles)
+    // the commands in flight when the connection closes; fail the batch
+    // instead of waiting forever. Its keys are left as they were or as a
+    // whole EXEC made them, never half written.
+    let onClose = () => undefined as void;
+    const lost = new Promise<never>((_, reject) => {
+      onClose = () =>
+        reject(new Error('reconcile connection closed during a batch'));
+      conn.once('close', onClose);
+    });
+    lost.catch(() => undefined);
+    const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, lost]);
+    try {
+      await reconcileBatchOn(conn, ids, summary, trustable, guard);
+    } finally {
+      conn.off('close', onClose);
+    }
+  }
+
+  async function reconcileBatchOn(
+    conn: Redis,
+    ids: readonly number[],
+    summary: ReconcileSummary,
+    trustable: (id: number) => boolean,
+    guard: <T>(p: Promise<T>) => Promise<T>,
+  ): Promise<void> {
     const univKeys = ids.map(id => keys.stratUniv(id));
     const anyTrustable = ids.some(trustable);
     for (let attempt = 1; ; attempt++) {
-      await conn.watch(...univKeys);
+      await guard(conn.watch(...univKeys));
       let plan: Plan;
       try {
         plan = await compare(
@@ -230,11 +256,11 @@ export function createReconciler(deps: {
       if (fpSet.length > 0) tx.hset(fpKey, ...fpSet);
       if (fpDel.length > 0) tx.hdel(fpKey, ...fpDel);
       if (commands === 0 && fpSet.length === 0 && fpDel.length === 0) {
-        await conn.unwatch();
+        await guard(conn.unwatch());
         tally(plan, summary);
         return;
       }
-      const res = await tx.exec();
+      const res = await guard(tx.exec());
       if (res !== null) {
         for (const [err] of res) if (err) throw err;
         tally(plan, summary);
