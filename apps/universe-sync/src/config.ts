@@ -54,6 +54,13 @@ export const ConfigSchema = z
       .min(1)
       .max(10_000)
       .default(500),
+    /** Each reconcile compares the members of 1 strategy in N whatever its stored fingerprint says (1 = all, 0 = never). */
+    RECONCILE_FULL_CHECK_EVERY: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(4),
 
     // ---- HTTP API ----
     /** Bearer token the /v1 API requires; compared in constant time, never logged. */

@@ -10,11 +10,36 @@ export interface StrategyReader {
   activeIdsAfter(afterId: number, limit: number): Promise<number[]>;
   /** The rows for these ids (missing ids are deleted strategies). */
   fetchMany(ids: readonly number[]): Promise<Map<number, StrategyRow>>;
+  /**
+   * Per id: `alertactive` and a digest of the raw `alert_universe_full`
+   * (md5 of its text form, computed by PostgreSQL), without shipping the
+   * arrays. Missing ids are deleted strategies.
+   */
+  digests(ids: readonly number[]): Promise<Map<number, StrategyDigest>>;
+  /** Like `fetchMany`, plus each row's digest (the same one `digests` returns). */
+  fetchManyWithDigest(
+    ids: readonly number[],
+  ): Promise<Map<number, { row: StrategyRow; digest: string }>>;
   /** `SELECT 1`, for readiness. */
   ping(): Promise<void>;
 }
 
+/** A row summarised: enough to tell whether its universe changed since a digest was stored. */
+export interface StrategyDigest {
+  alertactive: boolean;
+  /** md5 of `alert_universe_full::text`, or `null` for a NULL universe. */
+  digest: string;
+}
+
 const COLUMNS = 'strategyid, alertactive, alert_universe_full';
+// The digest covers exactly the column the desired set is computed from, so an
+// equal digest means an equal desired set (normalisation is deterministic).
+const DIGEST = `coalesce(md5(alert_universe_full::text), 'null') AS digest`;
+// JSON instead of text[]: PostgreSQL's array_to_json does the quoting and
+// JSON.parse (native) replaces pg's JavaScript array-literal parser, which
+// dominated reading 5 M elements. NULL elements stay null.
+const JSON_COLUMNS =
+  'strategyid, alertactive, array_to_json(alert_universe_full) AS alert_universe_full';
 
 /**
  * Creates the query pool. A pool client that dies while idle (PostgreSQL
@@ -72,6 +97,33 @@ export function createStrategyReader(pool: pg.Pool): StrategyReader {
         [ids],
       );
       for (const row of rows) out.set(row.strategyid, row);
+      return out;
+    },
+    async digests(ids) {
+      const out = new Map<number, StrategyDigest>();
+      if (ids.length === 0) return out;
+      const { rows } = await pool.query<
+        StrategyDigest & { strategyid: number }
+      >(
+        `SELECT strategyid, alertactive, ${DIGEST}
+           FROM strategies WHERE strategyid = ANY($1::int[])`,
+        [ids],
+      );
+      for (const r of rows)
+        out.set(r.strategyid, { alertactive: r.alertactive, digest: r.digest });
+      return out;
+    },
+    async fetchManyWithDigest(ids) {
+      const out = new Map<number, { row: StrategyRow; digest: string }>();
+      if (ids.length === 0) return out;
+      // json (oid 114) comes back already JSON.parse'd by pg.
+      const { rows } = await pool.query<StrategyRow & { digest: string }>(
+        `SELECT ${JSON_COLUMNS}, ${DIGEST}
+           FROM strategies WHERE strategyid = ANY($1::int[])`,
+        [ids],
+      );
+      for (const { digest, ...row } of rows)
+        out.set(row.strategyid, { row, digest });
       return out;
     },
     async ping() {

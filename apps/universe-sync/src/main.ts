@@ -70,6 +70,7 @@ async function main(): Promise<void> {
       reconcileIntervalMs: config.RECONCILE_INTERVAL,
       reconcileOnStart: config.RECONCILE_ON_START,
       reconcilePageSize: config.RECONCILE_PAGE_SIZE,
+      reconcileFullCheckEvery: config.RECONCILE_FULL_CHECK_EVERY,
       listen: config.LISTEN_NOTIFY,
       databaseUrl: config.DATABASE_URL,
       notifyChannel: config.PG_NOTIFY_CHANNEL,

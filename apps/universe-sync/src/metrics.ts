@@ -11,6 +11,7 @@ export interface UniverseMetrics {
   reconcileRuns: Counter<'result'>;
   reconcileDuration: Histogram;
   reconcileConflicts: Counter;
+  reconcileChecks: Counter<'method'>;
   invalidTickers: Counter;
   notifications: Counter<'result'>;
   listenerConnects: Counter<'result'>;
@@ -89,6 +90,12 @@ export function createUniverseMetrics(
     reconcileConflicts: new Counter({
       name: 'tickpulse_universe_reconcile_conflicts_total',
       help: 'Reconcile batches re-read because a sync job wrote one of their keys meanwhile (WATCH)',
+      registers,
+    }),
+    reconcileChecks: new Counter({
+      name: 'tickpulse_universe_reconcile_checks_total',
+      help: 'Strategies reconcile checked, by method: fingerprint (stored fingerprint and SCARD matched; members not compared) or members (full comparison)',
+      labelNames: ['method'],
       registers,
     }),
     invalidTickers: new Counter({

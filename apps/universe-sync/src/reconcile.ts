@@ -2,7 +2,7 @@ import type { Logger, RedisKeys, UniverseStore } from '@tickpulse/shared';
 import type { Redis } from 'ioredis';
 import type { StrategyReader } from './db.js';
 import type { UniverseMetrics } from './metrics.js';
-import { desiredUniverse, type StrategyRow } from './universe.js';
+import { desiredUniverse } from './universe.js';
 
 /** What a reconcile run found and fixed. */
 export interface ReconcileSummary {
@@ -17,6 +17,10 @@ export interface ReconcileSummary {
   invalidTickers: number;
   /** Batches re-read because a sync job wrote one of their keys meanwhile. */
   conflicts: number;
+  /** Strategies found unchanged by stored fingerprint + SCARD, members not compared. */
+  trusted: number;
+  /** Strategies whose members were compared (or that needed writing). */
+  compared: number;
   durationMs: number;
 }
 
@@ -32,25 +36,106 @@ export interface Reconciler {
   run(signal?: AbortSignal): Promise<ReconcileSummary>;
 }
 
-/** Members per SADD inside a reconcile transaction. */
-const SADD_CHUNK = 5000;
+/**
+ * Member lists travel to Redis as ONE argument per set, joined by a newline
+ * (a ticker never contains one: `desiredUniverse` keeps only validated
+ * symbols), and a script splits them. Building a RESP argument per member in
+ * ioredis was most of reconcile's CPU (5 M members, cold); Lua's split in
+ * Redis is cheaper than that.
+ *
+ * WRITE_SCRIPT: for each KEYS[i], replace the set by the members in ARGV[i].
+ * Runs inside the batch's MULTI, so WATCH still guards it.
+ */
+const WRITE_SCRIPT = `
+for i, key in ipairs(KEYS) do
+  redis.call('UNLINK', key)
+  local chunk, n = {}, 0
+  for m in string.gmatch(ARGV[i], '[^\\n]+') do
+    n = n + 1
+    chunk[n] = m
+    if n == 1000 then
+      redis.call('SADD', key, unpack(chunk, 1, n))
+      n = 0
+    end
+  end
+  if n > 0 then redis.call('SADD', key, unpack(chunk, 1, n)) end
+end
+return #KEYS`;
+
+/**
+ * VERIFY_SCRIPT: for each KEYS[i], 1 when every member in ARGV[i] is in the
+ * set, else 0 (the caller has already matched SCARD against the number of
+ * distinct members, so 1 means equal). One integer per set comes back
+ * instead of one per member.
+ */
+const VERIFY_SCRIPT = `
+local out = {}
+for i, key in ipairs(KEYS) do
+  local ok, chunk, n = 1, {}, 0
+  local function check()
+    local found = redis.call('SMISMEMBER', key, unpack(chunk, 1, n))
+    for j = 1, n do
+      if found[j] == 0 then ok = 0 end
+    end
+    n = 0
+  end
+  for m in string.gmatch(ARGV[i], '[^\\n]+') do
+    n = n + 1
+    chunk[n] = m
+    if n == 1000 then check() end
+    if ok == 0 then break end
+  end
+  if n > 0 and ok == 1 then check() end
+  out[i] = ok
+end
+return out`;
+/** Sets per VERIFY_SCRIPT call: bounds how long one call holds Redis. */
+const VERIFY_BATCH = 100;
 /** A batch whose keys keep changing under it is left to the sync jobs after this many tries. */
 const MAX_BATCH_ATTEMPTS = 5;
+/** Default of `fullCheckEvery`. */
+export const DEFAULT_FULL_CHECK_EVERY = 4;
+/** Bump when `desiredUniverse` changes meaning: every stored fingerprint then stops matching. */
+const FINGERPRINT_VERSION = '1';
+
+/** The stored fingerprint of a set computed from a row with this digest and `size` members. */
+function fingerprint(digest: string, size: number): string {
+  return `${FINGERPRINT_VERSION}:${digest}:${size}`;
+}
 
 /**
  * Creates the reconciler.
  *
- * The table is read in keyset pages of alert-active ids; each page is then
- * compared and written as a batch: WATCH its keys, read the rows, compare
- * with SCARD then SMISMEMBER (pipelined, two round trips per batch), and write
- * every difference in one MULTI/EXEC. WATCH makes a batch retry when a sync
- * job wrote one of its keys between the read and the write, so reconcile
- * never puts back a universe older than what a sync job just wrote. Finally
- * every `STRAT:*:UNIV` found by SCAN that the page pass did not cover is
- * checked against its row in the same way (removed when deleted, inactive or
- * global; a deleted strategy's `:LAST` goes too).
+ * The table is read in keyset pages of alert-active ids (the next page's ids
+ * are fetched while the current page is worked on); each page is a batch:
+ * WATCH its keys, ask PostgreSQL for a digest of each row's universe (md5 of
+ * the array, no arrays shipped), read the stored fingerprints (one HMGET) and
+ * every SCARD in one pipeline. A strategy whose stored fingerprint equals
+ * `digest + current SCARD` is unchanged without comparing members; the others
+ * (and every strategy whose id falls in this run's full-check slice, see
+ * `fullCheckEvery`) are read in full and compared member by member (SCARD,
+ * then SMISMEMBER). Every difference, and every fingerprint to store or drop,
+ * is written in one MULTI/EXEC. WATCH makes a batch retry when a sync job
+ * wrote one of its keys between the read and the write, so reconcile never
+ * puts back a universe older than what a sync job just wrote, nor records a
+ * fingerprint for a set it did not compare. Finally every `STRAT:*:UNIV`
+ * found by SCAN that the page pass did not cover is checked in full (removed
+ * when deleted, inactive or global; a deleted strategy's `:LAST` goes too).
+ *
+ * What the fingerprint shortcut cannot see: a set edited outside tickpulse
+ * that keeps its size (one member swapped for another) while the row is
+ * unchanged. Additions, removals, a deleted or evicted key change SCARD and
+ * are caught on every run; a same-size swap is caught by the run whose
+ * full-check slice holds that strategy, i.e. within `fullCheckEvery` runs.
+ * Sync jobs drop the strategy's fingerprint around their write, so a set
+ * tickpulse itself rewrites is always compared in full next time.
  *
  * @param deps.redis a connection of its own: WATCH state is per connection.
+ *   Its `autoResendUnfulfilledCommands` is switched off: an EXEC resent on a
+ *   new connection after a reconnect would run without its WATCH.
+ * @param deps.fullCheckEvery each run compares the members of one strategy in
+ *   this many (by id, rotating), whatever the fingerprint says; 1 = every
+ *   strategy every run, 0 = never (trust fingerprint + SCARD). Default 4.
  */
 export function createReconciler(deps: {
   reader: StrategyReader;
@@ -60,43 +145,122 @@ export function createReconciler(deps: {
   metrics: UniverseMetrics;
   logger: Logger;
   pageSize: number;
+  fullCheckEvery?: number;
 }): Reconciler {
   const { reader, store, redis, keys, metrics, logger, pageSize } = deps;
+  const fullCheckEvery = deps.fullCheckEvery ?? DEFAULT_FULL_CHECK_EVERY;
+  if (!Number.isInteger(fullCheckEvery) || fullCheckEvery < 0)
+    throw new RangeError(
+      `fullCheckEvery must be a non-negative integer, got ${fullCheckEvery}`,
+    );
+  redis.options.autoResendUnfulfilledCommands = false;
+  const fpKey = keys.univFingerprints();
+  // Rotates the full-check slice; starts anywhere so that replicas taking
+  // turns do not keep checking the same slice.
+  let runNumber = Math.floor(Math.random() * Math.max(fullCheckEvery, 1));
+
+  interface PlanItem {
+    id: number;
+    outcome: Outcome | 'absent';
+    tickers?: string[];
+    /** `tickers` joined by newlines, once computed. */
+    joined?: string;
+    deleted?: boolean;
+    /** Members in Redis when read (SCARD). */
+    count: number;
+    /** Fingerprint stored in Redis when read. */
+    storedFp: string | null;
+    /** Fingerprint to store after this batch (null: none). */
+    fp?: string | null;
+    /** Compared in full (not trusted by fingerprint). */
+    compared: boolean;
+  }
+  interface Plan {
+    items: PlanItem[];
+    writes: number;
+    invalid: number;
+  }
 
   async function reconcileBatch(
+    conn: Redis,
     ids: readonly number[],
     summary: ReconcileSummary,
+    trustable: (id: number) => boolean,
+  ): Promise<void> {
+    // With autoResendUnfulfilledCommands off, ioredis drops (never settles)
+    // the commands in flight when the connection closes; fail the batch
+    // instead of waiting forever. Its keys are left as they were or as a
+    // whole EXEC made them, never half written.
+    let onClose = () => undefined as void;
+    const lost = new Promise<never>((_, reject) => {
+      onClose = () =>
+        reject(new Error('reconcile connection closed during a batch'));
+      conn.once('close', onClose);
+    });
+    lost.catch(() => undefined);
+    const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, lost]);
+    try {
+      await reconcileBatchOn(conn, ids, summary, trustable, guard);
+    } finally {
+      conn.off('close', onClose);
+    }
+  }
+
+  async function reconcileBatchOn(
+    conn: Redis,
+    ids: readonly number[],
+    summary: ReconcileSummary,
+    trustable: (id: number) => boolean,
+    guard: <T>(p: Promise<T>) => Promise<T>,
   ): Promise<void> {
     const univKeys = ids.map(id => keys.stratUniv(id));
+    const anyTrustable = ids.some(trustable);
     for (let attempt = 1; ; attempt++) {
-      await redis.watch(...univKeys);
-      let rows: Map<number, StrategyRow>;
+      await guard(conn.watch(...univKeys));
+      let plan: Plan;
       try {
-        rows = await reader.fetchMany(ids);
+        plan = await compare(
+          conn,
+          ids,
+          univKeys,
+          anyTrustable ? trustable : null,
+        );
       } catch (err) {
-        await redis.unwatch().catch(() => undefined);
+        await conn.unwatch().catch(() => undefined);
         throw err;
       }
-      const plan = await compare(ids, rows);
-      if (plan.writes === 0) {
-        await redis.unwatch();
-        tally(plan, summary);
-        return;
-      }
-      const tx = redis.multi();
+      const tx = conn.multi();
+      let commands = 0;
+      const fpSet: string[] = [];
+      const fpDel: string[] = [];
+      const writeKeys: string[] = [];
+      const writeMembers: string[] = [];
       for (const item of plan.items) {
         const key = keys.stratUniv(item.id);
         if (item.outcome === 'created' || item.outcome === 'replaced') {
-          tx.unlink(key);
-          const t = item.tickers!;
-          for (let i = 0; i < t.length; i += SADD_CHUNK)
-            tx.sadd(key, ...t.slice(i, i + SADD_CHUNK));
+          writeKeys.push(key);
+          writeMembers.push(item.joined ?? item.tickers!.join('\n'));
+          commands++;
         } else if (item.outcome === 'removed') {
           tx.unlink(key);
           if (item.deleted) tx.unlink(keys.stratLast(item.id));
+          commands++;
+        }
+        if (item.fp !== undefined && item.fp !== item.storedFp) {
+          if (item.fp === null) fpDel.push(String(item.id));
+          else fpSet.push(String(item.id), item.fp);
         }
       }
-      const res = await tx.exec();
+      if (writeKeys.length > 0)
+        tx.eval(WRITE_SCRIPT, writeKeys.length, ...writeKeys, ...writeMembers);
+      if (fpSet.length > 0) tx.hset(fpKey, ...fpSet);
+      if (fpDel.length > 0) tx.hdel(fpKey, ...fpDel);
+      if (commands === 0 && fpSet.length === 0 && fpDel.length === 0) {
+        await guard(conn.unwatch());
+        tally(plan, summary);
+        return;
+      }
+      const res = await guard(tx.exec());
       if (res !== null) {
         for (const [err] of res) if (err) throw err;
         tally(plan, summary);
@@ -114,68 +278,116 @@ export function createReconciler(deps: {
     }
   }
 
-  interface PlanItem {
-    id: number;
-    outcome: Outcome | 'absent';
-    tickers?: string[];
-    deleted?: boolean;
-  }
-  interface Plan {
-    items: PlanItem[];
-    writes: number;
-    invalid: number;
-  }
-
+  /**
+   * Reads (under the caller's WATCH) what the batch needs and decides each
+   * strategy's outcome. `trustable` null: compare every strategy in full.
+   */
   async function compare(
+    conn: Redis,
     ids: readonly number[],
-    rows: Map<number, StrategyRow>,
+    univKeys: readonly string[],
+    trustable: ((id: number) => boolean) | null,
   ): Promise<Plan> {
+    const reads = conn.pipeline();
+    reads.hmget(fpKey, ...ids.map(String));
+    for (const key of univKeys) reads.scard(key);
+    const [stored, ...counts] = checked(await reads.exec()) as [
+      (string | null)[],
+      ...number[],
+    ];
+    // Digests only where a stored fingerprint could vouch for the set (none
+    // on a cold run, so PostgreSQL hashes nothing it need not).
+    const candidates = trustable
+      ? ids.filter((id, i) => stored[i] != null && trustable(id))
+      : [];
+    const digests =
+      candidates.length > 0 ? await reader.digests(candidates) : undefined;
+
     const items: PlanItem[] = [];
+    const needIds: number[] = [];
+    const needItems: PlanItem[] = [];
+    ids.forEach((id, i) => {
+      const count = counts[i]!;
+      const storedFp = stored[i] ?? null;
+      const d = digests?.get(id);
+      const trusted =
+        d !== undefined &&
+        d.alertactive &&
+        trustable!(id) &&
+        storedFp === fingerprint(d.digest, count);
+      const item: PlanItem = {
+        id,
+        outcome: trusted && count > 0 ? 'unchanged' : 'absent',
+        count,
+        storedFp,
+        compared: !trusted,
+      };
+      items.push(item);
+      if (!trusted) {
+        needIds.push(id);
+        needItems.push(item);
+      }
+    });
+
     let invalid = 0;
-    const reads = redis.pipeline();
-    for (const id of ids) {
-      const row = rows.get(id);
-      const desired = desiredUniverse(row);
-      invalid += desired.invalid.length;
-      if (desired.kind === 'set') {
-        items.push({ id, outcome: 'unchanged', tickers: desired.tickers });
-        reads.scard(keys.stratUniv(id));
-      } else {
-        items.push({ id, outcome: 'absent', deleted: row === undefined });
-        reads.exists(keys.stratUniv(id));
+    if (needIds.length > 0) {
+      const rows = await reader.fetchManyWithDigest(needIds);
+      const probed: PlanItem[] = [];
+      for (const item of needItems) {
+        const found = rows.get(item.id);
+        const desired = desiredUniverse(found?.row);
+        invalid += desired.invalid.length;
+        const n = item.count;
+        if (desired.kind === 'set') {
+          item.tickers = desired.tickers;
+          item.fp = fingerprint(found!.digest, desired.tickers.length);
+          if (n === 0) item.outcome = 'created';
+          else if (n !== desired.tickers.length) item.outcome = 'replaced';
+          else {
+            item.outcome = 'unchanged';
+            item.joined = desired.tickers.join('\n');
+            probed.push(item);
+          }
+        } else {
+          item.deleted = found === undefined;
+          // An active global strategy keeps a fingerprint too (size 0), so
+          // the next run need not read its row again.
+          item.fp =
+            found && found.row.alertactive
+              ? fingerprint(found.digest, 0)
+              : null;
+          item.outcome = n > 0 ? 'removed' : 'absent';
+        }
+      }
+      if (probed.length > 0) {
+        const verify = conn.pipeline();
+        for (let i = 0; i < probed.length; i += VERIFY_BATCH) {
+          const part = probed.slice(i, i + VERIFY_BATCH);
+          verify.eval(
+            VERIFY_SCRIPT,
+            part.length,
+            ...part.map(item => keys.stratUniv(item.id)),
+            ...part.map(item => item.joined!),
+          );
+        }
+        const equal = (checked(await verify.exec()) as number[][]).flat();
+        probed.forEach((item, i) => {
+          if (equal[i] !== 1) item.outcome = 'replaced';
+        });
       }
     }
-    const counts = checked(await reads.exec()) as number[];
-
-    const members = redis.pipeline();
-    const probed: PlanItem[] = [];
-    items.forEach((item, i) => {
-      const n = counts[i]!;
-      if (item.tickers) {
-        if (n === 0) item.outcome = 'created';
-        else if (n !== item.tickers.length) item.outcome = 'replaced';
-        else {
-          members.smismember(keys.stratUniv(item.id), ...item.tickers);
-          probed.push(item);
-        }
-      } else if (n > 0) item.outcome = 'removed';
-    });
-    if (probed.length > 0) {
-      const found = checked(await members.exec()) as number[][];
-      probed.forEach((item, i) => {
-        if (found[i]!.includes(0)) item.outcome = 'replaced';
-      });
-    }
-    const writes = items.filter(
-      i => i.outcome !== 'unchanged' && i.outcome !== 'absent',
-    ).length;
+    let writes = 0;
+    for (const i of items)
+      if (i.outcome !== 'unchanged' && i.outcome !== 'absent') writes++;
     return { items, writes, invalid };
   }
 
   function tally(plan: Plan, summary: ReconcileSummary): void {
     summary.invalidTickers += plan.invalid;
     if (plan.invalid > 0) metrics.invalidTickers.inc(plan.invalid);
+    let compared = 0;
     for (const item of plan.items) {
+      if (item.compared) compared++;
       if (item.outcome === 'absent') continue;
       summary[item.outcome]++;
       metrics.reconcile.inc({ outcome: item.outcome });
@@ -183,6 +395,36 @@ export function createReconciler(deps: {
       if (item.outcome === 'created' || item.outcome === 'replaced')
         metrics.universeSize.observe(item.tickers!.length);
     }
+    const trusted = plan.items.length - compared;
+    summary.compared += compared;
+    summary.trusted += trusted;
+    if (compared > 0)
+      metrics.reconcileChecks.inc({ method: 'members' }, compared);
+    if (trusted > 0)
+      metrics.reconcileChecks.inc({ method: 'fingerprint' }, trusted);
+  }
+
+  /** A second reconcile connection for this run, or undefined when Redis does not take one quickly. */
+  async function openLane(): Promise<Redis | undefined> {
+    const conn = redis.duplicate({
+      connectionName: `${redis.options.connectionName ?? 'reconcile'}:2`,
+      autoResendUnfulfilledCommands: false,
+    });
+    conn.on('error', (err: Error) => {
+      metrics.errors.inc({ where: 'reconcile' });
+      logger.warn({ err }, 'second reconcile connection error');
+    });
+    const ready = await new Promise<boolean>(resolve => {
+      const timer = setTimeout(() => resolve(false), 5000);
+      conn.once('ready', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    if (ready) return conn;
+    conn.disconnect();
+    logger.warn('second reconcile connection not ready; one batch at a time');
+    return undefined;
   }
 
   return {
@@ -197,8 +439,13 @@ export function createReconciler(deps: {
         orphanCandidates: 0,
         invalidTickers: 0,
         conflicts: 0,
+        trusted: 0,
+        compared: 0,
         durationMs: 0,
       };
+      const slice = fullCheckEvery > 0 ? runNumber++ % fullCheckEvery : -1;
+      const trustable = (id: number) =>
+        fullCheckEvery !== 1 && id % Math.max(fullCheckEvery, 1) !== slice;
       const covered = new Set<number>();
       const checkAbort = () => {
         if (signal?.aborted)
@@ -207,16 +454,48 @@ export function createReconciler(deps: {
           );
       };
 
-      let after = 0;
-      for (;;) {
-        checkAbort();
-        const ids = await reader.activeIdsAfter(after, pageSize);
-        if (ids.length === 0) break;
-        summary.activeStrategies += ids.length;
-        for (const id of ids) covered.add(id);
-        await reconcileBatch(ids, summary);
-        after = ids[ids.length - 1]!;
-        if (ids.length < pageSize) break;
+      // Two batches in flight, each on its own connection (WATCH state is
+      // per connection): one batch's PostgreSQL reads and JavaScript overlap
+      // the other's Redis work. Without a second connection, one at a time.
+      const lanes = [redis];
+      const extra = await openLane();
+      if (extra) lanes.push(extra);
+      const inflight: Promise<void>[] = [];
+      let lane = 0;
+      let next: Promise<number[]> | undefined = reader.activeIdsAfter(
+        0,
+        pageSize,
+      );
+      try {
+        while (next) {
+          checkAbort();
+          const ids = await next;
+          next = undefined;
+          if (ids.length === 0) break;
+          // The next page's ids while this page is compared and written;
+          // ids need no WATCH (each batch re-reads its rows under WATCH).
+          if (ids.length === pageSize) {
+            next = reader.activeIdsAfter(ids[ids.length - 1]!, pageSize);
+            next.catch(() => undefined);
+          }
+          summary.activeStrategies += ids.length;
+          for (const id of ids) covered.add(id);
+          const batch = reconcileBatch(
+            lanes[lane++ % lanes.length]!,
+            ids,
+            summary,
+            trustable,
+          );
+          batch.catch(() => undefined);
+          inflight.push(batch);
+          if (inflight.length >= lanes.length) await inflight.shift();
+        }
+        for (const batch of inflight.splice(0)) await batch;
+      } finally {
+        // Whatever is left behind by an abort or error is awaited so that a
+        // rejection does not surface later and no batch outlives the run.
+        await Promise.allSettled([...inflight, next]);
+        extra?.disconnect();
       }
 
       for await (const found of store.scanStrategyIds(1000)) {
@@ -225,7 +504,7 @@ export function createReconciler(deps: {
         for (const id of fresh) covered.add(id);
         if (fresh.length === 0) continue;
         summary.orphanCandidates += fresh.length;
-        await reconcileBatch(fresh, summary);
+        await reconcileBatch(redis, fresh, summary, () => false);
       }
 
       summary.durationMs = Date.now() - started;

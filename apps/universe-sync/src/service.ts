@@ -46,6 +46,8 @@ export interface ServiceSettings {
   reconcileIntervalMs: number;
   reconcileOnStart: boolean;
   reconcilePageSize: number;
+  /** See createReconciler's `fullCheckEvery` (default 4). */
+  reconcileFullCheckEvery?: number;
   listen: boolean;
   databaseUrl: string;
   notifyChannel: string;
@@ -119,6 +121,7 @@ export function createUniverseSyncService(deps: {
     metrics,
     logger: logger.child({ component: 'reconcile' }),
     pageSize: settings.reconcilePageSize,
+    fullCheckEvery: settings.reconcileFullCheckEvery,
   });
   const worker = createUniverseSyncWorker({
     connection: deps.redis.worker,

@@ -49,6 +49,14 @@ export function createStrategySyncer(deps: {
       const row = await reader.fetch(strategyId);
       await afterRead?.();
       const desired = desiredUniverse(row);
+      // Reconcile's fingerprint for this strategy describes a set it compared;
+      // the write below makes that stale. Dropped before the write (a crash in
+      // between leaves no stale fingerprint) and again after it (a reconcile
+      // batch that committed a fingerprint meanwhile, before WATCH could see
+      // this write, loses it), so the next reconcile compares members.
+      const fpKey = keys.univFingerprints();
+      const fpField = String(strategyId);
+      await redis.hdel(fpKey, fpField);
       if (desired.invalid.length > 0) {
         metrics.invalidTickers.inc(desired.invalid.length);
         logger.warn(
@@ -62,11 +70,13 @@ export function createStrategySyncer(deps: {
       }
       if (desired.kind === 'set') {
         const { size } = await store.replace(strategyId, desired.tickers);
+        await redis.hdel(fpKey, fpField);
         metrics.universeUpdates.inc();
         metrics.universeSize.observe(size);
         return { action: 'written', size, invalid: desired.invalid.length };
       }
       const removed = await store.remove(strategyId);
+      await redis.hdel(fpKey, fpField);
       if (desired.reason === 'deleted') {
         await redis.unlink(keys.stratLast(strategyId));
       }

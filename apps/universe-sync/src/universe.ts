@@ -1,4 +1,4 @@
-import { normalizeTicker } from '@tickpulse/shared';
+import { isNormalizedTicker, normalizeTicker } from '@tickpulse/shared';
 
 /** The columns of `strategies` tickpulse reads. */
 export interface StrategyRow {
@@ -55,6 +55,13 @@ export function desiredUniverse(row: StrategyRow | undefined): DesiredUniverse {
   for (let i = 0; i < raw.length; i++) {
     const value = raw[i];
     if (value === null || value === undefined) continue;
+    // Fast path (reconcile reads millions): an already normalised symbol
+    // needs no trim / upper-case; the result is what normalizeTicker gives.
+    if (isNormalizedTicker(value)) {
+      present++;
+      tickers.add(value);
+      continue;
+    }
     if (value.trim() === '') continue;
     present++;
     const r = normalizeTicker(value);

@@ -23,6 +23,12 @@ export interface RedisKeys {
   strategyIdOfUnivKey(key: string): number | null;
   /** A unique scratch key next to `key` (same hash slot when the prefix is hash-tagged). */
   scratch(key: string, unique: string): string;
+  /**
+   * HASH strategy id → fingerprint of the universe reconcile last wrote or
+   * verified (tickpulse-only; the Go backend never reads it). A hint that
+   * lets reconcile skip comparing members; never the source of truth.
+   */
+  univFingerprints(): string;
   /** A tickpulse-internal lease (leader election, single-run locks), e.g. `lease('ingest')`. */
   lease(name: string): string;
 }
@@ -44,6 +50,7 @@ export function createKeys(prefix = ''): RedisKeys {
       return Number.isSafeInteger(id) ? id : null;
     },
     scratch: (key, unique) => `${key}:tmp:${unique}`,
+    univFingerprints: () => `${prefix}TICKPULSE:UNIV:FP`,
     lease: name => `${prefix}TICKPULSE:LEASE:${name}`,
   };
 }
