@@ -1,0 +1,120 @@
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BenchContext, BenchOutcome } from './context.js';
+import { runHotPath } from './hot-path.js';
+import { header, RESULTS_DIR, writeResult } from './results.js';
+
+type Bench = {
+  name: string;
+  title: string;
+  run(ctx: BenchContext): Promise<BenchOutcome>;
+};
+
+const BENCHES: Bench[] = [
+  {
+    name: 'hot-path',
+    title: 'Hot path: parse → eligibility → coalesce vs JSON.parse',
+    run: runHotPath,
+  },
+];
+
+function parseArgs(argv: string[]): {
+  quick: boolean;
+  only: string[];
+  out?: string;
+  opts: Record<string, string>;
+} {
+  let quick = false;
+  const only: string[] = [];
+  let out: string | undefined;
+  const opts: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--quick') quick = true;
+    else if (a === '--only') only.push(...(argv[++i] ?? '').split(','));
+    else if (a === '--out') out = argv[++i];
+    else if (a.startsWith('--')) opts[a.slice(2)] = argv[++i] ?? '';
+    else throw new Error(`unexpected argument ${a}`);
+  }
+  return { quick, only: only.filter(Boolean), out, opts };
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const unknown = args.only.filter(n => !BENCHES.some(b => b.name === n));
+  if (unknown.length > 0) {
+    console.error(
+      `unknown benchmark(s): ${unknown.join(', ')}; known: ${BENCHES.map(b => b.name).join(', ')}`,
+    );
+    return 2;
+  }
+  const selected =
+    args.only.length > 0
+      ? BENCHES.filter(b => args.only.includes(b.name))
+      : BENCHES;
+  const mode = args.quick ? 'quick' : 'full';
+  // Quick runs never overwrite the recorded full results.
+  const outDir =
+    args.out ??
+    (args.quick ? join(tmpdir(), 'tickpulse-bench-quick') : RESULTS_DIR);
+  const workDir = mkdtempSync(join(tmpdir(), 'tickpulse-bench-'));
+  mkdirSync(outDir, { recursive: true });
+  const command = `npm run bench --${process.argv.slice(2).length > 0 ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
+  const t0 = Date.now();
+  let failed = 0;
+  const summaries: string[] = [];
+  for (const b of selected) {
+    const ctx: BenchContext = {
+      quick: args.quick,
+      workDir,
+      opts: args.opts,
+      log: msg =>
+        console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`),
+    };
+    ctx.log(`${b.name}: start (${mode})`);
+    const h = header(b.name, b.title, mode, command);
+    let outcome: BenchOutcome;
+    try {
+      outcome = await b.run(ctx);
+    } catch (err) {
+      failed++;
+      console.error(`${b.name}: FAILED`, err);
+      summaries.push(`${b.name}: FAILED (${(err as Error).message})`);
+      continue;
+    }
+    if (outcome.skipped) {
+      ctx.log(`${b.name}: skipped — ${outcome.skipped}`);
+      summaries.push(`${b.name}: skipped — ${outcome.skipped}`);
+      continue;
+    }
+    const files = writeResult(
+      outDir,
+      b.name,
+      h,
+      outcome.data,
+      outcome.markdown,
+    );
+    ctx.log(`${b.name}: ${outcome.summary}`);
+    ctx.log(`${b.name}: wrote ${files.md}`);
+    if (outcome.problems.length > 0) {
+      failed++;
+      for (const p of outcome.problems)
+        console.error(`${b.name}: HARNESS PROBLEM: ${p}`);
+      summaries.push(`${b.name}: BROKEN (${outcome.problems.join('; ')})`);
+    } else summaries.push(`${b.name}: ${outcome.summary}`);
+  }
+  console.log(
+    `\n${mode} run, ${((Date.now() - t0) / 1000).toFixed(1)} s, logs in ${workDir}`,
+  );
+  for (const s of summaries) console.log(`- ${s}`);
+  return failed > 0 ? 1 : 0;
+}
+
+main().then(
+  code => process.exit(code),
+  err => {
+    console.error(err);
+    process.exit(1);
+  },
+);
