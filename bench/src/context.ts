@@ -6,6 +6,8 @@ export interface BenchContext {
   log(msg: string): void;
   /** Options from the command line (`--rates 10000,50000`, `--seconds 60`, …). */
   opts: Record<string, string>;
+  /** Data of benchmarks that already ran in this invocation, by name. */
+  earlier: Record<string, unknown>;
 }
 
 /** What a benchmark returns: recorded data, a markdown body and harness problems. */

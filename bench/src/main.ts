@@ -2,6 +2,8 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchContext, BenchOutcome } from './context.js';
+import { runBaseline } from './baseline.js';
+import { runEndToEnd } from './e2e.js';
 import { runHotPath } from './hot-path.js';
 import { header, RESULTS_DIR, writeResult } from './results.js';
 
@@ -16,6 +18,16 @@ const BENCHES: Bench[] = [
     name: 'hot-path',
     title: 'Hot path: parse → eligibility → coalesce vs JSON.parse',
     run: runHotPath,
+  },
+  {
+    name: 'e2e',
+    title: 'End to end: polygon-sim → ingest → BullMQ → tick-writer → Redis',
+    run: runEndToEnd,
+  },
+  {
+    name: 'baseline',
+    title: 'Baseline: one awaited ZADD per eligible trade (the Go backend design) vs tickpulse',
+    run: runBaseline,
   },
 ];
 
@@ -64,11 +76,13 @@ async function main(): Promise<number> {
   const t0 = Date.now();
   let failed = 0;
   const summaries: string[] = [];
+  const earlier: Record<string, unknown> = {};
   for (const b of selected) {
     const ctx: BenchContext = {
       quick: args.quick,
       workDir,
       opts: args.opts,
+      earlier,
       log: msg =>
         console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`),
     };
@@ -88,6 +102,7 @@ async function main(): Promise<number> {
       summaries.push(`${b.name}: skipped — ${outcome.skipped}`);
       continue;
     }
+    earlier[b.name] = outcome.data;
     const files = writeResult(
       outDir,
       b.name,
