@@ -5,6 +5,7 @@ import type { BenchContext, BenchOutcome } from './context.js';
 import { runBaseline } from './baseline.js';
 import { runEndToEnd } from './e2e.js';
 import { runHotPath } from './hot-path.js';
+import { runMemory } from './memory.js';
 import { header, RESULTS_DIR, writeResult } from './results.js';
 
 type Bench = {
@@ -26,8 +27,14 @@ const BENCHES: Bench[] = [
   },
   {
     name: 'baseline',
-    title: 'Baseline: one awaited ZADD per eligible trade (the Go backend design) vs tickpulse',
+    title:
+      'Baseline: one awaited ZADD per eligible trade (the Go backend design) vs tickpulse',
     run: runBaseline,
+  },
+  {
+    name: 'memory',
+    title: 'Memory: ingest RSS through a Redis outage at full rate',
+    run: runMemory,
   },
 ];
 
