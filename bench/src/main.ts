@@ -6,6 +6,7 @@ import { runBaseline } from './baseline.js';
 import { runEndToEnd } from './e2e.js';
 import { runHotPath } from './hot-path.js';
 import { runMemory } from './memory.js';
+import { runUniverse } from './universe.js';
 import { header, RESULTS_DIR, writeResult } from './results.js';
 
 type Bench = {
@@ -30,6 +31,12 @@ const BENCHES: Bench[] = [
     title:
       'Baseline: one awaited ZADD per eligible trade (the Go backend design) vs tickpulse',
     run: runBaseline,
+  },
+  {
+    name: 'universe',
+    title:
+      'Universe reconcile: PostgreSQL → Redis, cold and unchanged, vs one query per strategy',
+    run: runUniverse,
   },
   {
     name: 'memory',
