@@ -8,6 +8,7 @@ import { runHotPath } from './hot-path.js';
 import { runMemory } from './memory.js';
 import { runUniverse } from './universe.js';
 import { header, RESULTS_DIR, writeResult } from './results.js';
+import { writeSummary } from './summary.js';
 
 type Bench = {
   name: string;
@@ -137,6 +138,7 @@ async function main(): Promise<number> {
     `\n${mode} run, ${((Date.now() - t0) / 1000).toFixed(1)} s, logs in ${workDir}`,
   );
   for (const s of summaries) console.log(`- ${s}`);
+  writeSummary(outDir);
   return failed > 0 ? 1 : 0;
 }
 

@@ -56,6 +56,10 @@ export async function runMemory(ctx: BenchContext): Promise<BenchOutcome> {
     redisUrl: redis.url,
     ...ns,
     env: { LEASE_TTL_MS: leaseTtl, PUBLISH_TIMEOUT_MS: '2000' },
+    nodeArgs:
+      ctx.opts.profile === 'ingest'
+        ? ['--cpu-prof', `--cpu-prof-dir=${ctx.workDir}`]
+        : [],
   });
   const samples: Sample[] = [];
   const problems: string[] = [];
