@@ -69,6 +69,7 @@ export function localSystem(config: CliConfig, apiToken: string): AppSpec[] {
         DATABASE_URL: config.DATABASE_URL,
         API_TOKEN: apiToken,
         THROTTLE_SHADOW_ENABLED: 'true',
+        PLANNER_API_ENABLED: 'true',
       },
     },
   );

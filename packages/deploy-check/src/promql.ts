@@ -6,7 +6,7 @@
 export const ASSUMED_METRICS = [
   'tickpulse_tick_updates_total',
   'tickpulse_universe_updates_total',
-  'tickpulse_ingest_connected',
+  'tickpulse_ingest_connection_state',
   'tickpulse_ingest_leader',
   'tickpulse_ingest_trades_received_total',
   'tickpulse_ingest_trades_eligible_total',
@@ -17,7 +17,7 @@ export const ASSUMED_METRICS = [
   'tickpulse_tick_writer_failures_total',
   'tickpulse_universe_sync_jobs_total',
   'tickpulse_universe_reconcile_strategies_total',
-  'tickpulse_redis_eviction_safe',
+  'tickpulse_tick_writer_redis_check',
 ] as const;
 
 /** Prometheus' own series that expressions may use besides tickpulse ones. */

@@ -1,5 +1,11 @@
 import { InvalidJobError } from './errors';
-import { newestTick, parseTickBatch, parseUniverseSyncJob } from './queues';
+import {
+  DEFAULT_JOB_OPTIONS,
+  newestTick,
+  parseTickBatch,
+  parseUniverseSyncJob,
+  TICK_BATCH_JOB_OPTIONS,
+} from './queues';
 
 describe('ticks job contract', () => {
   it('accepts a well-formed batch', () => {
@@ -24,6 +30,20 @@ describe('ticks job contract', () => {
   ])('rejects %j with a clear reason', (data, reason) => {
     expect(() => parseTickBatch(data)).toThrow(InvalidJobError);
     expect(() => parseTickBatch(data)).toThrow(reason);
+  });
+
+  it('retries a batch write with backoff and keeps the removal policy', () => {
+    expect(TICK_BATCH_JOB_OPTIONS.attempts).toBeGreaterThan(1);
+    expect(TICK_BATCH_JOB_OPTIONS.backoff).toEqual({
+      type: 'exponential',
+      delay: 500,
+    });
+    expect(TICK_BATCH_JOB_OPTIONS.removeOnComplete).toBe(
+      DEFAULT_JOB_OPTIONS.removeOnComplete,
+    );
+    expect(TICK_BATCH_JOB_OPTIONS.removeOnFail).toEqual(
+      DEFAULT_JOB_OPTIONS.removeOnFail,
+    );
   });
 
   it('has no newest tick for an empty batch', () => {

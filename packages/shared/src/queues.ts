@@ -71,6 +71,20 @@ export function parseTickBatch(data: unknown): TickBatch {
   return { v: 1, ticks: ticks as Record<string, number> };
 }
 
+/**
+ * `ticks` job options. A batch write can fail transiently (Redis `LOADING`
+ * after a restart, `READONLY` during a failover, `OOM` under noeviction); a
+ * retry is always safe because ZADD GT is idempotent, and a lost batch would
+ * leave its tickers stale until they trade again. 10 attempts with
+ * exponential backoff from 0.5 s span about 4 minutes. A malformed batch
+ * fails at once regardless (the worker throws UnrecoverableError).
+ */
+export const TICK_BATCH_JOB_OPTIONS = {
+  ...DEFAULT_JOB_OPTIONS,
+  attempts: 10,
+  backoff: { type: 'exponential', delay: 500 },
+} satisfies JobsOptions;
+
 /** Newest trade time in a batch, or null when it is empty. */
 export function newestTick(batch: TickBatch): number | null {
   let newest: number | null = null;
@@ -87,7 +101,11 @@ export async function publishTickBatch(
   ticks: ReadonlyMap<string, number>,
 ): Promise<string | undefined> {
   const batch: TickBatch = { v: 1, ticks: Object.fromEntries(ticks) };
-  const job = await queue.add(JOB_NAMES.tickBatch, batch, DEFAULT_JOB_OPTIONS);
+  const job = await queue.add(
+    JOB_NAMES.tickBatch,
+    batch,
+    TICK_BATCH_JOB_OPTIONS,
+  );
   return job.id;
 }
 

@@ -1,0 +1,176 @@
+import {
+  createLogger,
+  metricTotal,
+  type TickStore,
+  type TickWriteResult,
+} from '@tickpulse/shared';
+import { UnrecoverableError } from 'bullmq';
+import { Registry } from 'prom-client';
+import { createTickBatchProcessor } from './batch-processor';
+import { createFreshnessWindow } from './freshness-window';
+import { createTickWriterMetrics } from './metrics';
+
+const logger = createLogger({ service: 'test', level: 'silent' });
+const NOW = 1_752_586_200_000;
+
+function setup(
+  write: (entries: [string, number][]) => Promise<TickWriteResult>,
+) {
+  const registry = new Registry();
+  const metrics = createTickWriterMetrics(registry);
+  const freshness = createFreshnessWindow();
+  const calls: [string, number][][] = [];
+  const store = {
+    markUpdated: async (entries: Iterable<readonly [string, number]>) => {
+      const list = [...entries] as [string, number][];
+      calls.push(list);
+      return write(list);
+    },
+  } as unknown as TickStore;
+  const process = createTickBatchProcessor({
+    store,
+    metrics,
+    logger,
+    freshness,
+    chunkSize: 500,
+    now: () => NOW,
+  });
+  const job = (data: unknown) => ({
+    id: '1',
+    name: 'tick-batch',
+    data,
+    attemptsMade: 0,
+  });
+  return { registry, metrics, freshness, calls, process, job };
+}
+
+async function labelled(
+  registry: Registry,
+  name: string,
+  label: string,
+  value: string,
+) {
+  const m = registry.getSingleMetric(name);
+  const { values } = await m!.get();
+  return values.find(v => v.labels[label] === value)?.value ?? 0;
+}
+
+describe('tick batch processor', () => {
+  it('writes every ticker of a valid batch and records the metrics', async () => {
+    const t = setup(async l => ({ sent: l.length, changed: 1, calls: 1 }));
+    const r = await t.process(
+      t.job({ v: 1, ticks: { AAPL: NOW - 200, MSFT: NOW - 1000 } }),
+    );
+    expect(r).toEqual({ sent: 2, changed: 1, calls: 1 });
+    expect(t.calls).toEqual([
+      [
+        ['AAPL', NOW - 200],
+        ['MSFT', NOW - 1000],
+      ],
+    ]);
+    expect(await metricTotal(t.registry, 'tickpulse_tick_updates_total')).toBe(
+      2,
+    );
+    expect(
+      await metricTotal(
+        t.registry,
+        'tickpulse_tick_writer_members_changed_total',
+      ),
+    ).toBe(1);
+    expect(
+      await labelled(
+        t.registry,
+        'tickpulse_tick_writer_batches_total',
+        'result',
+        'written',
+      ),
+    ).toBe(1);
+    // Freshness is measured from the newest trade in the batch.
+    expect(t.freshness.take()).toEqual({
+      batches: 1,
+      p50S: 0.2,
+      p99S: 0.2,
+      maxS: 0.2,
+    });
+    const size = await t.metrics.batchSize.get();
+    expect(size.values.find(v => v.metricName?.endsWith('_sum'))?.value).toBe(
+      2,
+    );
+  });
+
+  it.each([
+    ['not an object', 'garbage'],
+    ['unsupported version', { v: 9, ticks: {} }],
+    ['invalid ticker', { v: 1, ticks: { 'not a ticker': NOW } }],
+    ['invalid time', { v: 1, ticks: { AAPL: 'soon' } }],
+  ])(
+    'fails a garbage job (%s) as unrecoverable without writing',
+    async (reason, data) => {
+      const t = setup(async () => {
+        throw new Error('must not write');
+      });
+      const p = t.process(t.job(data));
+      await expect(p).rejects.toBeInstanceOf(UnrecoverableError);
+      await expect(p).rejects.toThrow(reason);
+      expect(t.calls).toHaveLength(0);
+      expect(
+        await labelled(
+          t.registry,
+          'tickpulse_tick_writer_failures_total',
+          'reason',
+          'invalid_job',
+        ),
+      ).toBe(1);
+      expect(
+        await labelled(
+          t.registry,
+          'tickpulse_tick_writer_batches_total',
+          'result',
+          'invalid',
+        ),
+      ).toBe(1);
+    },
+  );
+
+  it('rethrows a Redis error as retryable and counts it', async () => {
+    const t = setup(async () => {
+      throw new Error('LOADING Redis is loading the dataset in memory');
+    });
+    const p = t.process(t.job({ v: 1, ticks: { AAPL: NOW } }));
+    await expect(p).rejects.toThrow('LOADING');
+    await expect(p).rejects.not.toBeInstanceOf(UnrecoverableError);
+    expect(
+      await labelled(
+        t.registry,
+        'tickpulse_tick_writer_failures_total',
+        'reason',
+        'redis_write',
+      ),
+    ).toBe(1);
+    expect(
+      await labelled(
+        t.registry,
+        'tickpulse_tick_writer_batches_total',
+        'result',
+        'error',
+      ),
+    ).toBe(1);
+    expect(await metricTotal(t.registry, 'tickpulse_tick_updates_total')).toBe(
+      0,
+    );
+  });
+
+  it('accepts an empty batch without a freshness sample', async () => {
+    const t = setup(async () => ({ sent: 0, changed: 0, calls: 0 }));
+    await t.process(t.job({ v: 1, ticks: {} }));
+    expect(t.freshness.take().batches).toBe(0);
+    expect(
+      await labelled(
+        t.registry,
+        'tickpulse_tick_writer_batches_total',
+        'result',
+        'written',
+      ),
+    ).toBe(1);
+  });
+});

@@ -1,0 +1,57 @@
+import {
+  closeRedis,
+  createLogger,
+  createMetricsRegistry,
+  createOpsServer,
+  createRedis,
+  createShutdown,
+  listenOps,
+  redactUrl,
+  runMain,
+} from '@tickpulse/shared';
+import { loadConfig } from './config.js';
+import { createTickWriter } from './tick-writer.js';
+
+runMain('tick-writer', async () => {
+  const config = loadConfig(process.env);
+  const logger = createLogger({
+    service: 'tick-writer',
+    level: config.LOG_LEVEL,
+  });
+  const redis = createRedis(config.REDIS_URL, {
+    role: 'worker',
+    logger,
+    name: 'tick-writer',
+  });
+  const registry = createMetricsRegistry();
+
+  const writer = createTickWriter({ config, logger, registry, redis });
+  await writer.start();
+
+  const app = createOpsServer({
+    logger,
+    registry,
+    readiness: () => writer.readiness(),
+  });
+  const port = await listenOps(app, config.HTTP_PORT);
+
+  createShutdown({
+    logger,
+    // The drain has its own timeout; the rest (quit Redis, close HTTP) needs seconds at most.
+    deadlineMs: config.TICK_WRITER_DRAIN_TIMEOUT_MS + 5000,
+    steps: [
+      { name: 'worker', run: () => writer.stop() },
+      { name: 'redis', run: () => closeRedis(redis) },
+      { name: 'http', run: () => app.close() },
+    ],
+  }).install();
+
+  logger.info(
+    {
+      port,
+      redis: redactUrl(config.REDIS_URL),
+      bullmqPrefix: config.BULLMQ_PREFIX,
+    },
+    'tick-writer started',
+  );
+});

@@ -1,0 +1,297 @@
+import {
+  createKeys,
+  createTickStore,
+  QUEUE_NAMES,
+  sleep,
+  startCounterSummary,
+  withDeadline,
+  type CheckResult,
+  type Logger,
+  type RedisServerInfo,
+  type TickStore,
+} from '@tickpulse/shared';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import { createTickBatchProcessor } from './batch-processor.js';
+import type { Config } from './config.js';
+import { createFreshnessWindow } from './freshness-window.js';
+import {
+  createTickWriterMetrics,
+  SUMMARY_COUNTERS,
+  type TickWriterMetrics,
+} from './metrics.js';
+import {
+  createRetentionProcessor,
+  MAINTENANCE_QUEUE,
+  RETENTION_JOB_NAME,
+  scheduleRetention,
+  type RetentionOutcome,
+} from './retention.js';
+import { runStartupChecks, type RedisAssessment } from './startup-checks.js';
+
+/** Failed `ticks` jobs kept a week, at most 10 000 (also the producer's job options). */
+const KEEP_FAILED = { age: 7 * 24 * 3600, count: 10_000 };
+
+/** Queue states exported as depth gauges (one cheap getJobCounts script per queue). */
+const COUNTED_STATES = [
+  'wait',
+  'active',
+  'delayed',
+  'failed',
+  'prioritized',
+] as const;
+
+/** What tick-writer needs from the configuration. */
+export type TickWriterConfig = Pick<
+  Config,
+  | 'REDIS_KEY_PREFIX'
+  | 'BULLMQ_PREFIX'
+  | 'TICK_WRITER_CONCURRENCY'
+  | 'TICK_WRITER_ZADD_CHUNK'
+  | 'TICK_WRITER_LOCK_DURATION_MS'
+  | 'TICK_WRITER_STALLED_INTERVAL_MS'
+  | 'TICK_WRITER_MAX_STALLED_COUNT'
+  | 'TICK_WRITER_DRAIN_TIMEOUT_MS'
+  | 'TICK_RETENTION_DAYS'
+  | 'TICK_RETENTION_INTERVAL'
+  | 'TICK_WRITER_SUMMARY_INTERVAL'
+>;
+
+/** tick-writer's dependencies; tests inject their own. */
+export interface TickWriterDeps {
+  config: TickWriterConfig;
+  logger: Logger;
+  registry: Registry;
+  /**
+   * A `worker`-role connection (`maxRetriesPerRequest: null`): commands wait
+   * across a Redis restart instead of failing. Shared by the workers (which
+   * duplicate it for their blocking reads), the queues and the TICK:UPD
+   * writes. The caller owns and closes it.
+   */
+  redis: Redis;
+  now?: () => number;
+  /** Replaces `inspectRedisServer` (tests of the start-up gate). */
+  inspectRedis?: (redis: Redis) => Promise<RedisServerInfo>;
+}
+
+/** The running service. */
+export interface TickWriter {
+  /** Checks Redis, schedules retention and starts consuming. Throws on an unsupported Redis. */
+  start(): Promise<void>;
+  /**
+   * Stops taking jobs, waits for the batches in hand up to the drain timeout,
+   * closes the queues. Idempotent. Rejects when the drain timed out (the
+   * unfinished jobs are re-processed by another worker once their lock expires).
+   */
+  stop(): Promise<void>;
+  /** /readyz checks: Redis connected and the worker consuming. */
+  readiness(): Record<string, CheckResult>;
+  /** Runs one retention pass now, in-process (the scheduled job runs the same code). */
+  runRetention(): Promise<RetentionOutcome>;
+  /** The outcome of the start-up checks, once started. */
+  readonly assessment: RedisAssessment | null;
+  readonly metrics: TickWriterMetrics;
+  readonly store: TickStore;
+}
+
+/**
+ * Creates tick-writer: a BullMQ worker on `ticks` that writes each batch to
+ * TICK:UPD with ZADD GT, and a worker on its internal maintenance queue that
+ * runs the scheduled retention. No I/O until `start()`.
+ */
+export function createTickWriter(deps: TickWriterDeps): TickWriter {
+  const { config, logger, redis } = deps;
+  const log = logger.child({ component: 'tick-writer' });
+  const prefix = config.BULLMQ_PREFIX;
+  let ticksQueue: Queue | undefined;
+  let maintenanceQueue: Queue | undefined;
+  let ticksWorker: Worker | undefined;
+  let maintenanceWorker: Worker | undefined;
+  let stopSummary: (() => void) | undefined;
+  let assessment: RedisAssessment | null = null;
+  let stopping: Promise<void> | undefined;
+
+  const metrics = createTickWriterMetrics(deps.registry, async gauge => {
+    for (const queue of [ticksQueue, maintenanceQueue]) {
+      if (!queue) continue;
+      try {
+        // The worker connection waits out a Redis outage; a scrape must not.
+        const counts = await withDeadline(
+          queue.getJobCounts(...COUNTED_STATES),
+          2000,
+          'getJobCounts',
+        );
+        for (const state of COUNTED_STATES) {
+          gauge.set({ queue: queue.name, state }, counts[state] ?? 0);
+        }
+      } catch (err) {
+        metrics.failures.inc({ reason: 'queue_metrics' });
+        log.warn({ err, queue: queue.name }, 'queue depth unavailable');
+      }
+    }
+  });
+
+  const store = createTickStore(redis, createKeys(config.REDIS_KEY_PREFIX));
+  const freshness = createFreshnessWindow();
+  const processBatch = createTickBatchProcessor({
+    store,
+    metrics,
+    logger: log,
+    freshness,
+    chunkSize: config.TICK_WRITER_ZADD_CHUNK,
+    now: deps.now,
+  });
+  const runRetention = createRetentionProcessor({
+    store,
+    metrics,
+    logger: log,
+    retentionDays: config.TICK_RETENTION_DAYS,
+    now: deps.now,
+  });
+
+  // BullMQ reports connection trouble through 'error' for every retry; count each, log a few.
+  let lastErrorLog = 0;
+  const onWorkerError = (queue: string) => (err: Error) => {
+    metrics.failures.inc({ reason: 'worker_error' });
+    const t = Date.now();
+    if (t - lastErrorLog >= 10_000) {
+      lastErrorLog = t;
+      log.warn({ err, queue }, 'worker error');
+    }
+  };
+
+  const start = async () => {
+    if (stopping) throw new Error('tick-writer was stopped');
+    assessment = await runStartupChecks({
+      redis,
+      logger: log,
+      gauge: metrics.redisCheck,
+      inspect: deps.inspectRedis,
+    });
+
+    ticksQueue = new Queue(QUEUE_NAMES.ticks, { connection: redis, prefix });
+    maintenanceQueue = new Queue(MAINTENANCE_QUEUE, {
+      connection: redis,
+      prefix,
+    });
+    for (const q of [ticksQueue, maintenanceQueue]) {
+      q.on('error', err => {
+        metrics.failures.inc({ reason: 'worker_error' });
+        log.warn({ err, queue: q.name }, 'queue error');
+      });
+    }
+    await scheduleRetention(maintenanceQueue, config.TICK_RETENTION_INTERVAL);
+
+    ticksWorker = new Worker(
+      QUEUE_NAMES.ticks,
+      (job: Job) => processBatch(job),
+      {
+        connection: redis,
+        prefix,
+        concurrency: config.TICK_WRITER_CONCURRENCY,
+        lockDuration: config.TICK_WRITER_LOCK_DURATION_MS,
+        stalledInterval: config.TICK_WRITER_STALLED_INTERVAL_MS,
+        maxStalledCount: config.TICK_WRITER_MAX_STALLED_COUNT,
+        // Fallbacks for jobs added without these options (the producer sets them too).
+        removeOnComplete: { count: 0 },
+        removeOnFail: KEEP_FAILED,
+      },
+    );
+    ticksWorker.on('error', onWorkerError(QUEUE_NAMES.ticks));
+    ticksWorker.on('stalled', jobId => {
+      metrics.failures.inc({ reason: 'job_stalled' });
+      log.warn(
+        { jobId },
+        'ticks job stalled (its worker died or lost Redis); re-processing it',
+      );
+    });
+
+    maintenanceWorker = new Worker(
+      MAINTENANCE_QUEUE,
+      async (job: Job) => {
+        if (job.name !== RETENTION_JOB_NAME) {
+          throw new UnrecoverableError(
+            `unknown maintenance job ${JSON.stringify(job.name)}`,
+          );
+        }
+        return runRetention();
+      },
+      {
+        connection: redis,
+        prefix,
+        concurrency: 1,
+        // Retention is one ZREMRANGEBYSCORE; a long lock only delays a crashed run's retry.
+        lockDuration: 60_000,
+        removeOnComplete: { count: 0 },
+        removeOnFail: { age: 7 * 24 * 3600, count: 100 },
+      },
+    );
+    maintenanceWorker.on('error', onWorkerError(MAINTENANCE_QUEUE));
+
+    await Promise.all([
+      ticksWorker.waitUntilReady(),
+      maintenanceWorker.waitUntilReady(),
+    ]);
+
+    stopSummary = startCounterSummary({
+      logger: log,
+      registry: deps.registry,
+      counters: SUMMARY_COUNTERS,
+      intervalMs: config.TICK_WRITER_SUMMARY_INTERVAL,
+      extra: () => ({ freshness: freshness.take() }),
+    });
+    log.info(
+      {
+        queue: QUEUE_NAMES.ticks,
+        prefix,
+        concurrency: config.TICK_WRITER_CONCURRENCY,
+        lockDurationMs: config.TICK_WRITER_LOCK_DURATION_MS,
+        retentionDays: config.TICK_RETENTION_DAYS,
+      },
+      'tick-writer consuming',
+    );
+  };
+
+  const doStop = async () => {
+    stopSummary?.();
+    const workers = [ticksWorker, maintenanceWorker].filter(
+      (w): w is Worker => w !== undefined,
+    );
+    // worker.close() has no timeout of its own: it waits for the jobs in hand.
+    const drained = await Promise.race([
+      Promise.all(workers.map(w => w.close())).then(() => true),
+      sleep(config.TICK_WRITER_DRAIN_TIMEOUT_MS).then(() => false),
+    ]);
+    await Promise.allSettled(
+      [ticksQueue, maintenanceQueue].map(q => q?.close()),
+    );
+    if (!drained) {
+      throw new Error(
+        `ticks batches still in hand after ${config.TICK_WRITER_DRAIN_TIMEOUT_MS} ms; they will be re-processed after their lock expires`,
+      );
+    }
+    log.info('tick-writer stopped');
+  };
+
+  return {
+    start,
+    stop: () => (stopping ??= doStop()),
+    readiness() {
+      const running = !stopping && (ticksWorker?.isRunning() ?? false);
+      return {
+        redis: { ok: redis.status === 'ready', detail: redis.status },
+        worker: {
+          ok: running,
+          detail: running ? 'consuming' : 'not consuming',
+        },
+      };
+    },
+    runRetention,
+    get assessment() {
+      return assessment;
+    },
+    metrics,
+    store,
+  };
+}

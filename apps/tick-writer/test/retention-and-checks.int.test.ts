@@ -1,0 +1,253 @@
+import {
+  deletePrefix,
+  startPrivateRedis,
+  TEST_REDIS_URL,
+  testRedis,
+  waitFor,
+} from '@tickpulse/testkit';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { MAINTENANCE_QUEUE, RETENTION_SCHEDULER_ID } from '../src/retention';
+import { UnsupportedRedisError } from '../src/startup-checks';
+import { readTickUpd, seriesValue, startWriter } from './helpers';
+
+const DAY = 86_400_000;
+
+describe('TICK:UPD retention', () => {
+  let admin: Redis;
+  beforeAll(() => {
+    admin = testRedis();
+  });
+  afterAll(() => admin.quit());
+
+  async function cleanup(h: {
+    keyPrefix: string;
+    bullPrefix: string;
+    close(): Promise<void>;
+  }) {
+    await h.close();
+    await deletePrefix(admin, h.keyPrefix);
+    await deletePrefix(admin, `${h.bullPrefix}:`);
+  }
+
+  it('removes only members older than the cutoff when run directly', async () => {
+    // Not started: no scheduler, only the processor run directly.
+    const h = await startWriter({
+      url: TEST_REDIS_URL,
+      env: { TICK_RETENTION_DAYS: '90' },
+      start: false,
+    });
+    try {
+      const now = Date.now();
+      await h.writer.store.markUpdated([
+        ['OLD', now - 91 * DAY],
+        ['ANCIENT', 1_000_000_000_000],
+        ['EDGE', now - 89 * DAY],
+        ['NEW', now],
+      ]);
+      const r = await h.writer.runRetention();
+      expect(r.removed).toBe(2);
+      expect(r.cutoffMs).toBeGreaterThanOrEqual(now - 90 * DAY);
+      expect(Object.keys(await readTickUpd(admin, h.keyPrefix)).sort()).toEqual(
+        ['EDGE', 'NEW'],
+      );
+      expect(
+        await seriesValue(
+          h.registry,
+          'tickpulse_tick_writer_retention_removed_total',
+          {},
+        ),
+      ).toBe(2);
+      expect(
+        await seriesValue(
+          h.registry,
+          'tickpulse_tick_writer_retention_runs_total',
+          { result: 'ok' },
+        ),
+      ).toBe(1);
+    } finally {
+      await cleanup(h);
+    }
+  });
+
+  it('keeps a member exactly at the cutoff (the cutoff is exclusive)', async () => {
+    // An injected clock pins the cutoff to the millisecond.
+    const h = await startWriter({
+      url: TEST_REDIS_URL,
+      env: { TICK_RETENTION_DAYS: '1' },
+      start: false,
+    });
+    try {
+      const now = Date.now();
+      await h.writer.store.markUpdated([
+        ['AT', now - DAY - 5000],
+        ['BELOW', now - DAY - 5001],
+      ]);
+      // The clock only moves forward, so allow the few ms between now and the run.
+      const r = await h.writer.runRetention();
+      expect(r.cutoffMs).toBeGreaterThanOrEqual(now - DAY);
+      expect(await readTickUpd(admin, h.keyPrefix)).toEqual({});
+      await h.writer.store.markUpdated([
+        ['EXACT', r.cutoffMs],
+        ['BEFORE', r.cutoffMs - 1],
+      ]);
+      await h.writer.store.removeOlderThan(r.cutoffMs);
+      expect(await readTickUpd(admin, h.keyPrefix)).toEqual({
+        EXACT: r.cutoffMs,
+      });
+    } finally {
+      await cleanup(h);
+    }
+  });
+
+  it('runs on the job scheduler, once per interval cluster-wide, and upserting at every start is idempotent', async () => {
+    const env = { TICK_RETENTION_DAYS: '90', TICK_RETENTION_INTERVAL: '700ms' };
+    const a = await startWriter({ url: TEST_REDIS_URL, env, start: false });
+    const now = Date.now();
+    await a.writer.store.markUpdated([
+      ['OLD', now - 100 * DAY],
+      ['NEW', now],
+    ]);
+    await a.writer.start();
+    // A second replica on the same queues and keys.
+    const b = await startWriter({
+      url: TEST_REDIS_URL,
+      env,
+      keyPrefix: a.keyPrefix,
+      bullPrefix: a.bullPrefix,
+    });
+    const qConn = admin.duplicate();
+    const q = new Queue(MAINTENANCE_QUEUE, {
+      connection: qConn,
+      prefix: a.bullPrefix,
+    });
+    try {
+      await waitFor(
+        async () => (await readTickUpd(admin, a.keyPrefix)).OLD === undefined,
+        {
+          timeoutMs: 20_000,
+          what: 'scheduled retention removed OLD',
+        },
+      );
+      expect(await readTickUpd(admin, a.keyPrefix)).toEqual({ NEW: now });
+      const schedulers = await q.getJobSchedulers(0, 10);
+      expect(schedulers.map(s => s.key)).toEqual([RETENTION_SCHEDULER_ID]);
+      expect(schedulers[0]!.every).toBe(700);
+      // Let a few intervals pass: each run is taken by exactly one replica.
+      const runs = async () =>
+        (await seriesValue(
+          a.registry,
+          'tickpulse_tick_writer_retention_runs_total',
+          { result: 'ok' },
+        )) +
+        (await seriesValue(
+          b.registry,
+          'tickpulse_tick_writer_retention_runs_total',
+          { result: 'ok' },
+        ));
+      await waitFor(async () => (await runs()) >= 4, {
+        timeoutMs: 20_000,
+        what: 'four runs',
+      });
+      const removed =
+        (await seriesValue(
+          a.registry,
+          'tickpulse_tick_writer_retention_removed_total',
+          {},
+        )) +
+        (await seriesValue(
+          b.registry,
+          'tickpulse_tick_writer_retention_removed_total',
+          {},
+        ));
+      expect(removed).toBe(1);
+      const counts = await q.getJobCounts('delayed', 'active', 'wait');
+      expect(
+        (counts.delayed ?? 0) + (counts.active ?? 0) + (counts.wait ?? 0),
+      ).toBeLessThanOrEqual(1);
+    } finally {
+      await b.close();
+      await cleanup(a);
+      await q.close();
+      await qConn.quit().catch(() => undefined);
+    }
+  });
+});
+
+describe('start-up checks', () => {
+  it('warns loudly and exports the gauge when Redis may evict keys (allkeys-lru)', async () => {
+    const redis = await startPrivateRedis([
+      '--maxmemory-policy',
+      'allkeys-lru',
+    ]);
+    const h = await startWriter({ url: redis.url });
+    try {
+      // testkit passes `--maxmemory-policy noeviction` first; the later argument wins.
+      expect(await h.redis.config('GET', 'maxmemory-policy')).toEqual([
+        'maxmemory-policy',
+        'allkeys-lru',
+      ]);
+      expect(h.writer.assessment?.checks).toEqual({
+        version: 1,
+        eviction_policy: 0,
+      });
+      expect(
+        await seriesValue(h.registry, 'tickpulse_tick_writer_redis_check', {
+          check: 'eviction_policy',
+        }),
+      ).toBe(0);
+      const warn = h.lines.find(
+        l => l.level === 'warn' && String(l.msg).includes('allkeys-lru'),
+      );
+      expect(warn?.msg).toContain('REDIS CONFIGURATION RISK');
+      expect(h.writer.readiness().worker?.ok).toBe(true);
+    } finally {
+      await h.close();
+      await redis.stop();
+    }
+  });
+
+  it('passes a noeviction Redis without warnings', async () => {
+    const h = await startWriter({ url: TEST_REDIS_URL });
+    try {
+      expect(h.writer.assessment?.warnings).toEqual([]);
+      expect(
+        await seriesValue(h.registry, 'tickpulse_tick_writer_redis_check', {
+          check: 'eviction_policy',
+        }),
+      ).toBe(1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('refuses to start on a Redis older than 6.2 and consumes nothing', async () => {
+    const h = await startWriter({
+      url: TEST_REDIS_URL,
+      start: false,
+      inspectRedis: async () => ({
+        version: '6.0.16',
+        supportsZaddGt: false,
+        maxmemoryPolicy: 'noeviction',
+        evictionSafe: true,
+      }),
+    });
+    try {
+      await expect(h.writer.start()).rejects.toBeInstanceOf(
+        UnsupportedRedisError,
+      );
+      await expect(h.writer.start()).rejects.toThrow(
+        /6\.0\.16 is older than 6\.2/,
+      );
+      expect(h.writer.readiness().worker?.ok).toBe(false);
+      expect(await h.redis.keys(`${h.bullPrefix}:*`)).toEqual([]);
+      expect(
+        await seriesValue(h.registry, 'tickpulse_tick_writer_redis_check', {
+          check: 'version',
+        }),
+      ).toBe(0);
+    } finally {
+      await h.close();
+    }
+  });
+});

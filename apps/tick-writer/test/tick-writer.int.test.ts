@@ -1,0 +1,220 @@
+import {
+  InvalidJobError,
+  JOB_NAMES,
+  publishTickBatch,
+  TICK_BATCH_JOB_OPTIONS,
+} from '@tickpulse/shared';
+import {
+  deletePrefix,
+  TEST_REDIS_URL,
+  testRedis,
+  waitFor,
+} from '@tickpulse/testkit';
+import type { Redis } from 'ioredis';
+import {
+  mergeMax,
+  readTickUpd,
+  seeded,
+  seriesValue,
+  startWriter,
+  tickQueue,
+  type WriterHarness,
+} from './helpers';
+
+const BASE = 1_752_586_200_000;
+
+describe('tick-writer against real Redis and BullMQ', () => {
+  let admin: Redis;
+  let h: WriterHarness;
+  let producer: Awaited<ReturnType<typeof tickQueue>>;
+
+  beforeAll(() => {
+    admin = testRedis();
+  });
+  beforeEach(async () => {
+    h = await startWriter({ url: TEST_REDIS_URL });
+    producer = await tickQueue(TEST_REDIS_URL, h.bullPrefix);
+  });
+  afterEach(async () => {
+    await h.close();
+    await producer.queue.obliterate({ force: true }).catch(() => undefined);
+    await producer.close();
+    await deletePrefix(admin, h.keyPrefix);
+    await deletePrefix(admin, `${h.bullPrefix}:`);
+  });
+  afterAll(() => admin.quit());
+
+  const written = () =>
+    seriesValue(h.registry, 'tickpulse_tick_writer_batches_total', {
+      result: 'written',
+    });
+
+  it('writes every batch exactly, with chunked ZADDs', async () => {
+    const rnd = seeded(1);
+    const expected = new Map<string, number>();
+    const batches = 40;
+    for (let b = 0; b < batches; b++) {
+      const batch = new Map<string, number>();
+      const size = 1 + Math.floor(rnd() * 1500);
+      for (let i = 0; i < size; i++) {
+        batch.set(
+          `T${Math.floor(rnd() * 3000)}`,
+          BASE + Math.floor(rnd() * 1e6),
+        );
+      }
+      mergeMax(expected, batch);
+      await publishTickBatch(producer.queue, batch);
+    }
+    await waitFor(async () => (await written()) === batches, {
+      timeoutMs: 30_000,
+      what: 'all batches written',
+    });
+    expect(await readTickUpd(admin, h.keyPrefix)).toEqual(
+      Object.fromEntries(expected),
+    );
+    const counts = await producer.queue.getJobCounts('completed', 'failed');
+    expect(counts).toEqual({ completed: 0, failed: 0 }); // completed jobs are removed
+  });
+
+  it('never moves a score back: out of order, duplicate and replayed batches', async () => {
+    // Newer values already stored (e.g. by another writer or an earlier replay).
+    await h.writer.store.markUpdated([
+      ['AAPL', BASE + 5000],
+      ['MSFT', BASE + 100],
+    ]);
+    const batches: [string, number][][] = [
+      [
+        ['AAPL', BASE + 1000],
+        ['MSFT', BASE + 200],
+        ['NVDA', BASE + 300],
+      ],
+      [
+        ['MSFT', BASE + 150],
+        ['NVDA', BASE + 900],
+      ], // older MSFT arrives later
+      [
+        ['AAPL', BASE + 1000],
+        ['MSFT', BASE + 200],
+        ['NVDA', BASE + 300],
+      ], // replay
+      [['AAPL', BASE + 4999]], // late print
+      [['TSLA', BASE + 7]],
+      [['TSLA', BASE + 7]], // duplicate
+      [
+        ['NVDA', BASE + 899],
+        ['TSLA', BASE + 6],
+      ],
+    ];
+    for (const b of batches) await publishTickBatch(producer.queue, new Map(b));
+    await waitFor(async () => (await written()) === batches.length, {
+      what: 'batches written',
+    });
+    expect(await readTickUpd(admin, h.keyPrefix)).toEqual({
+      AAPL: BASE + 5000,
+      MSFT: BASE + 200,
+      NVDA: BASE + 900,
+      TSLA: BASE + 7,
+    });
+    // Sent counts every member; changed only the ones that moved forward
+    // (how many depends on the order the concurrent batches landed in).
+    expect(
+      await seriesValue(h.registry, 'tickpulse_tick_updates_total', {}),
+    ).toBe(13);
+    const changed = await seriesValue(
+      h.registry,
+      'tickpulse_tick_writer_members_changed_total',
+      {},
+    );
+    expect(changed).toBeGreaterThanOrEqual(3); // MSFT forward, NVDA and TSLA new
+    expect(changed).toBeLessThanOrEqual(7); // never the replays or late prints
+  });
+
+  it('fails garbage jobs at once, keeps them for inspection, counts them, and writes the rest', async () => {
+    const garbage: unknown[] = [
+      'not json object',
+      { v: 2, ticks: { AAPL: BASE } },
+      { v: 1, ticks: { AAPL: 'yesterday' } },
+      { v: 1, ticks: { 'bad ticker': BASE } },
+      { v: 1, ticks: [1, 2, 3] },
+    ];
+    const good = new Map<string, number>();
+    for (let i = 0; i < garbage.length; i++) {
+      const batch = new Map([[`G${i}`, BASE + i]]);
+      mergeMax(good, batch);
+      await publishTickBatch(producer.queue, batch);
+      await producer.queue.add(
+        JOB_NAMES.tickBatch,
+        garbage[i],
+        TICK_BATCH_JOB_OPTIONS,
+      );
+    }
+    await waitFor(
+      async () =>
+        (await producer.queue.getJobCounts('failed')).failed === garbage.length,
+      { what: 'garbage jobs failed' },
+    );
+    await waitFor(async () => (await written()) === garbage.length, {
+      what: 'good batches written',
+    });
+    const failed = await producer.queue.getFailed(0, 20);
+    expect(failed).toHaveLength(garbage.length);
+    for (const job of failed) {
+      // 10 attempts allowed, one used: UnrecoverableError skipped the retries.
+      expect(job.opts.attempts).toBe(10);
+      expect(job.attemptsMade).toBe(1);
+      expect(job.failedReason).toMatch(/^invalid ticks job: /);
+    }
+    expect(failed.map(j => j.data)).toEqual(expect.arrayContaining(garbage));
+    expect(
+      await seriesValue(h.registry, 'tickpulse_tick_writer_failures_total', {
+        reason: 'invalid_job',
+      }),
+    ).toBe(garbage.length);
+    expect(await readTickUpd(admin, h.keyPrefix)).toEqual(
+      Object.fromEntries(good),
+    );
+    const warn = h.lines.find(l =>
+      String(l.msg).startsWith('invalid ticks job rejected'),
+    );
+    expect(warn?.reason).toEqual(expect.stringContaining('invalid ticks job'));
+    expect(new InvalidJobError('ticks', 'x').message).toBe(
+      'invalid ticks job: x',
+    );
+  });
+
+  it('exports queue depth, batch and freshness metrics in the Prometheus text', async () => {
+    const now = Date.now();
+    await publishTickBatch(producer.queue, new Map([['SPY', now - 100]]));
+    await waitFor(async () => (await written()) === 1, {
+      what: 'batch written',
+    });
+    const text = await h.registry.metrics();
+    expect(text).toMatch(
+      /tickpulse_tick_writer_queue_jobs\{queue="ticks",state="wait"\} 0/,
+    );
+    expect(text).toMatch(
+      /tickpulse_tick_writer_queue_jobs\{queue="tick-maintenance",state="delayed"\} 1/,
+    );
+    expect(text).toMatch(/tickpulse_tick_writer_freshness_seconds_count 1/);
+    expect(text).toMatch(
+      /tickpulse_tick_writer_redis_write_duration_seconds_count 1/,
+    );
+    expect(text).toMatch(/tickpulse_tick_writer_batch_size_tickers_sum 1/);
+    expect(text).toMatch(
+      /tickpulse_tick_writer_redis_check\{check="version"\} 1/,
+    );
+    expect(text).toMatch(/tickpulse_tick_updates_total 1/);
+    expect(h.writer.readiness()).toEqual({
+      redis: { ok: true, detail: 'ready' },
+      worker: { ok: true, detail: 'consuming' },
+    });
+  });
+
+  it('stops idempotently and reports not ready afterwards', async () => {
+    const a = h.writer.stop();
+    const b = h.writer.stop();
+    expect(a).toBe(b);
+    await a;
+    expect(h.writer.readiness().worker?.ok).toBe(false);
+  });
+});
