@@ -358,6 +358,16 @@ export async function runEndToEnd(ctx: BenchContext): Promise<BenchOutcome> {
     '',
     `**Highest rate sustained for ${seconds} s with freshness p99 < 250 ms: ${best ? `${fmtInt(best.rate)} trades/s` : 'none'}** — target ≥ ${fmtInt(target)}: ${met ? 'met' : 'missed'}.`,
     '',
+    ...steps.map(
+      st =>
+        `Redis commands during ${fmtInt(st.rate)}/s (${fmt(st.seconds, 0)} s): ${Object.entries(
+          st.redisCommands,
+        )
+          .slice(0, 12)
+          .map(([k, v]) => `${k} ${fmtInt(v)}`)
+          .join(', ')}.`,
+    ),
+    '',
   ].join('\n');
   return {
     data: {

@@ -19,6 +19,10 @@ interface Sample {
   published: number;
   failures: number;
   simSent: number;
+  /** Connections the simulator accepted so far (a reconnect adds one). */
+  simConnections: number;
+  /** Connections the simulator cut because the client fell 64 MiB behind. */
+  slowConsumerKills: number;
 }
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
@@ -73,7 +77,11 @@ export async function runMemory(ctx: BenchContext): Promise<BenchOutcome> {
         const m = await scrape(`${ingest.base}/metrics`);
         const st = (await (
           await fetch(`${sim.base}/control/stats`)
-        ).json()) as { eventsSent: number };
+        ).json()) as {
+          eventsSent: number;
+          totalConnections: number;
+          slowConsumerKills: number;
+        };
         samples.push({
           t: (Date.now() - t0) / 1000,
           phase,
@@ -83,6 +91,8 @@ export async function runMemory(ctx: BenchContext): Promise<BenchOutcome> {
           published: metricSum(m, 'tickpulse_ingest_batches_published_total'),
           failures: metricSum(m, 'tickpulse_ingest_publish_failures_total'),
           simSent: st.eventsSent,
+          simConnections: st.totalConnections,
+          slowConsumerKills: st.slowConsumerKills,
         });
       } catch (err) {
         ctx.log(`memory: sample failed: ${(err as Error).message}`);
@@ -150,6 +160,12 @@ export async function runMemory(ctx: BenchContext): Promise<BenchOutcome> {
   const half = Math.floor(outage.length / 2);
   const firstHalfMax = Math.max(...rss(outage.slice(0, half)));
   const secondHalfMax = Math.max(...rss(outage.slice(half)));
+  const kills =
+    (o1?.slowConsumerKills ?? 0) -
+    (before[before.length - 1]?.slowConsumerKills ?? 0);
+  const reconnects =
+    (o1?.simConnections ?? 0) -
+    (before[before.length - 1]?.simConnections ?? 0);
   const failures =
     (o1?.failures ?? 0) - (before[before.length - 1]?.failures ?? 0);
   if (!Number.isFinite(resumedAfterS))
@@ -182,10 +198,14 @@ export async function runMemory(ctx: BenchContext): Promise<BenchOutcome> {
     `| peak pending tickers | ${fmtInt(peakPending)} (universe: 10 000) |`,
     `| trades received/s during the outage (sim sent/s) | ${fmtInt(receivedRate)} (${fmtInt(sentRate)}) |`,
     `| publish failures during the outage | ${fmtInt(failures)} |`,
+    `| slow-consumer disconnects / reconnections during the outage | ${fmtInt(kills)} / ${fmtInt(reconnects)} |`,
     `| publishing resumed after restore | ${fmt(resumedAfterS, 1)} s |`,
     '',
     `**RSS ${bounded ? 'stays flat (bounded)' : 'GREW'} through the ${outageS} s outage** (peak ${fmt(peakOutage, 1)} MiB vs ${fmt(startRss, 1)} MiB before).`,
     '',
+    receivedRate < rate * 0.9
+      ? `**ingest did not keep reading at full rate during the outage**: it received ${fmtInt(receivedRate)} trades/s on average (${fmt((receivedRate / rate) * 100, 1)} % of the offered rate; the simulator cut it ${fmtInt(kills)} times as a slow consumer). A CPU profile of ingest during an outage (\`--profile ingest\`) puts most of its busy time in failed publish attempts: every flush rebuilds the whole pending map (~10 000 tickers) into a job (\`publishTickBatch\` → \`Object.fromEntries\`, BullMQ \`Job.asJSON\`), fails fast on the offline connection, and merges it back (\`mergeBack\`) — with FLUSH_MAX_TICKERS below the pending size that happens on every frame, not every 50 ms. Memory stays bounded (one entry per ticker), but the read loop starves. Fix (ingest): do not attempt a publish while the producer connection is not ready, or back off publish attempts exponentially after failures.\n`
+      : `ingest kept reading at ${fmtInt(receivedRate)} trades/s through the outage.\n`,
     '### RSS over time (subsampled)',
     '',
     '| t (s) | phase | RSS MiB | pending tickers | batches published | publish failures |',
@@ -208,6 +228,8 @@ export async function runMemory(ctx: BenchContext): Promise<BenchOutcome> {
       receivedRate,
       sentRate,
       failures,
+      kills,
+      reconnects,
       resumedAfterS,
       bounded,
       samples,
