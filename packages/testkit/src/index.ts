@@ -156,7 +156,8 @@ export async function startPrivateRedis(
 
   const kill = async () => {
     const p = proc;
-    if (!p || p.exitCode !== null) return;
+    // A signalled process keeps exitCode null: check both, or a second kill waits forever.
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
     await new Promise<void>(resolve => {
       p.once('exit', () => resolve());
       p.kill('SIGKILL');

@@ -1,0 +1,50 @@
+import { ConfigError } from '@tickpulse/shared';
+import { loadConfig } from './config';
+
+describe('universe-sync config', () => {
+  it('refuses to start without API_TOKEN unless explicitly unauthenticated', () => {
+    expect(() => loadConfig({})).toThrow(ConfigError);
+    expect(() => loadConfig({})).toThrow(/API_TOKEN: is required/);
+    expect(() => loadConfig({ ALLOW_UNAUTHENTICATED: 'false' })).toThrow(
+      /API_TOKEN/,
+    );
+    expect(
+      loadConfig({ ALLOW_UNAUTHENTICATED: 'true' }).API_TOKEN,
+    ).toBeUndefined();
+  });
+
+  it('has the documented defaults', () => {
+    const c = loadConfig({ API_TOKEN: 'a'.repeat(32) });
+    expect(c).toMatchObject({
+      HTTP_PORT: 9103,
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
+      RECONCILE_INTERVAL: 15 * 60_000,
+      LISTEN_NOTIFY: true,
+      PG_NOTIFY_CHANNEL: 'tickpulse_strategies',
+      ALLOW_UNAUTHENTICATED: false,
+    });
+    expect(
+      loadConfig({ API_TOKEN: 'a'.repeat(32), LISTEN_NOTIFY: 'false' })
+        .LISTEN_NOTIFY,
+    ).toBe(false);
+  });
+
+  it('lists every bad variable without echoing the token', () => {
+    let err: unknown;
+    try {
+      loadConfig({
+        API_TOKEN: 'short-secret',
+        PG_NOTIFY_CHANNEL: 'Bad-Name',
+        RECONCILE_INTERVAL: 'soon',
+      });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const msg = (err as Error).message;
+    expect(msg).toMatch(/API_TOKEN/);
+    expect(msg).toMatch(/PG_NOTIFY_CHANNEL/);
+    expect(msg).toMatch(/RECONCILE_INTERVAL/);
+    expect(msg).not.toMatch(/short-secret/);
+  });
+});

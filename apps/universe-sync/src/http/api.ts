@@ -1,0 +1,266 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import {
+  enqueueReconcile,
+  enqueueUniverseSync,
+  withDeadline,
+  type Logger,
+  type UniverseStore,
+} from '@tickpulse/shared';
+import { Ajv } from 'ajv';
+import type { Queue } from 'bullmq';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { StrategyReader } from '../db.js';
+import type { UniverseMetrics } from '../metrics.js';
+import {
+  describeInvalid,
+  desiredUniverse,
+  type StrategyRow,
+} from '../universe.js';
+import { buildOpenApi, type RouteDoc } from './openapi.js';
+import {
+  acceptedResponse,
+  enqueueBody,
+  errorResponse,
+  strategyIdParams,
+  strategyStateResponse,
+} from './schemas.js';
+
+/** What the /v1 API needs. */
+export interface ApiDeps {
+  /** The `universe-sync` queue on a fail-fast (producer) connection. */
+  queue: Queue;
+  reader: StrategyReader;
+  store: UniverseStore;
+  metrics: UniverseMetrics;
+  logger: Logger;
+  /** Bearer token; undefined only when ALLOW_UNAUTHENTICATED=true. */
+  token: string | undefined;
+  bodyLimit: number;
+  /** An enqueue or read that takes longer answers 503. */
+  timeoutMs?: number;
+  version?: string;
+}
+
+const ERRORS = {
+  400: { description: 'Invalid id or body', schema: errorResponse },
+  401: { description: 'Missing or wrong bearer token', schema: errorResponse },
+  413: {
+    description: 'Body larger than API_BODY_LIMIT',
+    schema: errorResponse,
+  },
+  503: {
+    description: 'Redis or PostgreSQL unavailable',
+    schema: errorResponse,
+  },
+};
+
+/** Every /v1 route, as registered and as documented. */
+export const ROUTES = {
+  sync: {
+    method: 'POST',
+    url: '/v1/strategies/:id/sync',
+    summary: "Enqueue a sync of one strategy's universe",
+    authenticated: true,
+    params: strategyIdParams,
+    body: enqueueBody,
+    responses: {
+      202: {
+        description: 'Sync enqueued (or collapsed into a pending one)',
+        schema: acceptedResponse,
+      },
+      ...ERRORS,
+    },
+  },
+  reconcile: {
+    method: 'POST',
+    url: '/v1/reconcile',
+    summary: 'Enqueue a full reconcile of every strategy universe',
+    authenticated: true,
+    body: enqueueBody,
+    responses: {
+      202: {
+        description: 'Reconcile enqueued (or collapsed into a pending one)',
+        schema: acceptedResponse,
+      },
+      400: ERRORS[400],
+      401: ERRORS[401],
+      413: ERRORS[413],
+      503: ERRORS[503],
+    },
+  },
+  state: {
+    method: 'GET',
+    url: '/v1/strategies/:id',
+    summary: 'What Redis holds for a strategy versus what the database says',
+    authenticated: true,
+    params: strategyIdParams,
+    responses: {
+      200: {
+        description: 'Both sides and their difference',
+        schema: strategyStateResponse,
+      },
+      400: ERRORS[400],
+      401: ERRORS[401],
+      503: ERRORS[503],
+    },
+  },
+  openapi: {
+    method: 'GET',
+    url: '/v1/openapi.json',
+    summary: 'This OpenAPI document',
+    authenticated: false,
+    responses: { 200: { description: 'OpenAPI 3.1 document' } },
+  },
+} satisfies Record<string, RouteDoc>;
+
+/**
+ * Adds the /v1 API to the app's ops server (which keeps /healthz, /readyz
+ * and /metrics unauthenticated). Every /v1 route except the OpenAPI
+ * document requires `Authorization: Bearer <API_TOKEN>`; the token is
+ * compared in constant time and never logged.
+ */
+export async function registerApi(
+  app: FastifyInstance,
+  deps: ApiDeps,
+): Promise<void> {
+  const { queue, reader, store, metrics, logger } = deps;
+  const timeoutMs = deps.timeoutMs ?? 5000;
+  const expected = deps.token ? digest(deps.token) : undefined;
+  const openapi = buildOpenApi(Object.values(ROUTES), deps.version ?? '1.0.0');
+
+  // Sent here rather than thrown: the ops server's error handler hides the
+  // message of every 5xx, and a client needs to know what to retry.
+  const unavailable = (reply: FastifyReply, what: string, err: unknown) => {
+    metrics.errors.inc({ where: `api_${what}` });
+    logger.warn({ err }, `API request failed: ${what} unavailable`);
+    return reply
+      .code(503)
+      .header('retry-after', '5')
+      .send({ error: `${what} unavailable, try again later`, statusCode: 503 });
+  };
+
+  await app.register(async api => {
+    api.addHook('onResponse', async (request, reply) => {
+      metrics.apiRequests.inc({
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: String(reply.statusCode),
+      });
+    });
+
+    api.get(ROUTES.openapi.url, async () => openapi);
+
+    await api.register(async secured => {
+      // fastify's default Ajv coerces types and strips unknown properties, so
+      // `{"reason": 5}` or a misspelt field would pass silently. Bodies are
+      // validated strictly; path parameters still need string → integer.
+      const strict = new Ajv({ coerceTypes: false, removeAdditional: false });
+      const coercing = new Ajv({ coerceTypes: true, removeAdditional: false });
+      secured.setValidatorCompiler(({ schema, httpPart }) =>
+        (httpPart === 'body' ? strict : coercing).compile(schema),
+      );
+      secured.addHook(
+        'onRequest',
+        async (request: FastifyRequest, reply: FastifyReply) => {
+          if (!expected) return;
+          const header = request.headers.authorization;
+          const m = header ? /^Bearer (.+)$/i.exec(header) : null;
+          if (!m || !timingSafeEqual(digest(m[1]!), expected)) {
+            return reply
+              .code(401)
+              .header('www-authenticate', 'Bearer realm="tickpulse"')
+              .send({
+                error: 'missing or invalid bearer token',
+                statusCode: 401,
+              });
+          }
+        },
+      );
+
+      secured.post<{ Params: { id: number }; Body?: { reason?: string } }>(
+        ROUTES.sync.url,
+        {
+          bodyLimit: deps.bodyLimit,
+          schema: { params: ROUTES.sync.params, body: ROUTES.sync.body },
+        },
+        async (request, reply) => {
+          const id = request.params.id;
+          let jobId: string | undefined;
+          try {
+            jobId = await withDeadline(
+              enqueueUniverseSync(queue, id, request.body?.reason ?? 'api'),
+              timeoutMs,
+              'enqueue',
+            );
+          } catch (err) {
+            return unavailable(reply, 'queue', err);
+          }
+          return reply.code(202).send({ jobId: String(jobId) });
+        },
+      );
+
+      secured.post<{ Body?: { reason?: string } }>(
+        ROUTES.reconcile.url,
+        { bodyLimit: deps.bodyLimit, schema: { body: ROUTES.reconcile.body } },
+        async (request, reply) => {
+          let jobId: string | undefined;
+          try {
+            jobId = await withDeadline(
+              enqueueReconcile(queue, request.body?.reason ?? 'api'),
+              timeoutMs,
+              'enqueue',
+            );
+          } catch (err) {
+            return unavailable(reply, 'queue', err);
+          }
+          return reply.code(202).send({ jobId: String(jobId) });
+        },
+      );
+
+      secured.get<{ Params: { id: number } }>(
+        ROUTES.state.url,
+        { schema: { params: ROUTES.state.params } },
+        async (request, reply) => {
+          const id = request.params.id;
+          let row: StrategyRow | undefined;
+          let members: string[];
+          try {
+            row = await withDeadline(reader.fetch(id), timeoutMs, 'read');
+          } catch (err) {
+            return unavailable(reply, 'database', err);
+          }
+          try {
+            members = await withDeadline(store.read(id), timeoutMs, 'read');
+          } catch (err) {
+            return unavailable(reply, 'redis', err);
+          }
+          const desired = desiredUniverse(row);
+          const expectedSet = desired.kind === 'set' ? desired.tickers : [];
+          const want = new Set(expectedSet);
+          const have = new Set(members);
+          const missing = expectedSet.filter(t => !have.has(t)).sort();
+          const extra = members.filter(t => !want.has(t)).sort();
+          return {
+            strategyId: id,
+            database: {
+              exists: row !== undefined,
+              alertActive: row?.alertactive ?? null,
+              universe: row?.alert_universe_full ?? null,
+              state: desired.kind === 'set' ? 'active' : desired.reason,
+              expected: [...expectedSet].sort(),
+              invalid: describeInvalid(desired.invalid, 100),
+            },
+            redis: { exists: members.length > 0, members: [...members].sort() },
+            inSync: missing.length === 0 && extra.length === 0,
+            missing,
+            extra,
+          };
+        },
+      );
+    });
+  });
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s, 'utf8').digest();
+}

@@ -1,0 +1,72 @@
+/** One documented route; the API registers exactly these. */
+export interface RouteDoc {
+  method: 'GET' | 'POST';
+  /** Fastify path, e.g. `/v1/strategies/:id/sync`. */
+  url: string;
+  summary: string;
+  authenticated: boolean;
+  params?: Record<string, unknown>;
+  body?: Record<string, unknown>;
+  responses: Record<number, { description: string; schema?: unknown }>;
+}
+
+/** `/v1/strategies/:id` → `/v1/strategies/{id}`. */
+export function toOpenApiPath(url: string): string {
+  return url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}
+
+/**
+ * Builds the OpenAPI 3.1 document from the route table the API registers
+ * (same schemas fastify validates with).
+ */
+export function buildOpenApi(routes: readonly RouteDoc[], version: string) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of routes) {
+    const params = r.params as
+      { properties?: Record<string, unknown>; required?: string[] } | undefined;
+    const parameters = Object.entries(params?.properties ?? {}).map(
+      ([name, schema]) => ({
+        name,
+        in: 'path',
+        required: params?.required?.includes(name) ?? false,
+        schema,
+      }),
+    );
+    const responses: Record<string, unknown> = {};
+    for (const [code, res] of Object.entries(r.responses)) {
+      responses[code] = res.schema
+        ? {
+            description: res.description,
+            content: { 'application/json': { schema: res.schema } },
+          }
+        : { description: res.description };
+    }
+    (paths[toOpenApiPath(r.url)] ??= {})[r.method.toLowerCase()] = {
+      summary: r.summary,
+      ...(parameters.length > 0 ? { parameters } : {}),
+      ...(r.body
+        ? {
+            requestBody: {
+              required: false,
+              content: { 'application/json': { schema: r.body } },
+            },
+          }
+        : {}),
+      responses,
+      security: r.authenticated ? [{ bearerAuth: [] }] : [],
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'tickpulse universe-sync API',
+      version,
+      description:
+        'Enqueue syncs of strategy universes (PostgreSQL strategies → Redis STRAT:<id>:UNIV) and inspect them.',
+    },
+    components: {
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } },
+    },
+    paths,
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * JSON schemas of the /v1 API. Fastify validates requests against them and
+ * the OpenAPI document is built from the same objects, so the two cannot
+ * drift apart.
+ */
+
+/** Largest strategyid (PostgreSQL `integer`). */
+export const MAX_STRATEGY_ID = 2_147_483_647;
+
+export const strategyIdParams = {
+  type: 'object',
+  required: ['id'],
+  additionalProperties: false,
+  properties: {
+    id: {
+      type: 'integer',
+      minimum: 1,
+      maximum: MAX_STRATEGY_ID,
+      description: 'strategies.strategyid',
+    },
+  },
+} as const;
+
+/** Optional: a request without a body (null) is valid too. */
+export const enqueueBody = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: {
+    reason: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 200,
+      description: 'Why the sync is requested (logged with the job)',
+    },
+  },
+} as const;
+
+export const acceptedResponse = {
+  type: 'object',
+  required: ['jobId'],
+  properties: {
+    jobId: {
+      type: 'string',
+      description:
+        'The job that will do the work. A request that collapses into an already waiting or running job returns that job',
+    },
+  },
+} as const;
+
+export const errorResponse = {
+  type: 'object',
+  required: ['error', 'statusCode'],
+  properties: {
+    error: { type: 'string' },
+    statusCode: { type: 'integer' },
+  },
+} as const;
+
+export const strategyStateResponse = {
+  type: 'object',
+  required: ['strategyId', 'database', 'redis', 'inSync', 'missing', 'extra'],
+  properties: {
+    strategyId: { type: 'integer' },
+    database: {
+      type: 'object',
+      required: ['exists', 'state', 'expected', 'invalid'],
+      properties: {
+        exists: { type: 'boolean' },
+        alertActive: { type: ['boolean', 'null'] },
+        universe: {
+          type: ['array', 'null'],
+          items: { type: ['string', 'null'] },
+          description: 'alert_universe_full as stored',
+        },
+        state: {
+          type: 'string',
+          enum: ['active', 'deleted', 'inactive', 'global', 'no-valid-tickers'],
+        },
+        expected: {
+          type: 'array',
+          items: { type: 'string' },
+          description: 'What STRAT:<id>:UNIV should hold (empty: no key)',
+        },
+        invalid: {
+          type: 'array',
+          items: { type: 'string' },
+          description: 'Elements left out because they are not tickers',
+        },
+      },
+    },
+    redis: {
+      type: 'object',
+      required: ['exists', 'members'],
+      properties: {
+        exists: { type: 'boolean' },
+        members: { type: 'array', items: { type: 'string' } },
+      },
+    },
+    inSync: { type: 'boolean' },
+    missing: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'Expected but not in Redis',
+    },
+    extra: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'In Redis but not expected',
+    },
+  },
+} as const;

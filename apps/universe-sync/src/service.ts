@@ -1,0 +1,245 @@
+import {
+  createUniverseStore,
+  DEFAULT_JOB_OPTIONS,
+  enqueueReconcile,
+  enqueueUniverseSync,
+  JOB_NAMES,
+  QUEUE_NAMES,
+  startCounterSummary,
+  type CheckResult,
+  type Logger,
+  type RedisKeys,
+  type UniverseStore,
+  withDeadline,
+} from '@tickpulse/shared';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import type { Registry } from 'prom-client';
+import { createStrategyReader, type StrategyReader } from './db.js';
+import {
+  createUniverseMetrics,
+  SUMMARY_COUNTERS,
+  type UniverseMetrics,
+} from './metrics.js';
+import {
+  createNotifyListener,
+  type NotifyListener,
+} from './notify-listener.js';
+import { createReconciler, type Reconciler } from './reconcile.js';
+import { createStrategySyncer } from './strategy-sync.js';
+import {
+  createUniverseSyncWorker,
+  type UniverseSyncWorker,
+  type WorkerHooks,
+} from './worker.js';
+
+/** Id of the reconcile job scheduler (one per queue, shared by every replica). */
+export const RECONCILE_SCHEDULER_ID = 'universe-reconcile';
+
+/** Settings of the service (a subset of the app config). */
+export interface ServiceSettings {
+  bullmqPrefix: string;
+  /** Defaults to `universe-sync`; tests use unique names. */
+  queueName?: string;
+  concurrency: number;
+  reconcileIntervalMs: number;
+  reconcileOnStart: boolean;
+  reconcilePageSize: number;
+  listen: boolean;
+  databaseUrl: string;
+  notifyChannel: string;
+  summaryIntervalMs?: number;
+  leaseTtlMs?: number;
+  deferMs?: number;
+  listenBackoffMs?: (attempt: number) => number;
+}
+
+/** The running universe-sync: worker, reconcile schedule, LISTEN and their shared parts. */
+export interface UniverseSyncService {
+  readonly queue: Queue;
+  readonly reader: StrategyReader;
+  readonly store: UniverseStore;
+  readonly metrics: UniverseMetrics;
+  readonly worker: UniverseSyncWorker;
+  readonly reconciler: Reconciler;
+  readonly listener: NotifyListener | undefined;
+  start(): Promise<void>;
+  /** Stops intake (LISTEN, worker) and waits for running jobs. Idempotent. */
+  stop(): Promise<void>;
+  readiness(): Promise<Record<string, CheckResult>>;
+}
+
+/**
+ * Builds the service from its clients. Nothing connects or runs until
+ * `start()`.
+ *
+ * @param deps.redis.command plain commands (store, lease, readiness)
+ * @param deps.redis.producer fail-fast connection for the Queue (API, LISTEN, scheduler)
+ * @param deps.redis.worker the BullMQ worker's connection (`maxRetriesPerRequest: null`)
+ * @param deps.redis.reconcile a connection of its own for reconcile's WATCH/MULTI
+ */
+export function createUniverseSyncService(deps: {
+  settings: ServiceSettings;
+  logger: Logger;
+  registry: Registry;
+  keys: RedisKeys;
+  redis: { command: Redis; producer: Redis; worker: Redis; reconcile: Redis };
+  pool: pg.Pool;
+  hooks?: WorkerHooks;
+}): UniverseSyncService {
+  const { settings, logger, keys } = deps;
+  const queueName = settings.queueName ?? QUEUE_NAMES.universeSync;
+  const queue = new Queue(queueName, {
+    connection: deps.redis.producer,
+    prefix: settings.bullmqPrefix,
+  });
+  queue.on('error', err => {
+    metrics.errors.inc({ where: 'queue' });
+    logger.warn({ err }, 'universe-sync queue error');
+  });
+  const metrics = createUniverseMetrics(deps.registry, () =>
+    queue.getJobCounts('waiting', 'active', 'delayed', 'failed'),
+  );
+  const reader = createStrategyReader(deps.pool);
+  const store = createUniverseStore(deps.redis.command, keys);
+  const syncer = createStrategySyncer({
+    reader,
+    store,
+    redis: deps.redis.command,
+    keys,
+    metrics,
+    logger: logger.child({ component: 'sync' }),
+  });
+  const reconciler = createReconciler({
+    reader,
+    store,
+    redis: deps.redis.reconcile,
+    keys,
+    metrics,
+    logger: logger.child({ component: 'reconcile' }),
+    pageSize: settings.reconcilePageSize,
+  });
+  const worker = createUniverseSyncWorker({
+    connection: deps.redis.worker,
+    leaseRedis: deps.redis.command,
+    leaseKey: keys.lease('universe-reconcile'),
+    prefix: settings.bullmqPrefix,
+    queueName,
+    concurrency: settings.concurrency,
+    syncer,
+    reconciler,
+    metrics,
+    logger: logger.child({ component: 'worker' }),
+    hooks: deps.hooks,
+    leaseTtlMs: settings.leaseTtlMs,
+    deferMs: settings.deferMs,
+  });
+  const listener = settings.listen
+    ? createNotifyListener({
+        databaseUrl: settings.databaseUrl,
+        channel: settings.notifyChannel,
+        onStrategy: id => enqueueUniverseSync(queue, id, 'notify'),
+        onResync: why => enqueueReconcile(queue, `notify: ${why}`),
+        metrics,
+        logger: logger.child({ component: 'listen' }),
+        backoffMs: settings.listenBackoffMs,
+      })
+    : undefined;
+
+  let stopSummary: (() => void) | undefined;
+  let stopping: Promise<void> | undefined;
+
+  return {
+    queue,
+    reader,
+    store,
+    metrics,
+    worker,
+    reconciler,
+    listener,
+    async start() {
+      await queue.waitUntilReady();
+      // Idempotent: every replica upserts the same scheduler at start, and a
+      // re-upsert with the same interval keeps the pending run's time. A new
+      // scheduler would fire at once; startDate defers its first run by one
+      // interval because start-up has its own reconcile (RECONCILE_ON_START).
+      await queue.upsertJobScheduler(
+        RECONCILE_SCHEDULER_ID,
+        {
+          every: settings.reconcileIntervalMs,
+          startDate: Date.now() + settings.reconcileIntervalMs,
+        },
+        {
+          name: JOB_NAMES.reconcile,
+          data: { kind: 'reconcile', reason: 'schedule' },
+          opts: {
+            ...DEFAULT_JOB_OPTIONS,
+            attempts: 3,
+            backoff: { type: 'exponential', delay: 5000 },
+          },
+        },
+      );
+      await worker.start();
+      if (settings.reconcileOnStart) await enqueueReconcile(queue, 'startup');
+      await listener?.start();
+      stopSummary = startCounterSummary({
+        logger,
+        registry: deps.registry,
+        counters: SUMMARY_COUNTERS,
+        intervalMs: settings.summaryIntervalMs,
+      });
+      logger.info(
+        {
+          queue: queueName,
+          concurrency: settings.concurrency,
+          reconcileIntervalMs: settings.reconcileIntervalMs,
+          listen: settings.listen,
+        },
+        'universe-sync started',
+      );
+    },
+    stop() {
+      stopping ??= (async () => {
+        stopSummary?.();
+        const results = await Promise.allSettled([
+          listener?.stop(),
+          worker.stop(),
+        ]);
+        // Queue.close waits for Redis; with Redis gone it would hold the shutdown.
+        await withDeadline(queue.close(), 2000, 'queue close').catch(err =>
+          logger.warn({ err }, 'queue close did not finish'),
+        );
+        for (const r of results) if (r.status === 'rejected') throw r.reason;
+      })();
+      return stopping;
+    },
+    async readiness() {
+      const check = async (
+        fn: () => Promise<unknown>,
+      ): Promise<CheckResult> => {
+        try {
+          await fn();
+          return { ok: true };
+        } catch (err) {
+          return { ok: false, detail: (err as Error).message };
+        }
+      };
+      const [redis, postgres] = await Promise.all([
+        check(() => deps.redis.command.ping()),
+        check(() => reader.ping()),
+      ]);
+      const checks: Record<string, CheckResult> = {
+        redis,
+        postgres,
+        worker: { ok: worker.isRunning() },
+      };
+      if (listener) {
+        checks.listen = listener.isListening()
+          ? { ok: true }
+          : { ok: false, detail: 'LISTEN connection down; reconnecting' };
+      }
+      return checks;
+    },
+  };
+}
