@@ -61,6 +61,7 @@ function parseArgs(argv: string[]): {
     if (a === '--quick') quick = true;
     else if (a === '--only') only.push(...(argv[++i] ?? '').split(','));
     else if (a === '--out') out = argv[++i];
+    else if (a === '--summary') opts.summary = '';
     else if (a.startsWith('--')) opts[a.slice(2)] = argv[++i] ?? '';
     else throw new Error(`unexpected argument ${a}`);
   }
@@ -69,6 +70,11 @@ function parseArgs(argv: string[]): {
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.opts.summary !== undefined) {
+    // Rebuild results/README.md from the recorded JSON files only.
+    writeSummary(args.out ?? RESULTS_DIR);
+    return 0;
+  }
   const unknown = args.only.filter(n => !BENCHES.some(b => b.name === n));
   if (unknown.length > 0) {
     console.error(

@@ -131,6 +131,9 @@ export function writeSummary(dir: string): string {
     '',
     'See also [planner.md](planner.md) (throttle planner: server-side script vs client-side, recorded separately).',
     '',
+    ...(existsSync(join(dir, 'notes.md'))
+      ? [readFileSync(join(dir, 'notes.md'), 'utf8').trimEnd(), '']
+      : []),
   ].join('\n');
   writeFileSync(join(dir, 'README.md'), text);
   return text;
