@@ -183,6 +183,19 @@ export function createIngest(deps: {
 
   return {
     async start() {
+      // The producer connection rejects commands until it is ready; a first
+      // lease attempt before that would only log a spurious failure.
+      if (deps.redis.status !== 'ready') {
+        await new Promise<void>(resolve => {
+          const done = () => {
+            clearTimeout(timer);
+            deps.redis.off('ready', done);
+            resolve();
+          };
+          const timer = setTimeout(done, 5000);
+          deps.redis.once('ready', done);
+        });
+      }
       publisher.start();
       elector.start();
       stopSummary = startCounterSummary({

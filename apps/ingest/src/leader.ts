@@ -43,11 +43,16 @@ export function createLeaderElector(deps: {
     leader = false;
     clearTimeout(watchdog);
     deps.metrics.leader.set(0);
-    deps.metrics.leaderTransitions.inc({ transition: 'lost' });
-    log.warn(
-      { reason },
-      'lost the ingest lease; closing the Polygon connection',
-    );
+    if (reason === 'shutdown') {
+      deps.metrics.leaderTransitions.inc({ transition: 'released' });
+      log.info('stepping down as leader for shutdown');
+    } else {
+      deps.metrics.leaderTransitions.inc({ transition: 'lost' });
+      log.warn(
+        { reason },
+        'lost the ingest lease; closing the Polygon connection',
+      );
+    }
     deps.onDemoted(reason);
   };
 

@@ -6,7 +6,11 @@ import {
   type Logger,
 } from '@tickpulse/shared';
 import type { Queue } from 'bullmq';
+import { backoffDelay } from './backoff.js';
 import type { IngestMetrics } from './metrics.js';
+
+/** Longest pause between publish attempts while Redis is failing. */
+const MAX_RETRY_DELAY_MS = 2000;
 
 /** Publishes the coalesced map as `ticks` jobs, one at a time. */
 export interface TickPublisher {
@@ -14,8 +18,12 @@ export interface TickPublisher {
   start(): void;
   /** Stops the timer (pending data stays for `drain`). */
   stop(): void;
-  /** Publishes what is pending now, unless a publish is already in flight. */
-  flush(): Promise<boolean>;
+  /**
+   * Publishes what is pending now, unless a publish is already in flight or
+   * the publisher is backing off after a failure (`force` ignores the
+   * back-off: shutdown drains retry on their own schedule).
+   */
+  flush(force?: boolean): Promise<boolean>;
   /**
    * Publishes everything pending, retrying failures, until done or
    * `deadlineMs` passes; true when nothing is left.
@@ -30,6 +38,11 @@ export interface TickPublisher {
  * memory stays bounded by the number of tickers and no ticker's newest time
  * is lost. A timed-out add that later succeeds only causes a duplicate
  * write, which `ZADD GT` makes harmless.
+ *
+ * After a failure the next attempt waits (exponential back-off from the
+ * flush interval up to 2 s): turning up to every pending ticker into a job on
+ * every frame only to have it rejected would starve the socket reader during
+ * a Redis outage, and Polygon disconnects slow readers.
  */
 export function createTickPublisher(deps: {
   coalescer: Coalescer;
@@ -45,6 +58,8 @@ export function createTickPublisher(deps: {
   let timer: NodeJS.Timeout | undefined;
   let lastFailureLog = 0;
   let failuresSinceLog = 0;
+  let consecutiveFailures = 0;
+  let retryAt = 0;
 
   const publishOnce = async (): Promise<boolean> => {
     const batch = coalescer.drain();
@@ -58,6 +73,8 @@ export function createTickPublisher(deps: {
       stopTimer();
       metrics.batches.inc();
       metrics.tickersPublished.inc(batch.size);
+      consecutiveFailures = 0;
+      retryAt = 0;
       if (failuresSinceLog > 0) {
         log.info(
           { failures: failuresSinceLog, tickers: batch.size },
@@ -70,6 +87,13 @@ export function createTickPublisher(deps: {
       coalescer.mergeBack(batch);
       metrics.publishFailures.inc();
       failuresSinceLog++;
+      retryAt =
+        Date.now() +
+        backoffDelay(
+          consecutiveFailures++,
+          deps.intervalMs,
+          MAX_RETRY_DELAY_MS,
+        );
       const now = Date.now();
       if (now - lastFailureLog > 10_000) {
         lastFailureLog = now;
@@ -82,9 +106,10 @@ export function createTickPublisher(deps: {
     }
   };
 
-  const flush = (): Promise<boolean> => {
+  const flush = (force = false): Promise<boolean> => {
     if (inFlight) return inFlight;
     if (coalescer.size === 0) return Promise.resolve(true);
+    if (!force && Date.now() < retryAt) return Promise.resolve(false);
     inFlight = publishOnce().finally(() => {
       inFlight = undefined;
     });
@@ -105,7 +130,7 @@ export function createTickPublisher(deps: {
       const until = Date.now() + deadlineMs;
       if (inFlight) await inFlight;
       while (coalescer.size > 0 && Date.now() < until) {
-        if (!(await flush()))
+        if (!(await flush(true)))
           await sleep(Math.min(250, Math.max(0, until - Date.now())));
       }
       return coalescer.size === 0;

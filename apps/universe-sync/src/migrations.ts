@@ -11,6 +11,8 @@ CREATE TABLE IF NOT EXISTS strategies (
   strategyid          serial  PRIMARY KEY,
   alertactive         boolean NOT NULL DEFAULT false,
   alert_universe_full text[]  NULL,
+  -- read by throttle-shadow (COALESCE(min_timeframe, '1d')), as by the Go alert loop
+  min_timeframe       text    NULL,
   CONSTRAINT alert_universe_full_nonempty
     CHECK (alert_universe_full IS NULL OR NOT ('' = ANY(alert_universe_full)))
 )`;

@@ -34,15 +34,22 @@ export function startApps(opts: {
   baseEnv: NodeJS.ProcessEnv;
   echo: (line: string) => void;
   onExit: (app: string, code: number | null) => void;
-}): { stop(graceMs: number): Promise<void>; running(): string[] } {
+}): {
+  stop(graceMs: number): Promise<void>;
+  healthy(timeoutMs: number): Promise<boolean>;
+} {
   mkdirSync(opts.logDir, { recursive: true });
   const apps: Running[] = opts.specs.map(spec => {
     const log = createWriteStream(join(opts.logDir, `${spec.name}.log`), {
       flags: 'a',
     });
+    // Own process group: Ctrl-C reaches only the launcher, which then stops
+    // the apps with one SIGTERM each (a second signal would make them skip
+    // their graceful shutdown).
     const child = spawn(process.execPath, [spec.script], {
       env: { ...opts.baseEnv, ...spec.env, HTTP_PORT: String(spec.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     for (const stream of [child.stdout, child.stderr]) {
       stream?.pipe(log, { end: false });
@@ -63,11 +70,31 @@ export function startApps(opts: {
     return { spec, child, log, exited };
   });
 
+  // Never leave orphans behind, even when the launcher itself dies.
+  process.once('exit', () => {
+    for (const app of apps)
+      if (app.child.exitCode === null) app.child.kill('SIGKILL');
+  });
+
   return {
-    running: () =>
-      apps
-        .filter(a => a.child.exitCode === null && a.child.signalCode === null)
-        .map(a => a.spec.name),
+    /** Resolves when every app answers /healthz (false after `timeoutMs`). */
+    async healthy(timeoutMs: number) {
+      const deadline = Date.now() + timeoutMs;
+      const pending = new Set(apps.map(a => a.spec));
+      while (pending.size > 0 && Date.now() < deadline) {
+        for (const spec of [...pending]) {
+          const ok = await fetch(`http://127.0.0.1:${spec.port}/healthz`, {
+            signal: AbortSignal.timeout(1000),
+          }).then(
+            r => r.ok,
+            () => false,
+          );
+          if (ok) pending.delete(spec);
+        }
+        if (pending.size > 0) await new Promise(r => setTimeout(r, 250));
+      }
+      return pending.size === 0;
+    },
     async stop(graceMs) {
       // Reverse start order: intake (ingest) stops before the writers drain.
       for (const app of [...apps].reverse()) {

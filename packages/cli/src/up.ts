@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
+import { Client } from 'pg';
 import { createKeys, redactUrl, sleep } from '@tickpulse/shared';
 import type { CliConfig } from './config.js';
 import { appScript, startApps, type AppSpec } from './local-system.js';
@@ -12,6 +13,9 @@ import { formatStatusLine } from './status-line.js';
 
 /** The repository root (this file runs from packages/cli/dist). */
 const ROOT = resolve(__dirname, '..', '..', '..');
+
+/** The demo strategies (also loaded by docker-compose's PostgreSQL). */
+const DEMO_SQL = join(ROOT, 'deploy', 'postgres', 'init', '01-strategies.sql');
 
 /** Longer than every app's 20 s shutdown deadline. */
 const STOP_GRACE_MS = 25_000;
@@ -76,23 +80,37 @@ export function localSystem(config: CliConfig, apiToken: string): AppSpec[] {
   return specs;
 }
 
-/** Creates the demo `strategies` table, its change trigger and a few demo strategies (idempotent). */
-function prepareDatabase(
+/**
+ * Creates the demo `strategies` table with a few strategies (the same SQL
+ * docker-compose loads; idempotent), then installs universe-sync's change
+ * trigger with its own migration command.
+ */
+async function prepareDatabase(
   config: CliConfig,
   print: (l: string) => void,
-): boolean {
+): Promise<boolean> {
+  const client = new Client({ connectionString: config.DATABASE_URL });
+  try {
+    await client.connect();
+    await client.query(readFileSync(DEMO_SQL, 'utf8'));
+  } catch (err) {
+    print(`could not create the demo strategies: ${(err as Error).message}`);
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
   const migrate = join(ROOT, 'apps', 'universe-sync', 'dist', 'migrate.js');
-  const r = spawnSync(
-    process.execPath,
-    [migrate, '--create-table', '--install-trigger', '--demo'],
-    {
-      env: { ...process.env, DATABASE_URL: config.DATABASE_URL },
-      encoding: 'utf8',
+  const r = spawnSync(process.execPath, [migrate], {
+    env: {
+      ...process.env,
+      DATABASE_URL: config.DATABASE_URL,
+      LOG_LEVEL: 'warn',
     },
-  );
+    encoding: 'utf8',
+  });
   if (r.status !== 0) {
     print(
-      `could not prepare the demo database: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? ''}`,
+      `could not install the strategies trigger: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? ''}`,
     );
     return false;
   }
@@ -119,7 +137,7 @@ export async function upCommand(
     for (const p of problems) print(p);
     return 1;
   }
-  if (!prepareDatabase(config, print)) return 1;
+  if (!(await prepareDatabase(config, print))) return 1;
 
   const logDir = join(ROOT, '.tickpulse', 'logs');
   print(
@@ -170,6 +188,8 @@ export async function upCommand(
     process.once('SIGTERM', onSignal);
   });
 
+  if (!(await system.healthy(30_000)))
+    print('some apps did not answer /healthz within 30 s');
   let prev = await snapshotter.take();
   while (!stopping && !failed) {
     await Promise.race([sleep(config.STATUS_INTERVAL_S * 1000), stopped]);

@@ -99,7 +99,10 @@ export interface PrivateRedis {
   stop(): Promise<void>;
 }
 
-/** Starts a private redis-server (`REDIS_SERVER_BIN`, default `redis-server` on PATH). */
+/**
+ * Starts a private redis-server (`REDIS_SERVER_BIN`, default `redis-server` on PATH).
+ * With `--requirepass <pw>` among `extraArgs`, `url` carries the password.
+ */
 export async function startPrivateRedis(
   extraArgs: string[] = [],
 ): Promise<PrivateRedis> {
@@ -107,7 +110,12 @@ export async function startPrivateRedis(
   const dir = mkdtempSync(join(tmpdir(), 'tp-redis-'));
   const bin = process.env.REDIS_SERVER_BIN ?? 'redis-server';
   let proc: ChildProcess | undefined;
-  const url = `redis://127.0.0.1:${port}`;
+  // A server started with `--requirepass` gets the password in its URL (and in the probe).
+  const passIdx = extraArgs.indexOf('--requirepass');
+  const password = passIdx >= 0 ? extraArgs[passIdx + 1] : undefined;
+  const url = password
+    ? `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}`
+    : `redis://127.0.0.1:${port}`;
 
   const start = async () => {
     proc = spawn(
