@@ -8,7 +8,7 @@
  * Run as its own process by the baseline benchmark. Env: WS_URL,
  * REDIS_URL, KEY (the TICK:UPD key, prefixed), STATS_FILE.
  */
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 
@@ -76,12 +76,17 @@ ws.on('close', code => {
 });
 ws.on('error', () => undefined);
 
-setInterval(
-  () => writeFileSync(statsFile, JSON.stringify({ ...stats, at: Date.now() })),
-  250,
-);
+// Write-then-rename, so the bench never reads a half-written file.
+const writeStats = () => {
+  writeFileSync(
+    `${statsFile}.tmp`,
+    JSON.stringify({ ...stats, at: Date.now() }),
+  );
+  renameSync(`${statsFile}.tmp`, statsFile);
+};
+setInterval(writeStats, 250);
 process.on('SIGTERM', () => {
-  writeFileSync(statsFile, JSON.stringify({ ...stats, at: Date.now() }));
+  writeStats();
   ws.terminate();
   redis.disconnect();
   process.exit(0);

@@ -11,6 +11,7 @@ import {
   type App,
 } from './procs.js';
 import { RESULTS_DIR } from './results.js';
+import { waitFor } from '@tickpulse/testkit';
 import {
   built,
   INGEST_MAIN,
@@ -83,12 +84,29 @@ export async function runBaseline(ctx: BenchContext): Promise<BenchOutcome> {
     );
     return { app, statsFile };
   };
+  // The client is ready when the simulator counts a subscribed connection
+  // and the client has written its first stats.
+  const waitSubscribed = (statsFile: string) =>
+    waitFor(
+      async () => {
+        const st = (await (
+          await fetch(`${sim.base}/control/stats`)
+        ).json()) as { subscribed: number };
+        return st.subscribed >= 1 && readStats(statsFile) !== null;
+      },
+      {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+        what: 'baseline client subscribed',
+      },
+    );
   try {
-    // Capacity estimate: offer far more than the loop can take for 3 s.
+    // Capacity estimate: offer several times what the loop can take for 3 s
+    // (not so much that the sender's 64 MiB slow-consumer limit is hit).
     let c = await startClient(0);
     client = c.app;
-    await sleep(1000);
-    await postJson(`${sim.base}/control/rate`, { rate: 200_000 });
+    await waitSubscribed(c.statsFile);
+    await postJson(`${sim.base}/control/rate`, { rate: 60_000 });
     await sleep(1000);
     const e0 = readStats(c.statsFile);
     await sleep(3000);
@@ -104,7 +122,7 @@ export async function runBaseline(ctx: BenchContext): Promise<BenchOutcome> {
     for (let r = 1; r <= rounds && estimate > 0; r++) {
       c = await startClient(r);
       client = c.app;
-      await sleep(1000);
+      await waitSubscribed(c.statsFile);
       await postJson(`${sim.base}/control/rate`, { rate: offered });
       await sleep(2000);
       const s0 = readStats(c.statsFile)!;
@@ -170,7 +188,7 @@ export async function runBaseline(ctx: BenchContext): Promise<BenchOutcome> {
   const md = [
     '## Setup',
     '',
-    `The Go backend's design rebuilt in \`bench/src/baseline-client.ts\` (its own process): one WebSocket read loop to the same simulator (SIM_MAX_EVENTS_PER_FRAME=${frameMax}, regular-hours mix), \`JSON.parse\` per frame, and for every trade \`shouldUpdatePrice\` allows, an awaited \`ZADD TICK:UPD <ms> <ticker>\` before the next one (ioredis on loopback to a private redis-server). The socket is paused while frames wait, as Go's blocking read would push back. Capacity was estimated by offering 200 000 trades/s for 3 s; each of ${rounds} rounds then offered 1.25× that (${fmtInt(runs[0]?.offeredRate ?? 0)} trades/s) to a fresh connection and measured ${seconds} s after a 2 s warm-up. Commands/trade: \`INFO commandstats\` ZADD delta / trades read.`,
+    `The Go backend's design rebuilt in \`bench/src/baseline-client.ts\` (its own process): one WebSocket read loop to the same simulator (SIM_MAX_EVENTS_PER_FRAME=${frameMax}, regular-hours mix), \`JSON.parse\` per frame, and for every trade \`shouldUpdatePrice\` allows, an awaited \`ZADD TICK:UPD <ms> <ticker>\` before the next one (ioredis on loopback to a private redis-server). The socket is paused while frames wait, as Go's blocking read would push back. Capacity was estimated by offering 60 000 trades/s for 3 s; each of ${rounds} rounds then offered 1.25× that (${fmtInt(runs[0]?.offeredRate ?? 0)} trades/s) to a fresh connection and measured ${seconds} s after a 2 s warm-up. Commands/trade: \`INFO commandstats\` ZADD delta / trades read.`,
     '',
     '| round | trades/s | eligible/s | ZADD/s | cmds/trade | client CPU % | redis CPU % |',
     '|---|---|---|---|---|---|---|',
