@@ -85,13 +85,17 @@ export function createIngest(deps: {
   });
   let lastInvalidLog = 0;
 
+  // Per-frame counts go into plain accumulators and reach prom-client when
+  // the metrics are read (collect hook) or every second, instead of several
+  // counter calls (label hashing included) per frame.
+  const acc = metrics.frameTotals;
   const record = (r: FrameResult, now: number) => {
-    metrics.frames.inc();
-    if (r.received) metrics.received.inc(r.received);
-    if (r.eligible) metrics.eligible.inc(r.eligible);
+    acc.frames++;
+    acc.received += r.received;
+    acc.eligible += r.eligible;
     if (r.filtered)
       for (const [id, n] of r.filtered)
-        metrics.filtered.inc({ condition: String(id) }, n);
+        acc.filtered.set(id, (acc.filtered.get(id) ?? 0) + n);
     if (r.invalid) {
       for (const [reason, n] of Object.entries(r.invalid))
         metrics.invalid.inc({ reason }, n);
@@ -103,8 +107,8 @@ export function createIngest(deps: {
         );
       }
     }
-    if (r.unknownConditions) metrics.unknownConditions.inc(r.unknownConditions);
-    if (r.ignored) metrics.ignored.inc(r.ignored);
+    acc.unknownConditions += r.unknownConditions;
+    acc.ignored += r.ignored;
     if (r.newestMs >= 0)
       metrics.lag.observe(Math.max(0, now - r.newestMs) / 1000);
   };

@@ -18,27 +18,54 @@ export function createIngestMetrics(
   pendingTickers: () => number,
 ) {
   const registers = [registry];
+  // Per-frame counts accumulated by the hot path (see ingest.ts), moved into
+  // the counters below whenever any of them is read.
+  const frameTotals = {
+    frames: 0,
+    received: 0,
+    eligible: 0,
+    unknownConditions: 0,
+    ignored: 0,
+    filtered: new Map<number, number>(),
+  };
+  const flushFrameTotals = () => {
+    const t = frameTotals;
+    if (t.frames) m.frames.inc(t.frames);
+    if (t.received) m.received.inc(t.received);
+    if (t.eligible) m.eligible.inc(t.eligible);
+    if (t.unknownConditions) m.unknownConditions.inc(t.unknownConditions);
+    if (t.ignored) m.ignored.inc(t.ignored);
+    for (const [id, n] of t.filtered)
+      m.filtered.inc({ condition: String(id) }, n);
+    t.frames = t.received = t.eligible = t.unknownConditions = t.ignored = 0;
+    t.filtered.clear();
+  };
+  const collect = flushFrameTotals;
   const m = {
     frames: new Counter({
       name: 'tickpulse_ingest_frames_total',
       help: 'WebSocket frames received from Polygon',
       registers,
+      collect,
     }),
     received: new Counter({
       name: 'tickpulse_ingest_trades_received_total',
       help: 'Trade events (ev "T") received, valid or not',
       registers,
+      collect,
     }),
     eligible: new Counter({
       name: 'tickpulse_ingest_trades_eligible_total',
       help: 'Trades that passed validation and the condition policy and were coalesced',
       registers,
+      collect,
     }),
     filtered: new Counter({
       name: 'tickpulse_ingest_trades_filtered_total',
       help: 'Trades excluded by the condition policy, by the excluding condition id',
       labelNames: ['condition'],
       registers,
+      collect,
     }),
     invalid: new Counter({
       name: 'tickpulse_ingest_invalid_total',
@@ -50,11 +77,13 @@ export function createIngestMetrics(
       name: 'tickpulse_ingest_unknown_conditions_total',
       help: 'Condition ids outside the reference table (allowed; revisit the table when this grows)',
       registers,
+      collect,
     }),
     ignored: new Counter({
       name: 'tickpulse_ingest_events_ignored_total',
       help: 'Events of types ingest does not use (e.g. Q, A)',
       registers,
+      collect,
     }),
     batches: new Counter({
       name: 'tickpulse_ingest_batches_published_total',
@@ -130,7 +159,7 @@ export function createIngestMetrics(
   for (const s of CONNECTION_STATES)
     m.connectionState.set({ state: s }, s === 'stopped' ? 1 : 0);
   m.leader.set(0);
-  return m;
+  return Object.assign(m, { frameTotals, flushFrameTotals });
 }
 
 export type IngestMetrics = ReturnType<typeof createIngestMetrics>;

@@ -35,6 +35,8 @@ export const ConfigSchema = z
     ALLOW_UNAUTHENTICATED: z.stringbool().default(false),
     /** Default lifetime of a claim made through the API. */
     PLANNER_CLAIM_TTL: durationMs('60s'),
+    /** Requests per minute one client address may send to the planner API (429 beyond). */
+    API_RATE_LIMIT: positiveInt(6000),
     /** Largest accepted request body, in bytes (a record call for 20 000 tickers is ~300 kB). */
     HTTP_BODY_LIMIT_BYTES: positiveInt(1024 * 1024),
   })

@@ -75,6 +75,7 @@ async function main(): Promise<void> {
       registry,
       apiToken: config.API_TOKEN ?? null,
       defaultClaimTtlMs: config.PLANNER_CLAIM_TTL,
+      rateLimitPerMinute: config.API_RATE_LIMIT,
     });
   }
 

@@ -60,6 +60,8 @@ export const ConfigSchema = z
     API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     /** Serve the /v1 API without a token. Local development only. */
     ALLOW_UNAUTHENTICATED: z.stringbool().default(false),
+    /** Requests per minute one client address may send to /v1 (429 beyond). */
+    API_RATE_LIMIT: z.coerce.number().int().positive().default(600),
     /** Largest accepted /v1 request body, in bytes. */
     API_BODY_LIMIT: z.coerce
       .number()

@@ -94,6 +94,7 @@ async function main(): Promise<void> {
     logger: logger.child({ component: 'api' }),
     token: config.API_TOKEN,
     bodyLimit: config.API_BODY_LIMIT,
+    rateLimitPerMinute: config.API_RATE_LIMIT,
   });
 
   createShutdown({

@@ -61,6 +61,7 @@ describe('HTTP API', () => {
       logger: testLogger(),
       token: TOKEN,
       bodyLimit: 1024,
+      rateLimitPerMinute: 10_000,
     });
     await app.ready();
   });
@@ -283,6 +284,7 @@ describe('HTTP API without Redis', () => {
       logger,
       token: TOKEN,
       bodyLimit: 1024,
+      rateLimitPerMinute: 10_000,
       timeoutMs: 2000,
     });
     try {

@@ -1,12 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import {
-  createTradeGenerator,
-  createUniverse,
-  type SessionMode,
-  type SimTicker,
-} from './stream.js';
+import { createFrameGenerator } from './frames.js';
+import { createUniverse, type SessionMode, type SimTicker } from './stream.js';
 
 /** Simulator settings; every field has a default. */
 export interface PolygonSimOptions {
@@ -107,6 +103,12 @@ export interface PolygonSim {
   readonly tickers: readonly SimTicker[];
 }
 
+const OPEN = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']');
+const TEXT = { binary: false } as const;
+const BINARY = { binary: true } as const;
+
 const status = (s: string, message: string) =>
   JSON.stringify([{ ev: 'status', status: s, message }]);
 
@@ -119,11 +121,12 @@ export function createPolygonSim(opts: PolygonSimOptions = {}): PolygonSim {
   const authTimeoutMs = opts.authTimeoutMs ?? 10_000;
   const maxBuffered = opts.maxBufferedBytes ?? 64 * 1024 * 1024;
   const tickers = createUniverse(opts.tickers ?? 10_000, opts.seed ?? 42);
-  const gen = createTradeGenerator({
+  const gen = createFrameGenerator({
     tickers,
     seed: (opts.seed ?? 42) + 1,
     session: opts.session,
   });
+  const subKeys = tickers.map(t => `T.${t.sym}`);
   const wss = new WebSocketServer({
     noServer: true,
     autoPong: false,
@@ -153,14 +156,20 @@ export function createPolygonSim(opts: PolygonSimOptions = {}): PolygonSim {
     slowConsumerKills: 0,
   };
 
-  const send = (c: Client, frame: string | Buffer, events = 0): void => {
+  // Generated frames are Buffers but go out as text frames, as Polygon's do.
+  const send = (
+    c: Client,
+    frame: string | Buffer,
+    events = 0,
+    binary = false,
+  ): void => {
     if (c.ws.readyState !== WebSocket.OPEN) return;
     if (c.ws.bufferedAmount > maxBuffered) {
       st.slowConsumerKills++;
       c.ws.terminate();
       return;
     }
-    c.ws.send(frame);
+    c.ws.send(frame, binary ? BINARY : TEXT);
     st.framesSent++;
     st.eventsSent += events;
   };
@@ -307,24 +316,36 @@ export function createPolygonSim(opts: PolygonSimOptions = {}): PolygonSim {
     const targets = subscribed();
     carry += (rate * elapsed) / 1000;
     // Never build more than 1 s of backlog in one tick (after a pause or a slow tick).
-    let n = Math.min(Math.floor(carry), Math.ceil(rate));
+    const n = Math.min(Math.floor(carry), Math.ceil(rate));
     carry -= Math.floor(carry);
     if (targets.length === 0) return;
-    while (n > 0) {
-      const size = Math.min(n, maxPerFrame);
-      n -= size;
-      const batch = [];
-      for (let k = 0; k < size; k++) batch.push(gen.next(now));
-      const all = `[${batch.map(b => b.json).join(',')}]`;
-      for (const c of targets) {
-        if (c.all) send(c, all, size);
-        else {
-          const mine = batch.filter(b => c.subs.has(`T.${b.sym}`));
-          if (mine.length > 0)
-            send(c, `[${mine.map(b => b.json).join(',')}]`, mine.length);
-        }
+    let all = true;
+    for (const c of targets) if (!c.all) all = false;
+    gen.generate(n, now, maxPerFrame, (frame, size) => {
+      if (all) {
+        for (const c of targets) send(c, frame, size);
+        return;
       }
+      for (const c of targets) {
+        if (c.all) send(c, frame, size);
+        else sendMine(c, frame, size);
+      }
+    });
+  };
+
+  /** The trades of a generated frame that a per-ticker subscriber asked for. */
+  const sendMine = (c: Client, frame: Buffer, size: number): void => {
+    const parts: Buffer[] = [];
+    for (let e = 0; e < size; e++) {
+      if (!c.subs.has(subKeys[gen.frameTickers[e]!]!)) continue;
+      parts.push(
+        parts.length === 0 ? OPEN : COMMA,
+        frame.subarray(gen.frameStarts[e], gen.frameEnds[e]),
+      );
     }
+    if (parts.length === 0) return;
+    parts.push(CLOSE);
+    send(c, Buffer.concat(parts), (parts.length - 1) / 2);
   };
 
   const ensureTimer = () => {
@@ -336,7 +357,8 @@ export function createPolygonSim(opts: PolygonSimOptions = {}): PolygonSim {
 
   const toSubscribed = (frame: string | Buffer, events = 0): number => {
     const targets = subscribed();
-    for (const c of targets) send(c, frame, events);
+    const binary = typeof frame !== 'string';
+    for (const c of targets) send(c, frame, events, binary);
     return targets.length;
   };
 

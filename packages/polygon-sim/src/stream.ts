@@ -154,15 +154,29 @@ const EXCHANGE_TABLE: number[] = EXCHANGES.flatMap(([x, w]) =>
   Array(w).fill(x),
 );
 
+/** One drawn trade, before serialisation (see `createTradeDrawer`). */
+export interface DrawnTrade {
+  /** Index of the ticker in the universe. */
+  k: number;
+  x: number;
+  p: number;
+  s: number;
+  /** `ds` when present (fractional-size field of some odd lots). */
+  ds: string | undefined;
+  conds: number[];
+  t: number;
+  /** TRF id and time for off-exchange prints (x:4), else -1. */
+  trfi: number;
+  trft: number;
+}
+
 /**
- * A realistic trade generator. Condition mix (per trade): about half odd lots
- * [37]; round lots mostly regular (no `c`), with intermarket sweeps [14] and
- * [14,41], some [41], and rare [2], [7], [10], [22], [52], [53], [15]/[16];
- * out of regular hours every print also carries Form T [12]; a few tickers
- * carry the short-sale-restriction indicator [60]. Off-exchange prints (x:4)
- * carry `trfi`/`trft`, and a few are late (up to 2 minutes old).
+ * The trade distribution behind both `createTradeGenerator` and
+ * `createFrameGenerator`, so the two cannot drift apart.
+ *
+ * @internal
  */
-export function createTradeGenerator(opts: {
+export function createTradeDrawer(opts: {
   tickers: SimTicker[];
   seed?: number;
   session?: SessionMode;
@@ -178,7 +192,6 @@ export function createTradeGenerator(opts: {
   }
   const ssr = new Set<number>();
   for (let k = 0; k < tickers.length; k++) if (rnd() < 0.02) ssr.add(k);
-  let tradeId = 1;
   let regularCache = { at: 0, regular: true };
 
   const pickTicker = (): number => {
@@ -201,49 +214,84 @@ export function createTradeGenerator(opts: {
     return regularCache.regular;
   };
 
+  /** One trade of ticker `k` at wall-clock time `now`, in the given session. */
+  const draw = (k: number, now: number, isRegular: boolean): DrawnTrade => {
+    const tk = tickers[k]!;
+    const x = EXCHANGE_TABLE[Math.floor(rnd() * EXCHANGE_TABLE.length)]!;
+    tk.price = Math.max(0.01, tk.price * (1 + (rnd() - 0.5) * 0.0008));
+    const p =
+      tk.price >= 1
+        ? Math.round(tk.price * 100) / 100
+        : Math.round(tk.price * 10000) / 10000;
+    const conds: number[] = [];
+    let size: number;
+    const r = rnd();
+    if (r < 0.5) {
+      size = 1 + Math.floor(rnd() * 99);
+      conds.push(37);
+    } else {
+      size = 100 * (1 + Math.floor(rnd() * rnd() * 20));
+      const c = rnd();
+      if (c < 0.1) conds.push(14, 41);
+      else if (c < 0.16) conds.push(14);
+      else if (c < 0.19) conds.push(41);
+      else if (c < 0.2) conds.push(2);
+      else if (c < 0.203) conds.push(7);
+      else if (c < 0.208) conds.push(10);
+      else if (c < 0.212) conds.push(22);
+      else if (c < 0.218) conds.push(52);
+      else if (c < 0.222) conds.push(53);
+      else if (c < 0.223) conds.push(rnd() < 0.5 ? 15 : 16);
+    }
+    if (!isRegular) conds.unshift(12);
+    if (ssr.has(k)) conds.push(60);
+    let t = now - Math.floor(rnd() * 3);
+    let trfi = -1;
+    let trft = -1;
+    if (x === 4) {
+      if (rnd() < 0.002) t = now - 1000 - Math.floor(rnd() * 119_000);
+      else t -= Math.floor(rnd() * 40);
+      trfi = 201 + Math.floor(rnd() * 3);
+      trft = t - Math.floor(rnd() * 5);
+    }
+    const ds = size < 100 && rnd() < 0.3 ? String(size) : undefined;
+    return { k, x, p, s: size, ds, conds, t, trfi, trft };
+  };
+
+  return { rnd, pickTicker, regular, draw };
+}
+
+/**
+ * A realistic trade generator. Condition mix (per trade): about half odd lots
+ * [37]; round lots mostly regular (no `c`), with intermarket sweeps [14] and
+ * [14,41], some [41], and rare [2], [7], [10], [22], [52], [53], [15]/[16];
+ * out of regular hours every print also carries Form T [12]; a few tickers
+ * carry the short-sale-restriction indicator [60]. Off-exchange prints (x:4)
+ * carry `trfi`/`trft`, and a few are late (up to 2 minutes old).
+ *
+ * One object and one JSON string per trade: fine for tools and recorded
+ * frames; the simulator's rate mode uses the much cheaper
+ * `createFrameGenerator` (same distribution).
+ */
+export function createTradeGenerator(opts: {
+  tickers: SimTicker[];
+  seed?: number;
+  session?: SessionMode;
+}) {
+  const tickers = opts.tickers;
+  const d = createTradeDrawer(opts);
+  let tradeId = 1;
+
   return {
     /** One trade at wall-clock time `now`. */
     next(now: number): GeneratedTrade {
-      const k = pickTicker();
+      const k = d.pickTicker();
+      const tr = d.draw(k, now, d.regular(now));
       const tk = tickers[k]!;
-      const x = EXCHANGE_TABLE[Math.floor(rnd() * EXCHANGE_TABLE.length)]!;
-      tk.price = Math.max(0.01, tk.price * (1 + (rnd() - 0.5) * 0.0008));
-      const p =
-        tk.price >= 1
-          ? Math.round(tk.price * 100) / 100
-          : Math.round(tk.price * 10000) / 10000;
-      const conds: number[] = [];
-      let size: number;
-      const r = rnd();
-      if (r < 0.5) {
-        size = 1 + Math.floor(rnd() * 99);
-        conds.push(37);
-      } else {
-        size = 100 * (1 + Math.floor(rnd() * rnd() * 20));
-        const c = rnd();
-        if (c < 0.1) conds.push(14, 41);
-        else if (c < 0.16) conds.push(14);
-        else if (c < 0.19) conds.push(41);
-        else if (c < 0.2) conds.push(2);
-        else if (c < 0.203) conds.push(7);
-        else if (c < 0.208) conds.push(10);
-        else if (c < 0.212) conds.push(22);
-        else if (c < 0.218) conds.push(52);
-        else if (c < 0.222) conds.push(53);
-        else if (c < 0.223) conds.push(rnd() < 0.5 ? 15 : 16);
-      }
-      if (!regular(now)) conds.unshift(12);
-      if (ssr.has(k)) conds.push(60);
-      let t = now - Math.floor(rnd() * 3);
-      let trf = '';
-      if (x === 4) {
-        if (rnd() < 0.002) t = now - 1000 - Math.floor(rnd() * 119_000);
-        else t -= Math.floor(rnd() * 40);
-        trf = `,"trfi":${201 + Math.floor(rnd() * 3)},"trft":${t - Math.floor(rnd() * 5)}`;
-      }
-      const ds = size < 100 && rnd() < 0.3 ? `,"ds":"${size}"` : '';
-      const c = conds.length > 0 ? `,"c":[${conds.join(',')}]` : '';
-      const json = `{"ev":"T","sym":"${tk.sym}","x":${x},"i":"${tradeId++}","z":${tk.tape},"p":${p},"s":${size}${ds}${c},"t":${t},"q":${++tk.seq}${trf}}`;
+      const trf = tr.trfi >= 0 ? `,"trfi":${tr.trfi},"trft":${tr.trft}` : '';
+      const ds = tr.ds !== undefined ? `,"ds":"${tr.ds}"` : '';
+      const c = tr.conds.length > 0 ? `,"c":[${tr.conds.join(',')}]` : '';
+      const json = `{"ev":"T","sym":"${tk.sym}","x":${tr.x},"i":"${tradeId++}","z":${tk.tape},"p":${tr.p},"s":${tr.s}${ds}${c},"t":${tr.t},"q":${++tk.seq}${trf}}`;
       return { sym: tk.sym, json };
     },
   };

@@ -54,6 +54,24 @@ describe('polygon-sim', () => {
     c.ws.close();
   });
 
+  it('sends a per-ticker subscriber only its tickers, as text frames', async () => {
+    sim = createPolygonSim({ rate: 20_000, tickers: 200 });
+    await sim.listen(0);
+    const c = connect(sim.url());
+    let binary = 0;
+    c.ws.on('message', (_d, isBinary) => {
+      if (isBinary) binary++;
+    });
+    await waitFor(() => c.has('connected'));
+    c.send({ action: 'auth', params: 'k' });
+    c.send({ action: 'subscribe', params: 'T.SPY,T.AAPL' });
+    await waitFor(() => c.trades.length >= 200, { timeoutMs: 15_000 });
+    expect(new Set(c.trades.map(t => t.sym))).toEqual(new Set(['SPY', 'AAPL']));
+    expect(c.invalid()).toBe(0);
+    expect(binary).toBe(0);
+    c.ws.close();
+  });
+
   it('rejects a wrong key with auth_failed and closes', async () => {
     sim = createPolygonSim({ apiKeys: ['good'] });
     await sim.listen(0);

@@ -1,3 +1,4 @@
+export * from './api-guard.js';
 export * from './bootstrap.js';
 export * from './bucket.js';
 export * from './config.js';

@@ -1,8 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   bucketStart,
   InvalidTimeframeError,
   isNormalizedTicker,
+  limitRequestRate,
+  requireBearerToken,
   type ThrottlePlanner,
 } from '@tickpulse/shared';
 import Ajv from 'ajv';
@@ -19,6 +20,8 @@ export interface PlannerApiDeps {
   apiToken: string | null;
   /** Claim lifetime when the request names none. */
   defaultClaimTtlMs: number;
+  /** Requests per minute per client address (429 beyond). */
+  rateLimitPerMinute: number;
   now?: () => number;
 }
 
@@ -116,24 +119,12 @@ export function registerPlannerApi(
     labelNames: ['route', 'status'],
     registers: [deps.registry],
   });
-  const expected = deps.apiToken === null ? null : digest(deps.apiToken);
-
   app.register(async api => {
+    await limitRequestRate(api, deps.rateLimitPerMinute);
     // Fastify's default Ajv coerces types and silently drops unknown fields;
     // a wire contract with another service should reject both.
     api.setValidatorCompiler(({ schema }) => strictAjv.compile(schema));
-    api.addHook('onRequest', async (req, reply) => {
-      if (expected === null) return;
-      const header = req.headers.authorization ?? '';
-      const m = /^Bearer (.+)$/.exec(header);
-      // Hashing first makes the comparison constant-time whatever the lengths.
-      if (!m || !timingSafeEqual(digest(m[1]!), expected)) {
-        return reply
-          .code(401)
-          .header('www-authenticate', 'Bearer')
-          .send({ error: 'missing or invalid bearer token', statusCode: 401 });
-      }
-    });
+    api.addHook('onRequest', requireBearerToken(deps.apiToken));
     api.addHook('onResponse', async (req, reply) => {
       const route = req.routeOptions.url?.replace('/v1/', '') ?? 'unknown';
       requests.inc({ route, status: String(reply.statusCode) });
@@ -216,10 +207,6 @@ export function registerPlannerApi(
       },
     );
   });
-}
-
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s, 'utf8').digest();
 }
 
 function checkTickers(list: string[]): void {
