@@ -1,0 +1,264 @@
+import { join } from 'node:path';
+import {
+  createKeys,
+  createLogger,
+  createUniverseStore,
+  type Logger,
+  type RedisKeys,
+  type UniverseStore,
+} from '@tickpulse/shared';
+import { TEST_DATABASE_URL, uniqueName } from '@tickpulse/testkit';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { Registry } from 'prom-client';
+import type { BenchContext, BenchOutcome } from './context.js';
+import { REPO_ROOT } from './results.js';
+import { built, startBenchRedis, UNIVERSE_SYNC_DIST } from './stack.js';
+import { fmt, fmtInt, summarize } from './stats.js';
+
+/** The parts of universe-sync's reconcile module the bench uses (loaded from its dist). */
+interface ReconcileSummary {
+  created: number;
+  replaced: number;
+  removed: number;
+  unchanged: number;
+  activeStrategies: number;
+  durationMs: number;
+}
+interface UniverseSyncModules {
+  createReconciler(deps: {
+    reader: unknown;
+    store: UniverseStore;
+    redis: Redis;
+    keys: RedisKeys;
+    metrics: unknown;
+    logger: Logger;
+    pageSize: number;
+  }): { run(signal?: AbortSignal): Promise<ReconcileSummary> };
+  createStrategyReader(pool: pg.Pool): unknown;
+  createUniverseMetrics(registry: Registry): unknown;
+}
+
+function loadUniverseSync(): UniverseSyncModules {
+  const dist = join(REPO_ROOT, UNIVERSE_SYNC_DIST);
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const reconcile = require(join(dist, 'reconcile.js')) as Pick<
+    UniverseSyncModules,
+    'createReconciler'
+  >;
+  const db = require(join(dist, 'db.js')) as Pick<
+    UniverseSyncModules,
+    'createStrategyReader'
+  >;
+  const metrics = require(join(dist, 'metrics.js')) as Pick<
+    UniverseSyncModules,
+    'createUniverseMetrics'
+  >;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return { ...reconcile, ...db, ...metrics };
+}
+
+/**
+ * The Go backend's way, for every active strategy in turn: one SELECT of its
+ * universe, then one pipeline of DEL + SADD (skipping empty/global ones).
+ */
+async function baselineResync(
+  pool: pg.Pool,
+  redis: Redis,
+  keys: RedisKeys,
+): Promise<number> {
+  const { rows } = await pool.query<{ strategyid: number }>(
+    'SELECT strategyid FROM strategies WHERE alertactive ORDER BY strategyid',
+  );
+  let written = 0;
+  for (const { strategyid } of rows) {
+    const r = await pool.query<{ u: string[] }>(
+      'SELECT COALESCE(alert_universe_full, ARRAY[]::TEXT[]) AS u FROM strategies WHERE strategyid = $1',
+      [strategyid],
+    );
+    const u = r.rows[0]?.u ?? [];
+    if (u.length === 0) continue;
+    const key = keys.stratUniv(strategyid);
+    await redis
+      .pipeline()
+      .del(key)
+      .sadd(key, ...u)
+      .exec();
+    written++;
+  }
+  return written;
+}
+
+const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
+
+/** Benchmark 4: universe reconcile from PostgreSQL to Redis, cold and unchanged, vs per-strategy baseline. */
+export async function runUniverse(ctx: BenchContext): Promise<BenchOutcome> {
+  if (!built(join(UNIVERSE_SYNC_DIST, 'reconcile.js'))) {
+    return {
+      data: null,
+      markdown: '',
+      problems: [],
+      summary: '',
+      skipped: `${UNIVERSE_SYNC_DIST}/reconcile.js not built (universe-sync not merged yet)`,
+    };
+  }
+  const mods = loadUniverseSync();
+  const strategies = Number(ctx.opts.strategies ?? (ctx.quick ? 500 : 10_000));
+  const perStrategy = Number(
+    ctx.opts['tickers-per-strategy'] ?? (ctx.quick ? 50 : 500),
+  );
+  const rounds = ctx.quick ? 1 : 3;
+  const pageSize = Number(ctx.opts['page-size'] ?? 500);
+  const schema = uniqueName('bench_univ').replace(/-/g, '_');
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  const redisSrv = await startBenchRedis();
+  const redis = new Redis(redisSrv.url, { protocol: 2 });
+  const reconcileRedis = new Redis(redisSrv.url, { protocol: 2 });
+  const pool = new pg.Pool({
+    connectionString: TEST_DATABASE_URL,
+    max: 4,
+    options: `-c search_path=${schema}`,
+  });
+  const keys = createKeys('');
+  const logger = createLogger({ service: 'bench', level: 'warn' });
+  const problems: string[] = [];
+  const tp: { cold: number[]; unchanged: number[] } = {
+    cold: [],
+    unchanged: [],
+  };
+  const base: { cold: number[]; rerun: number[] } = { cold: [], rerun: [] };
+  let coldSummary: ReconcileSummary | null = null;
+  let unchangedSummary: ReconcileSummary | null = null;
+  let loadMs: number;
+  try {
+    const t0 = process.hrtime.bigint();
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    await admin.query(
+      `CREATE TABLE ${schema}.strategies (strategyid integer PRIMARY KEY, alertactive boolean NOT NULL, alert_universe_full text[])`,
+    );
+    // Tickers: 3 letters from a number in 0..9999; each strategy takes 500
+    // distinct ones (4729 is coprime with 10 000, so k ↦ (g·7919 + k·4729) mod 10 000 is injective).
+    await admin.query(
+      `INSERT INTO ${schema}.strategies
+       SELECT g, true, ARRAY(
+         SELECT chr(65 + n % 26) || chr(65 + (n / 26) % 26) || chr(65 + (n / 676) % 26)
+           FROM (SELECT (g * 7919 + k * 4729) % 10000 AS n FROM generate_series(1, $2::int) k) x)
+       FROM generate_series(1, $1::int) g`,
+      [strategies, perStrategy],
+    );
+    await admin.query(`ANALYZE ${schema}.strategies`);
+    loadMs = ms(t0);
+    ctx.log(
+      `universe: ${strategies} strategies × ${perStrategy} tickers loaded in ${fmt(loadMs / 1000, 1)} s (schema ${schema})`,
+    );
+
+    const reconciler = mods.createReconciler({
+      reader: mods.createStrategyReader(pool),
+      store: createUniverseStore(redis, keys),
+      redis: reconcileRedis,
+      keys,
+      metrics: mods.createUniverseMetrics(new Registry()),
+      logger,
+      pageSize,
+    });
+    const expectedMembers = strategies * perStrategy;
+    const countMembers = async () => {
+      const p = redis.pipeline();
+      for (let id = 1; id <= strategies; id++) p.scard(keys.stratUniv(id));
+      const res = (await p.exec()) ?? [];
+      return res.reduce((a, [, n]) => a + Number(n), 0);
+    };
+    for (let r = 0; r < rounds; r++) {
+      await redis.flushdb();
+      let t = process.hrtime.bigint();
+      const cold = await reconciler.run();
+      tp.cold.push(ms(t));
+      coldSummary = cold;
+      if (cold.created !== strategies)
+        problems.push(
+          `cold reconcile created ${cold.created}, expected ${strategies}`,
+        );
+      t = process.hrtime.bigint();
+      const again = await reconciler.run();
+      tp.unchanged.push(ms(t));
+      unchangedSummary = again;
+      if (again.unchanged !== strategies)
+        problems.push(
+          `second reconcile: ${again.unchanged} unchanged, expected ${strategies}`,
+        );
+      if ((await countMembers()) !== expectedMembers)
+        problems.push('tickpulse: wrong member count in Redis');
+
+      await redis.flushdb();
+      t = process.hrtime.bigint();
+      const n = await baselineResync(pool, redis, keys);
+      base.cold.push(ms(t));
+      t = process.hrtime.bigint();
+      await baselineResync(pool, redis, keys);
+      base.rerun.push(ms(t));
+      if (n !== strategies)
+        problems.push(`baseline wrote ${n}, expected ${strategies}`);
+      if ((await countMembers()) !== expectedMembers)
+        problems.push('baseline: wrong member count in Redis');
+      ctx.log(
+        `universe round ${r + 1}: tickpulse cold ${fmt(tp.cold[r]! / 1000, 2)} s, unchanged ${fmt(tp.unchanged[r]! / 1000, 2)} s; baseline cold ${fmt(base.cold[r]! / 1000, 2)} s, rerun ${fmt(base.rerun[r]! / 1000, 2)} s`,
+      );
+    }
+  } finally {
+    await admin
+      .query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+      .catch(() => undefined);
+    await admin.end();
+    await pool.end();
+    redis.disconnect();
+    reconcileRedis.disconnect();
+    await redisSrv.close();
+  }
+  const s = {
+    tickpulseCold: summarize(tp.cold),
+    tickpulseUnchanged: summarize(tp.unchanged),
+    baselineCold: summarize(base.cold),
+    baselineRerun: summarize(base.rerun),
+  };
+  const met = s.tickpulseCold.median < 5000;
+  const row = (name: string, x: (typeof s)['tickpulseCold']) =>
+    `| ${name} | ${fmt(x.median / 1000, 2)} | ${fmt(x.min / 1000, 2)} – ${fmt(x.max / 1000, 2)} | ${fmtInt((strategies * 1000) / x.median)} |`;
+  const md = [
+    '## Setup',
+    '',
+    `${fmtInt(strategies)} alert-active strategies × ${perStrategy} tickers (${fmtInt(strategies * perStrategy)} members) in a private PostgreSQL schema (\`strategies\` as in the contract, filled with one \`INSERT … SELECT generate_series\` in ${fmt(loadMs / 1000, 1)} s), synced to a private redis-server. ${rounds} rounds; each round: FLUSHDB, tickpulse cold, tickpulse again (nothing to change), FLUSHDB, baseline cold, baseline again.`,
+    '',
+    `- **tickpulse**: universe-sync's \`createReconciler().run()\` imported from \`apps/universe-sync/dist/reconcile.js\` in-process (page size ${pageSize}, its own reader over a pg pool of 4 with \`search_path\` set to the schema). In-process rather than through the app's queue so the number is the reconcile itself, not job pickup latency; the code path is the one the app runs at start-up and on schedule (keyset pages, WATCH, SCARD/SMISMEMBER compare, MULTI/EXEC of UNLINK + SADD, SCAN for orphans).`,
+    '- **baseline** (the Go backend): for each active id, `SELECT COALESCE(alert_universe_full, …) WHERE strategyid = $1`, then a pipeline `DEL` + `SADD` — one query and one round trip per strategy, always rewriting.',
+    '',
+    '| run | median s | min – max s | strategies/s |',
+    '|---|---|---|---|',
+    row('tickpulse reconcile, cold (empty Redis)', s.tickpulseCold),
+    row('tickpulse reconcile, nothing to change', s.tickpulseUnchanged),
+    row('baseline, cold', s.baselineCold),
+    row('baseline, again (rewrites everything)', s.baselineRerun),
+    '',
+    `**Cold reconcile ${fmt(s.tickpulseCold.median / 1000, 2)} s** — target < 5 s: ${met ? 'met' : 'missed'}; ${fmt(s.baselineCold.median / s.tickpulseCold.median, 1)}× faster than the baseline cold, ${fmt(s.baselineRerun.median / s.tickpulseUnchanged.median, 1)}× faster when nothing changed.`,
+    '',
+    `Last cold summary: ${JSON.stringify(coldSummary)}; last unchanged summary: ${JSON.stringify(unchangedSummary)}.`,
+    '',
+  ].join('\n');
+  return {
+    data: {
+      strategies,
+      perStrategy,
+      rounds,
+      pageSize,
+      loadMs,
+      timingsMs: { tp, base },
+      summaries: s,
+      coldSummary,
+      unchangedSummary,
+      target: { coldMs: 5000, met },
+    },
+    markdown: md,
+    problems,
+    summary: `reconcile cold ${fmt(s.tickpulseCold.median / 1000, 2)} s (target < 5 s: ${met ? 'met' : 'MISSED'}), unchanged ${fmt(s.tickpulseUnchanged.median / 1000, 2)} s; baseline ${fmt(s.baselineCold.median / 1000, 2)} s`,
+  };
+}
