@@ -16,7 +16,7 @@ export const ASSUMED_METRICS = [
   'tickpulse_tick_writer_queue_jobs',
   'tickpulse_tick_writer_failures_total',
   'tickpulse_universe_sync_jobs_total',
-  'tickpulse_universe_reconcile_strategies_total',
+  'tickpulse_universe_reconcile_total',
   'tickpulse_tick_writer_redis_check',
 ] as const;
 

@@ -206,3 +206,30 @@ describe('docker-compose Prometheus config', () => {
     );
   });
 });
+
+describe('metric names the deploy files assume', () => {
+  // Static, but enough to catch a rename on either side: every metric the
+  // rules and the dashboard read must be registered by some app.
+  const defined = new Set<string>();
+  const walk = (dir: string): void => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
+        for (const m of fs
+          .readFileSync(full, 'utf8')
+          .matchAll(/name: '(tickpulse_[a-z_]+)'/g)) {
+          defined.add(m[1]!);
+        }
+      }
+    }
+  };
+  for (const app of fs.readdirSync(path.join(repoRoot, 'apps'))) {
+    walk(path.join(repoRoot, 'apps', app, 'src'));
+  }
+
+  it('are all registered by the apps', () => {
+    expect(defined.size).toBeGreaterThan(20);
+    expect(ASSUMED_METRICS.filter(m => !defined.has(m))).toEqual([]);
+  });
+});
