@@ -1,3 +1,4 @@
+import { seededRandom } from '@tickpulse/testkit';
 import {
   bucketStart,
   InvalidTimeframeError,
@@ -24,18 +25,6 @@ const nyWall = (t: number) =>
       .filter(p => p.type !== 'literal')
       .map(p => [p.type, p.value]),
   );
-
-/** Deterministic PRNG (mulberry32), so a failing case reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('parseTimeframe', () => {
   it.each([
@@ -432,7 +421,7 @@ describe('bucketStart', () => {
   const units = ['m', 'h', 'd', 'w', 'q', 'y'] as const;
   const maxN = { m: 240, h: 48, d: 10, w: 6, q: 8, y: 5 };
   it('is idempotent, monotone and never after the time (random times 1990–2060)', () => {
-    const rand = rng(42);
+    const rand = seededRandom(42);
     for (let i = 0; i < 3000; i++) {
       const unit = units[i % units.length]!;
       const n = 1 + Math.floor(rand() * maxN[unit]);
@@ -455,7 +444,7 @@ describe('bucketStart', () => {
   });
 
   it('agrees with the Go backend for 1d/1w/1q/1y and the usual minute and hour sizes', () => {
-    const rand = rng(7);
+    const rand = seededRandom(7);
     const sizes = [
       ...['1', '5', '15', '30', '60', '90', '120', '240'],
       ...[
@@ -489,7 +478,7 @@ describe('bucketStart', () => {
 
   it('agrees with the Go backend for multi-day and multi-week buckets in EST', () => {
     // Go's quirk needs a UTC−4 offset; in winter its hour arithmetic is exact.
-    const rand = rng(11);
+    const rand = seededRandom(11);
     for (let i = 0; i < 1000; i++) {
       const tf = `${2 + (i % 5)}${i % 2 ? 'd' : 'w'}`;
       const day = Math.floor(rand() * 40); // Dec 5 .. Jan 13

@@ -18,13 +18,14 @@ import {
   QUEUE_NAMES,
 } from '@tickpulse/shared';
 import {
+  TEST_DATABASE_URL,
+  seededRandom,
   startPrivateRedis,
   testRedis,
+  type PrivateRedis,
   uniqueName,
   uniquePrefix,
   waitFor,
-  TEST_DATABASE_URL,
-  type PrivateRedis,
 } from '@tickpulse/testkit';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -35,7 +36,7 @@ import {
   type AppProcess,
   type System,
 } from './harness.js';
-import { eligible, prng, scriptFrames, type ScriptedTrade } from './oracle.js';
+import { eligible, scriptFrames, type ScriptedTrade } from './oracle.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 import { expectedUniverse, type StrategyRow } from './universe-oracle.js';
 
@@ -166,7 +167,7 @@ export async function runChaos(
     );
     const migrateOutput = migrated.stdout + migrated.stderr;
 
-    const rnd = prng(7);
+    const rnd = seededRandom(7);
     const pool = Array.from({ length: 60 }, (_, i) => `U${i}X`);
     const randomUniverse = (): (string | null)[] | null => {
       const r = rnd();
@@ -385,7 +386,7 @@ export async function runChaos(
     let enqueueFailures = 0;
     background.push(
       (async () => {
-        const er = prng(11);
+        const er = seededRandom(11);
         while (!stopping) {
           const id = 1 + Math.floor(er() * (strategyCount + 5));
           try {

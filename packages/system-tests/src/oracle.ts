@@ -1,3 +1,4 @@
+import { seededRandom } from '@tickpulse/testkit';
 /**
  * The tests' own model of what TICK:UPD must hold, written independently of
  * the production policy code (`@tickpulse/polygon`): the exclusion set of
@@ -22,18 +23,6 @@ export interface ScriptedTrade {
   t: number;
   q: number;
   c?: number[];
-}
-
-/** A small deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Condition lists the scripts draw from: eligible and ineligible ones. */
@@ -99,7 +88,7 @@ export function scriptFrames(opts: {
   spanMs: number;
   seed: number;
 }): ScriptedTrade[][] {
-  const rnd = prng(opts.seed);
+  const rnd = seededRandom(opts.seed);
   const out: ScriptedTrade[][] = [];
   let seq = 0;
   for (let f = 0; f < opts.frames; f++) {
