@@ -52,10 +52,6 @@ export function baseEnvSchema(defaultPort: number) {
   };
 }
 
-/** The base variables as one schema, for services and tools that need no more. */
-export const BaseConfigSchema = z.object(baseEnvSchema(8080));
-export type BaseConfig = z.infer<typeof BaseConfigSchema>;
-
 /**
  * Validates environment variables against a schema. Unset and empty
  * variables both take the default, so `HTTP_PORT=` in a manifest is not 0.
@@ -88,7 +84,7 @@ export function loadConfig<S extends z.ZodType>(
 }
 
 /** Names whose values are never echoed back, even in an error. */
-export function isSecretName(name: string): boolean {
+function isSecretName(name: string): boolean {
   return /KEY|TOKEN|SECRET|PASSWORD|_URL$/.test(name);
 }
 
