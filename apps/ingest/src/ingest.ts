@@ -8,6 +8,7 @@ import {
   createKeys,
   createLease,
   QUEUE_NAMES,
+  redactUrl,
   startCounterSummary,
   withDeadline,
   type CheckResult,
@@ -217,7 +218,7 @@ export function createIngest(deps: {
       });
       log.info(
         {
-          url: config.POLYGON_WS_URL,
+          url: redactUrl(config.POLYGON_WS_URL),
           simulator: config.usingSimulator,
           subscriptions: config.POLYGON_SUBSCRIPTIONS,
           policy: config.CONDITION_POLICY.name,

@@ -12,6 +12,7 @@ export * from './logger.js';
 export * from './metrics.js';
 export * from './planner.js';
 export * from './queues.js';
+export * from './redact.js';
 export * from './redis.js';
 export * from './summary.js';
 export * from './tick-store.js';
