@@ -5,6 +5,7 @@ import {
   type StatusEvent,
 } from '@tickpulse/polygon';
 import {
+  createDataLossWatch,
   createKeys,
   createLease,
   QUEUE_NAMES,
@@ -51,6 +52,10 @@ export interface Ingest {
  *   fast and they are merged back instead of piling up in memory.
  * @param deps.onFatal called once on an unrecoverable error (Polygon
  *   rejected the key); the caller shuts down and exits non-zero.
+ * @param deps.rebuildTickUpd called on the leader after Redis lost its data
+ *   (see `createDataLossWatch`), to rebuild TICK:UPD from Polygon's REST
+ *   snapshot. Default: none is wired, so tickers reappear at their next trade
+ *   (logged as a warning).
  */
 export function createIngest(deps: {
   config: IngestConfig;
@@ -58,9 +63,11 @@ export function createIngest(deps: {
   registry: Registry;
   redis: Redis;
   onFatal: (err: Error) => void;
+  rebuildTickUpd?: () => Promise<void>;
 }): Ingest {
   const { config } = deps;
   const log = deps.logger.child({ component: 'ingest' });
+  const keys = createKeys(config.REDIS_KEY_PREFIX);
   const coalescer = createCoalescer();
   const metrics = createIngestMetrics(deps.registry, () => coalescer.size);
   const processor = createTradeProcessor({
@@ -149,19 +156,47 @@ export function createIngest(deps: {
   });
 
   const elector = createLeaderElector({
-    lease: createLease(
-      deps.redis,
-      createKeys(config.REDIS_KEY_PREFIX).lease('ingest'),
-      config.LEASE_TTL_MS,
-    ),
+    lease: createLease(deps.redis, keys.lease('ingest'), config.LEASE_TTL_MS),
     ttlMs: config.LEASE_TTL_MS,
     pollMs: config.LEASE_POLL_MS,
     logger: deps.logger,
     metrics,
     onElected: () => {
       if (!fatal && !stopping) client.start();
+      void rebuildIfLeader();
     },
     onDemoted: () => void client.stop(),
+  });
+
+  // A data loss also takes the lease, so the replica that notices may not be
+  // the next leader: the rebuild stays pending until this replica leads.
+  let rebuildPending = false;
+  const rebuildIfLeader = async () => {
+    if (!rebuildPending || !elector.isLeader || stopping) return;
+    rebuildPending = false;
+    if (!deps.rebuildTickUpd) {
+      log.warn(
+        'Redis lost its data: no TICK:UPD rebuild is wired (REST backfill); tickers reappear at their next trade',
+      );
+      return;
+    }
+    try {
+      await deps.rebuildTickUpd();
+      log.info('TICK:UPD rebuilt after Redis data loss');
+    } catch (err) {
+      rebuildPending = true;
+      log.error({ err }, 'TICK:UPD rebuild after Redis data loss failed');
+    }
+  };
+  const dataLoss = createDataLossWatch({
+    redis: deps.redis,
+    keys,
+    logger: log,
+    registry: deps.registry,
+    onDataLoss: async () => {
+      rebuildPending = true;
+      await rebuildIfLeader();
+    },
   });
 
   const doStop = async (): Promise<boolean> => {
@@ -169,6 +204,7 @@ export function createIngest(deps: {
       'stopping: closing the Polygon connection, flushing pending ticks',
     );
     stopSummary?.();
+    dataLoss.stop();
     elector.stop();
     await client.stop();
     publisher.stop();
@@ -202,6 +238,7 @@ export function createIngest(deps: {
         });
       }
       publisher.start();
+      await dataLoss.start();
       elector.start();
       stopSummary = startCounterSummary({
         logger: log,

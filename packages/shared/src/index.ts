@@ -2,6 +2,7 @@ export * from './api-guard.js';
 export * from './bootstrap.js';
 export * from './bucket.js';
 export * from './config.js';
+export * from './data-loss.js';
 export * from './errors.js';
 export * from './http.js';
 export * from './keys.js';

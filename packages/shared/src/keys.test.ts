@@ -9,6 +9,7 @@ describe('Redis key schema', () => {
     expect(keys.stratUnivPattern()).toBe('STRAT:*:UNIV');
     expect(keys.lease('ingest')).toBe('TICKPULSE:LEASE:ingest');
     expect(keys.stratClaim(42)).toBe('STRAT:42:CLAIM');
+    expect(keys.dataEpoch()).toBe('TICKPULSE:EPOCH');
   });
 
   it('prepends a namespace prefix to every key', () => {
@@ -17,6 +18,7 @@ describe('Redis key schema', () => {
     expect(keys.stratUniv(7)).toBe('{tp}:STRAT:7:UNIV');
     expect(keys.stratLast(7)).toBe('{tp}:STRAT:7:LAST');
     expect(keys.stratClaim(7)).toBe('{tp}:STRAT:7:CLAIM');
+    expect(keys.dataEpoch()).toBe('{tp}:TICKPULSE:EPOCH');
   });
 
   it('escapes glob characters of the prefix in the SCAN pattern', () => {

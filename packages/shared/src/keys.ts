@@ -31,6 +31,11 @@ export interface RedisKeys {
   univFingerprints(): string;
   /** A tickpulse-internal lease (leader election, single-run locks), e.g. `lease('ingest')`. */
   lease(name: string): string;
+  /**
+   * STRING holding a random epoch of the data set (tickpulse-only): gone or
+   * changed means Redis lost its data (see `createDataLossWatch`).
+   */
+  dataEpoch(): string;
 }
 
 /** Builds the key schema under an optional namespace prefix. */
@@ -52,6 +57,7 @@ export function createKeys(prefix = ''): RedisKeys {
     scratch: (key, unique) => `${key}:tmp:${unique}`,
     univFingerprints: () => `${prefix}TICKPULSE:UNIV:FP`,
     lease: name => `${prefix}TICKPULSE:LEASE:${name}`,
+    dataEpoch: () => `${prefix}TICKPULSE:EPOCH`,
   };
 }
 
