@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MALFORMED_KINDS } from '@tickpulse/polygon-sim';
 import { publishTickBatch } from '@tickpulse/shared';
 import { waitFor } from '@tickpulse/testkit';
 import type { AppProcess } from '../harness.js';
@@ -10,7 +12,6 @@ import {
 } from './evidence.js';
 import type { Fault, FaultContext } from './fault.js';
 
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 const writer = (ctx: FaultContext) => ctx.stack.apps.writer;
 const usync = (ctx: FaultContext) => ctx.stack.apps.usync;
 
@@ -233,15 +234,7 @@ export const CHAOS_FAULTS: readonly Fault[] = [
     inject: grows(
       metricCounter('ingest', 'tickpulse_ingest_invalid_total'),
       ({ stack }) => {
-        for (const k of [
-          'not_json',
-          'not_array',
-          'missing_fields',
-          'bad_fields',
-          'not_object',
-          'binary',
-        ] as const)
-          stack.sim.sendMalformed(k);
+        for (const k of MALFORMED_KINDS) stack.sim.sendMalformed(k);
       },
     ),
   },

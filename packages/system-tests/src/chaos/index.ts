@@ -11,7 +11,7 @@
  * the helpers entries use), `invariants.ts` the end-of-run checks,
  * `run-chaos.ts` the runner, `report.ts` the Markdown report.
  */
-export type { Fault, FaultContext } from './fault.js';
+export { runsIn, type Fault, type FaultContext } from './fault.js';
 export { CHAOS_FAULTS } from './faults.js';
 export { renderReport } from './report.js';
 export type {

@@ -1,9 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sendRound, type Round } from './oracle-rounds.js';
 import { createRssSampler, type RssSampler } from './rss-sampler.js';
 import type { ChaosStack } from './stack.js';
 import { createStrategyEdits, type StrategyEdits } from './strategy-edits.js';
-
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
 /**
  * The steady background the faults run against: oracle rounds on the feed,

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { runFault, runsIn, type Fault, type FaultContext } from './fault.js';
 import { CHAOS_FAULTS } from './faults.js';
 import { checkInvariants, collectStats, settle } from './invariants.js';
@@ -11,8 +12,6 @@ import type {
 } from './result.js';
 import { chaosSettings } from './settings.js';
 import { startChaosStack, type ChaosStack } from './stack.js';
-
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
 /** Options of one run. */
 export interface RunChaosOptions {
