@@ -10,6 +10,7 @@ import {
   createLease,
   QUEUE_NAMES,
   redactUrl,
+  sleep,
   startCounterSummary,
   withDeadline,
   type CheckResult,
@@ -161,15 +162,17 @@ export function createIngest(deps: {
     pollMs: config.LEASE_POLL_MS,
     logger: deps.logger,
     metrics,
-    onElected: () => {
-      if (!fatal && !stopping) client.start();
-      void rebuildIfLeader();
-    },
+    onElected: () => void connectAsLeader(),
     onDemoted: () => void client.stop(),
   });
 
-  // A data loss also takes the lease, so the replica that notices may not be
-  // the next leader: the rebuild stays pending until this replica leads.
+  // The lease passes safely on expiry because a leader that cannot renew
+  // closes its socket at ¾ TTL. A data loss deletes the lease at once, so the
+  // old leader may still stream (and believe it leads) until its next renew:
+  // for ¾ TTL after a loss no replica connects or rebuilds, or the account
+  // would be taken twice and TICK:UPD rebuilt twice.
+  const handoverMs = Math.floor((config.LEASE_TTL_MS * 3) / 4);
+  let lossNoticedAt = Number.NEGATIVE_INFINITY;
   let rebuildPending = false;
   const rebuildIfLeader = async () => {
     if (!rebuildPending || !elector.isLeader || stopping) return;
@@ -194,10 +197,25 @@ export function createIngest(deps: {
     logger: log,
     registry: deps.registry,
     onDataLoss: async () => {
+      lossNoticedAt = Date.now();
       rebuildPending = true;
+      await sleep(handoverMs);
       await rebuildIfLeader();
     },
   });
+  const connectAsLeader = async () => {
+    await dataLoss.check();
+    const wait = lossNoticedAt + handoverMs - Date.now();
+    if (wait > 0) {
+      log.warn(
+        { waitMs: wait },
+        'took the lease right after a Redis data loss; waiting for a previous leader to close its connection',
+      );
+      await sleep(wait);
+    }
+    if (!fatal && !stopping && elector.isLeader) client.start();
+    await rebuildIfLeader();
+  };
 
   const doStop = async (): Promise<boolean> => {
     log.info(

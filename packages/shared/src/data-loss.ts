@@ -16,8 +16,11 @@ export interface DataLossWatch {
   start(): Promise<void>;
   /** Stops checking; an in-flight recovery finishes on its own. Idempotent. */
   stop(): void;
-  /** Runs one check now (what the timer does); resolves after any recovery. */
-  check(): Promise<void>;
+  /**
+   * Runs one check now (what the timer does); resolves after any recovery,
+   * true when this check found a loss.
+   */
+  check(): Promise<boolean>;
 }
 
 /**
@@ -60,7 +63,7 @@ export function createDataLossWatch(deps: {
   let recoveryPending = false;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
-  let running: Promise<void> | undefined;
+  let running: Promise<boolean> | undefined;
 
   const currentEpoch = async (): Promise<string> => {
     const value = await deps.redis.get(key);
@@ -79,14 +82,15 @@ export function createDataLossWatch(deps: {
     }
   };
 
-  const checkOnce = async () => {
+  const checkOnce = async (): Promise<boolean> => {
     let now: string;
     try {
       now = await currentEpoch();
     } catch {
-      return;
+      return false;
     }
-    if (epoch !== null && now !== epoch) {
+    const lost = epoch !== null && now !== epoch;
+    if (lost) {
       events.inc();
       recoveryPending = true;
       log.warn(
@@ -96,6 +100,7 @@ export function createDataLossWatch(deps: {
     }
     epoch = now;
     if (recoveryPending) await recover();
+    return lost;
   };
 
   const check = () =>
