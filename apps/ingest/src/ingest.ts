@@ -204,7 +204,8 @@ export function createIngest(deps: {
     },
   });
   const connectAsLeader = async () => {
-    await dataLoss.check();
+    // Unknown (Redis errored right after the acquire) counts as a loss: waiting is the safe side.
+    if ((await dataLoss.check()) === null) lossNoticedAt = Date.now();
     const wait = lossNoticedAt + handoverMs - Date.now();
     if (wait > 0) {
       log.warn(

@@ -17,10 +17,11 @@ export interface DataLossWatch {
   /** Stops checking; an in-flight recovery finishes on its own. Idempotent. */
   stop(): void;
   /**
-   * Runs one check now (what the timer does); resolves after any recovery,
-   * true when this check found a loss.
+   * Runs one check now (what the timer does); resolves after any recovery:
+   * true when this check found a loss, false when the data set is the one
+   * seen before, null when Redis could not be asked.
    */
-  check(): Promise<boolean>;
+  check(): Promise<boolean | null>;
 }
 
 /**
@@ -63,7 +64,7 @@ export function createDataLossWatch(deps: {
   let recoveryPending = false;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
-  let running: Promise<boolean> | undefined;
+  let running: Promise<boolean | null> | undefined;
 
   const currentEpoch = async (): Promise<string> => {
     const value = await deps.redis.get(key);
@@ -82,12 +83,12 @@ export function createDataLossWatch(deps: {
     }
   };
 
-  const checkOnce = async (): Promise<boolean> => {
+  const checkOnce = async (): Promise<boolean | null> => {
     let now: string;
     try {
       now = await currentEpoch();
     } catch {
-      return false;
+      return null;
     }
     const lost = epoch !== null && now !== epoch;
     if (lost) {
