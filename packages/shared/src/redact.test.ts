@@ -1,18 +1,5 @@
-import { Writable } from 'node:stream';
-import { createLogger } from './logger';
+import { captureLogger as capture } from '../test/capture-logger';
 import { redactSecrets, redactUrl, redactUrlsIn } from './redact';
-
-/** A logger writing into an array of lines. */
-function capture() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(chunk.toString());
-      done();
-    },
-  });
-  return { lines, logger: createLogger({ service: 't', destination }) };
-}
 
 describe('redactUrl', () => {
   it('replaces the userinfo password of Redis and PostgreSQL URLs', () => {
@@ -63,13 +50,18 @@ describe('redactSecrets', () => {
     const inner = Object.assign(new Error('WRONGPASS invalid password'), {
       command: { name: 'auth', args: ['s3cret'] },
     });
-    const outer = new Error('redis unavailable', { cause: inner });
+    const outer = Object.assign(
+      new Error('redis unavailable', { cause: inner }),
+      { lastError: inner },
+    );
+    const aggregate = new AggregateError([inner], 'all nodes failed');
     const out = JSON.stringify(
       redactSecrets({
         err: outer,
         list: [{ password: 's3cret' }, 'redis://:s3cret@h'],
         deep: { a: { token: 's3cret' } },
         previous: [inner],
+        aggregate,
       }),
     );
     expect(out).not.toContain('s3cret');

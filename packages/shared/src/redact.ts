@@ -22,6 +22,11 @@ const SECRET_COMMANDS = new Set(['auth', 'hello', 'migrate', 'acl', 'config']);
 /** URLs inside free text: a scheme, `://`, then up to the next space or quote. */
 const URL_IN_TEXT_RE = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'`<>]+/gi;
 
+/** The prototype of pino's serialised errors (nested errors come back with it, and need walking too). */
+const SERIALIZED_ERROR_PROTO = Object.getPrototypeOf(
+  stdSerializers.err(new Error('probe')),
+) as unknown;
+
 const MAX_DEPTH = 8;
 const MAX_COMMAND_ARGS = 10;
 const MAX_ARG_CHARS = 200;
@@ -63,7 +68,8 @@ export function redactUrlsIn(text: string): string {
  * Serialises an error for a log line (pino's standard shape: type, message,
  * stack, cause, own properties) with every secret removed: credentials in
  * URLs, secret-named properties, and the arguments of credential-carrying
- * Redis commands. Already-serialised input keeps its shape, so applying it twice is harmless.
+ * Redis commands. Already-serialised input keeps its shape, so applying it
+ * twice is harmless.
  *
  * @param err whatever was logged under `err`.
  * @returns a plain object safe to write.
@@ -85,12 +91,25 @@ export function redactSecrets(value: unknown): unknown {
   return walk(value, 0, new WeakSet());
 }
 
+/** `seen` holds the ancestors of the value: a cycle, not an object logged twice. */
 function walk(value: unknown, depth: number, seen: WeakSet<object>): unknown {
   if (typeof value === 'string') return redactUrlsIn(value);
   if (value === null || typeof value !== 'object') return value;
   if (seen.has(value)) return '[Circular]';
   if (depth >= MAX_DEPTH) return '[too deep]';
   seen.add(value);
+  try {
+    return walkObject(value, depth, seen);
+  } finally {
+    seen.delete(value);
+  }
+}
+
+function walkObject(
+  value: object,
+  depth: number,
+  seen: WeakSet<object>,
+): unknown {
   if (value instanceof Error)
     return walkProps(stdSerializers.err(value), depth, seen);
   if (Array.isArray(value)) return value.map(v => walk(v, depth + 1, seen));
@@ -101,7 +120,12 @@ function walk(value: unknown, depth: number, seen: WeakSet<object>): unknown {
   const proto = Object.getPrototypeOf(value) as unknown;
   // Class instances (a request, a client) are left to pino's fixed redact
   // paths: walking one would copy whole object graphs into the log line.
-  if (proto !== Object.prototype && proto !== null) return value;
+  if (
+    proto !== Object.prototype &&
+    proto !== null &&
+    proto !== SERIALIZED_ERROR_PROTO
+  )
+    return value;
   return walkProps(value, depth, seen);
 }
 

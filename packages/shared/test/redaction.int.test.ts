@@ -1,11 +1,11 @@
-import { Writable } from 'node:stream';
 import {
   startPrivateRedis,
   testRedis,
   waitFor,
   type PrivateRedis,
 } from '@tickpulse/testkit';
-import { closeRedis, createLogger, createRedis } from '../src';
+import { closeRedis, createRedis } from '../src';
+import { captureLogger as capture } from './capture-logger';
 
 /**
  * Real ioredis errors from a password-protected private redis-server, logged
@@ -19,17 +19,6 @@ describe('Redis credentials in log lines', () => {
     server = await startPrivateRedis(['--requirepass', RIGHT]);
   });
   afterAll(() => server.stop());
-
-  function capture() {
-    const lines: string[] = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
-    return { lines, logger: createLogger({ service: 't', destination }) };
-  }
 
   async function logErrorsOf(url: string) {
     const { lines, logger } = capture();
