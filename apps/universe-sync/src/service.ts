@@ -56,8 +56,6 @@ export interface ServiceSettings {
   leaseTtlMs?: number;
   deferMs?: number;
   listenBackoffMs?: (attempt: number) => number;
-  /** How often to check Redis for data loss (default `DATA_LOSS_CHECK_MS`). */
-  dataLossCheckMs?: number;
 }
 
 /** The running universe-sync: worker, reconcile schedule, LISTEN and their shared parts. */
@@ -190,7 +188,6 @@ export function createUniverseSyncService(deps: {
       await upsertReconcileScheduler();
       await enqueueReconcile(queue, 'redis data loss');
     },
-    checkIntervalMs: settings.dataLossCheckMs,
   });
 
   return {
