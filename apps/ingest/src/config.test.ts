@@ -9,6 +9,7 @@ describe('ingest config', () => {
     expect(c.POLYGON_SUBSCRIPTIONS).toBe('T.*');
     expect(c.CONDITION_POLICY.name).toBe('backend');
     expect(c.FLUSH_INTERVAL_MS).toBe(50);
+    expect(c.TICKS_MAX_PENDING_JOBS).toBe(4);
     expect(c.HTTP_PORT).toBe(9101);
   });
 
@@ -29,6 +30,7 @@ describe('ingest config', () => {
         CONDITION_POLICY: 'strict',
         FLUSH_INTERVAL_MS: '0',
         POLYGON_SUBSCRIPTIONS: 'Q.*',
+        TICKS_MAX_PENDING_JOBS: '0',
       });
     } catch (e) {
       err = e;
@@ -39,6 +41,7 @@ describe('ingest config', () => {
       'CONDITION_POLICY',
       'FLUSH_INTERVAL_MS',
       'POLYGON_SUBSCRIPTIONS',
+      'TICKS_MAX_PENDING_JOBS',
     ])
       expect(msg).toContain(v);
     // Cross-field rules are checked once every variable is valid on its own.

@@ -66,6 +66,11 @@ export const ConfigSchema = z
     FLUSH_MAX_TICKERS: positiveInt(5000),
     /** A publish that takes longer counts as failed and is merged back. */
     PUBLISH_TIMEOUT_MS: positiveInt(5000),
+    /**
+     * Most `ticks` jobs waiting, active or awaiting a retry; beyond it ingest
+     * holds back and keeps merging, so Redis never holds more batches than this.
+     */
+    TICKS_MAX_PENDING_JOBS: positiveInt(4),
     // ---- Connection health ----
     /** WebSocket ping period. */
     PING_INTERVAL_MS: positiveInt(25_000),

@@ -20,6 +20,7 @@ import type { IngestConfig } from './config.js';
 import { createLeaderElector } from './leader.js';
 import { createIngestMetrics, SUMMARY_COUNTERS } from './metrics.js';
 import { createPolygonClient } from './polygon-client.js';
+import { countPendingJobs, createQueueCap } from './queue-cap.js';
 import { createTickPublisher } from './tick-publisher.js';
 
 /** The ingest service. */
@@ -78,6 +79,16 @@ export function createIngest(deps: {
   const publisher = createTickPublisher({
     coalescer,
     queue,
+    cap: createQueueCap({
+      max: config.TICKS_MAX_PENDING_JOBS,
+      recheckMs: config.FLUSH_INTERVAL_MS,
+      count: () =>
+        withDeadline(
+          countPendingJobs(queue),
+          config.PUBLISH_TIMEOUT_MS,
+          'ticks queue count',
+        ),
+    }),
     intervalMs: config.FLUSH_INTERVAL_MS,
     timeoutMs: config.PUBLISH_TIMEOUT_MS,
     logger: deps.logger,
@@ -211,6 +222,7 @@ export function createIngest(deps: {
           leader: elector.isLeader,
           connection: client.state,
           pendingTickers: coalescer.size,
+          heldBack: publisher.heldBack,
           fastFrames: processor.parser.fastFrames,
           slowFrames: processor.parser.slowFrames,
         }),
@@ -223,6 +235,7 @@ export function createIngest(deps: {
           policy: config.CONDITION_POLICY.name,
           excluded: config.CONDITION_POLICY.excluded,
           flushIntervalMs: config.FLUSH_INTERVAL_MS,
+          maxPendingJobs: config.TICKS_MAX_PENDING_JOBS,
         },
         'ingest started',
       );

@@ -97,7 +97,17 @@ export function createIngestMetrics(
     }),
     publishFailures: new Counter({
       name: 'tickpulse_ingest_publish_failures_total',
-      help: 'Failed or timed-out publishes (the batch was merged back)',
+      help: 'Failed or timed-out publishes (the batch was merged back) and queue-length reads',
+      registers,
+    }),
+    heldBackFlushes: new Counter({
+      name: 'tickpulse_ingest_flushes_held_back_total',
+      help: 'Flushes that found the ticks queue at TICKS_MAX_PENDING_JOBS and kept merging instead of publishing (at most one per flush interval)',
+      registers,
+    }),
+    heldBack: new Gauge({
+      name: 'tickpulse_ingest_held_back',
+      help: '1 while the ticks queue is at its cap and ingest holds its batch back',
       registers,
     }),
     publishSeconds: new Histogram({
@@ -159,6 +169,7 @@ export function createIngestMetrics(
   for (const s of CONNECTION_STATES)
     m.connectionState.set({ state: s }, s === 'stopped' ? 1 : 0);
   m.leader.set(0);
+  m.heldBack.set(0);
   return Object.assign(m, { frameTotals, flushFrameTotals });
 }
 
@@ -174,6 +185,7 @@ export const SUMMARY_COUNTERS = [
   'tickpulse_ingest_batches_published_total',
   'tickpulse_ingest_tickers_published_total',
   'tickpulse_ingest_publish_failures_total',
+  'tickpulse_ingest_flushes_held_back_total',
   'tickpulse_ingest_reconnects_total',
   'tickpulse_ingest_max_connections_total',
 ] as const;
