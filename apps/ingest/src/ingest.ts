@@ -17,10 +17,12 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { IngestConfig } from './config.js';
+import { createGapHealer, type GapReport } from './gap-healer.js';
 import { createLeaderElector } from './leader.js';
 import { createIngestMetrics, SUMMARY_COUNTERS } from './metrics.js';
 import { createPolygonClient } from './polygon-client.js';
 import { countPendingJobs, createQueueCap } from './queue-cap.js';
+import { createRestClient } from './rest-client.js';
 import { createTickPublisher } from './tick-publisher.js';
 
 /** The ingest service. */
@@ -34,6 +36,15 @@ export interface Ingest {
   stop(): Promise<boolean>;
   /** What /readyz reports. */
   readiness(): Promise<Record<string, CheckResult>>;
+  /**
+   * Heals TICK:UPD from Polygon REST for everything since `since` (Unix ms;
+   * at most `BACKFILL_MAX_GAP_MS` back): one snapshot plus trade lookups,
+   * through the usual coalesce → `ticks` → `ZADD GT` path, so it never moves
+   * a ticker back and may run on any replica, leader or not. For operators,
+   * e.g. to rebuild TICK:UPD after Redis lost its data. One backfill runs at
+   * a time; resolves with the logged report.
+   */
+  backfill(opts: { since: number }): Promise<GapReport>;
   /** Current role and connection, for tests and logs. */
   status(): {
     leader: boolean;
@@ -63,19 +74,46 @@ export function createIngest(deps: {
   const log = deps.logger.child({ component: 'ingest' });
   const coalescer = createCoalescer();
   const metrics = createIngestMetrics(deps.registry, () => coalescer.size);
+  const bounds = {
+    futureToleranceMs: config.TRADE_FUTURE_TOLERANCE_MS,
+    maxAgeMs: config.TRADE_MAX_AGE_MS,
+  };
   const processor = createTradeProcessor({
     policy: config.CONDITION_POLICY,
     coalescer,
-    bounds: {
-      futureToleranceMs: config.TRADE_FUTURE_TOLERANCE_MS,
-      maxAgeMs: config.TRADE_MAX_AGE_MS,
-    },
+    bounds,
   });
   const queue = new Queue(QUEUE_NAMES.ticks, {
     connection: deps.redis,
     prefix: config.BULLMQ_PREFIX,
   });
   queue.on('error', err => log.warn({ err }, 'ticks queue error'));
+  const healer = createGapHealer({
+    options: {
+      enabled: config.BACKFILL_ENABLED,
+      concurrency: config.BACKFILL_CONCURRENCY,
+      budget: config.BACKFILL_REQUEST_BUDGET,
+      maxGapMs: config.BACKFILL_MAX_GAP_MS,
+      marginMs: config.BACKFILL_MARGIN_MS,
+    },
+    rest: createRestClient({
+      baseUrl: config.POLYGON_REST_URL,
+      apiKey: config.POLYGON_API_KEY,
+      timeoutMs: config.BACKFILL_REQUEST_TIMEOUT_MS,
+      attempts: 4,
+      retryMinMs: config.BACKFILL_RETRY_MIN_MS,
+      retryMaxMs: config.BACKFILL_RETRY_MIN_MS * 8,
+      onResponse: (endpoint, status) =>
+        metrics.restRequests.inc({ endpoint, status }),
+    }),
+    redis: deps.redis,
+    watermarkKey: createKeys(config.REDIS_KEY_PREFIX).watermark('ingest'),
+    policy: config.CONDITION_POLICY,
+    bounds,
+    add: (ticker, ms) => coalescer.add(ticker, ms),
+    logger: deps.logger,
+    metrics,
+  });
   const publisher = createTickPublisher({
     coalescer,
     queue,
@@ -93,6 +131,7 @@ export function createIngest(deps: {
     timeoutMs: config.PUBLISH_TIMEOUT_MS,
     logger: deps.logger,
     metrics,
+    onPublished: batch => healer.published(batch),
   });
   let lastInvalidLog = 0;
 
@@ -120,8 +159,10 @@ export function createIngest(deps: {
     }
     acc.unknownConditions += r.unknownConditions;
     acc.ignored += r.ignored;
-    if (r.newestMs >= 0)
+    if (r.newestMs >= 0) {
       metrics.lag.observe(Math.max(0, now - r.newestMs) / 1000);
+      healer.noteRead(Math.min(r.newestMs, now));
+    }
   };
 
   let fatal = false;
@@ -150,6 +191,7 @@ export function createIngest(deps: {
       if (coalescer.size >= config.FLUSH_MAX_TICKERS) void publisher.flush();
       return r.statuses;
     },
+    onStreaming: () => healer.streaming(),
     onFatal: err => {
       if (fatal) return;
       fatal = true;
@@ -171,7 +213,10 @@ export function createIngest(deps: {
     onElected: () => {
       if (!fatal && !stopping) client.start();
     },
-    onDemoted: () => void client.stop(),
+    onDemoted: () => {
+      healer.abort();
+      void client.stop();
+    },
   });
 
   const doStop = async (): Promise<boolean> => {
@@ -181,6 +226,7 @@ export function createIngest(deps: {
     stopSummary?.();
     elector.stop();
     await client.stop();
+    await healer.stop();
     publisher.stop();
     const flushed = await publisher.drain(config.SHUTDOWN_FLUSH_MS);
     if (!flushed)
@@ -241,6 +287,7 @@ export function createIngest(deps: {
       );
     },
     stop: () => (stopping ??= doStop()),
+    backfill: ({ since }) => healer.backfill({ since }),
     async readiness() {
       const redisOk = await withDeadline(
         deps.redis.ping(),

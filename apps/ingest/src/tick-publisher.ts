@@ -65,6 +65,8 @@ export function createTickPublisher(deps: {
   timeoutMs: number;
   logger: Logger;
   metrics: IngestMetrics;
+  /** Called with each batch once it is on the queue (ingest's watermark). */
+  onPublished?: (batch: ReadonlyMap<string, number>) => void;
 }): TickPublisher {
   const { coalescer, metrics } = deps;
   const log = deps.logger.child({ component: 'publisher' });
@@ -163,6 +165,7 @@ export function createTickPublisher(deps: {
       }
       now = Date.now();
       release(now, batch.size);
+      deps.onPublished?.(batch);
     } catch (err) {
       coalescer.mergeBack(batch);
       failed(err, 'publishing ticks failed; batch merged back');

@@ -11,6 +11,7 @@ export const REST_FAULT_KINDS = [
   'server_error',
   'malformed',
   'forbidden',
+  'unauthorized',
   'hang',
 ] as const;
 export type RestFaultKind = (typeof REST_FAULT_KINDS)[number];
@@ -290,6 +291,9 @@ export function createSimRest(opts: {
             'NOT_AUTHORIZED',
             'You are not entitled to this data.',
           );
+          return true;
+        case 'unauthorized':
+          error(res, endpoint, 401, 'ERROR', 'Unknown API Key');
           return true;
         case 'malformed':
           count(endpoint, 'malformed');

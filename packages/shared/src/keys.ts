@@ -31,6 +31,12 @@ export interface RedisKeys {
   univFingerprints(): string;
   /** A tickpulse-internal lease (leader election, single-run locks), e.g. `lease('ingest')`. */
   lease(name: string): string;
+  /**
+   * STRING: decimal Unix ms up to which a feed was read and its ticks
+   * published, e.g. `watermark('ingest')` (tickpulse-only): where the next
+   * leader's gap begins.
+   */
+  watermark(name: string): string;
 }
 
 /** Builds the key schema under an optional namespace prefix. */
@@ -52,6 +58,7 @@ export function createKeys(prefix = ''): RedisKeys {
     scratch: (key, unique) => `${key}:tmp:${unique}`,
     univFingerprints: () => `${prefix}TICKPULSE:UNIV:FP`,
     lease: name => `${prefix}TICKPULSE:LEASE:${name}`,
+    watermark: name => `${prefix}TICKPULSE:WATERMARK:${name}`,
   };
 }
 
