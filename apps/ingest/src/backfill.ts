@@ -53,6 +53,8 @@ export interface Lookup {
 /** The snapshot's verdict: ticks to add now, tickers to look up. */
 export interface SnapshotPlan {
   ticks: Map<string, number>;
+  /** How many of `ticks` are at or after the gap start (the rest are older confirmations). */
+  inGap: number;
   lookups: Lookup[];
   invalid: number;
 }
@@ -79,10 +81,13 @@ function conditionsOf(c: unknown): number[] | undefined | null {
 }
 
 /**
- * Reads a full-market snapshot body: each ticker whose `lastTrade` is at or
- * after the gap start and eligible under the policy becomes a tick; one
- * whose last print is in the gap but not eligible needs a `/v3/trades`
- * lookup; older last prints mean the ticker did not trade in the gap.
+ * Reads a full-market snapshot body: each ticker whose `lastTrade` is
+ * eligible under the policy becomes a tick, whatever its time — an
+ * off-exchange print reported minutes late can arrive during the gap with a
+ * time before it, and a print the stream already delivered changes nothing
+ * under `ZADD GT`. A ticker whose last print is in the gap but not eligible
+ * needs a `/v3/trades` lookup; an ineligible last print before the gap
+ * start means the ticker did not trade in it.
  */
 export function planFromSnapshot(
   body: Record<string, unknown>,
@@ -92,6 +97,7 @@ export function planFromSnapshot(
   const ticks = new Map<string, number>();
   const lookups: Lookup[] = [];
   let invalid = 0;
+  let inGap = 0;
   const list = Array.isArray(body.tickers) ? body.tickers : [];
   if (!Array.isArray(body.tickers)) invalid++;
   for (const entry of list) {
@@ -113,12 +119,13 @@ export function planFromSnapshot(
       invalid++;
       continue;
     }
-    if (ms < gapStartMs) continue;
-    if (checkConditions(ctx.policy, conds).excludedBy < 0)
+    if (checkConditions(ctx.policy, conds).excludedBy < 0) {
       ticks.set(ticker, ms);
-    else lookups.push({ ticker, lastNs: trade.t as string });
+      if (ms >= gapStartMs) inGap++;
+    } else if (ms >= gapStartMs)
+      lookups.push({ ticker, lastNs: trade.t as string });
   }
-  return { ticks, lookups, invalid };
+  return { ticks, inGap, lookups, invalid };
 }
 
 /**
@@ -218,7 +225,7 @@ export async function runBackfill(
     return done(failure(err) ?? 'failed');
   }
   for (const [ticker, ms] of plan.ticks) deps.add(ticker, ms);
-  result.fromSnapshot = plan.ticks.size;
+  result.fromSnapshot = plan.inGap;
   result.invalid = plan.invalid;
   result.lookedUp = plan.lookups.length;
 
