@@ -1,4 +1,8 @@
-import { parseConditionPolicy, POLYGON_STOCKS_URL } from '@tickpulse/polygon';
+import {
+  parseConditionPolicy,
+  POLYGON_REST_URL,
+  POLYGON_STOCKS_URL,
+} from '@tickpulse/polygon';
 import {
   baseEnvSchema,
   loadConfig,
@@ -15,6 +19,26 @@ export const SIMULATOR_API_KEY = 'tickpulse-sim';
 const wsUrl = z.string().refine(s => /^wss?:\/\//.test(s) && URL.canParse(s), {
   message: 'must be a ws:// or wss:// URL',
 });
+
+const httpUrl = z
+  .string()
+  .refine(s => /^https?:\/\//.test(s) && URL.canParse(s), {
+    message: 'must be an http:// or https:// URL',
+  });
+
+/**
+ * The REST base next to a local WebSocket (polygon-sim serves both on one
+ * port): `ws://127.0.0.1:9100/stocks` → `http://127.0.0.1:9100`.
+ */
+function restUrlBeside(wsUrl: string): string {
+  const u = new URL(wsUrl);
+  return `${u.protocol === 'wss:' ? 'https' : 'http'}://${u.host}`;
+}
+
+/** A delayed cluster: its snapshot is 15 minutes old, so it cannot heal a recent gap. */
+function isDelayed(wsUrl: string): boolean {
+  return new URL(wsUrl).hostname.startsWith('delayed.');
+}
 
 function isLocal(url: string): boolean {
   const host = new URL(url).hostname;
@@ -71,6 +95,11 @@ export const ConfigSchema = z
     FLUSH_MAX_TICKERS: positiveInt(5000),
     /** A publish that takes longer counts as failed and is merged back. */
     PUBLISH_TIMEOUT_MS: milliseconds(5000),
+    /**
+     * Most `ticks` jobs waiting, active or awaiting a retry; beyond it ingest
+     * holds back and keeps merging, so Redis never holds more batches than this.
+     */
+    TICKS_MAX_PENDING_JOBS: positiveInt(4),
     // ---- Connection health ----
     /** WebSocket ping period. */
     PING_INTERVAL_MS: milliseconds(25_000),
@@ -86,6 +115,23 @@ export const ConfigSchema = z
     HEALTHY_AFTER_MS: milliseconds(10_000),
     /** Wait after `max_connections` (another connection took the account). */
     MAX_CONNECTIONS_COOLDOWN_MS: milliseconds(60_000),
+    // ---- Gap healing (REST backfill) ----
+    /** REST base. Default: beside a local WebSocket (the simulator), else the official host. */
+    POLYGON_REST_URL: httpUrl.optional(),
+    /** Heal gaps from REST. Default: on, except on a delayed cluster. */
+    BACKFILL_ENABLED: z.stringbool().optional(),
+    /** `/v3/trades` lookups in flight at once. */
+    BACKFILL_CONCURRENCY: positiveInt(4),
+    /** HTTP attempts one gap may send (snapshot, pages, retries). */
+    BACKFILL_REQUEST_BUDGET: positiveInt(5000),
+    /** Longer gaps are healed only over their last this many ms. */
+    BACKFILL_MAX_GAP_MS: milliseconds(15 * 60_000),
+    /** Healing starts this long before the watermark (late and out-of-order prints, clock skew). */
+    BACKFILL_MARGIN_MS: milliseconds(2000),
+    /** Deadline of one REST request. */
+    BACKFILL_REQUEST_TIMEOUT_MS: milliseconds(10_000),
+    /** First retry delay after a 429/5xx/timeout (doubles, ±50 % jitter, up to 8×). */
+    BACKFILL_RETRY_MIN_MS: milliseconds(500),
     // ---- Leader election ----
     /** Lease TTL: bounds failover time after a leader dies. Renewed every TTL/3. */
     LEASE_TTL_MS: milliseconds(5000),
@@ -126,6 +172,17 @@ export const ConfigSchema = z
     }
     if (
       !cfg.POLYGON_API_KEY &&
+      cfg.POLYGON_REST_URL &&
+      !isLocal(cfg.POLYGON_REST_URL)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['POLYGON_API_KEY'],
+        message: 'is required for a non-local POLYGON_REST_URL',
+      });
+    }
+    if (
+      !cfg.POLYGON_API_KEY &&
       cfg.POLYGON_WS_URL &&
       !isLocal(cfg.POLYGON_WS_URL)
     ) {
@@ -136,15 +193,22 @@ export const ConfigSchema = z
       });
     }
   })
-  .transform(cfg => ({
-    ...cfg,
-    POLYGON_WS_URL:
+  .transform(cfg => {
+    const ws =
       cfg.POLYGON_WS_URL ??
-      (cfg.POLYGON_API_KEY ? POLYGON_STOCKS_URL : SIMULATOR_WS_URL),
-    POLYGON_API_KEY: cfg.POLYGON_API_KEY ?? SIMULATOR_API_KEY,
-    /** True when no key was configured (talking to the simulator). */
-    usingSimulator: !cfg.POLYGON_API_KEY,
-  }));
+      (cfg.POLYGON_API_KEY ? POLYGON_STOCKS_URL : SIMULATOR_WS_URL);
+    return {
+      ...cfg,
+      POLYGON_WS_URL: ws,
+      POLYGON_REST_URL:
+        cfg.POLYGON_REST_URL ??
+        (isLocal(ws) ? restUrlBeside(ws) : POLYGON_REST_URL),
+      BACKFILL_ENABLED: cfg.BACKFILL_ENABLED ?? !isDelayed(ws),
+      POLYGON_API_KEY: cfg.POLYGON_API_KEY ?? SIMULATOR_API_KEY,
+      /** True when no key was configured (talking to the simulator). */
+      usingSimulator: !cfg.POLYGON_API_KEY,
+    };
+  });
 
 export type IngestConfig = z.infer<typeof ConfigSchema>;
 

@@ -20,9 +20,12 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { IngestConfig } from './config.js';
+import { createGapHealer, type GapReport } from './gap-healer.js';
 import { createLeaderElector } from './leader.js';
 import { createIngestMetrics, SUMMARY_COUNTERS } from './metrics.js';
 import { createPolygonClient } from './polygon-client.js';
+import { countPendingJobs, createQueueCap } from './queue-cap.js';
+import { createRestClient } from './rest-client.js';
 import { createTickPublisher } from './tick-publisher.js';
 
 /** The ingest service. */
@@ -36,6 +39,15 @@ export interface Ingest {
   stop(): Promise<boolean>;
   /** What /readyz reports. */
   readiness(): Promise<Record<string, CheckResult>>;
+  /**
+   * Heals TICK:UPD from Polygon REST for everything since `since` (Unix ms;
+   * at most `BACKFILL_MAX_GAP_MS` back): one snapshot plus trade lookups,
+   * through the usual coalesce → `ticks` → `ZADD GT` path, so it never moves
+   * a ticker back and may run on any replica, leader or not. For operators,
+   * e.g. to rebuild TICK:UPD after Redis lost its data. One backfill runs at
+   * a time; resolves with the logged report.
+   */
+  backfill(opts: { since: number }): Promise<GapReport>;
   /** Current role and connection, for tests and logs. */
   status(): {
     leader: boolean;
@@ -54,9 +66,8 @@ export interface Ingest {
  * @param deps.onFatal called once on an unrecoverable error (Polygon
  *   rejected the key); the caller shuts down and exits non-zero.
  * @param deps.rebuildTickUpd called on the leader after Redis lost its data
- *   (see `createDataLossWatch`), to rebuild TICK:UPD from Polygon's REST
- *   snapshot. Default: none is wired, so tickers reappear at their next trade
- *   (logged as a warning).
+ *   (see `createDataLossWatch`), to rebuild TICK:UPD. Default: a REST
+ *   backfill over the last `BACKFILL_MAX_GAP_MS` (snapshot plus lookups).
  */
 export function createIngest(deps: {
   config: IngestConfig;
@@ -71,26 +82,64 @@ export function createIngest(deps: {
   const keys = createKeys(config.REDIS_KEY_PREFIX);
   const coalescer = createCoalescer();
   const metrics = createIngestMetrics(deps.registry, () => coalescer.size);
+  const bounds = {
+    futureToleranceMs: config.TRADE_FUTURE_TOLERANCE_MS,
+    maxAgeMs: config.TRADE_MAX_AGE_MS,
+  };
   const processor = createTradeProcessor({
     policy: config.CONDITION_POLICY,
     coalescer,
-    bounds: {
-      futureToleranceMs: config.TRADE_FUTURE_TOLERANCE_MS,
-      maxAgeMs: config.TRADE_MAX_AGE_MS,
-    },
+    bounds,
   });
   const queue = new Queue(QUEUE_NAMES.ticks, {
     connection: deps.redis,
     prefix: config.BULLMQ_PREFIX,
   });
   queue.on('error', err => log.warn({ err }, 'ticks queue error'));
+  const healer = createGapHealer({
+    options: {
+      enabled: config.BACKFILL_ENABLED,
+      concurrency: config.BACKFILL_CONCURRENCY,
+      budget: config.BACKFILL_REQUEST_BUDGET,
+      maxGapMs: config.BACKFILL_MAX_GAP_MS,
+      marginMs: config.BACKFILL_MARGIN_MS,
+    },
+    rest: createRestClient({
+      baseUrl: config.POLYGON_REST_URL,
+      apiKey: config.POLYGON_API_KEY,
+      timeoutMs: config.BACKFILL_REQUEST_TIMEOUT_MS,
+      attempts: 4,
+      retryMinMs: config.BACKFILL_RETRY_MIN_MS,
+      retryMaxMs: config.BACKFILL_RETRY_MIN_MS * 8,
+      onResponse: (endpoint, status) =>
+        metrics.restRequests.inc({ endpoint, status }),
+    }),
+    redis: deps.redis,
+    watermarkKey: createKeys(config.REDIS_KEY_PREFIX).watermark('ingest'),
+    policy: config.CONDITION_POLICY,
+    bounds,
+    add: (ticker, ms) => coalescer.add(ticker, ms),
+    logger: deps.logger,
+    metrics,
+  });
   const publisher = createTickPublisher({
     coalescer,
     queue,
+    cap: createQueueCap({
+      max: config.TICKS_MAX_PENDING_JOBS,
+      recheckMs: config.FLUSH_INTERVAL_MS,
+      count: () =>
+        withDeadline(
+          countPendingJobs(queue),
+          config.PUBLISH_TIMEOUT_MS,
+          'ticks queue count',
+        ),
+    }),
     intervalMs: config.FLUSH_INTERVAL_MS,
     timeoutMs: config.PUBLISH_TIMEOUT_MS,
     logger: deps.logger,
     metrics,
+    onPublished: batch => healer.published(batch),
   });
   let lastInvalidLog = 0;
 
@@ -118,8 +167,10 @@ export function createIngest(deps: {
     }
     acc.unknownConditions += r.unknownConditions;
     acc.ignored += r.ignored;
-    if (r.newestMs >= 0)
+    if (r.newestMs >= 0) {
       metrics.lag.observe(Math.max(0, now - r.newestMs) / 1000);
+      healer.noteRead(Math.min(r.newestMs, now));
+    }
   };
 
   let fatal = false;
@@ -148,6 +199,7 @@ export function createIngest(deps: {
       if (coalescer.size >= config.FLUSH_MAX_TICKERS) void publisher.flush();
       return r.statuses;
     },
+    onStreaming: () => healer.streaming(),
     onFatal: err => {
       if (fatal) return;
       fatal = true;
@@ -163,7 +215,10 @@ export function createIngest(deps: {
     logger: deps.logger,
     metrics,
     onElected: () => void connectAsLeader(),
-    onDemoted: () => void client.stop(),
+    onDemoted: () => {
+      healer.abort();
+      void client.stop();
+    },
   });
 
   // The lease passes safely on expiry because a leader that cannot renew
@@ -172,19 +227,22 @@ export function createIngest(deps: {
   // for ¾ TTL after a loss no replica connects or rebuilds, or the account
   // would be taken twice and TICK:UPD rebuilt twice.
   const handoverMs = Math.floor((config.LEASE_TTL_MS * 3) / 4);
+  // TICK:UPD is gone with the data: heal as far back as a backfill reaches.
+  const rebuildTickUpd =
+    deps.rebuildTickUpd ??
+    (async () => {
+      await healer.backfill({
+        since: Date.now() - config.BACKFILL_MAX_GAP_MS,
+        reason: 'data-loss',
+      });
+    });
   let lossNoticedAt = Number.NEGATIVE_INFINITY;
   let rebuildPending = false;
   const rebuildIfLeader = async () => {
     if (!rebuildPending || !elector.isLeader || stopping) return;
     rebuildPending = false;
-    if (!deps.rebuildTickUpd) {
-      log.warn(
-        'Redis lost its data: no TICK:UPD rebuild is wired (REST backfill); tickers reappear at their next trade',
-      );
-      return;
-    }
     try {
-      await deps.rebuildTickUpd();
+      await rebuildTickUpd();
       log.info('TICK:UPD rebuilt after Redis data loss');
     } catch (err) {
       rebuildPending = true;
@@ -226,6 +284,7 @@ export function createIngest(deps: {
     dataLoss.stop();
     elector.stop();
     await client.stop();
+    await healer.stop();
     publisher.stop();
     const flushed = await publisher.drain(config.SHUTDOWN_FLUSH_MS);
     if (!flushed)
@@ -268,6 +327,7 @@ export function createIngest(deps: {
           leader: elector.isLeader,
           connection: client.state,
           pendingTickers: coalescer.size,
+          heldBack: publisher.heldBack,
           fastFrames: processor.parser.fastFrames,
           slowFrames: processor.parser.slowFrames,
         }),
@@ -280,11 +340,13 @@ export function createIngest(deps: {
           policy: config.CONDITION_POLICY.name,
           excluded: config.CONDITION_POLICY.excluded,
           flushIntervalMs: config.FLUSH_INTERVAL_MS,
+          maxPendingJobs: config.TICKS_MAX_PENDING_JOBS,
         },
         'ingest started',
       );
     },
     stop: () => (stopping ??= doStop()),
+    backfill: ({ since }) => healer.backfill({ since }),
     async readiness() {
       const redisOk = await withDeadline(
         deps.redis.ping(),

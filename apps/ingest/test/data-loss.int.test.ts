@@ -84,3 +84,54 @@ describe('ingest after Redis lost its data', () => {
     });
   });
 });
+
+describe('ingest rebuilds TICK:UPD from REST after Redis lost its data', () => {
+  let server: PrivateRedis;
+  let h: Harness;
+
+  beforeAll(async () => {
+    server = await startPrivateRedis();
+    h = await startHarness({ redisUrl: server.url });
+    await waitFor(() => h.sim.stats().subscribed === 1, { timeoutMs: 15_000 });
+  });
+
+  afterAll(async () => {
+    await h?.close();
+    await server?.stop();
+  });
+
+  it('publishes every ticker’s last trade again, though none trades after the loss', async () => {
+    const t0 = Date.now() - 5000;
+    // REST only knows the simulator's universe.
+    const tickers = [0, 1, 2, 3].map(k => h.sim.tickers[k]!.sym);
+    const expected = Object.fromEntries(
+      tickers.map((sym, k) => [sym, t0 + 100 * k]),
+    );
+    h.sim.addPrints(
+      tickers.map(sym => ({
+        sym,
+        sipNs: String(BigInt(expected[sym]!) * 1_000_000n),
+      })),
+      true,
+    );
+    await waitFor(
+      async () => {
+        const q = await h.queued();
+        return tickers.every(t => q[t] === expected[t]);
+      },
+      { what: 'the streamed prints queued' },
+    );
+    const admin = testRedis(server.url);
+    await admin.flushall();
+    admin.disconnect();
+    // Only the backfill can bring them back: the feed sends nothing more for them.
+    await waitFor(
+      async () => {
+        const q = await h.queued();
+        return tickers.every(t => q[t] === expected[t]);
+      },
+      { timeoutMs: 30_000, what: 'TICK:UPD rebuilt through the ticks queue' },
+    );
+    expect(await h.replicas[0]!.metric(DATA_LOSS_METRIC)).toBe(1);
+  });
+});

@@ -36,6 +36,12 @@ export interface RedisKeys {
    * changed means Redis lost its data (see `createDataLossWatch`).
    */
   dataEpoch(): string;
+  /**
+   * STRING: decimal Unix ms up to which a feed was read and its ticks
+   * published, e.g. `watermark('ingest')` (tickpulse-only): where the next
+   * leader's gap begins.
+   */
+  watermark(name: string): string;
 }
 
 /** Builds the key schema under an optional namespace prefix. */
@@ -58,6 +64,7 @@ export function createKeys(prefix = ''): RedisKeys {
     univFingerprints: () => `${prefix}TICKPULSE:UNIV:FP`,
     lease: name => `${prefix}TICKPULSE:LEASE:${name}`,
     dataEpoch: () => `${prefix}TICKPULSE:EPOCH`,
+    watermark: name => `${prefix}TICKPULSE:WATERMARK:${name}`,
   };
 }
 

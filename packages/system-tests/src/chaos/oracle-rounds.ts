@@ -11,9 +11,9 @@ export interface Round {
   /** Every frame reached exactly one subscribed connection, the same one. */
   sameConnection: boolean;
   /**
-   * Sent before Redis lost its data: its tickers never trade again, so they
-   * stay missing from TICK:UPD (no REST backfill yet) and are only checked
-   * for invented times.
+   * Sent before Redis lost its data: its tickers never trade again and are
+   * not in the simulator's REST universe, so they stay missing from TICK:UPD
+   * and are only checked for invented times.
    */
   lostWithRedisData?: boolean;
 }

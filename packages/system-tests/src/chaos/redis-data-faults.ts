@@ -17,9 +17,9 @@ const SCHEDULERS = [
 
 /**
  * Empties Redis with the feed paused, so no oracle round straddles the loss:
- * every round sent before it is marked lost (its tickers never trade again,
- * so TICK:UPD cannot have them back until a REST backfill exists), every
- * round after it is checked exactly as usual.
+ * every round sent before it is marked lost (its tickers never trade again
+ * and the simulator's REST does not know them, so no backfill brings them
+ * back), every round after it is checked exactly as usual.
  */
 async function loseData(
   ctx: FaultContext,
