@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { BenchContext, BenchOutcome } from './context.js';
 import { runBaseline } from './baseline.js';
 import { runEndToEnd } from './e2e.js';
+import { runFootprint } from './footprint.js';
 import { runHotPath } from './hot-path.js';
 import { runMemory } from './memory.js';
 import { runUniverse } from './universe.js';
@@ -43,6 +44,11 @@ const BENCHES: Bench[] = [
     name: 'memory',
     title: 'Memory: ingest RSS through a Redis outage at full rate',
     run: runMemory,
+  },
+  {
+    name: 'footprint',
+    title: "Footprint: tickpulse's Redis bytes per part",
+    run: runFootprint,
   },
 ];
 
