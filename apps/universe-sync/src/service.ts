@@ -17,6 +17,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import { createStrategyReader, type StrategyReader } from './db.js';
+import { startFootprintSampler } from './footprint.js';
 import {
   createUniverseMetrics,
   SUMMARY_COUNTERS,
@@ -54,6 +55,10 @@ export interface ServiceSettings {
   summaryIntervalMs?: number;
   leaseTtlMs?: number;
   deferMs?: number;
+  /** Footprint gauge period; unset: no sampling (tests that do not need it). */
+  footprintIntervalMs?: number;
+  /** Exported as tickpulse_redis_footprint_budget_bytes. */
+  footprintBudgetBytes?: number;
   listenBackoffMs?: (attempt: number) => number;
 }
 
@@ -151,6 +156,7 @@ export function createUniverseSyncService(deps: {
     : undefined;
 
   let stopSummary: (() => void) | undefined;
+  let stopFootprint: (() => void) | undefined;
   let stopping: Promise<void> | undefined;
 
   return {
@@ -192,6 +198,19 @@ export function createUniverseSyncService(deps: {
         counters: SUMMARY_COUNTERS,
         intervalMs: settings.summaryIntervalMs,
       });
+      if (settings.footprintBudgetBytes)
+        metrics.footprintBudget.set(settings.footprintBudgetBytes);
+      if (settings.footprintIntervalMs) {
+        stopFootprint = startFootprintSampler({
+          redis: deps.redis.command,
+          keys,
+          bullmqPrefix: settings.bullmqPrefix,
+          intervalMs: settings.footprintIntervalMs,
+          gauge: metrics.footprint,
+          logger: logger.child({ component: 'footprint' }),
+          onError: () => metrics.errors.inc({ where: 'footprint' }),
+        });
+      }
       logger.info(
         {
           queue: queueName,
@@ -205,6 +224,7 @@ export function createUniverseSyncService(deps: {
     stop() {
       stopping ??= (async () => {
         stopSummary?.();
+        stopFootprint?.();
         const results = await Promise.allSettled([
           listener?.stop(),
           worker.stop(),
