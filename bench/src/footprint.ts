@@ -12,7 +12,7 @@ import {
   TICK_BATCH_JOB_OPTIONS,
   TICK_BATCH_KEEP_FAILED,
 } from '@tickpulse/shared';
-import { seededRandom } from '@tickpulse/testkit';
+import { exactMemoryUsage, seededRandom } from '@tickpulse/testkit';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { BenchContext, BenchOutcome } from './context.js';
@@ -38,37 +38,6 @@ export interface FootprintPart {
 }
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
-
-/** Sum of MEMORY USAGE (exact: SAMPLES 0) over every key matching `pattern`, via SCAN. */
-async function bytesOf(
-  redis: Redis,
-  pattern: string,
-): Promise<{ keys: number; bytes: number }> {
-  let cursor = '0';
-  let keys = 0;
-  let bytes = 0;
-  do {
-    const [next, found] = await redis.scan(
-      cursor,
-      'MATCH',
-      pattern,
-      'COUNT',
-      1000,
-    );
-    cursor = next;
-    if (found.length === 0) continue;
-    const p = redis.pipeline();
-    for (const k of found) p.call('MEMORY', 'USAGE', k, 'SAMPLES', '0');
-    for (const [err, n] of (await p.exec()) ?? []) {
-      if (err) throw err;
-      if (typeof n === 'number') {
-        keys++;
-        bytes += n;
-      }
-    }
-  } while (cursor !== '0');
-  return { keys, bytes };
-}
 
 async function usedMemory(redis: Redis): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
@@ -116,10 +85,10 @@ export async function runFootprint(ctx: BenchContext): Promise<BenchOutcome> {
     contract: boolean,
     write: () => Promise<void>,
   ) => {
-    const before = await bytesOf(redis, pattern);
+    const before = await exactMemoryUsage(redis, pattern);
     const mem0 = await usedMemory(redis);
     await write();
-    const after = await bytesOf(redis, pattern);
+    const after = await exactMemoryUsage(redis, pattern);
     const p: FootprintPart = {
       part,
       contents,

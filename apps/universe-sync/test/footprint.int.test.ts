@@ -7,6 +7,7 @@ import {
   QUEUE_NAMES,
 } from '@tickpulse/shared';
 import {
+  exactMemoryUsage,
   seededRandom,
   startPrivateRedis,
   testRedis,
@@ -41,23 +42,8 @@ describe('footprint sampler', () => {
     await srv.stop();
   });
 
-  const exact = async (pattern: string) => {
-    let total = 0;
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(
-        cursor,
-        'MATCH',
-        pattern,
-        'COUNT',
-        1000,
-      );
-      cursor = next;
-      for (const k of found)
-        total += Number(await redis.call('MEMORY', 'USAGE', k, 'SAMPLES', '0'));
-    } while (cursor !== '0');
-    return total;
-  };
+  const exact = async (pattern: string) =>
+    (await exactMemoryUsage(redis, pattern)).bytes;
 
   /** Writes `strategies` universes (with fingerprints and LAST hashes), TICK:UPD, and queue jobs. */
   const fill = async (strategies: number) => {
