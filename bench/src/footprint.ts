@@ -231,8 +231,11 @@ export async function runFootprint(ctx: BenchContext): Promise<BenchOutcome> {
         },
         { connection: workerConn, prefix: bull, concurrency: 8 },
       );
-      while (done < expect) await sleep(50);
+      const until = Date.now() + 120_000;
+      while (done < expect && Date.now() < until) await sleep(50);
       await w.close();
+      if (done < expect)
+        throw new Error(`${queue.name}: ${done} of ${expect} jobs processed`);
     };
     const eventsPart = await measure(
       'ticks: events stream and bookkeeping',
