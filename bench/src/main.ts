@@ -4,11 +4,8 @@ import { join } from 'node:path';
 import type { BenchContext, BenchOutcome } from './context.js';
 import { runBaseline } from './baseline.js';
 import { runEndToEnd } from './e2e.js';
-<<<<<<< HEAD
 import { runGap } from './gap.js';
-=======
 import { runFootprint } from './footprint.js';
->>>>>>> footprint
 import { runHotPath } from './hot-path.js';
 import { runMemory } from './memory.js';
 import { runUniverse } from './universe.js';
@@ -50,16 +47,15 @@ const BENCHES: Bench[] = [
     run: runMemory,
   },
   {
-<<<<<<< HEAD
     name: 'gap',
     title:
       'Gap healing: reconnect → TICK:UPD exact after a 10 s gap in a 10 000-ticker market',
     run: runGap,
-=======
+  },
+  {
     name: 'footprint',
     title: "Footprint: tickpulse's Redis bytes per part",
     run: runFootprint,
->>>>>>> footprint
   },
 ];
 

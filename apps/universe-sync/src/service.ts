@@ -243,11 +243,8 @@ export function createUniverseSyncService(deps: {
     stop() {
       stopping ??= (async () => {
         stopSummary?.();
-<<<<<<< HEAD
         dataLoss.stop();
-=======
         stopFootprint?.();
->>>>>>> footprint
         const results = await Promise.allSettled([
           listener?.stop(),
           worker.stop(),
