@@ -12,9 +12,9 @@ import {
   withDeadline,
   type CheckResult,
   type Logger,
+  type RedisClient,
 } from '@tickpulse/shared';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { IngestConfig } from './config.js';
 import { createLeaderElector } from './leader.js';
@@ -55,7 +55,7 @@ export function createIngest(deps: {
   config: IngestConfig;
   logger: Logger;
   registry: Registry;
-  redis: Redis;
+  redis: RedisClient;
   onFatal: (err: Error) => void;
 }): Ingest {
   const { config } = deps;

@@ -7,17 +7,19 @@ import {
   createRedis,
   createShutdown,
   listenOps,
+  describeRedisTarget,
   redactUrl,
+  redisTarget,
   runMain,
+  type RedisClient,
 } from '@tickpulse/shared';
-import type { Redis } from 'ioredis';
 import { loadConfig } from './config.js';
 import { createPgPool } from './db.js';
 import { registerApi } from './http/api.js';
 import { createUniverseSyncService } from './service.js';
 
 /** Resolves once the client is connected (fail-fast clients reject commands before that). */
-function ready(client: Redis): Promise<void> {
+function ready(client: RedisClient): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
   return new Promise(resolve => client.once('ready', () => resolve()));
 }
@@ -39,19 +41,19 @@ async function main(): Promise<void> {
   ) => ({ role, logger, name });
   const redis = {
     command: createRedis(
-      config.REDIS_URL,
+      redisTarget(config),
       redisOpts('command', 'universe-command'),
     ),
     producer: createRedis(
-      config.REDIS_URL,
+      redisTarget(config),
       redisOpts('producer', 'universe-producer'),
     ),
     worker: createRedis(
-      config.REDIS_URL,
+      redisTarget(config),
       redisOpts('worker', 'universe-worker'),
     ),
     reconcile: createRedis(
-      config.REDIS_URL,
+      redisTarget(config),
       redisOpts('producer', 'universe-reconcile'),
     ),
   };
@@ -118,7 +120,7 @@ async function main(): Promise<void> {
     {
       port,
       database: redactUrl(config.DATABASE_URL),
-      redis: redactUrl(config.REDIS_URL),
+      redis: describeRedisTarget(redisTarget(config)),
     },
     'universe-sync listening',
   );

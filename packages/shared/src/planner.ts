@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { RedisKeys } from './keys.js';
 
 /**
@@ -286,7 +286,7 @@ interface PlannerCommands {
  * on Redis Cluster.
  */
 export function createThrottlePlanner(
-  redis: Redis,
+  redis: RedisClient,
   keys: RedisKeys,
 ): ThrottlePlanner {
   redis.defineCommand('tickpulsePlan', { numberOfKeys: 4, lua: PLAN_LUA });
