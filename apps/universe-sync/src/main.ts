@@ -35,27 +35,18 @@ async function main(): Promise<void> {
       'ALLOW_UNAUTHENTICATED=true: the /v1 API accepts requests without a token (local use only)',
     );
   }
-  const redisOpts = (
+  const target = redisTarget(config);
+  const connect = (
     role: 'worker' | 'producer' | 'command',
     name: string,
-  ) => ({ role, logger, name });
+    autoResend = true,
+  ) => createRedis(target, { role, logger, name, autoResend });
   const redis = {
-    command: createRedis(
-      redisTarget(config),
-      redisOpts('command', 'universe-command'),
-    ),
-    producer: createRedis(
-      redisTarget(config),
-      redisOpts('producer', 'universe-producer'),
-    ),
-    worker: createRedis(
-      redisTarget(config),
-      redisOpts('worker', 'universe-worker'),
-    ),
-    reconcile: createRedis(
-      redisTarget(config),
-      redisOpts('producer', 'universe-reconcile'),
-    ),
+    command: connect('command', 'universe-command'),
+    producer: connect('producer', 'universe-producer'),
+    worker: connect('worker', 'universe-worker'),
+    // Reconcile's WATCH must not be lost to a resend on a new connection.
+    reconcile: connect('producer', 'universe-reconcile', false),
   };
   const registry = createMetricsRegistry();
   const pool = createPgPool({
@@ -120,7 +111,7 @@ async function main(): Promise<void> {
     {
       port,
       database: redactUrl(config.DATABASE_URL),
-      redis: describeRedisTarget(redisTarget(config)),
+      redis: describeRedisTarget(target),
     },
     'universe-sync listening',
   );
