@@ -61,7 +61,7 @@ const topologies: Record<'cluster' | 'sentinel', () => Promise<Topology>> = {
 /** Every universe key on every master, as sorted strategy ids. */
 async function univIds(redis: RedisClient): Promise<number[]> {
   const ids: number[] = [];
-  for (const node of masterNodes(redis)) {
+  for (const node of await masterNodes(redis)) {
     let cursor = '0';
     do {
       const [next, found] = await node.scan(
@@ -105,7 +105,7 @@ describe.each(['cluster', 'sentinel'] as const)('universe-sync on %s', kind => {
   afterEach(async () => {
     await replica.stop();
     await db.drop();
-    await Promise.all(masterNodes(redis()).map(n => n.flushall()));
+    await Promise.all((await masterNodes(redis())).map(n => n.flushall()));
   });
 
   it('syncs a universe over 2 000 tickers, an edit and a delete through jobs', async () => {
@@ -160,7 +160,7 @@ describe.each(['cluster', 'sentinel'] as const)('universe-sync on %s', kind => {
     }
     if (topo.client instanceof Cluster) {
       const perNode = await Promise.all(
-        masterNodes(redis()).map(async (n: Redis) => {
+        (await masterNodes(redis())).map(async (n: Redis) => {
           const [, found] = await n.scan(
             '0',
             'MATCH',

@@ -185,9 +185,26 @@ export function describeRedisTarget(target: RedisTarget): string {
 /**
  * The masters of a cluster, or the one server otherwise. Work that a server
  * does for its own keys only (SCAN, INFO, CONFIG) must visit each of them.
+ * A cluster client knows its masters only once it is ready, so this waits
+ * for that (an empty list would make a SCAN silently find nothing).
  */
-export function masterNodes(client: RedisClient): Redis[] {
-  return isCluster(client) ? client.nodes('master') : [client];
+export async function masterNodes(client: RedisClient): Promise<Redis[]> {
+  if (!isCluster(client)) return [client];
+  if (client.status !== 'ready') {
+    await new Promise<void>((resolve, reject) => {
+      const onReady = () => {
+        client.off('end', onEnd);
+        resolve();
+      };
+      const onEnd = () => {
+        client.off('ready', onReady);
+        reject(new Error('cluster connection ended before it was ready'));
+      };
+      client.once('ready', onReady);
+      client.once('end', onEnd);
+    });
+  }
+  return client.nodes('master');
 }
 
 /** Facts about the Redis server that decide whether tickpulse can run on it safely. */
@@ -209,7 +226,7 @@ export interface RedisServerInfo {
 export async function inspectRedisServer(
   redis: RedisClient,
 ): Promise<RedisServerInfo> {
-  const infos = await Promise.all(masterNodes(redis).map(inspectOne));
+  const infos = await Promise.all((await masterNodes(redis)).map(inspectOne));
   if (infos.length === 0) throw new Error('no Redis master is connected');
   const byVersion = [...infos].sort((a, b) =>
     compareVersions(a.version, b.version),

@@ -112,7 +112,7 @@ export function createUniverseStore(
     },
 
     async *scanStrategyIds(count = 1000) {
-      for (const node of masterNodes(redis)) {
+      for (const node of await masterNodes(redis)) {
         let cursor = '0';
         do {
           const [next, found] = await node.scan(

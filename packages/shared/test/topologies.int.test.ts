@@ -58,7 +58,7 @@ describe('connection factory and data paths on a 3-master Redis Cluster', () => 
     expect(producer.options.redisOptions?.maxRetriesPerRequest).toBe(1);
     await waitFor(() => producer.status === 'ready', { what: 'ready' });
     expect(await producer.ping()).toBe('PONG');
-    expect(masterNodes(producer)).toHaveLength(3);
+    expect(await masterNodes(producer)).toHaveLength(3);
     const info = await inspectRedisServer(producer);
     expect(info.supportsZaddGt).toBe(true);
     expect(info.evictionSafe).toBe(true);
@@ -80,7 +80,7 @@ describe('connection factory and data paths on a 3-master Redis Cluster', () => 
     );
 
     const perMaster = await Promise.all(
-      masterNodes(redis).map(async node => {
+      (await masterNodes(redis)).map(async node => {
         const [, found] = await node.scan(
           '0',
           'MATCH',
@@ -96,7 +96,7 @@ describe('connection factory and data paths on a 3-master Redis Cluster', () => 
     for await (const page of store.scanStrategyIds(5)) scanned.push(...page);
     expect(scanned.sort((a, b) => a - b)).toEqual(ids);
     // No scratch key is left behind anywhere.
-    for (const node of masterNodes(redis)) {
+    for (const node of await masterNodes(redis)) {
       const [, tmp] = await node.scan('0', 'MATCH', '*:tmp:*', 'COUNT', 1000);
       expect(tmp).toEqual([]);
     }
