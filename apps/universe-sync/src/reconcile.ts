@@ -213,7 +213,11 @@ export function createReconciler(deps: {
     // instead of waiting forever. Its keys are left as they were or as a
     // whole EXEC made them, never half written.
     const watched: { once: typeof conn.once; off: typeof conn.off }[] =
-      isCluster(conn) ? [conn, ...conn.nodes()] : [conn];
+      // A cluster: the node connections carrying commands now (a dead
+      // node's connection keeps closing while it retries).
+      isCluster(conn)
+        ? [conn, ...conn.nodes().filter(n => n.status === 'ready')]
+        : [conn];
     let onClose = () => undefined as void;
     const lost = new Promise<never>((_, reject) => {
       onClose = () =>

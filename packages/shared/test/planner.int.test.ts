@@ -2,11 +2,13 @@ import {
   deletePrefix,
   seededRandom,
   startRedisCluster,
+  startRedisSentinel,
   testRedis,
   uniqueName,
   uniquePrefix,
   waitFor,
   type TestRedisCluster,
+  type TestRedisSentinel,
 } from '@tickpulse/testkit';
 import {
   createKeys,
@@ -137,15 +139,16 @@ async function load(
   await Promise.all(writes);
 }
 
-// The same cases on the shared standalone Redis and on a private 3-master
-// cluster. There the prefix has no hash tag, so TICK:UPD, STRAT:<id>:UNIV
-// and STRAT:<id>:LAST land in different slots as the production keys do,
-// and the planner takes its cluster path.
-describe.each(['standalone', 'cluster'] as const)(
+// The same cases on the shared standalone Redis, on a private Sentinel set
+// and on a private 3-master cluster. There the prefix has no hash tag, so
+// TICK:UPD, STRAT:<id>:UNIV and STRAT:<id>:LAST land in different slots as
+// the production keys do, and the planner takes its cluster path.
+describe.each(['standalone', 'sentinel', 'cluster'] as const)(
   'throttle planner against real Redis (%s)',
   topology => {
     let redis: RedisClient;
     let cluster: TestRedisCluster | undefined;
+    let sentinel: TestRedisSentinel | undefined;
     let prefix: string;
     let keys: RedisKeys;
 
@@ -153,6 +156,9 @@ describe.each(['standalone', 'cluster'] as const)(
       if (topology === 'cluster') {
         cluster = await startRedisCluster();
         redis = cluster.client();
+      } else if (topology === 'sentinel') {
+        sentinel = await startRedisSentinel();
+        redis = sentinel.client();
       } else redis = testRedis();
     }, 60_000);
     beforeEach(async () => {
@@ -176,6 +182,7 @@ describe.each(['standalone', 'cluster'] as const)(
     afterAll(async () => {
       await redis.quit();
       await cluster?.stop();
+      await sentinel?.stop();
     });
 
     it('matches a brute-force reference on randomized data (preview writes nothing)', async () => {
@@ -347,7 +354,7 @@ describe.each(['standalone', 'cluster'] as const)(
       );
       await redis.sadd(keys.stratUniv(11), ...tickers);
       const clients = Array.from({ length: 16 }, () =>
-        cluster ? cluster.client() : testRedis(),
+        cluster ? cluster.client() : sentinel ? sentinel.client() : testRedis(),
       );
       try {
         const planners = clients.map(c => createThrottlePlanner(c, keys));

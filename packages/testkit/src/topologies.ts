@@ -126,8 +126,9 @@ export interface NodeAddress {
   port: number;
 }
 
-/** A running Redis Cluster (masters only, all slots covered). */
+/** A running Redis Cluster (all slots covered). */
 export interface TestRedisCluster {
+  /** Every node, masters first (replicas follow when started with some). */
   nodes: NodeAddress[];
   /** The variables that point an app at it (`REDIS_CLUSTER_NODES`). */
   env: Record<string, string>;
@@ -135,26 +136,34 @@ export interface TestRedisCluster {
   client(): Cluster;
   /** The slot of a key as the cluster computes it (`CLUSTER KEYSLOT`). */
   keySlot(key: string): Promise<number>;
+  /**
+   * SIGKILLs the master that serves `key`'s slot and resolves once its
+   * replica serves that slot and the cluster is `ok` again (needs
+   * `replicas: 1`); returns both addresses. The old master stays down.
+   */
+  failover(key: string): Promise<{ from: NodeAddress; to: NodeAddress }>;
   stop(): Promise<void>;
 }
 
 /**
  * Starts `masters` (default 3) `redis-server --cluster-enabled yes`
- * processes and joins them with `redis-cli --cluster create … --cluster-yes`
- * (slots split evenly, no replicas); resolves once every node reports
- * `cluster_state:ok`.
+ * processes, and `replicas` (0 or 1, default 0) replicas of each, and joins
+ * them with `redis-cli --cluster create … --cluster-yes` (slots split
+ * evenly); resolves once every node reports `cluster_state:ok` and every
+ * replica is in sync.
  */
 export async function startRedisCluster(
-  opts: { masters?: number } = {},
+  opts: { masters?: number; replicas?: 0 | 1 } = {},
 ): Promise<TestRedisCluster> {
-  const count = opts.masters ?? 3;
+  const replicas = opts.replicas ?? 0;
+  const count = (opts.masters ?? 3) * (1 + replicas);
   const dir = mkdtempSync(join(tmpdir(), 'tp-cluster-'));
-  const procs: ChildProcess[] = [];
+  const procs = new Map<number, ChildProcess>();
   const clients: Cluster[] = [];
   const nodes: NodeAddress[] = [];
   const stop = async () => {
     for (const c of clients) c.disconnect();
-    await Promise.all(procs.map(killProc));
+    await Promise.all([...procs.values()].map(killProc));
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -162,7 +171,8 @@ export async function startRedisCluster(
       const port = await freeBusPort();
       const nodeDir = join(dir, String(port));
       mkdirSync(nodeDir);
-      procs.push(
+      procs.set(
+        port,
         track(
           spawn(
             bin(),
@@ -189,7 +199,7 @@ export async function startRedisCluster(
         'create',
         ...nodes.map(n => `${n.host}:${n.port}`),
         '--cluster-replicas',
-        '0',
+        String(replicas),
         '--cluster-yes',
       ],
       { encoding: 'utf8', timeout: 60_000 },
@@ -202,7 +212,11 @@ export async function startRedisCluster(
       const r = admin(n.port);
       try {
         await waitFor(
-          async () => /cluster_state:ok/.test(await r.cluster('INFO')),
+          async () =>
+            /cluster_state:ok/.test(await r.cluster('INFO')) &&
+            !/role:slave[\s\S]*master_link_status:down/.test(
+              await r.info('replication'),
+            ),
           { timeoutMs: 30_000, what: `cluster_state:ok on ${n.port}` },
         );
       } finally {
@@ -213,6 +227,14 @@ export async function startRedisCluster(
     await stop();
     throw err;
   }
+  const keySlot = async (key: string) => {
+    const r = admin(nodes[0]!.port);
+    try {
+      return Number(await r.cluster('KEYSLOT', key));
+    } finally {
+      r.disconnect();
+    }
+  };
   const env = {
     REDIS_CLUSTER_NODES: nodes.map(n => `${n.host}:${n.port}`).join(','),
   };
@@ -225,13 +247,45 @@ export async function startRedisCluster(
       clients.push(c);
       return c;
     },
-    async keySlot(key) {
-      const r = admin(nodes[0]!.port);
-      try {
-        return Number(await r.cluster('KEYSLOT', key));
-      } finally {
-        r.disconnect();
+    keySlot,
+    async failover(key) {
+      const slot = await keySlot(key);
+      const owner = async (port: number) => {
+        const r = admin(port);
+        try {
+          const ranges = await r.cluster('SLOTS');
+          const hit = ranges.find(([lo, hi]) => slot >= lo && slot <= hi);
+          return hit?.[2]?.[1];
+        } finally {
+          r.disconnect();
+        }
+      };
+      const from = await owner(nodes[0]!.port);
+      if (from === undefined) throw new Error(`no owner of slot ${slot}`);
+      await killProc(procs.get(from));
+      const survivor = nodes.find(n => n.port !== from)!;
+      const to = await waitFor(
+        async () => {
+          const o = await owner(survivor.port);
+          return o !== undefined && o !== from ? o : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 200, what: `promotion for ${slot}` },
+      );
+      for (const n of nodes.filter(x => x.port !== from)) {
+        const r = admin(n.port);
+        try {
+          await waitFor(
+            async () => /cluster_state:ok/.test(await r.cluster('INFO')),
+            { timeoutMs: 30_000, what: `cluster_state:ok on ${n.port}` },
+          );
+        } finally {
+          r.disconnect();
+        }
       }
+      return {
+        from: { host: '127.0.0.1', port: from },
+        to: { host: '127.0.0.1', port: to },
+      };
     },
     stop,
   };
