@@ -60,7 +60,10 @@ const topologies: Record<'cluster' | 'sentinel', () => Promise<Topology>> = {
   },
 };
 
-/** Every universe key on every master, as sorted strategy ids. */
+/**
+ * Every universe key on every master, as sorted strategy ids. Scanned here,
+ * not with the store's scanStrategyIds: it is the oracle for that code.
+ */
 async function univIds(redis: RedisClient): Promise<number[]> {
   const ids: number[] = [];
   for (const node of await masterNodes(redis)) {
