@@ -15,9 +15,9 @@ import {
   withDeadline,
   type CheckResult,
   type Logger,
+  type RedisClient,
 } from '@tickpulse/shared';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { IngestConfig } from './config.js';
 import { createGapHealer, type GapReport } from './gap-healer.js';
@@ -73,7 +73,7 @@ export function createIngest(deps: {
   config: IngestConfig;
   logger: Logger;
   registry: Registry;
-  redis: Redis;
+  redis: RedisClient;
   onFatal: (err: Error) => void;
   rebuildTickUpd?: () => Promise<void>;
 }): Ingest {

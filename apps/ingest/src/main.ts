@@ -6,7 +6,8 @@ import {
   createRedis,
   createShutdown,
   listenOps,
-  redactUrl,
+  describeRedisTarget,
+  redisTarget,
   runMain,
   type Shutdown,
 } from '@tickpulse/shared';
@@ -16,7 +17,7 @@ import { createIngest } from './ingest.js';
 runMain('ingest', async () => {
   const config = loadIngestConfig(process.env);
   const logger = createLogger({ service: 'ingest', level: config.LOG_LEVEL });
-  const redis = createRedis(config.REDIS_URL, {
+  const redis = createRedis(redisTarget(config), {
     role: 'producer',
     logger,
     name: 'ingest',
@@ -53,7 +54,7 @@ runMain('ingest', async () => {
   await ingest.start();
   const port = await listenOps(app, config.HTTP_PORT);
   logger.info(
-    { port, redis: redactUrl(config.REDIS_URL) },
+    { port, redis: describeRedisTarget(redisTarget(config)) },
     'ops server listening',
   );
 });

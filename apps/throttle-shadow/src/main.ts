@@ -8,7 +8,8 @@ import {
   createShutdown,
   createThrottlePlanner,
   listenOps,
-  redactUrl,
+  describeRedisTarget,
+  redisTarget,
   runMain,
   startCounterSummary,
 } from '@tickpulse/shared';
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
     service: 'throttle-shadow',
     level: config.LOG_LEVEL,
   });
-  const redis = createRedis(config.REDIS_URL, {
+  const redis = createRedis(redisTarget(config), {
     role: 'command',
     logger,
     name: 'throttle-shadow',
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
       port,
       shadow: config.THROTTLE_SHADOW_ENABLED,
       plannerApi: config.PLANNER_API_ENABLED,
-      redis: redactUrl(config.REDIS_URL),
+      redis: describeRedisTarget(redisTarget(config)),
       keyPrefix: config.REDIS_KEY_PREFIX,
     },
     'throttle-shadow started',

@@ -1,5 +1,8 @@
-import type { CheckResult, ReadinessProbe } from '@tickpulse/shared';
-import type { Redis } from 'ioredis';
+import type {
+  CheckResult,
+  ReadinessProbe,
+  RedisClient,
+} from '@tickpulse/shared';
 import { Gauge, type Registry } from 'prom-client';
 import type { Shadow } from './shadow.js';
 
@@ -26,7 +29,7 @@ export function registerFeatureFlags(
  * recently; each flag's state is reported either way.
  */
 export function createReadiness(deps: {
-  redis: Redis;
+  redis: RedisClient;
   shadow: Shadow | null;
   plannerApi: boolean;
   intervalMs: number;

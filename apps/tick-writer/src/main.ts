@@ -6,7 +6,8 @@ import {
   createRedis,
   createShutdown,
   listenOps,
-  redactUrl,
+  describeRedisTarget,
+  redisTarget,
   runMain,
 } from '@tickpulse/shared';
 import { loadConfig } from './config.js';
@@ -18,7 +19,7 @@ runMain('tick-writer', async () => {
     service: 'tick-writer',
     level: config.LOG_LEVEL,
   });
-  const redis = createRedis(config.REDIS_URL, {
+  const redis = createRedis(redisTarget(config), {
     role: 'worker',
     logger,
     name: 'tick-writer',
@@ -49,7 +50,7 @@ runMain('tick-writer', async () => {
   logger.info(
     {
       port,
-      redis: redactUrl(config.REDIS_URL),
+      redis: describeRedisTarget(redisTarget(config)),
       bullmqPrefix: config.BULLMQ_PREFIX,
     },
     'tick-writer started',

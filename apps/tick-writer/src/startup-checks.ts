@@ -2,8 +2,8 @@ import {
   inspectRedisServer,
   type Logger,
   type RedisServerInfo,
+  type RedisClient,
 } from '@tickpulse/shared';
-import type { Redis } from 'ioredis';
 import type { Gauge } from 'prom-client';
 
 /** What the start-up checks concluded about a Redis server. */
@@ -92,10 +92,10 @@ export function assessRedisServer(info: RedisServerInfo): RedisAssessment {
  * @throws UnsupportedRedisError when the assessment is fatal.
  */
 export async function runStartupChecks(deps: {
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   gauge: Gauge<'check'>;
-  inspect?: (redis: Redis) => Promise<RedisServerInfo>;
+  inspect?: (redis: RedisClient) => Promise<RedisServerInfo>;
 }): Promise<RedisAssessment> {
   const info = await (deps.inspect ?? inspectRedisServer)(deps.redis);
   const assessment = assessRedisServer(info);

@@ -12,9 +12,9 @@ import {
   type Logger,
   type RedisServerInfo,
   type TickStore,
+  type RedisClient,
 } from '@tickpulse/shared';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { createTickBatchProcessor } from './batch-processor.js';
 import type { Config } from './config.js';
@@ -69,10 +69,10 @@ export interface TickWriterDeps {
    * duplicate it for their blocking reads), the queues and the TICK:UPD
    * writes. The caller owns and closes it.
    */
-  redis: Redis;
+  redis: RedisClient;
   now?: () => number;
   /** Replaces `inspectRedisServer` (tests of the start-up gate). */
-  inspectRedis?: (redis: Redis) => Promise<RedisServerInfo>;
+  inspectRedis?: (redis: RedisClient) => Promise<RedisServerInfo>;
 }
 
 /** The running service. */

@@ -4,6 +4,7 @@ import {
   createRedis,
   QUEUE_NAMES,
   type Logger,
+  type RedisClient,
   type RedisServerInfo,
 } from '@tickpulse/shared';
 import { uniqueName, uniquePrefix, waitFor } from '@tickpulse/testkit';
@@ -51,7 +52,7 @@ export async function startWriter(opts: {
   keyPrefix?: string;
   bullPrefix?: string;
   env?: Record<string, string>;
-  inspectRedis?: (redis: Redis) => Promise<RedisServerInfo>;
+  inspectRedis?: (redis: RedisClient) => Promise<RedisServerInfo>;
   start?: boolean;
 }): Promise<WriterHarness> {
   const keyPrefix = opts.keyPrefix ?? uniquePrefix('tw');

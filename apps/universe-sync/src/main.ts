@@ -7,17 +7,19 @@ import {
   createRedis,
   createShutdown,
   listenOps,
+  describeRedisTarget,
   redactUrl,
+  redisTarget,
   runMain,
+  type RedisClient,
 } from '@tickpulse/shared';
-import type { Redis } from 'ioredis';
 import { loadConfig } from './config.js';
 import { createPgPool } from './db.js';
 import { registerApi } from './http/api.js';
 import { createUniverseSyncService } from './service.js';
 
 /** Resolves once the client is connected (fail-fast clients reject commands before that). */
-function ready(client: Redis): Promise<void> {
+function ready(client: RedisClient): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
   return new Promise(resolve => client.once('ready', () => resolve()));
 }
@@ -33,27 +35,18 @@ async function main(): Promise<void> {
       'ALLOW_UNAUTHENTICATED=true: the /v1 API accepts requests without a token (local use only)',
     );
   }
-  const redisOpts = (
+  const target = redisTarget(config);
+  const connect = (
     role: 'worker' | 'producer' | 'command',
     name: string,
-  ) => ({ role, logger, name });
+    autoResend = true,
+  ) => createRedis(target, { role, logger, name, autoResend });
   const redis = {
-    command: createRedis(
-      config.REDIS_URL,
-      redisOpts('command', 'universe-command'),
-    ),
-    producer: createRedis(
-      config.REDIS_URL,
-      redisOpts('producer', 'universe-producer'),
-    ),
-    worker: createRedis(
-      config.REDIS_URL,
-      redisOpts('worker', 'universe-worker'),
-    ),
-    reconcile: createRedis(
-      config.REDIS_URL,
-      redisOpts('producer', 'universe-reconcile'),
-    ),
+    command: connect('command', 'universe-command'),
+    producer: connect('producer', 'universe-producer'),
+    worker: connect('worker', 'universe-worker'),
+    // Reconcile's WATCH must not be lost to a resend on a new connection.
+    reconcile: connect('producer', 'universe-reconcile', false),
   };
   const registry = createMetricsRegistry();
   const pool = createPgPool({
@@ -120,7 +113,7 @@ async function main(): Promise<void> {
     {
       port,
       database: redactUrl(config.DATABASE_URL),
-      redis: redactUrl(config.REDIS_URL),
+      redis: describeRedisTarget(target),
     },
     'universe-sync listening',
   );

@@ -1,5 +1,10 @@
-import type { Logger, RedisKeys, UniverseStore } from '@tickpulse/shared';
-import type { Redis } from 'ioredis';
+import {
+  isCluster,
+  type Logger,
+  type RedisClient,
+  type RedisKeys,
+  type UniverseStore,
+} from '@tickpulse/shared';
 import type { StrategyReader } from './db.js';
 import type { UniverseMetrics } from './metrics.js';
 import { desiredUniverse } from './universe.js';
@@ -122,6 +127,19 @@ function fingerprint(digest: string, size: number): string {
  * found by SCAN that the page pass did not cover is checked in full (removed
  * when deleted, inactive or global; a deleted strategy's `:LAST` goes too).
  *
+ * On Redis Cluster the production keys sit in different slots, and WATCH,
+ * MULTI and a script may only name keys of one slot. There a batch is one
+ * strategy, worked on strictly one after another on this connection (WATCH
+ * state lives on the node connection that owns the key): WATCH its
+ * `STRAT:<id>:UNIV`, read, and a MULTI/EXEC holding only that key's write.
+ * The set is still replaced atomically and never over a newer sync job's
+ * write; what is no longer in the same EXEC is the fingerprint (written
+ * after it, in its own hash) and a deleted strategy's `:LAST` (removed
+ * after it). A crash between the two leaves no fingerprint at worst (the
+ * next run compares members), and a fingerprint recorded after a sync job's
+ * write names the digest of the row reconcile read, which no longer matches
+ * the row, so the next run compares members too.
+ *
  * What the fingerprint shortcut cannot see: a set edited outside tickpulse
  * that keeps its size (one member swapped for another) while the row is
  * unchanged. Additions, removals, a deleted or evicted key change SCARD and
@@ -132,7 +150,9 @@ function fingerprint(digest: string, size: number): string {
  *
  * @param deps.redis a connection of its own: WATCH state is per connection.
  *   Its `autoResendUnfulfilledCommands` is switched off: an EXEC resent on a
- *   new connection after a reconnect would run without its WATCH.
+ *   new connection after a reconnect would run without its WATCH. (On a
+ *   cluster that must be done when the client is created, `autoResend:
+ *   false` of `createRedis`, since node connections come and go.)
  * @param deps.fullCheckEvery each run compares the members of one strategy in
  *   this many (by id, rotating), whatever the fingerprint says; 1 = every
  *   strategy every run, 0 = never (trust fingerprint + SCARD). Default 4.
@@ -140,7 +160,7 @@ function fingerprint(digest: string, size: number): string {
 export function createReconciler(deps: {
   reader: StrategyReader;
   store: UniverseStore;
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   metrics: UniverseMetrics;
   logger: Logger;
@@ -153,7 +173,8 @@ export function createReconciler(deps: {
     throw new RangeError(
       `fullCheckEvery must be a non-negative integer, got ${fullCheckEvery}`,
     );
-  redis.options.autoResendUnfulfilledCommands = false;
+  const cluster = isCluster(redis);
+  if (!isCluster(redis)) redis.options.autoResendUnfulfilledCommands = false;
   const fpKey = keys.univFingerprints();
   // Rotates the full-check slice; starts anywhere so that replicas taking
   // turns do not keep checking the same slice.
@@ -182,7 +203,7 @@ export function createReconciler(deps: {
   }
 
   async function reconcileBatch(
-    conn: Redis,
+    conn: RedisClient,
     ids: readonly number[],
     summary: ReconcileSummary,
     trustable: (id: number) => boolean,
@@ -191,23 +212,29 @@ export function createReconciler(deps: {
     // the commands in flight when the connection closes; fail the batch
     // instead of waiting forever. Its keys are left as they were or as a
     // whole EXEC made them, never half written.
+    const watched: { once: typeof conn.once; off: typeof conn.off }[] =
+      // A cluster: the node connections carrying commands now (a dead
+      // node's connection keeps closing while it retries).
+      isCluster(conn)
+        ? [conn, ...conn.nodes().filter(n => n.status === 'ready')]
+        : [conn];
     let onClose = () => undefined as void;
     const lost = new Promise<never>((_, reject) => {
       onClose = () =>
         reject(new Error('reconcile connection closed during a batch'));
-      conn.once('close', onClose);
+      for (const c of watched) c.once('close', onClose);
     });
     lost.catch(() => undefined);
     const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, lost]);
     try {
       await reconcileBatchOn(conn, ids, summary, trustable, guard);
     } finally {
-      conn.off('close', onClose);
+      for (const c of watched) c.off('close', onClose);
     }
   }
 
   async function reconcileBatchOn(
-    conn: Redis,
+    conn: RedisClient,
     ids: readonly number[],
     summary: ReconcileSummary,
     trustable: (id: number) => boolean,
@@ -226,10 +253,12 @@ export function createReconciler(deps: {
           anyTrustable ? trustable : null,
         );
       } catch (err) {
-        await conn.unwatch().catch(() => undefined);
+        await unwatch(conn, univKeys).catch(() => undefined);
         throw err;
       }
       const tx = conn.multi();
+      // Cluster: only the one universe key may be in the transaction.
+      const after: (() => Promise<unknown>)[] = [];
       let commands = 0;
       const fpSet: string[] = [];
       const fpDel: string[] = [];
@@ -243,7 +272,11 @@ export function createReconciler(deps: {
           commands++;
         } else if (item.outcome === 'removed') {
           tx.unlink(key);
-          if (item.deleted) tx.unlink(keys.stratLast(item.id));
+          if (item.deleted) {
+            const last = keys.stratLast(item.id);
+            if (cluster) after.push(() => conn.unlink(last));
+            else tx.unlink(last);
+          }
           commands++;
         }
         if (item.fp !== undefined && item.fp !== item.storedFp) {
@@ -253,16 +286,26 @@ export function createReconciler(deps: {
       }
       if (writeKeys.length > 0)
         tx.eval(WRITE_SCRIPT, writeKeys.length, ...writeKeys, ...writeMembers);
-      if (fpSet.length > 0) tx.hset(fpKey, ...fpSet);
-      if (fpDel.length > 0) tx.hdel(fpKey, ...fpDel);
-      if (commands === 0 && fpSet.length === 0 && fpDel.length === 0) {
-        await guard(conn.unwatch());
+      if (cluster) {
+        if (fpSet.length > 0) after.push(() => conn.hset(fpKey, ...fpSet));
+        if (fpDel.length > 0) after.push(() => conn.hdel(fpKey, ...fpDel));
+      } else {
+        if (fpSet.length > 0) tx.hset(fpKey, ...fpSet);
+        if (fpDel.length > 0) tx.hdel(fpKey, ...fpDel);
+      }
+      if (
+        commands === 0 &&
+        (cluster || (fpSet.length === 0 && fpDel.length === 0))
+      ) {
+        await guard(unwatch(conn, univKeys));
+        for (const step of after) await guard(step());
         tally(plan, summary);
         return;
       }
       const res = await guard(tx.exec());
       if (res !== null) {
         for (const [err] of res) if (err) throw err;
+        for (const step of after) await guard(step());
         tally(plan, summary);
         return;
       }
@@ -283,18 +326,28 @@ export function createReconciler(deps: {
    * strategy's outcome. `trustable` null: compare every strategy in full.
    */
   async function compare(
-    conn: Redis,
+    conn: RedisClient,
     ids: readonly number[],
     univKeys: readonly string[],
     trustable: ((id: number) => boolean) | null,
   ): Promise<Plan> {
-    const reads = conn.pipeline();
-    reads.hmget(fpKey, ...ids.map(String));
-    for (const key of univKeys) reads.scard(key);
-    const [stored, ...counts] = checked(await reads.exec()) as [
-      (string | null)[],
-      ...number[],
-    ];
+    let stored: (string | null)[];
+    let counts: number[];
+    if (cluster) {
+      // A cluster pipeline must stay on one node; the keys do not.
+      [stored, ...counts] = await Promise.all([
+        conn.hmget(fpKey, ...ids.map(String)),
+        ...univKeys.map(key => conn.scard(key)),
+      ]);
+    } else {
+      const reads = conn.pipeline();
+      reads.hmget(fpKey, ...ids.map(String));
+      for (const key of univKeys) reads.scard(key);
+      [stored, ...counts] = checked(await reads.exec()) as [
+        (string | null)[],
+        ...number[],
+      ];
+    }
     // Digests only where a stored fingerprint could vouch for the set (none
     // on a cold run, so PostgreSQL hashes nothing it need not).
     const candidates = trustable
@@ -360,17 +413,25 @@ export function createReconciler(deps: {
         }
       }
       if (probed.length > 0) {
-        const verify = conn.pipeline();
-        for (let i = 0; i < probed.length; i += VERIFY_BATCH) {
-          const part = probed.slice(i, i + VERIFY_BATCH);
-          verify.eval(
+        // One set per script on a cluster (one slot per call).
+        const perCall = cluster ? 1 : VERIFY_BATCH;
+        const verify = cluster ? null : conn.pipeline();
+        const calls: Promise<unknown>[] = [];
+        for (let i = 0; i < probed.length; i += perCall) {
+          const part = probed.slice(i, i + perCall);
+          const args = [
             VERIFY_SCRIPT,
             part.length,
             ...part.map(item => keys.stratUniv(item.id)),
             ...part.map(item => item.joined!),
-          );
+          ] as const;
+          if (verify) verify.eval(...args);
+          else calls.push(conn.eval(...args));
         }
-        const equal = (checked(await verify.exec()) as number[][]).flat();
+        const replies = verify
+          ? checked(await verify.exec())
+          : await Promise.all(calls);
+        const equal = (replies as number[][]).flat();
         probed.forEach((item, i) => {
           if (equal[i] !== 1) item.outcome = 'replaced';
         });
@@ -404,8 +465,20 @@ export function createReconciler(deps: {
       metrics.reconcileChecks.inc({ method: 'fingerprint' }, trusted);
   }
 
+  /** Cluster: each strategy a batch of its own, one after another. */
+  async function perStrategy(
+    conn: RedisClient,
+    ids: readonly number[],
+    summary: ReconcileSummary,
+    trustable: (id: number) => boolean,
+  ): Promise<void> {
+    for (const id of ids) await reconcileBatch(conn, [id], summary, trustable);
+  }
+
   /** A second reconcile connection for this run, or undefined when Redis does not take one quickly. */
-  async function openLane(): Promise<Redis | undefined> {
+  async function openLane(): Promise<RedisClient | undefined> {
+    // A cluster works one strategy at a time on one connection (see above).
+    if (isCluster(redis)) return undefined;
     const conn = redis.duplicate({
       connectionName: `${redis.options.connectionName ?? 'reconcile'}:2`,
       autoResendUnfulfilledCommands: false,
@@ -480,12 +553,10 @@ export function createReconciler(deps: {
           }
           summary.activeStrategies += ids.length;
           for (const id of ids) covered.add(id);
-          const batch = reconcileBatch(
-            lanes[lane++ % lanes.length]!,
-            ids,
-            summary,
-            trustable,
-          );
+          const conn = lanes[lane++ % lanes.length]!;
+          const batch = cluster
+            ? perStrategy(conn, ids, summary, trustable)
+            : reconcileBatch(conn, ids, summary, trustable);
           batch.catch(() => undefined);
           inflight.push(batch);
           if (inflight.length >= lanes.length) await inflight.shift();
@@ -504,7 +575,8 @@ export function createReconciler(deps: {
         for (const id of fresh) covered.add(id);
         if (fresh.length === 0) continue;
         summary.orphanCandidates += fresh.length;
-        await reconcileBatch(redis, fresh, summary, () => false);
+        if (cluster) await perStrategy(redis, fresh, summary, () => false);
+        else await reconcileBatch(redis, fresh, summary, () => false);
       }
 
       summary.durationMs = Date.now() - started;
@@ -519,6 +591,19 @@ export function createReconciler(deps: {
       return summary;
     },
   };
+}
+
+/**
+ * Drops the connection's WATCH. On a cluster UNWATCH (no key) would go to
+ * any node; an EXEC of a one-read transaction on the watched key reaches the
+ * node holding the WATCH and clears it there.
+ */
+async function unwatch(
+  conn: RedisClient,
+  watchedKeys: readonly string[],
+): Promise<void> {
+  if (isCluster(conn)) await conn.multi().exists(watchedKeys[0]!).exec();
+  else await conn.unwatch();
 }
 
 function checked(results: [Error | null, unknown][] | null): unknown[] {

@@ -12,9 +12,9 @@ import {
   type RedisKeys,
   type UniverseStore,
   withDeadline,
+  type RedisClient,
 } from '@tickpulse/shared';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import { createStrategyReader, type StrategyReader } from './db.js';
@@ -92,7 +92,12 @@ export function createUniverseSyncService(deps: {
   logger: Logger;
   registry: Registry;
   keys: RedisKeys;
-  redis: { command: Redis; producer: Redis; worker: Redis; reconcile: Redis };
+  redis: {
+    command: RedisClient;
+    producer: RedisClient;
+    worker: RedisClient;
+    reconcile: RedisClient;
+  };
   pool: pg.Pool;
   hooks?: WorkerHooks;
 }): UniverseSyncService {

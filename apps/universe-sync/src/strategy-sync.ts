@@ -1,5 +1,9 @@
-import type { Logger, RedisKeys, UniverseStore } from '@tickpulse/shared';
-import type { Redis } from 'ioredis';
+import type {
+  Logger,
+  RedisKeys,
+  UniverseStore,
+  RedisClient,
+} from '@tickpulse/shared';
 import type { StrategyReader } from './db.js';
 import type { UniverseMetrics } from './metrics.js';
 import {
@@ -38,7 +42,7 @@ export interface StrategySyncer {
 export function createStrategySyncer(deps: {
   reader: StrategyReader;
   store: UniverseStore;
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   metrics: UniverseMetrics;
   logger: Logger;

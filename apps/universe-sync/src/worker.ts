@@ -7,9 +7,9 @@ import {
   type Lease,
   type Logger,
   type UniverseSyncJob,
+  type RedisClient,
 } from '@tickpulse/shared';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { UniverseMetrics } from './metrics.js';
 import type { Reconciler, ReconcileSummary } from './reconcile.js';
 import type { StrategySyncer, StrategySyncResult } from './strategy-sync.js';
@@ -51,9 +51,9 @@ export const RECONCILE_DEFER_MS = 5_000;
  * so a requested reconcile always runs after the request.
  */
 export function createUniverseSyncWorker(deps: {
-  connection: Redis;
+  connection: RedisClient;
   /** Connection for the lease (not the worker's blocking one). */
-  leaseRedis: Redis;
+  leaseRedis: RedisClient;
   leaseKey: string;
   prefix: string;
   queueName?: string;

@@ -6,7 +6,9 @@ import {
   createLogger,
   createRedis,
   type Logger,
+  type RedisClient,
   type RedisKeys,
+  type RedisTarget,
 } from '@tickpulse/shared';
 import {
   deletePrefix,
@@ -112,7 +114,12 @@ export async function createTestDb(
 /** One universe-sync replica on an isolated prefix / queue, against a test schema. */
 export interface TestReplica {
   service: UniverseSyncService;
-  redis: { command: Redis; producer: Redis; worker: Redis; reconcile: Redis };
+  redis: {
+    command: RedisClient;
+    producer: RedisClient;
+    worker: RedisClient;
+    reconcile: RedisClient;
+  };
   pool: pg.Pool;
   registry: Registry;
   stop(): Promise<void>;
@@ -125,11 +132,12 @@ export async function startReplica(opts: {
   queueName: string;
   settings?: Partial<ServiceSettings>;
   hooks?: WorkerHooks;
-  redisUrl?: string;
+  /** A URL, or a Sentinel / Cluster target; default the shared test Redis. */
+  redisUrl?: string | RedisTarget;
   start?: boolean;
 }): Promise<TestReplica> {
   const logger = testLogger();
-  const url = opts.redisUrl ?? TEST_REDIS_URL;
+  const url: RedisTarget | string = opts.redisUrl ?? TEST_REDIS_URL;
   const redis = {
     command: createRedis(url, {
       role: 'command',
@@ -146,6 +154,7 @@ export async function startReplica(opts: {
       role: 'producer',
       logger,
       name: 'test-reconcile',
+      autoResend: false,
     }),
   };
   await Promise.all(

@@ -1,17 +1,17 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import {
   createTickStore,
   createUniverseStore,
   enqueueReconcile,
   enqueueUniverseSync,
   QUEUE_NAMES,
+  type RedisClient,
   type RedisKeys,
 } from '@tickpulse/shared';
 
 /** What the operator commands need. */
 export interface CommandDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   bullPrefix: string;
   print: (line: string) => void;
@@ -80,10 +80,11 @@ export async function inspectCommand(
     deps.redis,
     deps.keys,
   ).scanStrategyIds()) {
-    const pipeline = deps.redis.pipeline();
-    for (const id of ids) pipeline.sismember(deps.keys.stratUniv(id), ticker);
-    const res = (await pipeline.exec()) ?? [];
-    res.forEach(([, member], i) => member === 1 && holders.push(ids[i]!));
+    // One command per key, not a pipeline: on a cluster the keys live on different nodes.
+    const res = await Promise.all(
+      ids.map(id => deps.redis.sismember(deps.keys.stratUniv(id), ticker)),
+    );
+    res.forEach((member, i) => member === 1 && holders.push(ids[i]!));
   }
   deps.print(
     holders.length === 0

@@ -1,6 +1,12 @@
 #!/usr/bin/env node
-import { createKeys, ConfigError, EXIT_CONFIG } from '@tickpulse/shared';
-import { Redis } from 'ioredis';
+import {
+  createKeys,
+  createLogger,
+  createRedis,
+  ConfigError,
+  EXIT_CONFIG,
+  redisTarget,
+} from '@tickpulse/shared';
 import {
   inspectCommand,
   reconcileCommand,
@@ -20,7 +26,7 @@ const USAGE = `usage: tickpulse <command>
   reconcile          enqueue a full universe reconcile
   inspect <ticker>   a ticker's last eligible trade and the universes that hold it
 
-Environment: REDIS_URL, DATABASE_URL, REDIS_KEY_PREFIX, BULLMQ_PREFIX, POLYGON_API_KEY (see README).`;
+Environment: REDIS_URL (or REDIS_SENTINELS + REDIS_SENTINEL_NAME, or REDIS_CLUSTER_NODES), DATABASE_URL, REDIS_KEY_PREFIX, BULLMQ_PREFIX, POLYGON_API_KEY (see README).`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, arg] = argv;
@@ -32,12 +38,13 @@ async function main(argv: string[]): Promise<number> {
   const config = loadCliConfig(process.env);
   if (command === 'up') return upCommand(config, print);
 
-  const redis = new Redis(config.REDIS_URL, {
-    protocol: 2,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 3000,
+  // A CLI command answers or fails within seconds: a few retries, no logs
+  // (the command prints its own outcome).
+  const redis = createRedis(redisTarget(config), {
+    role: 'command',
+    name: 'cli',
+    logger: createLogger({ service: 'tickpulse', level: 'silent' }),
   });
-  redis.on('error', () => undefined);
   const deps = {
     redis,
     keys: createKeys(config.REDIS_KEY_PREFIX),

@@ -1,28 +1,31 @@
-import { Redis } from 'ioredis';
 import { Client } from 'pg';
-import { redactUrl } from '@tickpulse/shared';
+import {
+  createLogger,
+  createRedis,
+  describeRedisTarget,
+  redactUrl,
+  type RedisTarget,
+} from '@tickpulse/shared';
 
 /** Checks that Redis and PostgreSQL answer; returns one line per problem, each with its fix. */
 export async function preflight(
-  redisUrl: string,
+  redisAt: RedisTarget,
   databaseUrl: string,
 ): Promise<string[]> {
   const problems: string[] = [];
-  const redis = new Redis(redisUrl, {
-    protocol: 2,
+  const redis = createRedis(redisAt, {
+    role: 'probe',
     lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: 3000,
+    name: 'cli-preflight',
+    logger: createLogger({ service: 'tickpulse', level: 'silent' }),
   });
-  redis.on('error', () => undefined);
   try {
     await redis.connect();
     await redis.ping();
   } catch (err) {
     problems.push(
-      `Redis is not reachable at ${redactUrl(redisUrl)} (${(err as Error).message}): start it ` +
-        `(e.g. \`redis-server --daemonize yes\`) or set REDIS_URL.`,
+      `Redis is not reachable at ${describeRedisTarget(redisAt)} (${(err as Error).message}): start it ` +
+        `(e.g. \`redis-server --daemonize yes\`) or set REDIS_URL (REDIS_SENTINELS, REDIS_CLUSTER_NODES).`,
     );
   } finally {
     redis.disconnect();

@@ -1,8 +1,8 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import {
   createUniverseStore,
   QUEUE_NAMES,
+  type RedisClient,
   type RedisKeys,
 } from '@tickpulse/shared';
 import { parsePromText, type Sample } from './prom-text.js';
@@ -10,7 +10,7 @@ import type { Snapshot } from './status-line.js';
 
 /** Reads every app's /metrics and the Redis facts the status line shows. */
 export function createSnapshotter(opts: {
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   bullPrefix: string;
   apps: { name: string; port: number }[];

@@ -2,9 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Redis } from 'ioredis';
 import { Client } from 'pg';
-import { createKeys, redactUrl, sleep } from '@tickpulse/shared';
+import {
+  createKeys,
+  createLogger,
+  createRedis,
+  describeRedisTarget,
+  redactUrl,
+  redisTarget,
+  redisTargetEnv,
+  sleep,
+} from '@tickpulse/shared';
 import type { CliConfig } from './config.js';
 import { appScript, startApps, type AppSpec } from './local-system.js';
 import { preflight } from './preflight.js';
@@ -24,7 +32,7 @@ const STOP_GRACE_MS = 25_000;
 export function localSystem(config: CliConfig, apiToken: string): AppSpec[] {
   const useSim = !config.POLYGON_API_KEY;
   const common = {
-    REDIS_URL: config.REDIS_URL,
+    ...redisTargetEnv(redisTarget(config)),
     REDIS_KEY_PREFIX: config.REDIS_KEY_PREFIX,
     BULLMQ_PREFIX: config.BULLMQ_PREFIX,
     LOG_LEVEL: config.LOG_LEVEL,
@@ -132,7 +140,7 @@ export async function upCommand(
     );
     return 1;
   }
-  const problems = await preflight(config.REDIS_URL, config.DATABASE_URL);
+  const problems = await preflight(redisTarget(config), config.DATABASE_URL);
   if (problems.length > 0) {
     for (const p of problems) print(p);
     return 1;
@@ -142,7 +150,7 @@ export async function upCommand(
   const logDir = join(ROOT, '.tickpulse', 'logs');
   print(
     `tickpulse: feed ${config.POLYGON_API_KEY ? 'Polygon (real-time)' : 'polygon-sim (no POLYGON_API_KEY)'}, ` +
-      `Redis ${redactUrl(config.REDIS_URL)}, PostgreSQL ${redactUrl(config.DATABASE_URL)}`,
+      `Redis ${describeRedisTarget(redisTarget(config))}, PostgreSQL ${redactUrl(config.DATABASE_URL)}`,
   );
   print(
     `universe-sync API http://127.0.0.1:9103/v1 (Authorization: Bearer ${apiToken}); logs in ${logDir}`,
@@ -165,11 +173,11 @@ export async function upCommand(
     },
   });
 
-  const redis = new Redis(config.REDIS_URL, {
-    protocol: 2,
-    maxRetriesPerRequest: 1,
+  const redis = createRedis(redisTarget(config), {
+    role: 'command',
+    name: 'cli-status',
+    logger: createLogger({ service: 'tickpulse', level: 'silent' }),
   });
-  redis.on('error', () => undefined);
   const snapshotter = createSnapshotter({
     redis,
     keys: createKeys(config.REDIS_KEY_PREFIX),

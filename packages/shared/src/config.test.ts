@@ -5,6 +5,7 @@ import {
   loadConfig,
   MAX_DURATION_MS,
   milliseconds,
+  redisTarget,
 } from './config';
 import { ConfigError } from './errors';
 
@@ -18,8 +19,11 @@ const schema = z.object({
 describe('loadConfig', () => {
   it('applies defaults', () => {
     const c = loadConfig(schema, { API_TOKEN: 'x'.repeat(16) });
+    expect(redisTarget(c)).toEqual({
+      mode: 'standalone',
+      url: 'redis://127.0.0.1:6379',
+    });
     expect(c).toMatchObject({
-      REDIS_URL: 'redis://127.0.0.1:6379',
       LOG_LEVEL: 'info',
       HTTP_PORT: 9000,
       REDIS_KEY_PREFIX: '',
@@ -98,6 +102,117 @@ describe('loadConfig', () => {
       expect((err as Error).message).not.toContain('short-secret');
       expect((err as Error).message).not.toContain('hunter2');
     }
+  });
+
+  describe('Redis topology', () => {
+    const base = { API_TOKEN: 'x'.repeat(16) };
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(schema, { ...base, ...env });
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+      return [];
+    };
+
+    it('keeps REDIS_URL as given: TLS and credentials in the URL', () => {
+      const c = loadConfig(schema, {
+        ...base,
+        REDIS_URL: 'rediss://app:s3cret@redis.example:6380/0',
+      });
+      expect(redisTarget(c)).toEqual({
+        mode: 'standalone',
+        url: 'rediss://app:s3cret@redis.example:6380/0',
+      });
+      expect(c.BULLMQ_PREFIX).toBe('bull');
+    });
+
+    it('reads sentinels with the master name and both passwords', () => {
+      const c = loadConfig(schema, {
+        ...base,
+        REDIS_SENTINELS: 'sentinel-a:26379, 10.0.0.2:26380,[::1]:26381',
+        REDIS_SENTINEL_NAME: 'mymaster',
+        REDIS_SENTINEL_PASSWORD: 'sp',
+        REDIS_PASSWORD: 'dp',
+      });
+      expect(redisTarget(c)).toEqual({
+        mode: 'sentinel',
+        sentinels: [
+          { host: 'sentinel-a', port: 26379 },
+          { host: '10.0.0.2', port: 26380 },
+          { host: '::1', port: 26381 },
+        ],
+        name: 'mymaster',
+        sentinelPassword: 'sp',
+        password: 'dp',
+      });
+      expect(c.BULLMQ_PREFIX).toBe('bull');
+    });
+
+    it('reads cluster nodes and hash-tags the BullMQ prefix by default', () => {
+      const c = loadConfig(schema, {
+        ...base,
+        REDIS_CLUSTER_NODES: 'n1:7000,n2:7001',
+      });
+      expect(redisTarget(c)).toEqual({
+        mode: 'cluster',
+        nodes: [
+          { host: 'n1', port: 7000 },
+          { host: 'n2', port: 7001 },
+        ],
+      });
+      expect(c.BULLMQ_PREFIX).toBe('{tickpulse}');
+      expect(
+        loadConfig(schema, {
+          ...base,
+          REDIS_CLUSTER_NODES: 'n1:7000',
+          BULLMQ_PREFIX: '{tp-staging}',
+        }).BULLMQ_PREFIX,
+      ).toBe('{tp-staging}');
+    });
+
+    it('names every topology mistake in one error', () => {
+      expect(
+        problems({
+          REDIS_URL: 'redis://h:6379',
+          REDIS_CLUSTER_NODES: 'n1:7000',
+          BULLMQ_PREFIX: 'bull',
+        }),
+      ).toEqual([
+        'REDIS_URL, REDIS_CLUSTER_NODES: set only one of REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES',
+        'BULLMQ_PREFIX: must be a hash tag such as {tickpulse} on Redis Cluster (got "bull")',
+      ]);
+      expect(problems({ REDIS_SENTINELS: 's:26379' })).toEqual([
+        'REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (not set)',
+      ]);
+      expect(problems({ REDIS_SENTINEL_NAME: 'm' })).toEqual([
+        'REDIS_SENTINEL_NAME: only meaningful with REDIS_SENTINELS (given)',
+      ]);
+      expect(
+        problems({ REDIS_URL: 'redis://h:6379', REDIS_PASSWORD: 'pw' }),
+      ).toEqual([
+        'REDIS_PASSWORD: put the credentials in REDIS_URL instead (given)',
+      ]);
+      const bad = problems({
+        REDIS_CLUSTER_NODES: 'n1:7000,n2',
+        REDIS_SENTINELS: 'x:0',
+      });
+      expect(bad.map(p => p.split(':')[0])).toEqual(
+        expect.arrayContaining(['REDIS_CLUSTER_NODES', 'REDIS_SENTINELS']),
+      );
+      expect(bad.join('\n')).toContain('bad entry "n2"');
+    });
+
+    it('never echoes a password', () => {
+      const text = problems({
+        REDIS_URL: 'redis://h:6379',
+        REDIS_PASSWORD: 'hunter2',
+        REDIS_SENTINEL_PASSWORD: 'hunter3',
+      }).join('\n');
+      expect(text).toContain('REDIS_PASSWORD');
+      expect(text).not.toContain('hunter2');
+      expect(text).not.toContain('hunter3');
+    });
   });
 });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import type { HostPort, RedisTarget } from './redis.js';
 
 const LOG_LEVELS = [
   'fatal',
@@ -17,6 +18,29 @@ const redisUrl = z
     message: 'must be a redis:// or rediss:// URL',
   });
 
+/** `host:port,host:port` (IPv6 as `[::1]:6379`); at least one entry. */
+const hostPortList = z.string().transform((s, ctx): HostPort[] => {
+  const out: HostPort[] = [];
+  for (const part of s.split(',').map(p => p.trim())) {
+    const m = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):(\d{1,5})$/.exec(part);
+    const port = Number(m?.[2]);
+    if (!m || port < 1 || port > 65535) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be host:port entries separated by commas (bad entry ${JSON.stringify(part)})`,
+      });
+      return z.NEVER;
+    }
+    out.push({ host: m[1]!.replace(/^\[|\]$/g, ''), port });
+  }
+  return out;
+});
+
+/** The default standalone Redis when no topology variable is set. */
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+/** `BULLMQ_PREFIX` on Redis Cluster when unset: a hash tag keeps each queue's keys in one slot. */
+export const CLUSTER_BULLMQ_PREFIX = '{tickpulse}';
+
 /** A TCP port; 0 asks the OS for a free one (tests). */
 export const portSchema = (defaultPort: number) =>
   z.coerce.number().int().min(0).max(65535).default(defaultPort);
@@ -33,8 +57,25 @@ export const positiveInt = (defaultValue: number) =>
  */
 export function baseEnvSchema(defaultPort: number) {
   return {
-    /** Redis holding TICK:UPD, STRAT:* and the BullMQ queues. */
-    REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
+    // Where Redis is: exactly one of REDIS_URL, REDIS_SENTINELS,
+    // REDIS_CLUSTER_NODES (checked by loadConfig; see redisTarget).
+    /** A standalone Redis (`rediss://` for TLS); default `redis://127.0.0.1:6379`. */
+    REDIS_URL: redisUrl.optional(),
+    /** Sentinels that monitor the master, `host:port,…`. */
+    REDIS_SENTINELS: hostPortList.optional(),
+    /** The master's name as the sentinels know it (`sentinel monitor <name> …`). */
+    REDIS_SENTINEL_NAME: z
+      .string()
+      .regex(/^[^\s]+$/, 'must not contain whitespace')
+      .optional(),
+    /** Password of the sentinels themselves (`requirepass` on the sentinels). */
+    REDIS_SENTINEL_PASSWORD: z.string().optional(),
+    /** Some (or all) nodes of a Redis Cluster, `host:port,…`; the rest are discovered. */
+    REDIS_CLUSTER_NODES: hostPortList.optional(),
+    /** ACL user of the data nodes with REDIS_SENTINELS / REDIS_CLUSTER_NODES (REDIS_URL carries its own). */
+    REDIS_USERNAME: z.string().optional(),
+    /** Password of the data nodes with REDIS_SENTINELS / REDIS_CLUSTER_NODES. */
+    REDIS_PASSWORD: z.string().optional(),
     /** pino level. */
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     /** Port of /healthz, /readyz, /metrics (and the app's API, if any). */
@@ -44,7 +85,7 @@ export function baseEnvSchema(defaultPort: number) {
       .string()
       .regex(/^[^\s]*$/, 'must not contain whitespace')
       .default(''),
-    /** BullMQ key prefix; hash-tag it (`{tickpulse}`) on Redis Cluster. */
+    /** BullMQ key prefix; on Redis Cluster a hash tag, `{tickpulse}` when unset. */
     BULLMQ_PREFIX: z
       .string()
       .regex(/^[^\s:]+$/, 'must be non-empty, without whitespace or ":"')
@@ -67,8 +108,22 @@ export function loadConfig<S extends z.ZodType>(
   for (const [k, v] of Object.entries(env))
     if (v !== undefined && v !== '') cleaned[k] = v;
   const result = schema.safeParse(cleaned);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map(issue => {
+  const topology =
+    schema instanceof z.ZodObject && 'REDIS_CLUSTER_NODES' in schema.shape
+      ? redisTopologyProblems(cleaned)
+      : [];
+  if (result.success && topology.length === 0) {
+    const data = result.data as Record<string, unknown>;
+    if (
+      cleaned.REDIS_CLUSTER_NODES &&
+      !cleaned.BULLMQ_PREFIX &&
+      'BULLMQ_PREFIX' in data
+    )
+      data.BULLMQ_PREFIX = CLUSTER_BULLMQ_PREFIX;
+    return result.data;
+  }
+  const issues = result.success ? [] : result.error.issues;
+  const problems = issues.map(issue => {
     const name = issue.path.length > 0 ? issue.path.join('.') : '(config)';
     const given =
       issue.path.length === 1 ? cleaned[String(issue.path[0])] : undefined;
@@ -80,7 +135,109 @@ export function loadConfig<S extends z.ZodType>(
           : `got ${JSON.stringify(given)}`;
     return `${name}: ${issue.message} (${shown})`;
   });
-  throw new ConfigError(problems, service);
+  throw new ConfigError([...problems, ...topology], service);
+}
+
+/** The Redis variables of a config built on `baseEnvSchema`. */
+export interface RedisEnv {
+  REDIS_URL?: string | undefined;
+  REDIS_SENTINELS?: HostPort[] | undefined;
+  REDIS_SENTINEL_NAME?: string | undefined;
+  REDIS_SENTINEL_PASSWORD?: string | undefined;
+  REDIS_CLUSTER_NODES?: HostPort[] | undefined;
+  REDIS_USERNAME?: string | undefined;
+  REDIS_PASSWORD?: string | undefined;
+}
+
+/** The topology a validated config points at (standalone when nothing is set). */
+export function redisTarget(config: RedisEnv): RedisTarget {
+  const auth = {
+    ...(config.REDIS_USERNAME && { username: config.REDIS_USERNAME }),
+    ...(config.REDIS_PASSWORD && { password: config.REDIS_PASSWORD }),
+  };
+  if (config.REDIS_SENTINELS) {
+    return {
+      mode: 'sentinel',
+      sentinels: config.REDIS_SENTINELS,
+      name: config.REDIS_SENTINEL_NAME ?? '',
+      ...(config.REDIS_SENTINEL_PASSWORD && {
+        sentinelPassword: config.REDIS_SENTINEL_PASSWORD,
+      }),
+      ...auth,
+    };
+  }
+  if (config.REDIS_CLUSTER_NODES)
+    return { mode: 'cluster', nodes: config.REDIS_CLUSTER_NODES, ...auth };
+  return { mode: 'standalone', url: config.REDIS_URL ?? DEFAULT_REDIS_URL };
+}
+
+/**
+ * The environment variables that point a child process (or an in-process
+ * app's config) at `target`: the inverse of `redisTarget`.
+ */
+export function redisTargetEnv(target: RedisTarget): Record<string, string> {
+  const list = (hs: HostPort[]) =>
+    hs
+      .map(h => (h.host.includes(':') ? `[${h.host}]` : h.host) + `:${h.port}`)
+      .join(',');
+  const auth = (t: { username?: string; password?: string }) => ({
+    ...(t.username && { REDIS_USERNAME: t.username }),
+    ...(t.password && { REDIS_PASSWORD: t.password }),
+  });
+  switch (target.mode) {
+    case 'standalone':
+      return { REDIS_URL: target.url };
+    case 'sentinel':
+      return {
+        REDIS_SENTINELS: list(target.sentinels),
+        REDIS_SENTINEL_NAME: target.name,
+        ...(target.sentinelPassword && {
+          REDIS_SENTINEL_PASSWORD: target.sentinelPassword,
+        }),
+        ...auth(target),
+      };
+    case 'cluster':
+      return { REDIS_CLUSTER_NODES: list(target.nodes), ...auth(target) };
+  }
+}
+
+/**
+ * Cross-variable rules of the Redis topology, on the raw (non-empty)
+ * variables, only for schemas that declare them: exactly one of REDIS_URL,
+ * REDIS_SENTINELS, REDIS_CLUSTER_NODES; the sentinel variables together;
+ * data-node credentials only where no URL carries them; a hash-tagged BullMQ
+ * prefix on a cluster (every key of a queue must share a slot).
+ */
+function redisTopologyProblems(env: Record<string, string>): string[] {
+  const modes = ['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'].filter(
+    k => k in env,
+  );
+  const problems: string[] = [];
+  if (modes.length > 1)
+    problems.push(
+      `${modes.join(', ')}: set only one of REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES`,
+    );
+  const sentinel = 'REDIS_SENTINELS' in env;
+  if (sentinel && !('REDIS_SENTINEL_NAME' in env))
+    problems.push(
+      'REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (not set)',
+    );
+  for (const k of ['REDIS_SENTINEL_NAME', 'REDIS_SENTINEL_PASSWORD'])
+    if (k in env && !sentinel)
+      problems.push(`${k}: only meaningful with REDIS_SENTINELS (given)`);
+  for (const k of ['REDIS_USERNAME', 'REDIS_PASSWORD'])
+    if (k in env && modes.length === 1 && modes[0] === 'REDIS_URL')
+      problems.push(`${k}: put the credentials in REDIS_URL instead (given)`);
+    else if (k in env && modes.length === 0)
+      problems.push(
+        `${k}: only used with REDIS_SENTINELS or REDIS_CLUSTER_NODES (given)`,
+      );
+  const prefix = env.BULLMQ_PREFIX;
+  if ('REDIS_CLUSTER_NODES' in env && prefix && !/^\{[^{}]+\}$/.test(prefix))
+    problems.push(
+      `BULLMQ_PREFIX: must be a hash tag such as {tickpulse} on Redis Cluster (got ${JSON.stringify(prefix)})`,
+    );
+  return problems;
 }
 
 /** Names whose values are never echoed back, even in an error. */

@@ -1,4 +1,4 @@
-import { createKeys } from './keys';
+import { createKeys, hashTag, sameSlot } from './keys';
 
 describe('Redis key schema', () => {
   it('produces byte-identical keys to the existing Go backend with the default prefix', () => {
@@ -9,7 +9,7 @@ describe('Redis key schema', () => {
     expect(keys.stratUnivPattern()).toBe('STRAT:*:UNIV');
     expect(keys.lease('ingest')).toBe('TICKPULSE:LEASE:ingest');
     expect(keys.watermark('ingest')).toBe('TICKPULSE:WATERMARK:ingest');
-    expect(keys.stratClaim(42)).toBe('STRAT:42:CLAIM');
+    expect(keys.stratClaim(42)).toBe('{STRAT:42:LAST}:CLAIM');
     expect(keys.dataEpoch()).toBe('TICKPULSE:EPOCH');
   });
 
@@ -18,9 +18,33 @@ describe('Redis key schema', () => {
     expect(keys.tickUpd()).toBe('{tp}:TICK:UPD');
     expect(keys.stratUniv(7)).toBe('{tp}:STRAT:7:UNIV');
     expect(keys.stratLast(7)).toBe('{tp}:STRAT:7:LAST');
-    expect(keys.stratClaim(7)).toBe('{tp}:STRAT:7:CLAIM');
+    expect(keys.stratClaim(7)).toBe('{tp}:STRAT:7:LAST:CLAIM');
     expect(keys.dataEpoch()).toBe('{tp}:TICKPULSE:EPOCH');
     expect(keys.watermark('ingest')).toBe('{tp}:TICKPULSE:WATERMARK:ingest');
+  });
+
+  it('puts helper keys in their target key slot, the whole name as hash tag', () => {
+    const keys = createKeys();
+    expect(keys.scratch(keys.stratUniv(5), 'u1')).toBe('{STRAT:5:UNIV}:tmp:u1');
+    expect(hashTag(keys.scratch(keys.stratUniv(5), 'u1'))).toBe(
+      keys.stratUniv(5),
+    );
+    expect(hashTag(keys.stratClaim(5))).toBe(keys.stratLast(5));
+    // A key that already has a tag keeps it, so the slot stays the same.
+    expect(createKeys('{tp}:').scratch('{tp}:STRAT:5:UNIV', 'u1')).toBe(
+      '{tp}:STRAT:5:UNIV:tmp:u1',
+    );
+    expect(hashTag('a{}b')).toBeNull();
+    expect(hashTag('{x}{y}')).toBe('x');
+    expect(() => sameSlot('a}b', 'tmp')).toThrow(RangeError);
+  });
+
+  it('keeps scratch and claim keys out of the universe SCAN', () => {
+    const keys = createKeys();
+    expect(
+      keys.strategyIdOfUnivKey(keys.scratch(keys.stratUniv(5), 'u1')),
+    ).toBeNull();
+    expect(keys.strategyIdOfUnivKey(keys.stratClaim(5))).toBeNull();
   });
 
   it('escapes glob characters of the prefix in the SCAN pattern', () => {

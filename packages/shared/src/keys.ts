@@ -4,8 +4,13 @@
  * With the default empty prefix the strings are byte-identical to the
  * existing Go backend's (`TICK:UPD`, `STRAT:<id>:UNIV`, `STRAT:<id>:LAST`),
  * which reads the same keys; a prefix namespaces side-by-side environments
- * and tests, and a hash-tagged prefix such as `{tp}:` keeps every key in one
- * Redis Cluster slot for multi-key scripts.
+ * and tests.
+ *
+ * On Redis Cluster the production keys stay unprefixed, so they hash to
+ * different slots and every operation on them is single-key. A tickpulse
+ * helper key that must be used together with one of them takes that key's
+ * whole name as its hash tag (`{STRAT:5:UNIV}:tmp:…` hashes exactly like
+ * `STRAT:5:UNIV`), see `sameSlot`.
  */
 export interface RedisKeys {
   readonly prefix: string;
@@ -15,13 +20,17 @@ export interface RedisKeys {
   stratUniv(strategyId: number): string;
   /** HASH ticker → decimal Unix ms of the last evaluated bucket start. */
   stratLast(strategyId: number): string;
-  /** HASH ticker → in-flight planner claim (tickpulse-only; the Go backend never reads it). */
+  /**
+   * HASH ticker → in-flight planner claim (tickpulse-only; the Go backend
+   * never reads it). In `STRAT:<id>:LAST`'s slot, so that the planner's
+   * claim step and record step touch one slot.
+   */
   stratClaim(strategyId: number): string;
   /** SCAN MATCH pattern for every strategy universe key under this prefix. */
   stratUnivPattern(): string;
   /** The strategy id of a universe key produced by `stratUniv`, else null. */
   strategyIdOfUnivKey(key: string): number | null;
-  /** A unique scratch key next to `key` (same hash slot when the prefix is hash-tagged). */
+  /** A unique scratch key in `key`'s hash slot. */
   scratch(key: string, unique: string): string;
   /**
    * HASH strategy id → fingerprint of the universe reconcile last wrote or
@@ -52,7 +61,8 @@ export function createKeys(prefix = ''): RedisKeys {
     tickUpd: () => `${prefix}TICK:UPD`,
     stratUniv: id => `${prefix}STRAT:${strategyIdPart(id)}:UNIV`,
     stratLast: id => `${prefix}STRAT:${strategyIdPart(id)}:LAST`,
-    stratClaim: id => `${prefix}STRAT:${strategyIdPart(id)}:CLAIM`,
+    stratClaim: id =>
+      sameSlot(`${prefix}STRAT:${strategyIdPart(id)}:LAST`, 'CLAIM'),
     stratUnivPattern: () => `${escapeGlob(prefix)}STRAT:*:UNIV`,
     strategyIdOfUnivKey: key => {
       const m = univRe.exec(key);
@@ -60,12 +70,36 @@ export function createKeys(prefix = ''): RedisKeys {
       const id = Number(m[1]);
       return Number.isSafeInteger(id) ? id : null;
     },
-    scratch: (key, unique) => `${key}:tmp:${unique}`,
+    scratch: (key, unique) => sameSlot(key, `tmp:${unique}`),
     univFingerprints: () => `${prefix}TICKPULSE:UNIV:FP`,
     lease: name => `${prefix}TICKPULSE:LEASE:${name}`,
     dataEpoch: () => `${prefix}TICKPULSE:EPOCH`,
     watermark: name => `${prefix}TICKPULSE:WATERMARK:${name}`,
   };
+}
+
+/**
+ * A key that Redis Cluster hashes exactly like `key`: `key` becomes the hash
+ * tag (`{key}:suffix`), unless `key` already has a tag, which then decides
+ * both (`{tp}:STRAT:5:UNIV:suffix`). Cluster's rule: the tag is what lies
+ * between the first `{` and the first `}` after it, when not empty.
+ */
+export function sameSlot(key: string, suffix: string): string {
+  if (hashTag(key) !== null) return `${key}:${suffix}`;
+  if (key.includes('}')) {
+    throw new RangeError(
+      `cannot build a same-slot key for ${JSON.stringify(key)}: it has a "}" but no hash tag`,
+    );
+  }
+  return `{${key}}:${suffix}`;
+}
+
+/** The hash tag of a key by Redis Cluster's rule, or null when the whole key is hashed. */
+export function hashTag(key: string): string | null {
+  const open = key.indexOf('{');
+  if (open < 0) return null;
+  const close = key.indexOf('}', open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : null;
 }
 
 function strategyIdPart(id: number): string {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { RedisKeys } from './keys.js';
 
 const HSET_CHUNK = 1000;
@@ -22,7 +22,7 @@ export interface LastBucketStore {
 
 /** Creates the last-bucket store over one Redis connection. */
 export function createLastBucketStore(
-  redis: Redis,
+  redis: RedisClient,
   keys: RedisKeys,
 ): LastBucketStore {
   return {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 
 // Compare-and-act scripts: only the current holder may renew or release, so a
 // holder that stalled past its TTL cannot extend or delete a successor's lease.
@@ -35,7 +35,7 @@ export interface Lease {
  *   standby's takeover time is bounded by it.
  */
 export function createLease(
-  redis: Redis,
+  redis: RedisClient,
   key: string,
   ttlMs: number,
   token = randomUUID(),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from './redis.js';
 import type { RedisKeys } from './keys.js';
 
 /**
@@ -11,7 +11,7 @@ import type { RedisKeys } from './keys.js';
  *   − (tickers whose STRAT:<id>:LAST field equals the bucket's decimal string)
  *   − (tickers another evaluator holds a live claim on for this bucket)
  *
- * computed by one Lua script, i.e. one round trip and one atomic step
+ * computed on a single server (standalone, Sentinel) by one Lua script, i.e. one round trip and one atomic step
  * however large the universe (every `unpack` is chunked below Lua's ~8000
  * limit, bullmq-redis.md §3.1).
  *
@@ -112,6 +112,69 @@ export const DEFAULT_CLAIM_TTL_MS = 60_000;
 /** Values per `unpack`; Lua fails at ~8000 (taskforcesh/bullmq#422). */
 export const PLANNER_LUA_CHUNK = 2000;
 
+// The LAST filter and the claim: both keys in one slot (the CLAIM key
+// takes LAST's name as hash tag), so this part alone also runs on a
+// cluster. Expects candidates, universe, bucket, bucketNum, claim, lastKey,
+// claimKey; ARGV[4] ttlMs, ARGV[5] claimId.
+const FILTER_AND_CLAIM_LUA = `
+local fresh, already = candidates, 0
+-- A missing hash (no history, no claims) needs no per-ticker reads at all.
+if redis.call('EXISTS', lastKey) == 1 then
+  fresh = {}
+  for i = 1, #candidates, CHUNK do
+    local j = math.min(i + CHUNK - 1, #candidates)
+    local last = redis.call('HMGET', lastKey, unpack(candidates, i, j))
+    for k = 1, j - i + 1 do
+      if last[k] == bucket then
+        already = already + 1
+      else
+        fresh[#fresh + 1] = candidates[i + k - 1]
+      end
+    end
+  end
+end
+
+local t = redis.call('TIME')
+local nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ttl = tonumber(ARGV[4])
+local expires = nowMs + ttl
+local value = bucket .. ':' .. string.format('%.0f', expires) .. ':' .. ARGV[5]
+local due, elsewhere = fresh, 0
+local hasClaims = redis.call('EXISTS', claimKey) == 1
+if claim or hasClaims then
+  due = {}
+  for i = 1, #fresh, CHUNK do
+    local j = math.min(i + CHUNK - 1, #fresh)
+    local claims = {}
+    if hasClaims then claims = redis.call('HMGET', claimKey, unpack(fresh, i, j)) end
+    local writes = {}
+    for k = 1, j - i + 1 do
+      local ticker = fresh[i + k - 1]
+      local c = claims[k]
+      local live = false
+      if c then
+        local cb, ce = string.match(c, '^(-?%d+):(%d+):')
+        live = cb == bucket and tonumber(ce) > nowMs
+      end
+      if live then
+        elsewhere = elsewhere + 1
+      else
+        due[#due + 1] = ticker
+        writes[#writes + 1] = ticker
+        writes[#writes + 1] = value
+      end
+    end
+    if claim and #writes > 0 then redis.call('HSET', claimKey, unpack(writes)) end
+  end
+end
+if claim and #due > 0 then
+  -- Only ever lengthen the hash's TTL: a shorter claim must not expire longer ones.
+  local pttl = redis.call('PTTL', claimKey)
+  if pttl < ttl then redis.call('PEXPIRE', claimKey, ttl) end
+end
+return { due, { universe, #candidates, already, elsewhere, expires } }
+`;
+
 // KEYS: TICK:UPD, STRAT:<id>:UNIV, STRAT:<id>:LAST, STRAT:<id>:CLAIM
 // ARGV: bucket (decimal), global ('1'|'0'), mode ('claim'|'preview'), ttlMs, claimId
 // Returns { due tickers, { universe, updated, alreadyEvaluated, claimedElsewhere, expiresAtMs } }
@@ -120,6 +183,7 @@ local CHUNK = ${PLANNER_LUA_CHUNK}
 local bucket = ARGV[1]
 local bucketNum = tonumber(bucket)
 local claim = ARGV[3] == 'claim'
+local lastKey, claimKey = KEYS[3], KEYS[4]
 
 local candidates = {}
 local universe
@@ -157,63 +221,21 @@ else
   end
 end
 
-local fresh, already = candidates, 0
--- A missing hash (no history, no claims) needs no per-ticker reads at all.
-if redis.call('EXISTS', KEYS[3]) == 1 then
-  fresh = {}
-  for i = 1, #candidates, CHUNK do
-    local j = math.min(i + CHUNK - 1, #candidates)
-    local last = redis.call('HMGET', KEYS[3], unpack(candidates, i, j))
-    for k = 1, j - i + 1 do
-      if last[k] == bucket then
-        already = already + 1
-      else
-        fresh[#fresh + 1] = candidates[i + k - 1]
-      end
-    end
-  end
-end
+${FILTER_AND_CLAIM_LUA}`;
 
-local t = redis.call('TIME')
-local nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local ttl = tonumber(ARGV[4])
-local expires = nowMs + ttl
-local value = bucket .. ':' .. string.format('%.0f', expires) .. ':' .. ARGV[5]
-local due, elsewhere = fresh, 0
-local hasClaims = redis.call('EXISTS', KEYS[4]) == 1
-if claim or hasClaims then
-  due = {}
-  for i = 1, #fresh, CHUNK do
-    local j = math.min(i + CHUNK - 1, #fresh)
-    local claims = {}
-    if hasClaims then claims = redis.call('HMGET', KEYS[4], unpack(fresh, i, j)) end
-    local writes = {}
-    for k = 1, j - i + 1 do
-      local ticker = fresh[i + k - 1]
-      local c = claims[k]
-      local live = false
-      if c then
-        local cb, ce = string.match(c, '^(-?%d+):(%d+):')
-        live = cb == bucket and tonumber(ce) > nowMs
-      end
-      if live then
-        elsewhere = elsewhere + 1
-      else
-        due[#due + 1] = ticker
-        writes[#writes + 1] = ticker
-        writes[#writes + 1] = value
-      end
-    end
-    if claim and #writes > 0 then redis.call('HSET', KEYS[4], unpack(writes)) end
-  end
-end
-if claim and #due > 0 then
-  -- Only ever lengthen the hash's TTL: a shorter claim must not expire longer ones.
-  local pttl = redis.call('PTTL', KEYS[4])
-  if pttl < ttl then redis.call('PEXPIRE', KEYS[4], ttl) end
-end
-return { due, { universe, #candidates, already, elsewhere, expires } }
-`;
+// Cluster: TICK:UPD and the universe were read by the client (single-key
+// commands); this runs the LAST filter and the claim in the LAST/CLAIM slot.
+// KEYS: STRAT:<id>:LAST, STRAT:<id>:CLAIM
+// ARGV: bucket, universe size, mode, ttlMs, claimId, candidates…
+const CLAIM_LUA = `
+local CHUNK = ${PLANNER_LUA_CHUNK}
+local bucket = ARGV[1]
+local universe = tonumber(ARGV[2])
+local claim = ARGV[3] == 'claim'
+local lastKey, claimKey = KEYS[1], KEYS[2]
+local candidates = {}
+for i = 6, #ARGV do candidates[#candidates + 1] = ARGV[i] end
+${FILTER_AND_CLAIM_LUA}`;
 
 // KEYS: STRAT:<id>:LAST, STRAT:<id>:CLAIM
 // ARGV: bucket, claimId ('' = any claim for the bucket), record ('1'|'0'), tickers…
@@ -269,6 +291,16 @@ interface PlannerCommands {
     ttlMs: string,
     claimId: string,
   ): Promise<PlanReply>;
+  tickpulseClaim(
+    last: string,
+    claim: string,
+    bucket: string,
+    universe: string,
+    mode: string,
+    ttlMs: string,
+    claimId: string,
+    ...candidates: string[]
+  ): Promise<PlanReply>;
   tickpulseFinish(
     last: string,
     claim: string,
@@ -282,15 +314,66 @@ interface PlannerCommands {
 /**
  * Creates the planner over one Redis connection. The scripts are registered
  * with `defineCommand` (EVALSHA, falling back to EVAL after a script flush).
- * Every key is passed as KEYS, so with a hash-tagged prefix the scripts run
- * on Redis Cluster.
+ * Every key is passed as KEYS.
+ *
+ * On Redis Cluster `TICK:UPD`, `STRAT:<id>:UNIV` and `STRAT:<id>:LAST` sit in
+ * different slots, so no script may name them together. There the candidates
+ * (updated since the bucket ∩ universe) are read with single-key commands
+ * (ZRANGE BYSCORE + SMISMEMBER, or SMEMBERS + ZMSCORE, in chunks), and one
+ * script in the LAST/CLAIM slot filters and claims them. The claim keeps its
+ * guarantee (no two evaluators get a ticker for one bucket while a claim is
+ * live); what is lost is the single snapshot: a ticker whose trade lands
+ * between the read and the claim is planned on the next cycle instead.
  */
 export function createThrottlePlanner(
-  redis: Redis,
+  redis: RedisClient,
   keys: RedisKeys,
 ): ThrottlePlanner {
   redis.defineCommand('tickpulsePlan', { numberOfKeys: 4, lua: PLAN_LUA });
+  redis.defineCommand('tickpulseClaim', { numberOfKeys: 2, lua: CLAIM_LUA });
   redis.defineCommand('tickpulseFinish', { numberOfKeys: 2, lua: FINISH_LUA });
+  const cluster = isCluster(redis);
+
+  /** Cluster: in-scope tickers updated since the bucket, by single-key reads. */
+  async function candidatesOf(
+    strategy: PlanStrategy,
+    bucket: string,
+  ): Promise<{ universe: number; candidates: string[] }> {
+    const tickKey = keys.tickUpd();
+    if (strategy.global) {
+      const [universe, candidates] = await Promise.all([
+        redis.zcard(tickKey),
+        redis.zrange(tickKey, bucket, '+inf', 'BYSCORE'),
+      ]);
+      return { universe, candidates };
+    }
+    const univKey = keys.stratUniv(strategy.id);
+    const [universe, updatedCount] = await Promise.all([
+      redis.scard(univKey),
+      redis.zcount(tickKey, bucket, '+inf'),
+    ]);
+    if (universe === 0 || updatedCount === 0)
+      return { universe, candidates: [] };
+    const candidates: string[] = [];
+    // Walk the smaller side, as the single-server script does.
+    if (updatedCount <= universe) {
+      const updated = await redis.zrange(tickKey, bucket, '+inf', 'BYSCORE');
+      const flags = await Promise.all(
+        chunks(updated).map(c => redis.smismember(univKey, ...c)),
+      );
+      flags.flat().forEach((f, i) => f === 1 && candidates.push(updated[i]!));
+    } else {
+      const members = await redis.smembers(univKey);
+      const scores = await Promise.all(
+        chunks(members).map(c => redis.zmscore(tickKey, ...c)),
+      );
+      const from = Number(bucket);
+      scores.flat().forEach((sc, i) => {
+        if (sc !== null && parseScore(sc) >= from) candidates.push(members[i]!);
+      });
+    }
+    return { universe, candidates };
+  }
   const cmd = redis as unknown as PlannerCommands;
 
   const finish = (
@@ -338,17 +421,30 @@ export function createThrottlePlanner(
       const [
         tickers,
         [universe, updated, alreadyEvaluated, claimedElsewhere, expires],
-      ] = await cmd.tickpulsePlan(
-        keys.tickUpd(),
-        keys.stratUniv(strategy.id),
-        keys.stratLast(strategy.id),
-        keys.stratClaim(strategy.id),
-        String(bucketStartMs),
-        strategy.global ? '1' : '0',
-        mode,
-        String(ttl),
-        claimId,
-      );
+      ] = cluster
+        ? await candidatesOf(strategy, String(bucketStartMs)).then(c =>
+            cmd.tickpulseClaim(
+              keys.stratLast(strategy.id),
+              keys.stratClaim(strategy.id),
+              String(bucketStartMs),
+              String(c.universe),
+              mode,
+              String(ttl),
+              claimId,
+              ...c.candidates,
+            ),
+          )
+        : await cmd.tickpulsePlan(
+            keys.tickUpd(),
+            keys.stratUniv(strategy.id),
+            keys.stratLast(strategy.id),
+            keys.stratClaim(strategy.id),
+            String(bucketStartMs),
+            strategy.global ? '1' : '0',
+            mode,
+            String(ttl),
+            claimId,
+          );
       const result: PlanResult = {
         bucketStartMs,
         tickers,
@@ -369,6 +465,20 @@ export function createThrottlePlanner(
       return finish(strategyId, tickers, bucketStartMs, claimId, false);
     },
   };
+}
+
+function chunks(items: string[]): string[][] {
+  const out: string[][] = [];
+  for (let i = 0; i < items.length; i += PLANNER_LUA_CHUNK)
+    out.push(items.slice(i, i + PLANNER_LUA_CHUNK));
+  return out;
+}
+
+/** A ZSET score as Redis prints it (`inf`/`-inf` for the infinities). */
+function parseScore(score: string): number {
+  if (score === 'inf' || score === '+inf') return Infinity;
+  if (score === '-inf') return -Infinity;
+  return Number(score);
 }
 
 function checkBucket(bucketStartMs: number): void {

@@ -1,5 +1,45 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import {
+  Cluster,
+  Redis,
+  type ClusterOptions,
+  type RedisOptions,
+} from 'ioredis';
 import type { Logger } from 'pino';
+import { redactUrl } from './logger.js';
+
+/**
+ * A connection to tickpulse's Redis in any topology. `Redis` covers a
+ * standalone server and a Sentinel-managed master (ioredis asks the
+ * sentinels where the master is); `Cluster` a Redis Cluster. Commands are
+ * the same on both; what differs (multi-key operations, SCAN) is handled
+ * where it matters with `isCluster`.
+ */
+export type RedisClient = Redis | Cluster;
+
+/** A `host:port` pair from `REDIS_SENTINELS` / `REDIS_CLUSTER_NODES`. */
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** Where Redis is and how to authenticate, resolved from the environment once. */
+export type RedisTarget =
+  | { mode: 'standalone'; url: string }
+  | {
+      mode: 'sentinel';
+      sentinels: HostPort[];
+      /** The monitored master's name (`sentinel monitor <name> …`). */
+      name: string;
+      sentinelPassword?: string;
+      username?: string;
+      password?: string;
+    }
+  | {
+      mode: 'cluster';
+      nodes: HostPort[];
+      username?: string;
+      password?: string;
+    };
 
 /**
  * How a connection behaves while Redis is away:
@@ -8,8 +48,21 @@ import type { Logger } from 'pino';
  * - `producer`: fails fast instead of queueing in memory, so a caller can
  *   keep its own bounded state (ingest merges a failed batch back).
  * - `command`: ordinary commands; a few retries across a reconnect.
+ * - `probe`: one attempt, no reconnect, 3 s to connect (the CLI's
+ *   "is Redis there?" check).
  */
-export type RedisRole = 'worker' | 'producer' | 'command';
+export type RedisRole = 'worker' | 'producer' | 'command' | 'probe';
+
+const ROLE_OPTIONS: Record<RedisRole, RedisOptions> = {
+  worker: { maxRetriesPerRequest: null },
+  producer: { maxRetriesPerRequest: 1, enableOfflineQueue: false },
+  command: { maxRetriesPerRequest: 3 },
+  probe: {
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 3000,
+  },
+};
 
 /** 1–20 s with jitter, BullMQ's documented curve: no reconnect storm after a Redis restart. */
 export function reconnectDelayMs(attempt: number): number {
@@ -17,33 +70,88 @@ export function reconnectDelayMs(attempt: number): number {
   return Math.round(base * (0.75 + Math.random() * 0.5));
 }
 
+/** True for a Redis Cluster client (multi-key work must then stay within one slot). */
+export function isCluster(client: RedisClient): client is Cluster {
+  return client.isCluster;
+}
+
+/** Options of one connection, before the topology decides how they are applied. */
+export interface CreateRedisOptions {
+  role: RedisRole;
+  logger: Logger;
+  name: string;
+  lazyConnect?: boolean;
+  /**
+   * Default true. False: a command in flight when the connection drops fails
+   * instead of being resent on the next connection (a resent EXEC would run
+   * without its WATCH).
+   */
+  autoResend?: boolean;
+}
+
 /**
- * Creates an ioredis client with tickpulse's conventions: RESP2 (the wire
- * behaviour BullMQ is tested against), jittered reconnects, a role-specific
- * offline policy, and errors logged (rate-limited) instead of thrown into
- * the void.
+ * Creates a client with tickpulse's conventions in any topology: RESP2 (the
+ * wire behaviour BullMQ is tested against), jittered reconnects, a
+ * role-specific offline policy, and errors logged (rate-limited) instead of
+ * thrown into the void.
+ *
+ * - standalone: `REDIS_URL` as given (`rediss://` for TLS, user and
+ *   password in the URL);
+ * - sentinel: the master named `name`, found through the sentinels; after a
+ *   failover ioredis reconnects to the promoted replica, and a `READONLY`
+ *   reply (a demoted master still answering) forces that reconnect;
+ * - cluster: the role options apply to every node connection; the producer's
+ *   fail-fast also covers the cluster-level offline queue.
  */
+export function createRedis(url: string, opts: CreateRedisOptions): Redis;
 export function createRedis(
-  url: string,
-  opts: {
-    role: RedisRole;
-    logger: Logger;
-    name: string;
-    lazyConnect?: boolean;
-  },
-): Redis {
-  const roleOptions: Record<RedisRole, RedisOptions> = {
-    worker: { maxRetriesPerRequest: null },
-    producer: { maxRetriesPerRequest: 1, enableOfflineQueue: false },
-    command: { maxRetriesPerRequest: 3 },
-  };
-  const client = new Redis(url, {
+  target: RedisTarget | string,
+  opts: CreateRedisOptions,
+): RedisClient;
+export function createRedis(
+  target: RedisTarget | string,
+  opts: CreateRedisOptions,
+): RedisClient {
+  const t: RedisTarget =
+    typeof target === 'string' ? { mode: 'standalone', url: target } : target;
+  const role = ROLE_OPTIONS[opts.role];
+  const common: RedisOptions = {
     protocol: 2,
     connectionName: `tickpulse:${opts.name}`,
     retryStrategy: reconnectDelayMs,
     lazyConnect: opts.lazyConnect ?? false,
-    ...roleOptions[opts.role],
-  });
+    autoResendUnfulfilledCommands: opts.autoResend ?? true,
+    ...role,
+  };
+  let client: RedisClient;
+  if (t.mode === 'standalone') client = new Redis(t.url, common);
+  else if (t.mode === 'sentinel') {
+    client = new Redis({
+      ...common,
+      sentinels: t.sentinels,
+      name: t.name,
+      sentinelPassword: t.sentinelPassword,
+      username: t.username,
+      password: t.password,
+      // Reconnects on +switch-master instead of waiting for a command to fail.
+      failoverDetector: true,
+      sentinelRetryStrategy: role.retryStrategy ?? reconnectDelayMs,
+      reconnectOnError: err => (err.message.startsWith('READONLY') ? 2 : false),
+    });
+  } else {
+    const { lazyConnect, retryStrategy, ...nodeOptions } = common;
+    const clusterOptions: ClusterOptions = {
+      lazyConnect,
+      clusterRetryStrategy: retryStrategy,
+      enableOfflineQueue: role.enableOfflineQueue ?? true,
+      redisOptions: {
+        ...nodeOptions,
+        username: t.username,
+        password: t.password,
+      },
+    };
+    client = new Cluster(t.nodes, clusterOptions);
+  }
   const log = opts.logger.child({ component: 'redis', connection: opts.name });
   let lastLogged = 0;
   let suppressed = 0;
@@ -61,6 +169,44 @@ export function createRedis(
   return client;
 }
 
+/** Where a target points, safe to log: URL credentials redacted, passwords never shown. */
+export function describeRedisTarget(target: RedisTarget): string {
+  const list = (hs: HostPort[]) => hs.map(h => `${h.host}:${h.port}`).join(',');
+  switch (target.mode) {
+    case 'standalone':
+      return redactUrl(target.url);
+    case 'sentinel':
+      return `sentinel ${target.name}@${list(target.sentinels)}`;
+    case 'cluster':
+      return `cluster ${list(target.nodes)}`;
+  }
+}
+
+/**
+ * The masters of a cluster, or the one server otherwise. Work that a server
+ * does for its own keys only (SCAN, INFO, CONFIG) must visit each of them.
+ * A cluster client knows its masters only once it is ready, so this waits
+ * for that (an empty list would make a SCAN silently find nothing).
+ */
+export async function masterNodes(client: RedisClient): Promise<Redis[]> {
+  if (!isCluster(client)) return [client];
+  if (client.status !== 'ready') {
+    await new Promise<void>((resolve, reject) => {
+      const onReady = () => {
+        client.off('end', onEnd);
+        resolve();
+      };
+      const onEnd = () => {
+        client.off('ready', onReady);
+        reject(new Error('cluster connection ended before it was ready'));
+      };
+      client.once('ready', onReady);
+      client.once('end', onEnd);
+    });
+  }
+  return client.nodes('master');
+}
+
 /** Facts about the Redis server that decide whether tickpulse can run on it safely. */
 export interface RedisServerInfo {
   version: string;
@@ -76,10 +222,36 @@ export interface RedisServerInfo {
   evictionSafe: boolean | null;
 }
 
-/** Reads the server version and eviction policy. */
+/**
+ * Reads the server version and eviction policy. On a cluster every master
+ * is read and the least safe answer wins (lowest version; unsafe, else
+ * unknown, eviction), since each master holds some of the keys.
+ */
 export async function inspectRedisServer(
-  redis: Redis,
+  redis: RedisClient,
 ): Promise<RedisServerInfo> {
+  const infos = await Promise.all((await masterNodes(redis)).map(inspectOne));
+  if (infos.length === 0) throw new Error('no Redis master is connected');
+  const byVersion = [...infos].sort((a, b) =>
+    compareVersions(a.version, b.version),
+  );
+  return { ...byVersion[0]!, ...pickEviction(infos) };
+}
+
+function pickEviction(
+  infos: RedisServerInfo[],
+): Pick<RedisServerInfo, 'maxmemoryPolicy' | 'evictionSafe'> {
+  const worst =
+    infos.find(i => i.evictionSafe === false) ??
+    infos.find(i => i.evictionSafe === null) ??
+    infos[0]!;
+  return {
+    maxmemoryPolicy: worst.maxmemoryPolicy,
+    evictionSafe: worst.evictionSafe,
+  };
+}
+
+async function inspectOne(redis: Redis): Promise<RedisServerInfo> {
   const info = await redis.info('server');
   const version = /redis_version:([^\r\n]+)/.exec(info)?.[1]?.trim() ?? '0.0.0';
   const maxmemoryPolicy = await redis
@@ -93,6 +265,16 @@ export async function inspectRedisServer(
     evictionSafe:
       maxmemoryPolicy === null ? null : maxmemoryPolicy === 'noeviction',
   };
+}
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(n => Number.parseInt(n, 10) || 0);
+  const pb = b.split('.').map(n => Number.parseInt(n, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
 }
 
 /** Compares a dotted version with a major.minor floor. */
@@ -109,7 +291,7 @@ export function versionAtLeast(
 
 /** Closes a client politely, or drops it when Redis does not answer in time. */
 export async function closeRedis(
-  client: Redis,
+  client: RedisClient,
   timeoutMs = 2000,
 ): Promise<void> {
   if (client.status === 'end') return;

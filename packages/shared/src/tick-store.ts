@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { InvalidTickerError } from './errors.js';
 import type { RedisKeys } from './keys.js';
 import { isNormalizedTicker } from './tickers.js';
@@ -39,7 +39,10 @@ export interface TickStore {
 }
 
 /** Creates the `TICK:UPD` store over one Redis connection. */
-export function createTickStore(redis: Redis, keys: RedisKeys): TickStore {
+export function createTickStore(
+  redis: RedisClient,
+  keys: RedisKeys,
+): TickStore {
   const key = keys.tickUpd();
   return {
     async markUpdated(entries, chunkSize = DEFAULT_ZADD_CHUNK) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { isCluster, masterNodes, type RedisClient } from './redis.js';
 import type { RedisKeys } from './keys.js';
 import { normalizeTickers } from './tickers.js';
 
@@ -29,7 +29,10 @@ export interface UniverseReplaceResult {
 export interface UniverseStore {
   /**
    * Replaces a strategy's universe so that no reader ever sees it half
-   * written or missing in between. Tickers are upper-cased, trimmed and
+   * written or missing in between: up to `chunkSize` members one
+   * MULTI/UNLINK/SADD on the key, above it a scratch set in the key's own
+   * slot (`{STRAT:<id>:UNIV}:tmp:…`) swapped in by one script, so both work
+   * on Redis Cluster. Tickers are upper-cased, trimmed and
    * de-duplicated; an empty list removes the key (a global strategy).
    *
    * @throws InvalidTickerError listing every invalid element; nothing is written.
@@ -40,15 +43,22 @@ export interface UniverseStore {
   ): Promise<UniverseReplaceResult>;
   /** The strategy's universe (empty when the key is missing). */
   read(strategyId: number): Promise<string[]>;
-  /** Removes the universe, and the LAST hash too when `withLast` is set; returns keys removed. */
+  /**
+   * Removes the universe, and the LAST hash too when `withLast` is set;
+   * returns keys removed. One UNLINK of both on a single server; on a
+   * cluster (different slots) two, universe first.
+   */
   remove(strategyId: number, opts?: { withLast?: boolean }): Promise<number>;
-  /** Every strategy id that has a universe key, in SCAN pages (never KEYS). */
+  /**
+   * Every strategy id that has a universe key, in SCAN pages (never KEYS),
+   * from every master of a cluster (each SCANs only its own keys).
+   */
   scanStrategyIds(count?: number): AsyncGenerator<number[]>;
 }
 
 /** Creates the universe store over one Redis connection. */
 export function createUniverseStore(
-  redis: Redis,
+  redis: RedisClient,
   keys: RedisKeys,
   chunkSize = DEFAULT_SADD_CHUNK,
 ): UniverseStore {
@@ -93,28 +103,32 @@ export function createUniverseStore(
 
     read: strategyId => redis.smembers(keys.stratUniv(strategyId)),
 
-    remove(strategyId, opts = {}) {
-      const targets = [keys.stratUniv(strategyId)];
-      if (opts.withLast) targets.push(keys.stratLast(strategyId));
-      return redis.unlink(...targets);
+    async remove(strategyId, opts = {}) {
+      const univ = keys.stratUniv(strategyId);
+      if (!opts.withLast) return redis.unlink(univ);
+      const last = keys.stratLast(strategyId);
+      if (!isCluster(redis)) return redis.unlink(univ, last);
+      return (await redis.unlink(univ)) + (await redis.unlink(last));
     },
 
     async *scanStrategyIds(count = 1000) {
-      let cursor = '0';
-      do {
-        const [next, found] = await redis.scan(
-          cursor,
-          'MATCH',
-          keys.stratUnivPattern(),
-          'COUNT',
-          count,
-        );
-        cursor = next;
-        const ids = found
-          .map(k => keys.strategyIdOfUnivKey(k))
-          .filter((id): id is number => id !== null);
-        if (ids.length > 0) yield ids;
-      } while (cursor !== '0');
+      for (const node of await masterNodes(redis)) {
+        let cursor = '0';
+        do {
+          const [next, found] = await node.scan(
+            cursor,
+            'MATCH',
+            keys.stratUnivPattern(),
+            'COUNT',
+            count,
+          );
+          cursor = next;
+          const ids = found
+            .map(k => keys.strategyIdOfUnivKey(k))
+            .filter((id): id is number => id !== null);
+          if (ids.length > 0) yield ids;
+        } while (cursor !== '0');
+      }
     },
   };
 }

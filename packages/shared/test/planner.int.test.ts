@@ -1,15 +1,20 @@
-import type { Redis } from 'ioredis';
 import {
   deletePrefix,
   seededRandom,
+  startRedisCluster,
+  startRedisSentinel,
   testRedis,
+  uniqueName,
   uniquePrefix,
   waitFor,
+  type TestRedisCluster,
+  type TestRedisSentinel,
 } from '@tickpulse/testkit';
 import {
   createKeys,
   createThrottlePlanner,
   type PlanStats,
+  type RedisClient,
   type RedisKeys,
 } from '../src';
 
@@ -111,257 +116,308 @@ function randomScenario(rand: () => number, size: number): Scenario {
   return s;
 }
 
-async function load(redis: Redis, keys: RedisKeys, id: number, s: Scenario) {
-  const p = redis.pipeline();
+async function load(
+  redis: RedisClient,
+  keys: RedisKeys,
+  id: number,
+  s: Scenario,
+) {
+  // Single-key commands, no pipeline: on a cluster the keys are on different nodes.
+  const writes: Promise<unknown>[] = [];
   const z = [...s.scores].flatMap(([t, ms]) => [ms, t]);
   for (let i = 0; i < z.length; i += 2000)
-    p.zadd(keys.tickUpd(), ...z.slice(i, i + 2000));
+    writes.push(redis.zadd(keys.tickUpd(), ...z.slice(i, i + 2000)));
   const u = [...s.universe];
   for (let i = 0; i < u.length; i += 2000)
-    p.sadd(keys.stratUniv(id), ...u.slice(i, i + 2000));
+    writes.push(redis.sadd(keys.stratUniv(id), ...u.slice(i, i + 2000)));
   const l = [...s.last].flat();
   for (let i = 0; i < l.length; i += 2000)
-    p.hset(keys.stratLast(id), ...l.slice(i, i + 2000));
+    writes.push(redis.hset(keys.stratLast(id), ...l.slice(i, i + 2000)));
   const c = [...s.claims].flat();
   for (let i = 0; i < c.length; i += 2000)
-    p.hset(keys.stratClaim(id), ...c.slice(i, i + 2000));
-  for (const [err] of (await p.exec()) ?? []) if (err) throw err;
+    writes.push(redis.hset(keys.stratClaim(id), ...c.slice(i, i + 2000)));
+  await Promise.all(writes);
 }
 
-describe('throttle planner against real Redis', () => {
-  let redis: Redis;
-  let prefix: string;
-  let keys: RedisKeys;
+// The same cases on the shared standalone Redis, on a private Sentinel set
+// and on a private 3-master cluster. There the prefix has no hash tag, so
+// TICK:UPD, STRAT:<id>:UNIV and STRAT:<id>:LAST land in different slots as
+// the production keys do, and the planner takes its cluster path.
+describe.each(['standalone', 'sentinel', 'cluster'] as const)(
+  'throttle planner against real Redis (%s)',
+  topology => {
+    let redis: RedisClient;
+    let cluster: TestRedisCluster | undefined;
+    let sentinel: TestRedisSentinel | undefined;
+    let prefix: string;
+    let keys: RedisKeys;
 
-  beforeAll(() => {
-    redis = testRedis();
-  });
-  beforeEach(() => {
-    prefix = uniquePrefix('plan');
-    keys = createKeys(prefix);
-  });
-  afterEach(() => deletePrefix(redis, prefix));
-  afterAll(() => redis.quit());
+    beforeAll(async () => {
+      if (topology === 'cluster') {
+        cluster = await startRedisCluster();
+        redis = cluster.client();
+      } else if (topology === 'sentinel') {
+        sentinel = await startRedisSentinel();
+        redis = sentinel.client();
+      } else redis = testRedis();
+    }, 60_000);
+    beforeEach(async () => {
+      prefix =
+        topology === 'cluster'
+          ? `${uniqueName('plan')}:`
+          : uniquePrefix('plan');
+      keys = createKeys(prefix);
+      if (cluster) {
+        const slots = new Set(
+          await Promise.all(
+            [keys.tickUpd(), keys.stratUniv(1), keys.stratLast(1)].map(k =>
+              cluster!.keySlot(k),
+            ),
+          ),
+        );
+        expect(slots.size).toBe(3);
+      }
+    });
+    afterEach(() => deletePrefix(redis, prefix));
+    afterAll(async () => {
+      await redis.quit();
+      await cluster?.stop();
+      await sentinel?.stop();
+    });
 
-  it('matches a brute-force reference on randomized data (preview writes nothing)', async () => {
-    const planner = createThrottlePlanner(redis, keys);
-    const branches = { global: 0, universe: 0, emptyUniverse: 0 };
-    for (let seed = 1; seed <= 80; seed++) {
-      const rand = seededRandom(seed);
-      // A few large seeds push every chunked unpack past Lua's ~8000 limit.
-      const size = seed % 20 === 0 ? 12_000 : Math.floor(rand() * 600) + 1;
-      const s = randomScenario(rand, size);
-      const id = seed;
-      await load(redis, keys, id, s);
-      const before = await redis.hgetall(keys.stratClaim(id));
-      const got = await planner.plan({ id, global: s.global }, BUCKET);
-      const want = reference(s, BUCKET);
-      expect({ seed, due: sorted(got.tickers), stats: got.stats }).toEqual({
-        seed,
-        due: want.due,
-        stats: want.stats,
-      });
-      expect(got.claimId).toBeUndefined();
-      expect(await redis.hgetall(keys.stratClaim(id))).toEqual(before);
-      expect(await redis.hlen(keys.stratLast(id))).toBe(s.last.size);
-      if (s.global) branches.global++;
-      else if (s.universe.size === 0) branches.emptyUniverse++;
-      else branches.universe++;
-      await deletePrefix(redis, prefix);
-    }
-    expect(branches.global).toBeGreaterThan(5);
-    expect(branches.universe).toBeGreaterThan(5);
-    expect(branches.emptyUniverse).toBeGreaterThan(0);
-  });
-
-  it('walks both sides of the intersection (few updates vs a small universe)', async () => {
-    const planner = createThrottlePlanner(redis, keys);
-    const many = Array.from({ length: 9000 }, (_, i) => `U${i}`);
-    await redis.zadd(keys.tickUpd(), ...many.flatMap(t => [BUCKET + 5, t]));
-    await redis.sadd(keys.stratUniv(1), 'U1', 'U2', 'NOPE');
-    await redis.sadd(keys.stratUniv(2), ...many.slice(0, 8500), 'NOPE');
-    await redis.zadd(keys.tickUpd(), BUCKET - 1, 'OLD', 'inf', 'FOREVER');
-    await redis.sadd(keys.stratUniv(3), 'OLD', 'FOREVER', 'U7');
-    expect(
-      sorted((await planner.plan({ id: 1, global: false }, BUCKET)).tickers),
-    ).toEqual(['U1', 'U2']);
-    const big = await planner.plan({ id: 2, global: false }, BUCKET);
-    expect(big.tickers).toHaveLength(8500);
-    expect(big.stats).toEqual({
-      universe: 8501,
-      updated: 8500,
-      alreadyEvaluated: 0,
-      claimedElsewhere: 0,
-    });
-    expect(
-      sorted((await planner.plan({ id: 3, global: false }, BUCKET)).tickers),
-    ).toEqual(['FOREVER', 'U7']);
-  });
-
-  it('claims atomically: the claimed tickers are not handed out again in the bucket', async () => {
-    const planner = createThrottlePlanner(redis, keys);
-    await redis.zadd(
-      keys.tickUpd(),
-      BUCKET,
-      'AAPL',
-      BUCKET,
-      'MSFT',
-      BUCKET,
-      'TSLA',
-    );
-    await redis.sadd(keys.stratUniv(7), 'AAPL', 'MSFT', 'TSLA');
-    const first = await planner.plan({ id: 7, global: false }, BUCKET, {
-      mode: 'claim',
-      claimId: 'w1',
-    });
-    expect(sorted(first.tickers)).toEqual(['AAPL', 'MSFT', 'TSLA']);
-    expect(first.claimId).toBe('w1');
-    expect(first.claimExpiresAtMs).toBeGreaterThan(Date.now() - 60_000);
-    const claims = await redis.hgetall(keys.stratClaim(7));
-    expect(Object.keys(claims).sort()).toEqual(['AAPL', 'MSFT', 'TSLA']);
-    expect(claims.AAPL).toBe(`${BUCKET}:${first.claimExpiresAtMs}:w1`);
-    expect(await redis.pttl(keys.stratClaim(7))).toBeGreaterThan(0);
-
-    const second = await planner.plan({ id: 7, global: false }, BUCKET, {
-      mode: 'claim',
-    });
-    expect(second.tickers).toEqual([]);
-    expect(second.stats.claimedElsewhere).toBe(3);
-    // LAST is untouched until the evaluation succeeds, as in the Go loop.
-    expect(await redis.exists(keys.stratLast(7))).toBe(0);
-    // The next bucket is a new bucket.
-    const next = await planner.plan({ id: 7, global: false }, BUCKET - 60_000, {
-      mode: 'preview',
-    });
-    expect(next.tickers).toHaveLength(3);
-  });
-
-  it('records success in LAST (decimal strings) and drops only the holder\u2019s claims', async () => {
-    const planner = createThrottlePlanner(redis, keys);
-    await redis.zadd(keys.tickUpd(), BUCKET, 'AAPL', BUCKET, 'MSFT');
-    const a = await planner.plan({ id: 8, global: true }, BUCKET, {
-      mode: 'claim',
-      claimId: 'w1',
-    });
-    expect(sorted(a.tickers)).toEqual(['AAPL', 'MSFT']);
-    expect(await planner.recordEvaluated(8, ['AAPL'], BUCKET, 'w1')).toBe(1);
-    expect(await redis.hgetall(keys.stratLast(8))).toEqual({
-      AAPL: String(BUCKET),
-    });
-    expect(Object.keys(await redis.hgetall(keys.stratClaim(8)))).toEqual([
-      'MSFT',
-    ]);
-    // Another claimant's release must not free w1's claim.
-    expect(await planner.release(8, ['MSFT'], BUCKET, 'w2')).toBe(0);
-    expect(
-      (await planner.plan({ id: 8, global: true }, BUCKET)).tickers,
-    ).toEqual([]);
-    // Failure: w1 releases and the ticker is due again.
-    expect(await planner.release(8, ['MSFT'], BUCKET, 'w1')).toBe(1);
-    expect(
-      (await planner.plan({ id: 8, global: true }, BUCKET)).tickers,
-    ).toEqual(['MSFT']);
-    const stats = (await planner.plan({ id: 8, global: true }, BUCKET)).stats;
-    expect(stats).toEqual({
-      universe: 2,
-      updated: 2,
-      alreadyEvaluated: 1,
-      claimedElsewhere: 0,
-    });
-  });
-
-  it('records without a claim, as the Go loop does, over many tickers', async () => {
-    const planner = createThrottlePlanner(redis, keys);
-    const tickers = Array.from({ length: 9000 }, (_, i) => `R${i}`);
-    expect(await planner.recordEvaluated(9, tickers, BUCKET)).toBe(9000);
-    expect(await redis.hlen(keys.stratLast(9))).toBe(9000);
-    expect(await redis.hget(keys.stratLast(9), 'R8999')).toBe(String(BUCKET));
-    expect(await planner.recordEvaluated(9, [], BUCKET)).toBe(0);
-  });
-
-  it('hands a crashed claimant\u2019s tickers out again once the claim expires', async () => {
-    const planner = createThrottlePlanner(redis, keys);
-    await redis.zadd(keys.tickUpd(), BUCKET, 'AAPL');
-    const a = await planner.plan({ id: 10, global: true }, BUCKET, {
-      mode: 'claim',
-      claimTtlMs: 200,
-    });
-    expect(a.tickers).toEqual(['AAPL']);
-    const again = await waitFor(
-      async () => {
-        const r = await planner.plan({ id: 10, global: true }, BUCKET, {
-          mode: 'claim',
-          claimTtlMs: 60_000,
+    it('matches a brute-force reference on randomized data (preview writes nothing)', async () => {
+      const planner = createThrottlePlanner(redis, keys);
+      const branches = { global: 0, universe: 0, emptyUniverse: 0 };
+      for (let seed = 1; seed <= 80; seed++) {
+        const rand = seededRandom(seed);
+        // A few large seeds push every chunked unpack past Lua's ~8000 limit.
+        const size = seed % 20 === 0 ? 12_000 : Math.floor(rand() * 600) + 1;
+        const s = randomScenario(rand, size);
+        const id = seed;
+        await load(redis, keys, id, s);
+        const before = await redis.hgetall(keys.stratClaim(id));
+        const got = await planner.plan({ id, global: s.global }, BUCKET);
+        const want = reference(s, BUCKET);
+        expect({ seed, due: sorted(got.tickers), stats: got.stats }).toEqual({
+          seed,
+          due: want.due,
+          stats: want.stats,
         });
-        return r.tickers.length > 0 ? r : null;
-      },
-      { timeoutMs: 10_000, what: 'claim expiry' },
-    );
-    expect(again.tickers).toEqual(['AAPL']);
-  });
+        expect(got.claimId).toBeUndefined();
+        expect(await redis.hgetall(keys.stratClaim(id))).toEqual(before);
+        expect(await redis.hlen(keys.stratLast(id))).toBe(s.last.size);
+        if (s.global) branches.global++;
+        else if (s.universe.size === 0) branches.emptyUniverse++;
+        else branches.universe++;
+        await deletePrefix(redis, prefix);
+      }
+      expect(branches.global).toBeGreaterThan(5);
+      expect(branches.universe).toBeGreaterThan(5);
+      expect(branches.emptyUniverse).toBeGreaterThan(0);
+    });
 
-  it('never hands a ticker out twice in one bucket to concurrent claimants', async () => {
-    const tickers = Array.from({ length: 4000 }, (_, i) => `C${i}`);
-    await redis.zadd(keys.tickUpd(), ...tickers.flatMap(t => [BUCKET + 1, t]));
-    await redis.sadd(keys.stratUniv(11), ...tickers);
-    const clients = Array.from({ length: 16 }, () => testRedis());
-    try {
-      const planners = clients.map(c => createThrottlePlanner(c, keys));
-      // New tickers keep arriving while the claimants race.
-      const writer = (async () => {
-        for (let i = 0; i < 20; i++) {
-          const batch = Array.from({ length: 50 }, (_, j) => `N${i}-${j}`);
-          await redis.zadd(
-            keys.tickUpd(),
-            ...batch.flatMap(t => [BUCKET + 2, t]),
-          );
-          await redis.sadd(keys.stratUniv(11), ...batch);
-        }
-      })();
-      const handed = await Promise.all(
-        planners.flatMap((p, w) =>
-          Array.from({ length: 6 }, async () => {
-            const r = await p.plan({ id: 11, global: false }, BUCKET, {
-              mode: 'claim',
-              claimId: `w${w}`,
-            });
-            return r.tickers;
-          }),
-        ),
+    it('walks both sides of the intersection (few updates vs a small universe)', async () => {
+      const planner = createThrottlePlanner(redis, keys);
+      const many = Array.from({ length: 9000 }, (_, i) => `U${i}`);
+      await redis.zadd(keys.tickUpd(), ...many.flatMap(t => [BUCKET + 5, t]));
+      await redis.sadd(keys.stratUniv(1), 'U1', 'U2', 'NOPE');
+      await redis.sadd(keys.stratUniv(2), ...many.slice(0, 8500), 'NOPE');
+      await redis.zadd(keys.tickUpd(), BUCKET - 1, 'OLD', 'inf', 'FOREVER');
+      await redis.sadd(keys.stratUniv(3), 'OLD', 'FOREVER', 'U7');
+      expect(
+        sorted((await planner.plan({ id: 1, global: false }, BUCKET)).tickers),
+      ).toEqual(['U1', 'U2']);
+      const big = await planner.plan({ id: 2, global: false }, BUCKET);
+      expect(big.tickers).toHaveLength(8500);
+      expect(big.stats).toEqual({
+        universe: 8501,
+        updated: 8500,
+        alreadyEvaluated: 0,
+        claimedElsewhere: 0,
+      });
+      expect(
+        sorted((await planner.plan({ id: 3, global: false }, BUCKET)).tickers),
+      ).toEqual(['FOREVER', 'U7']);
+    });
+
+    it('claims atomically: the claimed tickers are not handed out again in the bucket', async () => {
+      const planner = createThrottlePlanner(redis, keys);
+      await redis.zadd(
+        keys.tickUpd(),
+        BUCKET,
+        'AAPL',
+        BUCKET,
+        'MSFT',
+        BUCKET,
+        'TSLA',
       );
-      await writer;
-      const all = handed.flat();
-      expect(all.length).toBe(new Set(all).size);
-      // Whatever was not handed out during the race is handed out once afterwards.
-      const rest = await planners[0]!.plan({ id: 11, global: false }, BUCKET, {
+      await redis.sadd(keys.stratUniv(7), 'AAPL', 'MSFT', 'TSLA');
+      const first = await planner.plan({ id: 7, global: false }, BUCKET, {
+        mode: 'claim',
+        claimId: 'w1',
+      });
+      expect(sorted(first.tickers)).toEqual(['AAPL', 'MSFT', 'TSLA']);
+      expect(first.claimId).toBe('w1');
+      expect(first.claimExpiresAtMs).toBeGreaterThan(Date.now() - 60_000);
+      const claims = await redis.hgetall(keys.stratClaim(7));
+      expect(Object.keys(claims).sort()).toEqual(['AAPL', 'MSFT', 'TSLA']);
+      expect(claims.AAPL).toBe(`${BUCKET}:${first.claimExpiresAtMs}:w1`);
+      expect(await redis.pttl(keys.stratClaim(7))).toBeGreaterThan(0);
+
+      const second = await planner.plan({ id: 7, global: false }, BUCKET, {
         mode: 'claim',
       });
-      const total = [...all, ...rest.tickers];
-      expect(total.length).toBe(new Set(total).size);
-      expect(total.length).toBe(4000 + 20 * 50);
-    } finally {
-      await Promise.all(clients.map(c => c.quit()));
-    }
-  });
+      expect(second.tickers).toEqual([]);
+      expect(second.stats.claimedElsewhere).toBe(3);
+      // LAST is untouched until the evaluation succeeds, as in the Go loop.
+      expect(await redis.exists(keys.stratLast(7))).toBe(0);
+      // The next bucket is a new bucket.
+      const next = await planner.plan(
+        { id: 7, global: false },
+        BUCKET - 60_000,
+        {
+          mode: 'preview',
+        },
+      );
+      expect(next.tickers).toHaveLength(3);
+    });
 
-  it('rejects bad arguments before touching Redis', async () => {
-    const planner = createThrottlePlanner(redis, keys);
-    await expect(planner.plan({ id: 1, global: true }, 1.5)).rejects.toThrow(
-      RangeError,
-    );
-    await expect(
-      planner.plan({ id: 1, global: true }, BUCKET, {
+    it('records success in LAST (decimal strings) and drops only the holder\u2019s claims', async () => {
+      const planner = createThrottlePlanner(redis, keys);
+      await redis.zadd(keys.tickUpd(), BUCKET, 'AAPL', BUCKET, 'MSFT');
+      const a = await planner.plan({ id: 8, global: true }, BUCKET, {
         mode: 'claim',
-        claimId: 'has space',
-      }),
-    ).rejects.toThrow(/claimId/);
-    await expect(
-      planner.plan({ id: 1, global: true }, BUCKET, { claimTtlMs: 0 }),
-    ).rejects.toThrow(/claimTtlMs/);
-    expect(() => planner.recordEvaluated(1, [''], BUCKET)).toThrow(TypeError);
-    expect(() => planner.release(1, ['A'], BUCKET, '')).toThrow(/claimId/);
-    await expect(
-      planner.plan({ id: -1, global: true }, BUCKET),
-    ).rejects.toThrow(RangeError);
-  });
-});
+        claimId: 'w1',
+      });
+      expect(sorted(a.tickers)).toEqual(['AAPL', 'MSFT']);
+      expect(await planner.recordEvaluated(8, ['AAPL'], BUCKET, 'w1')).toBe(1);
+      expect(await redis.hgetall(keys.stratLast(8))).toEqual({
+        AAPL: String(BUCKET),
+      });
+      expect(Object.keys(await redis.hgetall(keys.stratClaim(8)))).toEqual([
+        'MSFT',
+      ]);
+      // Another claimant's release must not free w1's claim.
+      expect(await planner.release(8, ['MSFT'], BUCKET, 'w2')).toBe(0);
+      expect(
+        (await planner.plan({ id: 8, global: true }, BUCKET)).tickers,
+      ).toEqual([]);
+      // Failure: w1 releases and the ticker is due again.
+      expect(await planner.release(8, ['MSFT'], BUCKET, 'w1')).toBe(1);
+      expect(
+        (await planner.plan({ id: 8, global: true }, BUCKET)).tickers,
+      ).toEqual(['MSFT']);
+      const stats = (await planner.plan({ id: 8, global: true }, BUCKET)).stats;
+      expect(stats).toEqual({
+        universe: 2,
+        updated: 2,
+        alreadyEvaluated: 1,
+        claimedElsewhere: 0,
+      });
+    });
+
+    it('records without a claim, as the Go loop does, over many tickers', async () => {
+      const planner = createThrottlePlanner(redis, keys);
+      const tickers = Array.from({ length: 9000 }, (_, i) => `R${i}`);
+      expect(await planner.recordEvaluated(9, tickers, BUCKET)).toBe(9000);
+      expect(await redis.hlen(keys.stratLast(9))).toBe(9000);
+      expect(await redis.hget(keys.stratLast(9), 'R8999')).toBe(String(BUCKET));
+      expect(await planner.recordEvaluated(9, [], BUCKET)).toBe(0);
+    });
+
+    it('hands a crashed claimant\u2019s tickers out again once the claim expires', async () => {
+      const planner = createThrottlePlanner(redis, keys);
+      await redis.zadd(keys.tickUpd(), BUCKET, 'AAPL');
+      const a = await planner.plan({ id: 10, global: true }, BUCKET, {
+        mode: 'claim',
+        claimTtlMs: 200,
+      });
+      expect(a.tickers).toEqual(['AAPL']);
+      const again = await waitFor(
+        async () => {
+          const r = await planner.plan({ id: 10, global: true }, BUCKET, {
+            mode: 'claim',
+            claimTtlMs: 60_000,
+          });
+          return r.tickers.length > 0 ? r : null;
+        },
+        { timeoutMs: 10_000, what: 'claim expiry' },
+      );
+      expect(again.tickers).toEqual(['AAPL']);
+    });
+
+    it('never hands a ticker out twice in one bucket to concurrent claimants', async () => {
+      const tickers = Array.from({ length: 4000 }, (_, i) => `C${i}`);
+      await redis.zadd(
+        keys.tickUpd(),
+        ...tickers.flatMap(t => [BUCKET + 1, t]),
+      );
+      await redis.sadd(keys.stratUniv(11), ...tickers);
+      const clients = Array.from({ length: 16 }, () =>
+        cluster ? cluster.client() : sentinel ? sentinel.client() : testRedis(),
+      );
+      try {
+        const planners = clients.map(c => createThrottlePlanner(c, keys));
+        // New tickers keep arriving while the claimants race.
+        const writer = (async () => {
+          for (let i = 0; i < 20; i++) {
+            const batch = Array.from({ length: 50 }, (_, j) => `N${i}-${j}`);
+            await redis.zadd(
+              keys.tickUpd(),
+              ...batch.flatMap(t => [BUCKET + 2, t]),
+            );
+            await redis.sadd(keys.stratUniv(11), ...batch);
+          }
+        })();
+        const handed = await Promise.all(
+          planners.flatMap((p, w) =>
+            Array.from({ length: 6 }, async () => {
+              const r = await p.plan({ id: 11, global: false }, BUCKET, {
+                mode: 'claim',
+                claimId: `w${w}`,
+              });
+              return r.tickers;
+            }),
+          ),
+        );
+        await writer;
+        const all = handed.flat();
+        expect(all.length).toBe(new Set(all).size);
+        // Whatever was not handed out during the race is handed out once afterwards.
+        const rest = await planners[0]!.plan(
+          { id: 11, global: false },
+          BUCKET,
+          {
+            mode: 'claim',
+          },
+        );
+        const total = [...all, ...rest.tickers];
+        expect(total.length).toBe(new Set(total).size);
+        expect(total.length).toBe(4000 + 20 * 50);
+      } finally {
+        await Promise.all(clients.map(c => c.quit()));
+      }
+    });
+
+    it('rejects bad arguments before touching Redis', async () => {
+      const planner = createThrottlePlanner(redis, keys);
+      await expect(planner.plan({ id: 1, global: true }, 1.5)).rejects.toThrow(
+        RangeError,
+      );
+      await expect(
+        planner.plan({ id: 1, global: true }, BUCKET, {
+          mode: 'claim',
+          claimId: 'has space',
+        }),
+      ).rejects.toThrow(/claimId/);
+      await expect(
+        planner.plan({ id: 1, global: true }, BUCKET, { claimTtlMs: 0 }),
+      ).rejects.toThrow(/claimTtlMs/);
+      expect(() => planner.recordEvaluated(1, [''], BUCKET)).toThrow(TypeError);
+      expect(() => planner.release(1, ['A'], BUCKET, '')).toThrow(/claimId/);
+      await expect(
+        planner.plan({ id: -1, global: true }, BUCKET),
+      ).rejects.toThrow(RangeError);
+    });
+  },
+);

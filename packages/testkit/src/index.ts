@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 
 /** The Redis the integration tests use. */
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -27,35 +27,48 @@ export function testRedis(url = TEST_REDIS_URL): Redis {
   return new Redis(url, { protocol: 2, maxRetriesPerRequest: 1 });
 }
 
-/** Calls `page` with each page of keys matching `pattern` (SCAN, never KEYS). */
-export async function scanKeys(
-  redis: Redis,
+/**
+ * Calls `page` with each page of keys matching `pattern` (SCAN, never KEYS);
+ * on a cluster it scans every master and hands over the node it read from.
+ */
+export async function scanKeys<R extends Redis | Cluster>(
+  redis: R,
   pattern: string,
-  page: (keys: string[]) => Promise<void>,
+  page: (keys: string[], node: Redis) => Promise<void>,
 ): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(
-      cursor,
-      'MATCH',
-      pattern,
-      'COUNT',
-      1000,
-    );
-    cursor = next;
-    if (keys.length > 0) await page(keys);
-  } while (cursor !== '0');
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis as Redis];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(
+        cursor,
+        'MATCH',
+        pattern,
+        'COUNT',
+        1000,
+      );
+      cursor = next;
+      if (keys.length > 0) await page(keys, node);
+    } while (cursor !== '0');
+  }
 }
 
-/** Deletes every key under a prefix (SCAN + UNLINK). */
+/**
+ * Deletes every key under a prefix (SCAN + UNLINK); on a cluster on every
+ * master, one key per UNLINK (the keys sit in different slots).
+ */
 export async function deletePrefix(
-  redis: Redis,
+  redis: Redis | Cluster,
   prefix: string,
 ): Promise<number> {
   const pattern = `${prefix.replace(/[*?[\]\\]/g, c => `\\${c}`)}*`;
+  const cluster = redis instanceof Cluster;
   let removed = 0;
-  await scanKeys(redis, pattern, async keys => {
-    removed += await redis.unlink(...keys);
+  await scanKeys(redis, pattern, async (keys, node) => {
+    if (!cluster) removed += await node.unlink(...keys);
+    else
+      for (const k of await Promise.all(keys.map(key => node.unlink(key))))
+        removed += k;
   });
   return removed;
 }
@@ -237,3 +250,5 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+export * from './topologies.js';

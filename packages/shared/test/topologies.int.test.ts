@@ -1,0 +1,174 @@
+import {
+  startRedisCluster,
+  startRedisSentinel,
+  waitFor,
+  type TestRedisCluster,
+  type TestRedisSentinel,
+} from '@tickpulse/testkit';
+import type { Cluster, Redis } from 'ioredis';
+import {
+  closeRedis,
+  createKeys,
+  createLease,
+  createLogger,
+  createRedis,
+  createTickStore,
+  createUniverseStore,
+  describeRedisTarget,
+  inspectRedisServer,
+  isCluster,
+  masterNodes,
+  type RedisClient,
+  type RedisTarget,
+} from '../src';
+
+const logger = createLogger({ service: 'test', level: 'silent' });
+const tickers = (n: number, tag: string) =>
+  Array.from({ length: n }, (_, i) => `${tag}${i}`);
+
+// Private servers per suite, so the production (unprefixed) key names are
+// used as they are: on the cluster they hash to different slots.
+const keys = createKeys('');
+
+describe('connection factory and data paths on a 3-master Redis Cluster', () => {
+  let cluster: TestRedisCluster;
+  let target: RedisTarget;
+  const open: RedisClient[] = [];
+  const client = (role: 'worker' | 'producer' | 'command' = 'command') => {
+    const c = createRedis(target, { role, logger, name: `test-${role}` });
+    open.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+    target = { mode: 'cluster', nodes: cluster.nodes };
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(open.map(c => closeRedis(c)));
+    await cluster.stop();
+  });
+
+  it('applies the role options to every node connection', async () => {
+    const worker = client('worker') as Cluster;
+    const producer = client('producer') as Cluster;
+    expect(isCluster(worker)).toBe(true);
+    expect(worker.options.redisOptions?.maxRetriesPerRequest).toBeNull();
+    expect(producer.options.enableOfflineQueue).toBe(false);
+    expect(producer.options.redisOptions?.maxRetriesPerRequest).toBe(1);
+    await waitFor(() => producer.status === 'ready', { what: 'ready' });
+    expect(await producer.ping()).toBe('PONG');
+    expect(await masterNodes(producer)).toHaveLength(3);
+    const info = await inspectRedisServer(producer);
+    expect(info.supportsZaddGt).toBe(true);
+    expect(info.evictionSafe).toBe(true);
+    expect(describeRedisTarget(target)).toBe(
+      `cluster ${cluster.env.REDIS_CLUSTER_NODES}`,
+    );
+  });
+
+  it('replaces large and small universes, finds them on every master, removes with LAST', async () => {
+    const redis = client();
+    await waitFor(() => redis.status === 'ready', { what: 'ready' });
+    const store = createUniverseStore(redis, keys);
+    const ids = Array.from({ length: 30 }, (_, i) => i + 1);
+    // 2 500 members: above the MULTI limit, so the scratch set and swap.
+    for (const id of ids) await store.replace(id, tickers(2500, `S${id}X`));
+    expect(await redis.scard(keys.stratUniv(7))).toBe(2500);
+    expect(await cluster.keySlot(keys.scratch(keys.stratUniv(7), 'x'))).toBe(
+      await cluster.keySlot(keys.stratUniv(7)),
+    );
+
+    const perMaster = await Promise.all(
+      (await masterNodes(redis)).map(async node => {
+        const [, found] = await node.scan(
+          '0',
+          'MATCH',
+          'STRAT:*',
+          'COUNT',
+          1000,
+        );
+        return found.length;
+      }),
+    );
+    expect(perMaster.every(n => n > 0)).toBe(true);
+    const scanned: number[] = [];
+    for await (const page of store.scanStrategyIds(5)) scanned.push(...page);
+    expect(scanned.sort((a, b) => a - b)).toEqual(ids);
+    // No scratch key is left behind anywhere.
+    for (const node of await masterNodes(redis)) {
+      const [, tmp] = await node.scan('0', 'MATCH', '*:tmp:*', 'COUNT', 1000);
+      expect(tmp).toEqual([]);
+    }
+
+    await store.replace(7, ['AAPL', 'MSFT']);
+    expect((await store.read(7)).sort()).toEqual(['AAPL', 'MSFT']);
+    await redis.hset(keys.stratLast(7), 'AAPL', '1');
+    expect(await store.remove(7, { withLast: true })).toBe(2);
+    expect(await redis.exists(keys.stratUniv(7))).toBe(0);
+    expect(await redis.exists(keys.stratLast(7))).toBe(0);
+  });
+
+  it('writes TICK:UPD with ZADD GT and holds a lease', async () => {
+    const redis = client();
+    const ticks = createTickStore(redis, keys);
+    await ticks.markUpdated([
+      ['AAPL', 2000],
+      ['MSFT', 1000],
+    ]);
+    await ticks.markUpdated([['AAPL', 1500]]);
+    expect(await ticks.lastUpdate('AAPL')).toBe(2000);
+    const a = createLease(redis, keys.lease('ingest'), 5000);
+    const b = createLease(redis, keys.lease('ingest'), 5000);
+    expect(await a.acquire()).toBe(true);
+    expect(await b.acquire()).toBe(false);
+    await a.release();
+    expect(await b.acquire()).toBe(true);
+  });
+});
+
+describe('connection factory on Sentinel (master, replica, 3 sentinels)', () => {
+  let set: TestRedisSentinel;
+  let target: RedisTarget;
+  const open: RedisClient[] = [];
+
+  beforeAll(async () => {
+    set = await startRedisSentinel();
+    target = { mode: 'sentinel', sentinels: set.sentinels, name: set.name };
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(open.map(c => closeRedis(c)));
+    await set.stop();
+  });
+
+  it('finds the master through the sentinels and follows a failover', async () => {
+    const worker = createRedis(target, {
+      role: 'worker',
+      logger,
+      name: 'test-worker',
+    }) as Redis;
+    open.push(worker);
+    await waitFor(() => worker.status === 'ready', { what: 'ready' });
+    expect(describeRedisTarget(target)).toBe(
+      `sentinel ${set.name}@${set.env.REDIS_SENTINELS}`,
+    );
+    const store = createUniverseStore(worker, keys);
+    await store.replace(1, tickers(3000, 'F'));
+    const ticks = createTickStore(worker, keys);
+    await ticks.markUpdated([['AAPL', 5000]]);
+    // Replication is asynchronous: wait until the replica has it all.
+    expect(await worker.wait(1, 5000)).toBe(1);
+
+    const { from, to } = await set.failover();
+    expect(to.port).not.toBe(from.port);
+    // The same client reconnects to the promoted replica; its commands wait meanwhile.
+    await ticks.markUpdated([['MSFT', 6000]]);
+    const served = Number(
+      /tcp_port:(\d+)/.exec(await worker.info('server'))?.[1],
+    );
+    expect(served).toBe(to.port);
+    expect(await store.read(1)).toHaveLength(3000);
+    expect(await ticks.lastUpdate('AAPL')).toBe(5000);
+    expect(await ticks.lastUpdate('MSFT')).toBe(6000);
+  }, 90_000);
+});
