@@ -1,6 +1,5 @@
 import type { ConditionPolicy, TimestampBounds } from '@tickpulse/polygon';
-import type { Logger } from '@tickpulse/shared';
-import type { Redis } from 'ioredis';
+import type { Logger, RedisClient } from '@tickpulse/shared';
 import { runBackfill, type BackfillResult } from './backfill.js';
 import type { IngestMetrics } from './metrics.js';
 import type { RestClient } from './rest-client.js';
@@ -67,7 +66,7 @@ export interface GapHealer {
 export function createGapHealer(deps: {
   options: GapHealerOptions;
   rest: RestClient | undefined;
-  redis: Redis;
+  redis: RedisClient;
   watermarkKey: string;
   policy: ConditionPolicy;
   bounds: TimestampBounds;

@@ -12,6 +12,7 @@ import {
   type RedisKeys,
   type UniverseStore,
   withDeadline,
+  isCluster,
   type RedisClient,
 } from '@tickpulse/shared';
 import { Queue } from 'bullmq';
@@ -224,7 +225,11 @@ export function createUniverseSyncService(deps: {
       });
       if (settings.footprintBudgetBytes)
         metrics.footprintBudget.set(settings.footprintBudgetBytes);
-      if (settings.footprintIntervalMs) {
+      // The sampler pipelines MEMORY USAGE over keys in many slots, which a
+      // cluster client cannot send as one pipeline: on Cluster it stays off.
+      if (settings.footprintIntervalMs && isCluster(deps.redis.command)) {
+        logger.info('Redis footprint sampling is off on Redis Cluster');
+      } else if (settings.footprintIntervalMs) {
         stopFootprint = startFootprintSampler({
           redis: deps.redis.command,
           keys,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { RedisKeys } from './keys.js';
@@ -44,7 +44,7 @@ export interface DataLossWatch {
  * A recovery that throws is retried at the next check until it succeeds.
  */
 export function createDataLossWatch(deps: {
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   logger: Logger;
   registry: Registry;

@@ -5,7 +5,7 @@ import {
   type RedisOptions,
 } from 'ioredis';
 import type { Logger } from 'pino';
-import { redactUrl } from './logger.js';
+import { redactUrl } from './redact.js';
 
 /**
  * A connection to tickpulse's Redis in any topology. `Redis` covers a
