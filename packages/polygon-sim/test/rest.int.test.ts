@@ -107,7 +107,22 @@ describe('polygon-sim REST', () => {
       })),
     );
     expect(added).toBe(7);
-    expect(sim.addPrints([{ sym: 'NOT-LISTED', sipNs: '1' }])).toBe(0);
+    // A symbol outside the universe is remembered too (scripted test tickers).
+    expect(
+      sim.addPrints([
+        { sym: 'NOT-LISTED', sipNs: String(t0), conditions: [37] },
+      ]),
+    ).toBe(1);
+    const other = parseExact(
+      (await get(`${SNAPSHOT}?tickers=NOT-LISTED`)).text,
+    );
+    expect(other.tickers[0]).toMatchObject({
+      ticker: 'NOT-LISTED',
+      lastTrade: { t: String(t0), c: [37] },
+    });
+    expect(
+      parseExact((await get('/v3/trades/NOT-LISTED')).text).results,
+    ).toHaveLength(1);
 
     const seen: string[] = [];
     let url: string | undefined =
