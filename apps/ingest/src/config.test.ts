@@ -107,4 +107,34 @@ describe('ingest config', () => {
         .excluded,
     ).toEqual([12, 37]);
   });
+
+  it('rejects every duration beyond the timer limit, naming the variable and the maximum', () => {
+    const tooLong = Object.fromEntries(
+      [
+        'FLUSH_INTERVAL_MS',
+        'PUBLISH_TIMEOUT_MS',
+        'PING_INTERVAL_MS',
+        'READ_TIMEOUT_MS',
+        'AUTH_TIMEOUT_MS',
+        'RECONNECT_MIN_MS',
+        'RECONNECT_MAX_MS',
+        'HEALTHY_AFTER_MS',
+        'MAX_CONNECTIONS_COOLDOWN_MS',
+        'LEASE_TTL_MS',
+        'LEASE_POLL_MS',
+        'TRADE_FUTURE_TOLERANCE_MS',
+        'TRADE_MAX_AGE_MS',
+        'SUMMARY_INTERVAL_MS',
+        'SHUTDOWN_FLUSH_MS',
+      ].map(name => [name, String(600 * 3_600_000)]),
+    );
+    for (const name of Object.keys(tooLong))
+      expect(() => loadIngestConfig(tooLong)).toThrow(
+        new RegExp(`${name}: must be at most 2147483647 ms`),
+      );
+    expect(
+      loadIngestConfig({ SUMMARY_INTERVAL_MS: '2147483647' })
+        .SUMMARY_INTERVAL_MS,
+    ).toBe(2_147_483_647);
+  });
 });

@@ -9,7 +9,7 @@ import type { RestClient } from './rest-client.js';
 const TRADES_PAGE_LIMIT = 1000;
 
 /** Why a backfill ran (log field). */
-export type GapReason = 'resubscribe' | 'startup' | 'api';
+export type GapReason = 'resubscribe' | 'startup' | 'api' | 'data-loss';
 
 /** One healed (or not) gap, as logged. */
 export interface GapReport extends BackfillResult {

@@ -5,9 +5,12 @@ import {
   type StatusEvent,
 } from '@tickpulse/polygon';
 import {
+  createDataLossWatch,
   createKeys,
   createLease,
   QUEUE_NAMES,
+  redactUrl,
+  sleep,
   startCounterSummary,
   withDeadline,
   type CheckResult,
@@ -62,6 +65,9 @@ export interface Ingest {
  *   fast and they are merged back instead of piling up in memory.
  * @param deps.onFatal called once on an unrecoverable error (Polygon
  *   rejected the key); the caller shuts down and exits non-zero.
+ * @param deps.rebuildTickUpd called on the leader after Redis lost its data
+ *   (see `createDataLossWatch`), to rebuild TICK:UPD. Default: a REST
+ *   backfill over the last `BACKFILL_MAX_GAP_MS` (snapshot plus lookups).
  */
 export function createIngest(deps: {
   config: IngestConfig;
@@ -69,9 +75,11 @@ export function createIngest(deps: {
   registry: Registry;
   redis: Redis;
   onFatal: (err: Error) => void;
+  rebuildTickUpd?: () => Promise<void>;
 }): Ingest {
   const { config } = deps;
   const log = deps.logger.child({ component: 'ingest' });
+  const keys = createKeys(config.REDIS_KEY_PREFIX);
   const coalescer = createCoalescer();
   const metrics = createIngestMetrics(deps.registry, () => coalescer.size);
   const bounds = {
@@ -201,29 +209,79 @@ export function createIngest(deps: {
   });
 
   const elector = createLeaderElector({
-    lease: createLease(
-      deps.redis,
-      createKeys(config.REDIS_KEY_PREFIX).lease('ingest'),
-      config.LEASE_TTL_MS,
-    ),
+    lease: createLease(deps.redis, keys.lease('ingest'), config.LEASE_TTL_MS),
     ttlMs: config.LEASE_TTL_MS,
     pollMs: config.LEASE_POLL_MS,
     logger: deps.logger,
     metrics,
-    onElected: () => {
-      if (!fatal && !stopping) client.start();
-    },
+    onElected: () => void connectAsLeader(),
     onDemoted: () => {
       healer.abort();
       void client.stop();
     },
   });
 
+  // The lease passes safely on expiry because a leader that cannot renew
+  // closes its socket at ¾ TTL. A data loss deletes the lease at once, so the
+  // old leader may still stream (and believe it leads) until its next renew:
+  // for ¾ TTL after a loss no replica connects or rebuilds, or the account
+  // would be taken twice and TICK:UPD rebuilt twice.
+  const handoverMs = Math.floor((config.LEASE_TTL_MS * 3) / 4);
+  // TICK:UPD is gone with the data: heal as far back as a backfill reaches.
+  const rebuildTickUpd =
+    deps.rebuildTickUpd ??
+    (async () => {
+      await healer.backfill({
+        since: Date.now() - config.BACKFILL_MAX_GAP_MS,
+        reason: 'data-loss',
+      });
+    });
+  let lossNoticedAt = Number.NEGATIVE_INFINITY;
+  let rebuildPending = false;
+  const rebuildIfLeader = async () => {
+    if (!rebuildPending || !elector.isLeader || stopping) return;
+    rebuildPending = false;
+    try {
+      await rebuildTickUpd();
+      log.info('TICK:UPD rebuilt after Redis data loss');
+    } catch (err) {
+      rebuildPending = true;
+      log.error({ err }, 'TICK:UPD rebuild after Redis data loss failed');
+    }
+  };
+  const dataLoss = createDataLossWatch({
+    redis: deps.redis,
+    keys,
+    logger: log,
+    registry: deps.registry,
+    onDataLoss: async () => {
+      lossNoticedAt = Date.now();
+      rebuildPending = true;
+      await sleep(handoverMs);
+      await rebuildIfLeader();
+    },
+  });
+  const connectAsLeader = async () => {
+    // Unknown (Redis errored right after the acquire) counts as a loss: waiting is the safe side.
+    if ((await dataLoss.check()) === null) lossNoticedAt = Date.now();
+    const wait = lossNoticedAt + handoverMs - Date.now();
+    if (wait > 0) {
+      log.warn(
+        { waitMs: wait },
+        'took the lease right after a Redis data loss; waiting for a previous leader to close its connection',
+      );
+      await sleep(wait);
+    }
+    if (!fatal && !stopping && elector.isLeader) client.start();
+    await rebuildIfLeader();
+  };
+
   const doStop = async (): Promise<boolean> => {
     log.info(
       'stopping: closing the Polygon connection, flushing pending ticks',
     );
     stopSummary?.();
+    dataLoss.stop();
     elector.stop();
     await client.stop();
     await healer.stop();
@@ -258,6 +316,7 @@ export function createIngest(deps: {
         });
       }
       publisher.start();
+      await dataLoss.start();
       elector.start();
       stopSummary = startCounterSummary({
         logger: log,
@@ -275,7 +334,7 @@ export function createIngest(deps: {
       });
       log.info(
         {
-          url: config.POLYGON_WS_URL,
+          url: redactUrl(config.POLYGON_WS_URL),
           simulator: config.usingSimulator,
           subscriptions: config.POLYGON_SUBSCRIPTIONS,
           policy: config.CONDITION_POLICY.name,

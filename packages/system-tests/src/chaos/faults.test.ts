@@ -24,6 +24,15 @@ const SHARED = [
   'universe-sync-sigkill',
 ];
 
+// Appended after the mode-specific ones: Redis loses its data, then the
+// secret check with wrong and rotated Redis passwords.
+const LATE = [
+  'redis-flushall',
+  'redis-restart-empty',
+  'redis-wrong-password',
+  'redis-password-rotated',
+];
+
 describe('CHAOS_FAULTS', () => {
   it('has unique kebab-case names and a description for each', () => {
     const all = CHAOS_FAULTS.map(f => f.name);
@@ -34,23 +43,27 @@ describe('CHAOS_FAULTS', () => {
     }
   });
 
-  it('runs every fault kind in the full run, then the standby kill, a rolling restart of every app and a second Redis restart', () => {
+  it('runs every fault kind in the full run, then the standby kill, tick-writer down at full rate, a rolling restart of every app and a second Redis restart', () => {
     expect(names('full')).toEqual([
       ...SHARED,
       'ingest-standby-sigkill',
+      'tick-writer-down-full-rate',
       'tick-writer-sigterm',
       'universe-sync-sigterm',
       'ingest-a-sigterm',
       'ingest-b-sigterm',
       'redis-restart-2',
+      ...LATE,
     ]);
   });
 
-  it('runs every fault kind once in the short run, with SIGTERM of tick-writer and the ingest leader', () => {
+  it('runs every fault kind once in the short run, with tick-writer down at full rate, SIGTERM of tick-writer and the ingest leader', () => {
     expect(names('short')).toEqual([
       ...SHARED,
+      'tick-writer-down-full-rate',
       'tick-writer-sigterm',
       'ingest-leader-sigterm',
+      ...LATE,
     ]);
   });
 });
