@@ -1,12 +1,12 @@
+import { parseRestJson } from '@tickpulse/polygon';
 import { waitFor } from '@tickpulse/testkit';
 import { WebSocket } from 'ws';
 import { createPolygonSim, type PolygonSim } from '../src';
 
 const SNAPSHOT = '/v2/snapshot/locale/us/markets/stocks/tickers';
 
-/** Quotes every integer of 16+ digits so the test reads ns values exactly. */
-const parseExact = (text: string) =>
-  JSON.parse(text.replace(/([:[,])(\d{16,})(?=[,}\]])/g, '$1"$2"'));
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies of several shapes
+const parseExact = (text: string): any => parseRestJson(text);
 
 describe('polygon-sim REST', () => {
   let sim: PolygonSim;
