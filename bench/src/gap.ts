@@ -1,4 +1,8 @@
-import { BACKEND_POLICY, checkConditions } from '@tickpulse/polygon';
+import {
+  BACKEND_POLICY,
+  checkConditions,
+  parseRestJson,
+} from '@tickpulse/polygon';
 import type { BenchContext, BenchOutcome } from './context.js';
 import { metricSum, postJson, scrape } from './procs.js';
 import {
@@ -14,10 +18,6 @@ import {
 import { fmt, fmtInt } from './stats.js';
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
-
-/** JSON with integers of 16+ digits (REST ns times) kept as exact strings. */
-const parseExact = (text: string): unknown =>
-  JSON.parse(text.replace(/([:[,])(\d{16,})(?=[,}\]])/g, '$1"$2"'));
 
 /**
  * The newest eligible print (ms) per ticker by the simulator's own REST
@@ -37,7 +37,7 @@ async function oracle(
         `${base}/v3/trades/${encodeURIComponent(sym)}?limit=50000`,
         { headers: { authorization: 'Bearer bench' } },
       );
-      const body = parseExact(await res.text()) as {
+      const body = parseRestJson(await res.text()) as {
         results: { sip_timestamp: string; conditions?: number[] }[];
       };
       for (const row of body.results) {
@@ -109,7 +109,7 @@ export async function runGap(ctx: BenchContext): Promise<BenchOutcome> {
       historyPrints: number;
     };
     const symbols = (
-      parseExact(
+      parseRestJson(
         await (
           await fetch(
             `${sim.base}/v2/snapshot/locale/us/markets/stocks/tickers`,

@@ -1,6 +1,6 @@
 import { BACKEND_POLICY, DEFAULT_TIMESTAMP_BOUNDS } from '@tickpulse/polygon';
 import { newestEligible, planFromSnapshot } from './backfill';
-import { parseRestJson } from './rest-json';
+import { parseRestJson } from '@tickpulse/polygon';
 
 const NOW = 1_800_000_100_000;
 const ctx = {

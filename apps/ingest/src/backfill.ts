@@ -1,5 +1,6 @@
 import {
   checkConditions,
+  nsToMillis,
   type ConditionPolicy,
   type TimestampBounds,
 } from '@tickpulse/polygon';
@@ -11,7 +12,6 @@ import {
   type RequestBudget,
   type RestClient,
 } from './rest-client.js';
-import { nsToMillis } from './rest-json.js';
 
 /** How a backfill ended (a bounded metric label). */
 export type BackfillOutcome =

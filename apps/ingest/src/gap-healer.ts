@@ -43,7 +43,8 @@ export interface GapHealer {
    */
   streaming(): void;
   /**
-   * Heals everything since `since` (Unix ms) now, one backfill at a time.
+   * Heals everything since `since` (Unix ms), one backfill at a time (a
+   * call while one runs is merged into the next run, from the earliest start).
    * Used by `streaming` and by operators (e.g. rebuilding TICK:UPD after
    * Redis lost its data). Resolves with the report, also when disabled
    * (outcome `failed`, nothing sent).
@@ -81,7 +82,6 @@ export function createGapHealer(deps: {
   let lastRead = -1;
   let written = -1;
   let writing = false;
-  let queue: Promise<unknown> = Promise.resolve();
   let controller = new AbortController();
   let warnedUnauthorized = false;
   let lastWatermarkWarn = 0;
@@ -176,20 +176,85 @@ export function createGapHealer(deps: {
     return report;
   };
 
-  const enqueue = (since: number, reason: GapReason, gapEnd: number) => {
-    const p = queue.then(() => run(since, reason, gapEnd));
-    queue = p.catch(() => undefined);
+  // One backfill at a time. Gaps that end while one runs are merged into a
+  // single follow-up (the earliest start): its snapshot is newer than all of
+  // them, so one pass heals them all.
+  let current: Promise<GapReport> | undefined;
+  let next:
+    | {
+        since: number;
+        raw: number;
+        reason: GapReason;
+        gapEnd: number;
+        settle: Array<[(r: GapReport) => void, (e: unknown) => void]>;
+      }
+    | undefined;
+  // The earliest gap start (before the margin) not yet healed. The watermark
+  // never moves past it: a process that dies before its backfill finished
+  // leaves the next leader a watermark from which that gap is still healed.
+  let hold: number | undefined;
+
+  const start = (
+    since: number,
+    raw: number,
+    reason: GapReason,
+    gapEnd: number,
+  ): Promise<GapReport> => {
+    metrics.backfillRunning.set(1);
+    const p = run(since, reason, gapEnd);
+    current = p;
+    const after = (report: GapReport | undefined) => {
+      const done =
+        report !== undefined &&
+        report.outcome !== 'failed' &&
+        report.outcome !== 'aborted';
+      if (next && !done) next.since = Math.min(next.since, since);
+      else if (!next && done) hold = undefined;
+      else if (next && done) hold = next.raw;
+      current = undefined;
+      metrics.backfillRunning.set(0);
+      const n = next;
+      next = undefined;
+      if (n)
+        start(n.since, n.raw, n.reason, n.gapEnd).then(
+          r => n.settle.forEach(([ok]) => ok(r)),
+          e => n.settle.forEach(([, fail]) => fail(e)),
+        );
+    };
+    p.then(after, () => after(undefined));
     return p;
   };
+
+  const schedule = (
+    since: number,
+    raw: number,
+    reason: GapReason,
+    gapEnd: number,
+  ): Promise<GapReport> => {
+    // With backfill off nothing will heal the gap: holding would only freeze the watermark.
+    if (options.enabled && deps.rest) hold = Math.min(hold ?? Infinity, raw);
+    if (!current) return start(since, raw, reason, gapEnd);
+    if (next) {
+      next.since = Math.min(next.since, since);
+      next.raw = Math.min(next.raw, raw);
+      next.gapEnd = Math.max(next.gapEnd, gapEnd);
+    } else next = { since, raw, reason, gapEnd, settle: [] };
+    const n = next;
+    return new Promise((ok, fail) => n.settle.push([ok, fail]));
+  };
+  let readsPending = 0;
 
   return {
     noteRead(ms) {
       if (ms > lastRead) lastRead = ms;
     },
     published(batch) {
+      // While a gap's start is being read, a write could cover the new
+      // stream before the hold below is in place.
+      if (readsPending > 0) return;
       let max = -1;
       for (const ms of batch.values()) if (ms > max) max = ms;
-      const mark = Math.min(max, now());
+      const mark = Math.min(max, now(), hold ?? Infinity);
       if (mark <= written || writing) return;
       writing = true;
       deps.redis
@@ -211,27 +276,33 @@ export function createGapHealer(deps: {
       // them that already covers the new stream.
       const gapEnd = now();
       const inProcess = lastRead;
+      readsPending++;
       void readWatermark().then(stored => {
-        const start = Math.max(inProcess, stored ?? -1);
-        if (start < 0) {
+        readsPending--;
+        let from = Math.min(Math.max(inProcess, stored ?? -1), gapEnd);
+        if (hold !== undefined) from = Math.min(from, hold);
+        if (from < 0) {
           log.info('no watermark: no earlier read to heal from');
           return;
         }
-        void enqueue(
-          Math.min(start, gapEnd) - options.marginMs,
+        void schedule(
+          from - options.marginMs,
+          from,
           inProcess < 0 ? 'startup' : 'resubscribe',
           gapEnd,
         ).catch(err => log.error({ err }, 'backfill failed'));
       });
     },
-    backfill: ({ since, reason = 'api' }) => enqueue(since, reason, now()),
+    backfill: ({ since, reason = 'api' }) =>
+      schedule(since, since, reason, now()),
     abort() {
       controller.abort();
       controller = new AbortController();
     },
     async stop() {
+      next = undefined;
       controller.abort();
-      await queue;
+      await current?.catch(() => undefined);
     },
   };
 }

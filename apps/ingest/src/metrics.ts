@@ -187,6 +187,11 @@ export function createIngestMetrics(
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     }),
+    backfillRunning: new Gauge({
+      name: 'tickpulse_ingest_backfill_running',
+      help: '1 while a backfill runs (more gaps during it are merged into one follow-up run)',
+      registers,
+    }),
     watermarkFailures: new Counter({
       name: 'tickpulse_ingest_watermark_failures_total',
       help: 'Watermark reads or writes that failed (the gap start then comes from memory, or is older)',

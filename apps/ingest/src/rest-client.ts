@@ -1,6 +1,6 @@
 import { sleep } from '@tickpulse/shared';
 import { backoffDelay } from './backoff.js';
-import { parseRestJson } from './rest-json.js';
+import { parseRestJson } from '@tickpulse/polygon';
 
 /** The two REST endpoints backfill uses (a bounded metric label). */
 export type RestEndpoint = 'snapshot' | 'trades';

@@ -220,4 +220,42 @@ describe('ingest gap healing from REST (polygon-sim)', () => {
     expect(r!.ingest.status().state).toBe('streaming');
     expect(r!.fatal).toEqual([]);
   });
+
+  it('keeps the watermark at a gap that is not healed yet, so a successor still heals it', async () => {
+    h = await startHarness({
+      sim: { tickers: 30 },
+      env: {
+        BACKFILL_MARGIN_MS: '1000',
+        BACKFILL_REQUEST_TIMEOUT_MS: '60000',
+      },
+    });
+    const sym = (k: number) => h!.sim.tickers[k]!.sym;
+    const first = h.replicas[0]!;
+    await streaming(first);
+    const t0 = Date.now() - 5000;
+    await streamBefore(h, [{ sym: sym(0), sipNs: ns(t0) }]);
+    h.sim.addPrints([{ sym: sym(1), sipNs: ns(t0 + 100) }]);
+    // The backfill after this cut hangs on its snapshot...
+    h.sim.injectRestFault('hang', 1, 'snapshot');
+    h.sim.dropConnections();
+    await waitFor(
+      () => (h!.sim.stats().restRequests['snapshot hang'] ?? 0) === 1,
+      {
+        timeoutMs: 15_000,
+      },
+    );
+    await streaming(first);
+    // ...while the stream goes on and its batches are published.
+    h.sim.addPrints([{ sym: sym(2), sipNs: ns(t0 + 3000) }], true);
+    await waitFor(async () => (await h!.queued())[sym(2)] === t0 + 3000);
+    await first.ingest.stop();
+    expect(await watermark(h)).toBe(t0);
+    expect(await first.metric('tickpulse_ingest_gaps_total')).toBe(1);
+
+    const second = await h.addReplica();
+    await waitFor(async () => (await h!.queued())[sym(1)] === t0 + 100, {
+      timeoutMs: 15_000,
+    });
+    expect(await second.metric('tickpulse_ingest_gaps_total')).toBe(1);
+  });
 });

@@ -35,16 +35,24 @@ export type Describe = (
 export interface PrintHistory {
   /** Records a generated print: universe index, SIP ms, trade id, generator shape. */
   recordGenerated(k: number, ms: number, id: number, shape: number): void;
-  /** Records a scripted print; returns false for an unknown ticker. */
+  /**
+   * Records a scripted print. A symbol outside the universe gets an index of
+   * its own (after the universe's), up to `maxExtraSymbols`; false beyond.
+   */
   recordScripted(p: ScriptedPrint): boolean;
   /** The ticker's remembered prints, in no particular order. */
   prints(k: number): Print[];
   /** The ticker's print with the greatest SIP time, if any. */
   last(k: number): Print | undefined;
-  /** Universe index of a symbol. */
+  /** Index of a symbol (universe or scripted). */
   indexOf(sym: string): number | undefined;
+  /** Number of indices: the universe plus scripted symbols outside it. */
+  readonly symbols: number;
   readonly size: number;
 }
+
+/** Scripted symbols outside the universe the history accepts (tests use a few thousand). */
+const MAX_EXTRA_SYMBOLS = 100_000;
 
 /**
  * Sub-millisecond part of a generated print's SIP time, derived from its id
@@ -77,6 +85,8 @@ export function createPrintHistory(opts: {
   const counts = new Int32Array(n);
   const scripted = new Map<number, Omit<Print, 'sym' | 'sipNs' | 'seq'>>();
   const index = new Map(opts.symbols.map((s, k) => [s, k]));
+  // Scripted symbols outside the universe: one small ring of whole prints each.
+  const extras: { sym: string; ring: Print[]; head: number }[] = [];
   let seq = 0;
   let nextScripted = 1;
   let size = 0;
@@ -111,8 +121,35 @@ export function createPrintHistory(opts: {
       seqs[at] = ++seq;
     },
     recordScripted(p) {
-      const k = index.get(p.sym);
-      if (k === undefined) return false;
+      let k = index.get(p.sym);
+      if (k === undefined) {
+        if (extras.length >= MAX_EXTRA_SYMBOLS) return false;
+        k = n + extras.length;
+        index.set(p.sym, k);
+        extras.push({ sym: p.sym, ring: [], head: 0 });
+      }
+      if (k >= n) {
+        const e = extras[k - n]!;
+        const print: Print = {
+          sym: p.sym,
+          sipNs: BigInt(p.sipNs),
+          id: `s${nextScripted++}`,
+          exchange: p.exchange ?? 11,
+          price: p.price ?? 10,
+          size: p.size ?? 100,
+          conditions: p.conditions?.length ? [...p.conditions] : undefined,
+          trfId: undefined,
+          seq: ++seq,
+        };
+        if (e.ring.length < cap) {
+          e.ring.push(print);
+          size++;
+        } else {
+          e.ring[e.head] = print;
+          e.head = (e.head + 1) % cap;
+        }
+        return true;
+      }
       const ns = BigInt(p.sipNs);
       const at = slot(k);
       const key = nextScripted++;
@@ -131,11 +168,23 @@ export function createPrintHistory(opts: {
       return true;
     },
     prints(k) {
+      if (k >= n) return [...(extras[k - n]?.ring ?? [])];
       const out: Print[] = [];
       for (let j = 0; j < counts[k]!; j++) out.push(read(k, k * cap + j));
       return out;
     },
     last(k) {
+      if (k >= n) {
+        let top: Print | undefined;
+        for (const p of extras[k - n]?.ring ?? [])
+          if (
+            !top ||
+            p.sipNs > top.sipNs ||
+            (p.sipNs === top.sipNs && p.seq > top.seq)
+          )
+            top = p;
+        return top;
+      }
       let best = -1;
       for (let j = 0; j < counts[k]!; j++) {
         const at = k * cap + j;
@@ -151,6 +200,9 @@ export function createPrintHistory(opts: {
       return best < 0 ? undefined : read(k, best);
     },
     indexOf: sym => index.get(sym),
+    get symbols() {
+      return n + extras.length;
+    },
     get size() {
       return size;
     },

@@ -107,7 +107,6 @@ function lastTradeJson(p: Print): string {
  */
 export function createSimRest(opts: {
   history: PrintHistory;
-  symbols: readonly string[];
   keys: ReadonlySet<string>;
   pageSize: number;
 }): SimRest {
@@ -170,7 +169,7 @@ export function createSimRest(opts: {
     const parts: string[] = [];
     const indices = wanted
       ? wanted.map(s => history.indexOf(s)).filter(k => k !== undefined)
-      : opts.symbols.map((_, k) => k);
+      : Array.from({ length: history.symbols }, (_, k) => k);
     for (const k of indices) {
       const last = history.last(k);
       if (!last) continue;

@@ -118,7 +118,7 @@ export interface PolygonSim {
   /** Sends `count` otherwise valid trades timestamped `aheadMs` in the future. */
   sendFutureTrades(count: number, aheadMs: number): number;
   /**
-   * Adds prints to the REST history (unknown tickers are skipped); with
+   * Adds prints to the REST history (symbols outside the universe too); with
    * `stream` they are also sent as one trade frame to subscribed clients.
    * Returns how many were recorded.
    */
@@ -168,7 +168,6 @@ export function createPolygonSim(opts: PolygonSimOptions = {}): PolygonSim {
   });
   const rest = createSimRest({
     history,
-    symbols,
     keys,
     pageSize: opts.restPageSize ?? 50_000,
   });

@@ -1,12 +1,12 @@
+import { parseRestJson } from '@tickpulse/polygon';
 import { waitFor } from '@tickpulse/testkit';
 import { WebSocket } from 'ws';
 import { createPolygonSim, type PolygonSim } from '../src';
 
 const SNAPSHOT = '/v2/snapshot/locale/us/markets/stocks/tickers';
 
-/** Quotes every integer of 16+ digits so the test reads ns values exactly. */
-const parseExact = (text: string) =>
-  JSON.parse(text.replace(/([:[,])(\d{16,})(?=[,}\]])/g, '$1"$2"'));
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies of several shapes
+const parseExact = (text: string): any => parseRestJson(text);
 
 describe('polygon-sim REST', () => {
   let sim: PolygonSim;
@@ -107,7 +107,22 @@ describe('polygon-sim REST', () => {
       })),
     );
     expect(added).toBe(7);
-    expect(sim.addPrints([{ sym: 'NOT-LISTED', sipNs: '1' }])).toBe(0);
+    // A symbol outside the universe is remembered too (scripted test tickers).
+    expect(
+      sim.addPrints([
+        { sym: 'NOT-LISTED', sipNs: String(t0), conditions: [37] },
+      ]),
+    ).toBe(1);
+    const other = parseExact(
+      (await get(`${SNAPSHOT}?tickers=NOT-LISTED`)).text,
+    );
+    expect(other.tickers[0]).toMatchObject({
+      ticker: 'NOT-LISTED',
+      lastTrade: { t: String(t0), c: [37] },
+    });
+    expect(
+      parseExact((await get('/v3/trades/NOT-LISTED')).text).results,
+    ).toHaveLength(1);
 
     const seen: string[] = [];
     let url: string | undefined =

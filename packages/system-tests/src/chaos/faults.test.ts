@@ -12,6 +12,7 @@ const SHARED = [
   'postgres-down-during-syncs',
   'postgres-down-during-reconcile',
   'feed-drop',
+  'rest-failing-during-backfill',
   'feed-stall',
   'feed-max-connections',
   'feed-malformed',

@@ -204,6 +204,21 @@ export const CHAOS_FAULTS: readonly Fault[] = [
     ),
   },
   {
+    name: 'rest-failing-during-backfill',
+    what: 'every WebSocket reset while REST fails: snapshot 500 ×3, trades 429 ×2 (the backfill retries; later gaps still heal)',
+    inject: grows(
+      metricCounter('ingest', 'tickpulse_ingest_rest_requests_total', {
+        endpoint: 'snapshot',
+        status: '500',
+      }),
+      ({ stack }) => {
+        stack.sim.injectRestFault('server_error', 3, 'snapshot');
+        stack.sim.injectRestFault('rate_limit', 2, 'trades');
+        stack.sim.dropConnections();
+      },
+    ),
+  },
+  {
     name: 'feed-stall',
     what: 'feed silent (no frames, no pongs) until ingest gives up on it (READ_TIMEOUT_MS 3 s)',
     inject: grows(

@@ -11,13 +11,14 @@ import { createStrategyEdits, type StrategyEdits } from './strategy-edits.js';
 export interface ChaosLoad {
   /** Every round sent, in order (the TICK:UPD oracle). */
   readonly rounds: readonly Round[];
-  /** Round slots skipped because no leader was subscribed or the feed was paused. */
+  /** Rounds not streamed (feed paused): they exist only in the REST history. */
   roundsSkipped(): number;
   readonly edits: StrategyEdits;
   readonly rss: RssSampler;
   /**
-   * While true no oracle round and no probe trade is sent: a fault that needs
-   * a silent feed (the stall) sets it, because any frame would end the stall.
+   * While true oracle rounds go only into the REST history and no probe trade
+   * is sent: a fault that needs a silent feed (the stall) sets it, because
+   * any frame would end the stall.
    */
   feedPaused: boolean;
   /** Ends every loop after its current step; resolves when all have ended. Idempotent. */
@@ -54,9 +55,8 @@ export function startChaosLoad(stack: ChaosStack): ChaosLoad {
   };
   const loops = [
     loop(stack.settings.roundIntervalMs, () => {
-      const r = load.feedPaused ? null : sendRound(stack.sim, ++nextRound);
-      if (r) rounds.push(r);
-      else roundsSkipped++;
+      if (load.feedPaused) roundsSkipped++;
+      rounds.push(sendRound(stack.sim, ++nextRound, !load.feedPaused));
     }),
     loop(150, () => edits.step()),
     loop(1000, () => rss.sample()),

@@ -22,15 +22,15 @@ export interface Round {
 export const ROUND_TICKERS = 6;
 
 /**
- * Sends round `id` (3 frames of 8 mixed trades, then a marker trade) to the
- * subscribed connection, or returns null when none is subscribed. The marker
- * reaching TICK:UPD later proves ingest read and published everything before
- * it on that socket; `sameConnection` says whether the sim's connection
- * counter stayed put, i.e. no frame can have gone to a socket that died.
+ * Sends round `id` (3 frames of 8 mixed trades, then a marker trade). Every
+ * trade also goes into the simulator's REST history, so a round sent while
+ * no leader is connected (or while `stream` is false: the feed must stay
+ * silent) happened in the market all the same, and gap healing must bring
+ * it into TICK:UPD. `sameConnection` says whether every frame reached the
+ * one subscribed connection without a connection change.
  */
-export function sendRound(sim: PolygonSim, id: number): Round | null {
+export function sendRound(sim: PolygonSim, id: number, stream = true): Round {
   const before = sim.stats();
-  if (before.subscribed !== 1) return null;
   const tickers = Array.from(
     { length: ROUND_TICKERS },
     (_, k) => `O${id}R${k}`,
@@ -45,26 +45,23 @@ export function sendRound(sim: PolygonSim, id: number): Round | null {
   });
   const markerMs = Date.now();
   const marker = `M${id}R`;
-  let same = true;
-  for (const f of frames) if (sim.sendFrames([f]) !== 1) same = false;
-  const m = {
-    ev: 'T',
-    sym: marker,
-    x: 4,
-    i: `m${id}`,
-    z: 1,
-    p: 1,
-    s: 100,
-    t: markerMs,
-    q: 1,
-  };
-  if (sim.sendFrames([[m]]) !== 1) same = false;
+  const print = (sym: string, t: number, c?: number[]) => ({
+    sym,
+    sipNs: String(BigInt(t) * 1_000_000n),
+    ...(c ? { conditions: c } : {}),
+  });
+  for (const f of frames)
+    sim.addPrints(
+      f.map(t => print(t.sym, t.t, t.c)),
+      stream,
+    );
+  sim.addPrints([print(marker, markerMs)], stream);
   const after = sim.stats();
-  if (
-    after.totalConnections !== before.totalConnections ||
-    after.subscribed !== 1
-  )
-    same = false;
+  const same =
+    stream &&
+    before.subscribed === 1 &&
+    after.subscribed === 1 &&
+    after.totalConnections === before.totalConnections;
   return {
     id,
     tickers,

@@ -300,6 +300,11 @@ async function addApps(
     MAX_CONNECTIONS_COOLDOWN_MS: '2000',
     SUMMARY_INTERVAL_MS: '10000',
     SHUTDOWN_FLUSH_MS: '5000',
+    // Oracle rounds carry trade times up to 30 s old (late prints): gap
+    // healing must reach back past them to make every round exact.
+    BACKFILL_MARGIN_MS: '45000',
+    BACKFILL_RETRY_MIN_MS: '100',
+    BACKFILL_CONCURRENCY: '8',
   };
   return {
     ingestA: await system.add('ingest-a', 'ingest', ingestEnv),
