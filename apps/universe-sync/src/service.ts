@@ -1,4 +1,5 @@
 import {
+  createStrategyReader,
   createUniverseStore,
   DEFAULT_JOB_OPTIONS,
   enqueueReconcile,
@@ -9,6 +10,7 @@ import {
   type CheckResult,
   type Logger,
   type RedisKeys,
+  type StrategyReader,
   type UniverseStore,
   withDeadline,
 } from '@tickpulse/shared';
@@ -16,7 +18,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
-import { createStrategyReader, type StrategyReader } from './db.js';
+import { createMalformedRowReporter } from './malformed-rows.js';
 import {
   createUniverseMetrics,
   SUMMARY_COUNTERS,
@@ -105,6 +107,7 @@ export function createUniverseSyncService(deps: {
   );
   const reader = createStrategyReader(deps.pool);
   const store = createUniverseStore(deps.redis.command, keys);
+  const malformed = createMalformedRowReporter({ metrics, logger });
   const syncer = createStrategySyncer({
     reader,
     store,
@@ -112,6 +115,7 @@ export function createUniverseSyncService(deps: {
     keys,
     metrics,
     logger: logger.child({ component: 'sync' }),
+    malformed,
   });
   const reconciler = createReconciler({
     reader,
@@ -122,6 +126,7 @@ export function createUniverseSyncService(deps: {
     logger: logger.child({ component: 'reconcile' }),
     pageSize: settings.reconcilePageSize,
     fullCheckEvery: settings.reconcileFullCheckEvery,
+    malformed,
   });
   const worker = createUniverseSyncWorker({
     connection: deps.redis.worker,

@@ -127,8 +127,10 @@ export async function startReplica(opts: {
   hooks?: WorkerHooks;
   redisUrl?: string;
   start?: boolean;
+  /** The service's logger (default: silent). */
+  logger?: Logger;
 }): Promise<TestReplica> {
-  const logger = testLogger();
+  const logger = opts.logger ?? testLogger();
   const url = opts.redisUrl ?? TEST_REDIS_URL;
   const redis = {
     command: createRedis(url, {

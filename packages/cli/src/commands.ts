@@ -3,8 +3,10 @@ import type { Redis } from 'ioredis';
 import {
   createTickStore,
   createUniverseStore,
+  echoValue,
   enqueueReconcile,
   enqueueUniverseSync,
+  normalizeTicker,
   QUEUE_NAMES,
   type RedisKeys,
 } from '@tickpulse/shared';
@@ -64,11 +66,18 @@ export async function inspectCommand(
   deps: CommandDeps,
   rawTicker: string | undefined,
 ): Promise<number> {
-  const ticker = rawTicker?.trim().toUpperCase();
-  if (!ticker) {
+  if (!rawTicker) {
     deps.print('usage: tickpulse inspect <ticker>');
     return 2;
   }
+  const parsed = normalizeTicker(rawTicker);
+  if (!parsed.ok) {
+    deps.print(
+      `usage: tickpulse inspect <ticker>  (${echoValue(rawTicker)}: ${parsed.reason})`,
+    );
+    return 2;
+  }
+  const { ticker } = parsed;
   const last = await createTickStore(deps.redis, deps.keys).lastUpdate(ticker);
   deps.print(
     last === null

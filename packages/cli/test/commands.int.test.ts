@@ -95,6 +95,14 @@ describe('operator commands against real Redis', () => {
     expect(lines[1]).toBe('AAPL: in the universe of strategies 3, 8');
   });
 
+  it('refuses to inspect a symbol that only Unicode case mapping makes a ticker', async () => {
+    await createTickStore(redis, deps.keys).markUpdated([['IBM', Date.now()]]);
+    expect(await inspectCommand(deps, 'ıbm')).toBe(2);
+    expect(lines).toEqual([
+      'usage: tickpulse inspect <ticker>  ("ıbm": not a ticker symbol)',
+    ]);
+  });
+
   it('reports what Redis holds and the queue depths', async () => {
     await createTickStore(redis, deps.keys).markUpdated([
       ['AAPL', Date.now() - 1000],

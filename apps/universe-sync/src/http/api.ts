@@ -1,22 +1,20 @@
 import {
+  describeInvalid,
+  desiredUniverse,
   enqueueReconcile,
   enqueueUniverseSync,
   limitRequestRate,
   requireBearerToken,
   withDeadline,
   type Logger,
+  type StrategyReader,
+  type StrategyRow,
   type UniverseStore,
 } from '@tickpulse/shared';
 import { Ajv } from 'ajv';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { StrategyReader } from '../db.js';
 import type { UniverseMetrics } from '../metrics.js';
-import {
-  describeInvalid,
-  desiredUniverse,
-  type StrategyRow,
-} from '../universe.js';
 import { buildOpenApi, type RouteDoc } from './openapi.js';
 import {
   acceptedResponse,
@@ -232,8 +230,15 @@ export async function registerApi(
             database: {
               exists: row !== undefined,
               alertActive: row?.alertactive ?? null,
-              universe: row?.alert_universe_full ?? null,
+              // A malformed universe is not an array of text: described, not echoed.
+              universe:
+                desired.kind === 'none' && desired.reason === 'malformed'
+                  ? null
+                  : (row?.alert_universe_full ?? null),
               state: desired.kind === 'set' ? 'active' : desired.reason,
+              ...(desired.kind === 'none' && desired.problem
+                ? { problem: desired.problem }
+                : {}),
               expected: [...expectedSet].sort(),
               invalid: describeInvalid(desired.invalid, 100),
             },

@@ -74,7 +74,19 @@ export const strategyStateResponse = {
         },
         state: {
           type: 'string',
-          enum: ['active', 'deleted', 'inactive', 'global', 'no-valid-tickers'],
+          enum: [
+            'active',
+            'deleted',
+            'inactive',
+            'global',
+            'no-valid-tickers',
+            'malformed',
+          ],
+        },
+        problem: {
+          type: 'string',
+          description:
+            'For state malformed: why alert_universe_full is not a 1-D text array',
         },
         expected: {
           type: 'array',
