@@ -1,5 +1,10 @@
 import { parseConditionPolicy, POLYGON_STOCKS_URL } from '@tickpulse/polygon';
-import { baseEnvSchema, loadConfig, positiveInt } from '@tickpulse/shared';
+import {
+  baseEnvSchema,
+  loadConfig,
+  positiveInt,
+  TICK_FUTURE_TOLERANCE_MS,
+} from '@tickpulse/shared';
 import { z } from 'zod';
 
 /** The local polygon-sim, used when no API key is configured. */
@@ -88,7 +93,7 @@ export const ConfigSchema = z
     LEASE_POLL_MS: positiveInt(1000),
     // ---- Trade time bounds ----
     /** Trades timestamped further ahead of the local clock are rejected. */
-    TRADE_FUTURE_TOLERANCE_MS: positiveInt(10_000),
+    TRADE_FUTURE_TOLERANCE_MS: positiveInt(TICK_FUTURE_TOLERANCE_MS),
     /** Trades older than this are rejected. */
     TRADE_MAX_AGE_MS: positiveInt(24 * 3600_000),
     // ---- Operations ----

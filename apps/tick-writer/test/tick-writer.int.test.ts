@@ -76,6 +76,39 @@ describe('tick-writer against real Redis and BullMQ', () => {
     expect(counts).toEqual({ completed: 0, failed: 0 }); // completed jobs are removed
   });
 
+  it('leaves out far-future times so they cannot freeze a ticker, and writes the rest of the batch', async () => {
+    const now = Date.now();
+    await publishTickBatch(producer.queue, {
+      FUT: 4_102_000_000_000,
+      SKEW: now + 5000,
+      AAPL: now - 1000,
+    });
+    await waitFor(async () => (await written()) === 1, {
+      timeoutMs: 20_000,
+      what: 'batch written',
+    });
+    expect(await readTickUpd(admin, h.keyPrefix)).toEqual({
+      SKEW: now + 5000,
+      AAPL: now - 1000,
+    });
+    expect(
+      await seriesValue(
+        h.registry,
+        'tickpulse_tick_writer_ticks_rejected_total',
+        {
+          reason: 'future',
+        },
+      ),
+    ).toBe(1);
+    // The ticker still takes its next real trade.
+    await publishTickBatch(producer.queue, { FUT: now });
+    await waitFor(async () => (await written()) === 2, {
+      timeoutMs: 20_000,
+      what: 'second batch written',
+    });
+    expect((await readTickUpd(admin, h.keyPrefix)).FUT).toBe(now);
+  });
+
   it('never moves a score back: out of order, duplicate and replayed batches', async () => {
     // Newer values already stored (e.g. by another writer or an earlier replay).
     await h.writer.store.markUpdated([

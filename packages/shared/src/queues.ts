@@ -33,6 +33,15 @@ export interface TickBatch {
   ticks: Record<string, number>;
 }
 
+/**
+ * How far ahead of the local clock a trade time may be, on both sides of the
+ * `ticks` contract: ingest drops later trades (clock skew between Polygon and
+ * an NTP-synced host stays far below it), tick-writer drops entries beyond it
+ * before the ZADD GT. A time far in the future would otherwise freeze its
+ * ticker: GT never lets a real trade replace it, and retention never removes it.
+ */
+export const TICK_FUTURE_TOLERANCE_MS = 10_000;
+
 /** Trade times before 2000-01-01 or beyond year 2100 are not ms timestamps. */
 const MIN_MS = 946_684_800_000;
 const MAX_MS = 4_102_444_800_000;
@@ -84,6 +93,28 @@ export const TICK_BATCH_JOB_OPTIONS = {
   attempts: 10,
   backoff: { type: 'exponential', delay: 500 },
 } satisfies JobsOptions;
+
+/**
+ * Splits a batch into the entries within `toleranceMs` of `nowMs` (a batch
+ * again; the same object when nothing is beyond) and those beyond it, which
+ * must not be written.
+ */
+export function boundFutureTicks(
+  batch: TickBatch,
+  nowMs: number,
+  toleranceMs = TICK_FUTURE_TOLERANCE_MS,
+): { accepted: TickBatch; future: [string, number][] } {
+  const limit = nowMs + toleranceMs;
+  const future: [string, number][] = [];
+  for (const ticker in batch.ticks) {
+    const ms = batch.ticks[ticker]!;
+    if (ms > limit) future.push([ticker, ms]);
+  }
+  if (future.length === 0) return { accepted: batch, future };
+  const ticks: Record<string, number> = { ...batch.ticks };
+  for (const [ticker] of future) delete ticks[ticker];
+  return { accepted: { v: 1, ticks }, future };
+}
 
 /** Newest trade time in a batch, or null when it is empty. */
 export function newestTick(batch: TickBatch): number | null {
