@@ -7,6 +7,7 @@ import {
   enqueueReconcile,
   enqueueUniverseSync,
   normalizeTicker,
+  parseStrategyId,
   QUEUE_NAMES,
   type RedisKeys,
 } from '@tickpulse/shared';
@@ -33,13 +34,12 @@ export async function syncCommand(
   deps: CommandDeps,
   rawId: string | undefined,
 ): Promise<number> {
-  const id = Number(rawId);
-  if (!rawId || !/^\d+$/.test(rawId) || !Number.isSafeInteger(id) || id <= 0) {
-    deps.print(
-      `usage: tickpulse sync <strategyId>  (a positive integer, got ${JSON.stringify(rawId ?? '')})`,
-    );
+  const parsed = parseStrategyId(rawId ?? '');
+  if (!parsed.ok) {
+    deps.print(`usage: tickpulse sync <strategyId>  (${parsed.reason})`);
     return 2;
   }
+  const { id } = parsed;
   const q = universeQueue(deps);
   try {
     const jobId = await enqueueUniverseSync(q, id, 'cli');

@@ -64,13 +64,31 @@ describe('operator commands against real Redis', () => {
     await q.close();
   });
 
-  it.each([undefined, '', 'abc', '-1', '0', '1.5'])(
-    'refuses the strategy id %j',
-    async id => {
-      expect(await syncCommand(deps, id)).toBe(2);
-      expect(lines[0]).toMatch(/usage/);
-    },
-  );
+  it.each([
+    undefined,
+    '',
+    'abc',
+    '-1',
+    '0',
+    '1.5',
+    '01',
+    '1e3',
+    '0x10',
+    '+2',
+    '1.0',
+    ' 2',
+    'Infinity',
+    '2147483648',
+  ])('refuses the strategy id %j and queues nothing', async id => {
+    expect(await syncCommand(deps, id)).toBe(2);
+    expect(lines[0]).toMatch(/usage: tickpulse sync <strategyId> {2}\(must be/);
+    const q = new Queue(QUEUE_NAMES.universeSync, {
+      connection: redis,
+      prefix: bullPrefix,
+    });
+    expect(await q.count()).toBe(0);
+    await q.close();
+  });
 
   it('enqueues a reconcile', async () => {
     expect(await reconcileCommand(deps)).toBe(0);

@@ -14,6 +14,7 @@ export * from './metrics.js';
 export * from './planner.js';
 export * from './queues.js';
 export * from './redis.js';
+export * from './strategy-id.js';
 export * from './strategy-universe.js';
 export * from './summary.js';
 export * from './tick-store.js';

@@ -1,6 +1,7 @@
 import type { JobsOptions, Queue } from 'bullmq';
 import { z } from 'zod';
 import { InvalidJobError } from './errors.js';
+import { MAX_STRATEGY_ID } from './strategy-id.js';
 import { isNormalizedTicker } from './tickers.js';
 
 /** BullMQ queue names (contract). */
@@ -162,7 +163,7 @@ const reason = z.string().trim().min(1).max(200);
 export const UniverseSyncJobSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('strategy'),
-    strategyId: z.number().int().positive().max(2_147_483_647),
+    strategyId: z.number().int().positive().max(MAX_STRATEGY_ID),
     reason,
   }),
   z.object({ kind: z.literal('reconcile'), reason }),

@@ -3,6 +3,7 @@ import {
   InvalidTimeframeError,
   isNormalizedTicker,
   limitRequestRate,
+  MAX_STRATEGY_ID,
   requireBearerToken,
   type ThrottlePlanner,
 } from '@tickpulse/shared';
@@ -25,10 +26,13 @@ export interface PlannerApiDeps {
   now?: () => number;
 }
 
+// A JSON number, strictly (no coercion from "7"); the range of
+// strategies.strategyid. JSON gives `1.0` and `1e3` no spelling of their own:
+// they are the numbers 1 and 1000.
 const strategyId = {
   type: 'integer',
-  minimum: 0,
-  maximum: 2147483647,
+  minimum: 1,
+  maximum: MAX_STRATEGY_ID,
 } as const;
 const ms = { type: 'integer', minimum: -8.64e15, maximum: 8.64e15 } as const;
 const claimId = { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,128}$' } as const;

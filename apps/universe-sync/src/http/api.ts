@@ -4,6 +4,7 @@ import {
   enqueueReconcile,
   enqueueUniverseSync,
   limitRequestRate,
+  parseStrategyId,
   requireBearerToken,
   withDeadline,
   type Logger,
@@ -139,6 +140,17 @@ export async function registerApi(
       .send({ error: `${what} unavailable, try again later`, statusCode: 503 });
   };
 
+  // The schema has checked the digits; this checks the range (beyond what a
+  // pattern states clearly) and converts.
+  const strategyIdOf = (raw: string, reply: FastifyReply) => {
+    const r = parseStrategyId(raw);
+    if (r.ok) return r.id;
+    void reply
+      .code(400)
+      .send({ error: `params/id ${r.reason}`, statusCode: 400 });
+    return undefined;
+  };
+
   await app.register(async api => {
     await limitRequestRate(api, deps.rateLimitPerMinute);
     api.addHook('onResponse', async (request, reply) => {
@@ -153,23 +165,22 @@ export async function registerApi(
 
     await api.register(async secured => {
       // fastify's default Ajv coerces types and strips unknown properties, so
-      // `{"reason": 5}` or a misspelt field would pass silently. Bodies are
-      // validated strictly; path parameters still need string → integer.
+      // `{"reason": 5}` or a misspelt field would pass silently, and a path id
+      // like `1e3` or `Infinity` would be coerced. Everything is validated
+      // strictly; a path id stays text until `strategyIdOf` converts it.
       const strict = new Ajv({ coerceTypes: false, removeAdditional: false });
-      const coercing = new Ajv({ coerceTypes: true, removeAdditional: false });
-      secured.setValidatorCompiler(({ schema, httpPart }) =>
-        (httpPart === 'body' ? strict : coercing).compile(schema),
-      );
+      secured.setValidatorCompiler(({ schema }) => strict.compile(schema));
       secured.addHook('onRequest', requireBearerToken(deps.token));
 
-      secured.post<{ Params: { id: number }; Body?: { reason?: string } }>(
+      secured.post<{ Params: { id: string }; Body?: { reason?: string } }>(
         ROUTES.sync.url,
         {
           bodyLimit: deps.bodyLimit,
           schema: { params: ROUTES.sync.params, body: ROUTES.sync.body },
         },
         async (request, reply) => {
-          const id = request.params.id;
+          const id = strategyIdOf(request.params.id, reply);
+          if (id === undefined) return reply;
           let jobId: string | undefined;
           try {
             jobId = await withDeadline(
@@ -202,11 +213,12 @@ export async function registerApi(
         },
       );
 
-      secured.get<{ Params: { id: number } }>(
+      secured.get<{ Params: { id: string } }>(
         ROUTES.state.url,
         { schema: { params: ROUTES.state.params } },
         async (request, reply) => {
-          const id = request.params.id;
+          const id = strategyIdOf(request.params.id, reply);
+          if (id === undefined) return reply;
           let row: StrategyRow | undefined;
           let members: string[];
           try {
