@@ -169,6 +169,9 @@ describe('tick-writer against real Redis and BullMQ', () => {
       { v: 1, ticks: { AAPL: 'yesterday' } },
       { v: 1, ticks: { 'bad ticker': BASE } },
       { v: 1, ticks: [1, 2, 3] },
+      // Unknown fields and a 1 MB invalid ticker.
+      { v: 1, ticks: { AAPL: BASE }, priority: 'high' },
+      { v: 1, ticks: { [`X ${'Y'.repeat(1_000_000)}`]: BASE } },
     ];
     const good = new Map<string, number>();
     for (let i = 0; i < garbage.length; i++) {
@@ -196,7 +199,16 @@ describe('tick-writer against real Redis and BullMQ', () => {
       expect(job.opts.attempts).toBe(10);
       expect(job.attemptsMade).toBe(1);
       expect(job.failedReason).toMatch(/^invalid ticks job: /);
+      expect(job.failedReason.length).toBeLessThan(200);
     }
+    expect(failed.map(j => j.failedReason)).toEqual(
+      expect.arrayContaining([
+        'invalid ticks job: unknown field(s) "priority"',
+        expect.stringMatching(/invalid ticker "X YYY.*…\(1000002 chars\)$/),
+      ]),
+    );
+    for (const l of h.lines)
+      expect(JSON.stringify(l).length).toBeLessThan(2000);
     expect(failed.map(j => j.data)).toEqual(expect.arrayContaining(garbage));
     expect(
       await seriesValue(h.registry, 'tickpulse_tick_writer_failures_total', {

@@ -1,5 +1,10 @@
 #!/usr/bin/env node
-import { createKeys, ConfigError, EXIT_CONFIG } from '@tickpulse/shared';
+import {
+  ConfigError,
+  createKeys,
+  echoValue,
+  EXIT_CONFIG,
+} from '@tickpulse/shared';
 import { Redis } from 'ioredis';
 import {
   inspectCommand,
@@ -68,13 +73,13 @@ async function main(argv: string[]): Promise<number> {
                 ? 'remove'
                 : undefined;
         if (!fix) {
-          print(`unknown option ${JSON.stringify(arg)}\n\n${USAGE}`);
+          print(`unknown option ${echoValue(arg)}\n\n${USAGE}`);
           return 2;
         }
         return await futureTicksCommand(deps, fix);
       }
       default:
-        print(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+        print(`unknown command ${echoValue(command)}\n\n${USAGE}`);
         return 2;
     }
   } finally {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { echoValue } from './echo.js';
 import { ConfigError } from './errors.js';
 
 const LOG_LEVELS = [
@@ -77,7 +78,7 @@ export function loadConfig<S extends z.ZodType>(
         ? 'not set'
         : isSecretName(name)
           ? 'given'
-          : `got ${JSON.stringify(given)}`;
+          : `got ${echoValue(given, 200)}`;
     return `${name}: ${issue.message} (${shown})`;
   });
   throw new ConfigError(problems, service);

@@ -1,5 +1,6 @@
 import type { JobsOptions, Queue } from 'bullmq';
 import { z } from 'zod';
+import { echoValue, truncateText } from './echo.js';
 import { InvalidJobError } from './errors.js';
 import { MAX_STRATEGY_ID } from './strategy-id.js';
 import { isNormalizedTicker } from './tickers.js';
@@ -47,8 +48,18 @@ export const TICK_FUTURE_TOLERANCE_MS = 10_000;
 const MIN_MS = 946_684_800_000;
 const MAX_MS = 4_102_444_800_000;
 
+/** Names of unknown fields for a message: a few, each bounded. */
+function describeKeys(keys: readonly string[]): string {
+  const shown = keys.slice(0, 3).map(k => echoValue(k, 40));
+  return (
+    shown.join(', ') + (keys.length > 3 ? `, … ${keys.length - 3} more` : '')
+  );
+}
+
 /**
- * Validates a `ticks` job payload. Hand-written rather than zod because a
+ * Validates a `ticks` job payload. Exactly `v` and `ticks`: a field this
+ * version does not know is rejected rather than ignored, since a producer
+ * that sends one means something the consumer would silently not do. Hand-written rather than zod because a
  * batch carries up to tens of thousands of entries.
  *
  * @throws InvalidJobError naming the first problem.
@@ -60,22 +71,24 @@ export function parseTickBatch(data: unknown): TickBatch {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     return fail('payload is not an object');
   }
+  const unknown = Object.keys(data).filter(k => k !== 'v' && k !== 'ticks');
+  if (unknown.length > 0) fail(`unknown field(s) ${describeKeys(unknown)}`);
   const { v, ticks } = data as Record<string, unknown>;
-  if (v !== 1) fail(`unsupported version ${JSON.stringify(v)}`);
+  if (v !== 1) fail(`unsupported version ${echoValue(v)}`);
   if (typeof ticks !== 'object' || ticks === null || Array.isArray(ticks)) {
     return fail('ticks is not an object');
   }
   for (const ticker in ticks) {
     const ms = (ticks as Record<string, unknown>)[ticker];
     if (!isNormalizedTicker(ticker))
-      fail(`invalid ticker ${JSON.stringify(ticker)}`);
+      fail(`invalid ticker ${echoValue(ticker)}`);
     if (
       typeof ms !== 'number' ||
       !Number.isSafeInteger(ms) ||
       ms < MIN_MS ||
       ms > MAX_MS
     ) {
-      fail(`invalid time for ${ticker}: ${JSON.stringify(ms)}`);
+      fail(`invalid time for ${ticker}: ${echoValue(ms)}`);
     }
   }
   return { v: 1, ticks: ticks as Record<string, number> };
@@ -159,14 +172,19 @@ export async function publishTickBatch(
 
 const reason = z.string().trim().min(1).max(200);
 
-/** A `universe-sync` job: sync one strategy, or reconcile all of them. */
+/**
+ * A `universe-sync` job: sync one strategy, or reconcile all of them. Strict
+ * objects: an unknown field is rejected, not stripped (every producer —
+ * `enqueueUniverseSync`, `enqueueReconcile`, the reconcile scheduler — sends
+ * exactly these fields).
+ */
 export const UniverseSyncJobSchema = z.discriminatedUnion('kind', [
-  z.object({
+  z.strictObject({
     kind: z.literal('strategy'),
     strategyId: z.number().int().positive().max(MAX_STRATEGY_ID),
     reason,
   }),
-  z.object({ kind: z.literal('reconcile'), reason }),
+  z.strictObject({ kind: z.literal('reconcile'), reason }),
 ]);
 export type UniverseSyncJob = z.infer<typeof UniverseSyncJobSchema>;
 
@@ -178,9 +196,10 @@ export type UniverseSyncJob = z.infer<typeof UniverseSyncJobSchema>;
 export function parseUniverseSyncJob(data: unknown): UniverseSyncJob {
   const r = UniverseSyncJobSchema.safeParse(data);
   if (!r.success) {
+    // zod's messages name unknown keys and may quote values: bounded.
     throw new InvalidJobError(
       QUEUE_NAMES.universeSync,
-      z.prettifyError(r.error),
+      truncateText(z.prettifyError(r.error), 500),
     );
   }
   return r.data;

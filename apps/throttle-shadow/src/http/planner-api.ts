@@ -1,5 +1,6 @@
 import {
   bucketStart,
+  echoValue,
   InvalidTimeframeError,
   isNormalizedTicker,
   limitRequestRate,
@@ -217,7 +218,7 @@ function checkTickers(list: string[]): void {
   const bad = list.findIndex(t => !isNormalizedTicker(t));
   if (bad >= 0) {
     throw new BadRequest(
-      `body/tickers/${bad} is not a normalised ticker symbol (upper case, A-Z 0-9 . - /): ${JSON.stringify(list[bad])}`,
+      `body/tickers/${bad} is not a normalised ticker symbol (upper case, A-Z 0-9 . - /): ${echoValue(list[bad])}`,
     );
   }
 }
