@@ -1,12 +1,15 @@
 import {
+  createDataLossWatch,
   createKeys,
   createTickStore,
   echoValue,
   QUEUE_NAMES,
   sleep,
   startCounterSummary,
+  TICK_BATCH_KEEP_FAILED,
   withDeadline,
   type CheckResult,
+  type DataLossWatch,
   type Logger,
   type RedisServerInfo,
   type TickStore,
@@ -30,9 +33,6 @@ import {
   type RetentionOutcome,
 } from './retention.js';
 import { runStartupChecks, type RedisAssessment } from './startup-checks.js';
-
-/** Failed `ticks` jobs kept a week, at most 10 000 (also the producer's job options). */
-const KEEP_FAILED = { age: 7 * 24 * 3600, count: 10_000 };
 
 /** Queue states exported as depth gauges (one cheap getJobCounts script per queue). */
 const COUNTED_STATES = [
@@ -110,6 +110,7 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
   let ticksWorker: Worker | undefined;
   let maintenanceWorker: Worker | undefined;
   let stopSummary: (() => void) | undefined;
+  let dataLoss: DataLossWatch | undefined;
   let assessment: RedisAssessment | null = null;
   let stopping: Promise<void> | undefined;
 
@@ -133,7 +134,8 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
     }
   });
 
-  const store = createTickStore(redis, createKeys(config.REDIS_KEY_PREFIX));
+  const keys = createKeys(config.REDIS_KEY_PREFIX);
+  const store = createTickStore(redis, keys);
   const freshness = createFreshnessWindow();
   const processBatch = createTickBatchProcessor({
     store,
@@ -196,7 +198,7 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
         maxStalledCount: config.TICK_WRITER_MAX_STALLED_COUNT,
         // Fallbacks for jobs added without these options (the producer sets them too).
         removeOnComplete: { count: 0 },
-        removeOnFail: KEEP_FAILED,
+        removeOnFail: TICK_BATCH_KEEP_FAILED,
       },
     );
     ticksWorker.on('error', onWorkerError(QUEUE_NAMES.ticks));
@@ -235,6 +237,19 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
       maintenanceWorker.waitUntilReady(),
     ]);
 
+    // The retention scheduler lives in Redis: an emptied Redis drops it, and
+    // nothing else would re-create it before the next pod restart.
+    const queue = maintenanceQueue;
+    dataLoss = createDataLossWatch({
+      redis,
+      keys,
+      logger: log,
+      registry: deps.registry,
+      onDataLoss: () =>
+        scheduleRetention(queue, config.TICK_RETENTION_INTERVAL),
+    });
+    await dataLoss.start();
+
     stopSummary = startCounterSummary({
       logger: log,
       registry: deps.registry,
@@ -256,6 +271,7 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
 
   const doStop = async () => {
     stopSummary?.();
+    dataLoss?.stop();
     const workers = [ticksWorker, maintenanceWorker].filter(
       (w): w is Worker => w !== undefined,
     );

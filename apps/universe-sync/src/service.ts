@@ -1,4 +1,5 @@
 import {
+  createDataLossWatch,
   createStrategyReader,
   createUniverseStore,
   DEFAULT_JOB_OPTIONS,
@@ -18,6 +19,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
+import { startFootprintSampler } from './footprint.js';
 import { createMalformedRowReporter } from './malformed-rows.js';
 import {
   createUniverseMetrics,
@@ -56,6 +58,10 @@ export interface ServiceSettings {
   summaryIntervalMs?: number;
   leaseTtlMs?: number;
   deferMs?: number;
+  /** Footprint gauge period; unset: no sampling (tests that do not need it). */
+  footprintIntervalMs?: number;
+  /** Exported as tickpulse_redis_footprint_budget_bytes. */
+  footprintBudgetBytes?: number;
   listenBackoffMs?: (attempt: number) => number;
 }
 
@@ -156,7 +162,44 @@ export function createUniverseSyncService(deps: {
     : undefined;
 
   let stopSummary: (() => void) | undefined;
+  let stopFootprint: (() => void) | undefined;
   let stopping: Promise<void> | undefined;
+
+  // Idempotent: every replica upserts the same scheduler at start, and a
+  // re-upsert with the same interval keeps the pending run's time. A new
+  // scheduler would fire at once; startDate defers its first run by one
+  // interval because start-up (and data-loss recovery) runs its own reconcile.
+  const upsertReconcileScheduler = () =>
+    queue.upsertJobScheduler(
+      RECONCILE_SCHEDULER_ID,
+      {
+        every: settings.reconcileIntervalMs,
+        startDate: Date.now() + settings.reconcileIntervalMs,
+      },
+      {
+        name: JOB_NAMES.reconcile,
+        data: { kind: 'reconcile', reason: 'schedule' },
+        opts: {
+          ...DEFAULT_JOB_OPTIONS,
+          attempts: 3,
+          backoff: { type: 'exponential', delay: 5000 },
+        },
+      },
+    );
+
+  // The scheduler and every universe live in Redis; after Redis lost its
+  // data only this brings them back before the next scheduled run (which the
+  // loss removed too).
+  const dataLoss = createDataLossWatch({
+    redis: deps.redis.command,
+    keys,
+    logger,
+    registry: deps.registry,
+    onDataLoss: async () => {
+      await upsertReconcileScheduler();
+      await enqueueReconcile(queue, 'redis data loss');
+    },
+  });
 
   return {
     queue,
@@ -168,35 +211,30 @@ export function createUniverseSyncService(deps: {
     listener,
     async start() {
       await queue.waitUntilReady();
-      // Idempotent: every replica upserts the same scheduler at start, and a
-      // re-upsert with the same interval keeps the pending run's time. A new
-      // scheduler would fire at once; startDate defers its first run by one
-      // interval because start-up has its own reconcile (RECONCILE_ON_START).
-      await queue.upsertJobScheduler(
-        RECONCILE_SCHEDULER_ID,
-        {
-          every: settings.reconcileIntervalMs,
-          startDate: Date.now() + settings.reconcileIntervalMs,
-        },
-        {
-          name: JOB_NAMES.reconcile,
-          data: { kind: 'reconcile', reason: 'schedule' },
-          opts: {
-            ...DEFAULT_JOB_OPTIONS,
-            attempts: 3,
-            backoff: { type: 'exponential', delay: 5000 },
-          },
-        },
-      );
+      await upsertReconcileScheduler();
       await worker.start();
       if (settings.reconcileOnStart) await enqueueReconcile(queue, 'startup');
       await listener?.start();
+      await dataLoss.start();
       stopSummary = startCounterSummary({
         logger,
         registry: deps.registry,
         counters: SUMMARY_COUNTERS,
         intervalMs: settings.summaryIntervalMs,
       });
+      if (settings.footprintBudgetBytes)
+        metrics.footprintBudget.set(settings.footprintBudgetBytes);
+      if (settings.footprintIntervalMs) {
+        stopFootprint = startFootprintSampler({
+          redis: deps.redis.command,
+          keys,
+          bullmqPrefix: settings.bullmqPrefix,
+          intervalMs: settings.footprintIntervalMs,
+          gauge: metrics.footprint,
+          logger: logger.child({ component: 'footprint' }),
+          onError: () => metrics.errors.inc({ where: 'footprint' }),
+        });
+      }
       logger.info(
         {
           queue: queueName,
@@ -210,6 +248,8 @@ export function createUniverseSyncService(deps: {
     stop() {
       stopping ??= (async () => {
         stopSummary?.();
+        dataLoss.stop();
+        stopFootprint?.();
         const results = await Promise.allSettled([
           listener?.stop(),
           worker.stop(),
