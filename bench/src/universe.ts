@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import {
   createKeys,
   createLogger,
+  createStrategyReader,
   createUniverseStore,
   type Logger,
   type RedisKeys,
@@ -35,7 +36,7 @@ interface UniverseSyncModules {
     logger: Logger;
     pageSize: number;
   }): { run(signal?: AbortSignal): Promise<ReconcileSummary> };
-  createStrategyReader(pool: pg.Pool): unknown;
+  createStrategyReader: typeof createStrategyReader;
   createUniverseMetrics(registry: Registry): unknown;
 }
 
@@ -46,16 +47,12 @@ function loadUniverseSync(): UniverseSyncModules {
     UniverseSyncModules,
     'createReconciler'
   >;
-  const db = require(join(dist, 'db.js')) as Pick<
-    UniverseSyncModules,
-    'createStrategyReader'
-  >;
   const metrics = require(join(dist, 'metrics.js')) as Pick<
     UniverseSyncModules,
     'createUniverseMetrics'
   >;
   /* eslint-enable @typescript-eslint/no-require-imports */
-  return { ...reconcile, ...db, ...metrics };
+  return { ...reconcile, createStrategyReader, ...metrics };
 }
 
 /**

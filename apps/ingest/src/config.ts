@@ -8,6 +8,7 @@ import {
   loadConfig,
   milliseconds,
   positiveInt,
+  TICK_FUTURE_TOLERANCE_MS,
 } from '@tickpulse/shared';
 import { z } from 'zod';
 
@@ -139,7 +140,7 @@ export const ConfigSchema = z
     LEASE_POLL_MS: milliseconds(1000),
     // ---- Trade time bounds ----
     /** Trades timestamped further ahead of the local clock are rejected. */
-    TRADE_FUTURE_TOLERANCE_MS: milliseconds(10_000),
+    TRADE_FUTURE_TOLERANCE_MS: milliseconds(TICK_FUTURE_TOLERANCE_MS),
     /** Trades older than this are rejected. */
     TRADE_MAX_AGE_MS: milliseconds(24 * 3600_000),
     // ---- Operations ----

@@ -1,3 +1,5 @@
+import { echoValue } from '@tickpulse/shared';
+
 /** Polygon refused the credentials or the entitlement; retrying cannot help. */
 export class PolygonAuthError extends Error {
   override name = 'PolygonAuthError';
@@ -7,7 +9,7 @@ export class PolygonAuthError extends Error {
   ) {
     // Never include the key: only what the server said.
     super(
-      `Polygon rejected authentication (${status}: ${JSON.stringify(serverMessage)}); ` +
+      `Polygon rejected authentication (${status}: ${echoValue(serverMessage, 200)}); ` +
         'check POLYGON_API_KEY and that the plan includes this feed',
     );
   }

@@ -1,11 +1,19 @@
-import type { Pool } from 'pg';
+import {
+  createStrategyReader,
+  desiredUniverse,
+  type SqlClient,
+} from '@tickpulse/shared';
 
 /** An alert-active strategy as the shadow needs it. */
 export interface ActiveStrategy {
   id: number;
-  /** `alert_universe_full` NULL, empty or only blank/NULL elements (existing-backend.md §11 #6). */
+  /** The strategy runs unfiltered: `desiredUniverse` says `global`. */
   global: boolean;
-  /** Distinct non-blank tickers of `alert_universe_full` (0 for a global strategy). */
+  /**
+   * Tickers of the set universe-sync keeps for it (0 when it keeps none:
+   * global, or no valid ticker, or a malformed universe — the Go loop then
+   * skips a non-global strategy, and so does the planner).
+   */
   universeSize: number;
   /** `COALESCE(min_timeframe, '1d')`, as the Go loop reads it. */
   timeframe: string;
@@ -16,33 +24,33 @@ export interface StrategySource {
   listActive(): Promise<ActiveStrategy[]>;
 }
 
-// Blank and NULL elements pass the table's CHECK constraint; they are not
-// tickers, so they are dropped before deciding "global" and counting.
-const ACTIVE_SQL = `
-SELECT s.strategyid AS id,
-       COALESCE(s.min_timeframe, '1d') AS timeframe,
-       (SELECT count(DISTINCT upper(btrim(t)))
-          FROM unnest(COALESCE(s.alert_universe_full, ARRAY[]::text[])) AS t
-         WHERE t IS NOT NULL AND btrim(t) <> '')::int AS universe_size
-  FROM strategies s
- WHERE s.alertactive = true
- ORDER BY s.strategyid`;
+/** Rows per keyset page. */
+const PAGE_SIZE = 1000;
 
-/** Reads active strategies from PostgreSQL (`strategies`, read only). */
-export function createStrategySource(pool: Pool): StrategySource {
+/**
+ * Reads active strategies from PostgreSQL (`strategies`, read only) with the
+ * reader and the universe rule universe-sync uses, so the shadow counts a
+ * strategy exactly as the set universe-sync writes for it.
+ */
+export function createStrategySource(db: SqlClient): StrategySource {
+  const reader = createStrategyReader(db);
   return {
     async listActive() {
-      const { rows } = await pool.query<{
-        id: number;
-        timeframe: string;
-        universe_size: number;
-      }>(ACTIVE_SQL);
-      return rows.map(r => ({
-        id: Number(r.id),
-        global: r.universe_size === 0,
-        universeSize: r.universe_size,
-        timeframe: r.timeframe,
-      }));
+      const out: ActiveStrategy[] = [];
+      for (let after = 0; ;) {
+        const rows = await reader.activeRowsAfter(after, PAGE_SIZE);
+        for (const row of rows) {
+          const desired = desiredUniverse(row);
+          out.push({
+            id: Number(row.strategyid),
+            global: desired.kind === 'none' && desired.reason === 'global',
+            universeSize: desired.kind === 'set' ? desired.tickers.length : 0,
+            timeframe: row.timeframe,
+          });
+        }
+        if (rows.length < PAGE_SIZE) return out;
+        after = rows[rows.length - 1]!.strategyid;
+      }
     },
   };
 }

@@ -196,6 +196,24 @@ describe('planner HTTP API (real Redis)', () => {
       /strategyId/,
     ],
     [
+      'id 0 (strategyid starts at 1)',
+      '/v1/plan',
+      { strategyId: 0, timeframe: '1h', mode: 'preview' },
+      /strategyId must be >= 1/,
+    ],
+    [
+      'id beyond PostgreSQL integer',
+      '/v1/plan',
+      { strategyId: 2147483648, timeframe: '1h', mode: 'preview' },
+      /strategyId must be <= 2147483647/,
+    ],
+    [
+      'fractional id',
+      '/v1/plan',
+      { strategyId: 1.5, timeframe: '1h', mode: 'preview' },
+      /strategyId must be integer/,
+    ],
+    [
       'neither bucket nor timeframe',
       '/v1/plan',
       { strategyId: 7, mode: 'preview' },

@@ -61,7 +61,7 @@ describe('tick batch processor', () => {
     const r = await t.process(
       t.job({ v: 1, ticks: { AAPL: NOW - 200, MSFT: NOW - 1000 } }),
     );
-    expect(r).toEqual({ sent: 2, changed: 1, calls: 1 });
+    expect(r).toEqual({ sent: 2, changed: 1, calls: 1, future: 0 });
     expect(t.calls).toEqual([
       [
         ['AAPL', NOW - 200],

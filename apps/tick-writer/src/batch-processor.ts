@@ -1,4 +1,5 @@
 import {
+  boundFutureTicks,
   InvalidJobError,
   InvalidTickerError,
   newestTick,
@@ -18,6 +19,8 @@ export interface BatchOutcome {
   changed: number;
   /** ZADD calls made. */
   calls: number;
+  /** Entries left out because their time is beyond the future bound. */
+  future: number;
 }
 
 /**
@@ -27,6 +30,10 @@ export interface BatchOutcome {
  * - A payload that breaks the contract throws BullMQ's `UnrecoverableError`:
  *   the job fails at once without using its retries, and stays in the failed
  *   set (bounded by `removeOnFail`) for inspection. Other batches are untouched.
+ * - An entry whose time is more than `TICK_FUTURE_TOLERANCE_MS` ahead of the
+ *   local clock is left out, counted and logged; the rest of the batch is
+ *   written. One bad clock must not cost the other tickers their update, and
+ *   written, such a time would freeze its ticker (ZADD GT).
  * - A Redis error is rethrown as is, so the job's `attempts`/`backoff` retry
  *   it; a replay is harmless because ZADD GT never moves a ticker back.
  */
@@ -61,7 +68,20 @@ export function createTickBatchProcessor(deps: {
       if (err instanceof InvalidJobError) return rejectInvalid(job, err);
       throw err;
     }
-    const entries = Object.entries(batch.ticks);
+    const { accepted, future } = boundFutureTicks(batch, now());
+    if (future.length > 0) {
+      metrics.ticksRejected.inc({ reason: 'future' }, future.length);
+      const [ticker, ms] = future[0]!;
+      logger.warn(
+        {
+          jobId: job.id,
+          future: future.length,
+          example: { ticker, ms },
+        },
+        'ticks more than 10 s in the future left out (a producer clock is wrong)',
+      );
+    }
+    const entries = Object.entries(accepted.ticks);
     const started = process.hrtime.bigint();
     let result;
     try {
@@ -88,7 +108,7 @@ export function createTickBatchProcessor(deps: {
     metrics.membersChanged.inc(result.changed);
     metrics.batches.inc({ result: 'written' });
     metrics.batchSize.observe(entries.length);
-    const newest = newestTick(batch);
+    const newest = newestTick(accepted);
     if (newest !== null) {
       // A replayed or stalled-then-retried batch shows up here as old, on purpose:
       // that is how long its ticks took to reach TICK:UPD.
@@ -100,6 +120,6 @@ export function createTickBatchProcessor(deps: {
       { jobId: job.id, ...result, writeMs: Math.round(seconds * 1000) },
       'tick batch written',
     );
-    return result;
+    return { ...result, future: future.length };
   };
 }

@@ -34,6 +34,7 @@ export interface TickWriterMetrics {
   writeDuration: Histogram;
   freshness: Histogram;
   failures: Counter<'reason'>;
+  ticksRejected: Counter<'reason'>;
   queueJobs: Gauge<'queue' | 'state'>;
   redisCheck: Gauge<'check'>;
   retentionRemoved: Counter;
@@ -47,6 +48,7 @@ export const SUMMARY_COUNTERS = [
   'tickpulse_tick_writer_members_changed_total',
   'tickpulse_tick_writer_batches_total',
   'tickpulse_tick_writer_failures_total',
+  'tickpulse_tick_writer_ticks_rejected_total',
   'tickpulse_tick_writer_retention_removed_total',
 ] as const;
 
@@ -97,6 +99,12 @@ export function createTickWriterMetrics(
     failures: new Counter({
       name: 'tickpulse_tick_writer_failures_total',
       help: 'Failures by reason: invalid_job (garbage ticks job, not retried), redis_write (batch write failed, retried), worker_error, job_stalled (lock lost, re-processed), retention, queue_metrics',
+      labelNames: ['reason'],
+      registers,
+    }),
+    ticksRejected: new Counter({
+      name: 'tickpulse_tick_writer_ticks_rejected_total',
+      help: 'Entries of valid ticks jobs left out of TICK:UPD, by reason (future: more than 10 s ahead of the local clock); the rest of the batch is written',
       labelNames: ['reason'],
       registers,
     }),

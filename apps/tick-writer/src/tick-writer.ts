@@ -2,6 +2,7 @@ import {
   createDataLossWatch,
   createKeys,
   createTickStore,
+  echoValue,
   QUEUE_NAMES,
   sleep,
   startCounterSummary,
@@ -214,7 +215,7 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
       async (job: Job) => {
         if (job.name !== RETENTION_JOB_NAME) {
           throw new UnrecoverableError(
-            `unknown maintenance job ${JSON.stringify(job.name)}`,
+            `unknown maintenance job ${echoValue(job.name)}`,
           );
         }
         return runRetention();

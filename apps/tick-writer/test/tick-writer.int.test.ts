@@ -77,6 +77,39 @@ describe('tick-writer against real Redis and BullMQ', () => {
     expect(counts).toEqual({ completed: 0, failed: 0 }); // completed jobs are removed
   });
 
+  it('leaves out far-future times so they cannot freeze a ticker, and writes the rest of the batch', async () => {
+    const now = Date.now();
+    await publishTickBatch(producer.queue, {
+      FUT: 4_102_000_000_000,
+      SKEW: now + 5000,
+      AAPL: now - 1000,
+    });
+    await waitFor(async () => (await written()) === 1, {
+      timeoutMs: 20_000,
+      what: 'batch written',
+    });
+    expect(await readTickUpd(admin, h.keyPrefix)).toEqual({
+      SKEW: now + 5000,
+      AAPL: now - 1000,
+    });
+    expect(
+      await seriesValue(
+        h.registry,
+        'tickpulse_tick_writer_ticks_rejected_total',
+        {
+          reason: 'future',
+        },
+      ),
+    ).toBe(1);
+    // The ticker still takes its next real trade.
+    await publishTickBatch(producer.queue, { FUT: now });
+    await waitFor(async () => (await written()) === 2, {
+      timeoutMs: 20_000,
+      what: 'second batch written',
+    });
+    expect((await readTickUpd(admin, h.keyPrefix)).FUT).toBe(now);
+  });
+
   it('never moves a score back: out of order, duplicate and replayed batches', async () => {
     // Newer values already stored (e.g. by another writer or an earlier replay).
     await h.writer.store.markUpdated([
@@ -137,6 +170,9 @@ describe('tick-writer against real Redis and BullMQ', () => {
       { v: 1, ticks: { AAPL: 'yesterday' } },
       { v: 1, ticks: { 'bad ticker': BASE } },
       { v: 1, ticks: [1, 2, 3] },
+      // Unknown fields and a 1 MB invalid ticker.
+      { v: 1, ticks: { AAPL: BASE }, priority: 'high' },
+      { v: 1, ticks: { [`X ${'Y'.repeat(1_000_000)}`]: BASE } },
     ];
     const good = new Map<string, number>();
     for (let i = 0; i < garbage.length; i++) {
@@ -164,7 +200,16 @@ describe('tick-writer against real Redis and BullMQ', () => {
       expect(job.opts.attempts).toBe(10);
       expect(job.attemptsMade).toBe(1);
       expect(job.failedReason).toMatch(/^invalid ticks job: /);
+      expect(job.failedReason.length).toBeLessThan(200);
     }
+    expect(failed.map(j => j.failedReason)).toEqual(
+      expect.arrayContaining([
+        'invalid ticks job: unknown field(s) "priority"',
+        expect.stringMatching(/invalid ticker "X YYY.*…\(1000002 chars\)$/),
+      ]),
+    );
+    for (const l of h.lines)
+      expect(JSON.stringify(l).length).toBeLessThan(2000);
     expect(failed.map(j => j.data)).toEqual(expect.arrayContaining(garbage));
     expect(
       await seriesValue(h.registry, 'tickpulse_tick_writer_failures_total', {

@@ -13,6 +13,7 @@ export interface UniverseMetrics {
   reconcileConflicts: Counter;
   reconcileChecks: Counter<'method'>;
   invalidTickers: Counter;
+  malformedRows: Counter<'path'>;
   notifications: Counter<'result'>;
   listenerConnects: Counter<'result'>;
   apiRequests: Counter<'method' | 'route' | 'status'>;
@@ -30,6 +31,7 @@ export const SUMMARY_COUNTERS = [
   'tickpulse_universe_sync_jobs_total',
   'tickpulse_universe_reconcile_total',
   'tickpulse_universe_invalid_tickers_total',
+  'tickpulse_universe_malformed_rows_total',
   'tickpulse_universe_notifications_total',
   'tickpulse_universe_api_requests_total',
   'tickpulse_universe_errors_total',
@@ -105,6 +107,12 @@ export function createUniverseMetrics(
     invalidTickers: new Counter({
       name: 'tickpulse_universe_invalid_tickers_total',
       help: 'alert_universe_full elements left out because they are not ticker symbols',
+      registers,
+    }),
+    malformedRows: new Counter({
+      name: 'tickpulse_universe_malformed_rows_total',
+      help: 'Rows read whose alert_universe_full is not a 1-D text array (e.g. 2-D); their set is removed. By path (sync, reconcile)',
+      labelNames: ['path'],
       registers,
     }),
     notifications: new Counter({

@@ -1,4 +1,10 @@
-import { reconnectDelayMs, sleep, type Logger } from '@tickpulse/shared';
+import {
+  echoValue,
+  parseStrategyId,
+  reconnectDelayMs,
+  sleep,
+  type Logger,
+} from '@tickpulse/shared';
 import pg from 'pg';
 import type { UniverseMetrics } from './metrics.js';
 
@@ -38,22 +44,17 @@ export function createNotifyListener(deps: {
   let missed = false;
 
   const handle = async (payload: string | undefined) => {
-    const id = Number(payload);
-    if (
-      !payload ||
-      !/^\d{1,10}$/.test(payload) ||
-      id < 1 ||
-      id > 2_147_483_647
-    ) {
+    const parsed = parseStrategyId(payload);
+    if (!parsed.ok) {
       metrics.notifications.inc({ result: 'invalid' });
       logger.warn(
-        { channel, payload: payload?.slice(0, 40) },
+        { channel, payload: echoValue(payload ?? '', 40) },
         'ignored a notification that is not a strategy id',
       );
       return;
     }
     try {
-      await deps.onStrategy(id);
+      await deps.onStrategy(parsed.id);
       metrics.notifications.inc({ result: 'enqueued' });
       if (missed) {
         missed = false;
@@ -63,7 +64,7 @@ export function createNotifyListener(deps: {
       missed = true;
       metrics.notifications.inc({ result: 'enqueue_failed' });
       logger.warn(
-        { err, strategyId: id },
+        { err, strategyId: parsed.id },
         'could not enqueue a notified strategy; a reconcile will cover it',
       );
     }

@@ -1,13 +1,17 @@
 import {
+  desiredUniverse,
   isCluster,
   type Logger,
   type RedisClient,
   type RedisKeys,
+  type StrategyReader,
   type UniverseStore,
 } from '@tickpulse/shared';
-import type { StrategyReader } from './db.js';
+import {
+  createMalformedRowReporter,
+  type MalformedRowReporter,
+} from './malformed-rows.js';
 import type { UniverseMetrics } from './metrics.js';
-import { desiredUniverse } from './universe.js';
 
 /** What a reconcile run found and fixed. */
 export interface ReconcileSummary {
@@ -20,6 +24,8 @@ export interface ReconcileSummary {
   /** Universe keys found by SCAN that the page pass had not covered. */
   orphanCandidates: number;
   invalidTickers: number;
+  /** Rows whose universe is malformed (their set is removed, see `desiredUniverse`). */
+  malformedRows: number;
   /** Batches re-read because a sync job wrote one of their keys meanwhile. */
   conflicts: number;
   /** Strategies found unchanged by stored fingerprint + SCARD, members not compared. */
@@ -101,7 +107,7 @@ const MAX_BATCH_ATTEMPTS = 5;
 /** Default of `fullCheckEvery`. */
 export const DEFAULT_FULL_CHECK_EVERY = 4;
 /** Bump when `desiredUniverse` changes meaning: every stored fingerprint then stops matching. */
-const FINGERPRINT_VERSION = '1';
+const FINGERPRINT_VERSION = '2';
 
 /** The stored fingerprint of a set computed from a row with this digest and `size` members. */
 function fingerprint(digest: string, size: number): string {
@@ -166,8 +172,11 @@ export function createReconciler(deps: {
   logger: Logger;
   pageSize: number;
   fullCheckEvery?: number;
+  /** Shared with the sync jobs so a malformed row is logged once, not once per path. */
+  malformed?: MalformedRowReporter;
 }): Reconciler {
   const { reader, store, redis, keys, metrics, logger, pageSize } = deps;
+  const malformed = deps.malformed ?? createMalformedRowReporter(deps);
   const fullCheckEvery = deps.fullCheckEvery ?? DEFAULT_FULL_CHECK_EVERY;
   if (!Number.isInteger(fullCheckEvery) || fullCheckEvery < 0)
     throw new RangeError(
@@ -200,6 +209,7 @@ export function createReconciler(deps: {
     items: PlanItem[];
     writes: number;
     invalid: number;
+    malformed: number;
   }
 
   async function reconcileBatch(
@@ -383,6 +393,7 @@ export function createReconciler(deps: {
     });
 
     let invalid = 0;
+    let malformedRows = 0;
     if (needIds.length > 0) {
       const rows = await reader.fetchManyWithDigest(needIds);
       const probed: PlanItem[] = [];
@@ -390,6 +401,10 @@ export function createReconciler(deps: {
         const found = rows.get(item.id);
         const desired = desiredUniverse(found?.row);
         invalid += desired.invalid.length;
+        if (desired.kind === 'none' && desired.reason === 'malformed') {
+          malformedRows++;
+          malformed.report(item.id, desired.problem!, 'reconcile');
+        } else malformed.clear(item.id);
         const n = item.count;
         if (desired.kind === 'set') {
           item.tickers = desired.tickers;
@@ -440,11 +455,12 @@ export function createReconciler(deps: {
     let writes = 0;
     for (const i of items)
       if (i.outcome !== 'unchanged' && i.outcome !== 'absent') writes++;
-    return { items, writes, invalid };
+    return { items, writes, invalid, malformed: malformedRows };
   }
 
   function tally(plan: Plan, summary: ReconcileSummary): void {
     summary.invalidTickers += plan.invalid;
+    summary.malformedRows += plan.malformed;
     if (plan.invalid > 0) metrics.invalidTickers.inc(plan.invalid);
     let compared = 0;
     for (const item of plan.items) {
@@ -511,6 +527,7 @@ export function createReconciler(deps: {
         activeStrategies: 0,
         orphanCandidates: 0,
         invalidTickers: 0,
+        malformedRows: 0,
         conflicts: 0,
         trusted: 0,
         compared: 0,

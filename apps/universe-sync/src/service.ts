@@ -1,5 +1,6 @@
 import {
   createDataLossWatch,
+  createStrategyReader,
   createUniverseStore,
   DEFAULT_JOB_OPTIONS,
   enqueueReconcile,
@@ -10,6 +11,7 @@ import {
   type CheckResult,
   type Logger,
   type RedisKeys,
+  type StrategyReader,
   type UniverseStore,
   withDeadline,
   isCluster,
@@ -18,8 +20,8 @@ import {
 import { Queue } from 'bullmq';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
-import { createStrategyReader, type StrategyReader } from './db.js';
 import { startFootprintSampler } from './footprint.js';
+import { createMalformedRowReporter } from './malformed-rows.js';
 import {
   createUniverseMetrics,
   SUMMARY_COUNTERS,
@@ -117,6 +119,7 @@ export function createUniverseSyncService(deps: {
   );
   const reader = createStrategyReader(deps.pool);
   const store = createUniverseStore(deps.redis.command, keys);
+  const malformed = createMalformedRowReporter({ metrics, logger });
   const syncer = createStrategySyncer({
     reader,
     store,
@@ -124,6 +127,7 @@ export function createUniverseSyncService(deps: {
     keys,
     metrics,
     logger: logger.child({ component: 'sync' }),
+    malformed,
   });
   const reconciler = createReconciler({
     reader,
@@ -134,6 +138,7 @@ export function createUniverseSyncService(deps: {
     logger: logger.child({ component: 'reconcile' }),
     pageSize: settings.reconcilePageSize,
     fullCheckEvery: settings.reconcileFullCheckEvery,
+    malformed,
   });
   const worker = createUniverseSyncWorker({
     connection: deps.redis.worker,

@@ -1,16 +1,18 @@
-import type {
-  Logger,
-  RedisKeys,
-  UniverseStore,
-  RedisClient,
-} from '@tickpulse/shared';
-import type { StrategyReader } from './db.js';
-import type { UniverseMetrics } from './metrics.js';
 import {
   describeInvalid,
   desiredUniverse,
+  type Logger,
   type NoSetReason,
-} from './universe.js';
+  type RedisClient,
+  type RedisKeys,
+  type StrategyReader,
+  type UniverseStore,
+} from '@tickpulse/shared';
+import {
+  createMalformedRowReporter,
+  type MalformedRowReporter,
+} from './malformed-rows.js';
+import type { UniverseMetrics } from './metrics.js';
 
 /** What one strategy sync did to Redis. */
 export type StrategySyncResult =
@@ -37,7 +39,9 @@ export interface StrategySyncer {
  * Creates the per-strategy sync. The row is read before Redis is touched, so
  * a database failure leaves the previous set exactly as it was (the job is
  * retried). The write is the shared store's atomic replace or an UNLINK; a
- * deleted strategy also loses its `:LAST` hash.
+ * deleted strategy also loses its `:LAST` hash. A malformed row is no error
+ * (retrying cannot fix it): the job completes and removes the set, exactly
+ * as the reconcile does for that row (`desiredUniverse`).
  */
 export function createStrategySyncer(deps: {
   reader: StrategyReader;
@@ -46,13 +50,19 @@ export function createStrategySyncer(deps: {
   keys: RedisKeys;
   metrics: UniverseMetrics;
   logger: Logger;
+  /** Shared with the reconcile so a malformed row is logged once, not once per path. */
+  malformed?: MalformedRowReporter;
 }): StrategySyncer {
   const { reader, store, redis, keys, metrics, logger } = deps;
+  const malformed = deps.malformed ?? createMalformedRowReporter(deps);
   return {
     async sync(strategyId, afterRead) {
       const row = await reader.fetch(strategyId);
       await afterRead?.();
       const desired = desiredUniverse(row);
+      if (desired.kind === 'none' && desired.reason === 'malformed')
+        malformed.report(strategyId, desired.problem!, 'sync');
+      else malformed.clear(strategyId);
       // Reconcile's fingerprint for this strategy describes a set it compared;
       // the write below makes that stale. Dropped before the write (a crash in
       // between leaves no stale fingerprint) and again after it (a reconcile

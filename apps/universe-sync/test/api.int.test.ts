@@ -98,18 +98,29 @@ describe('HTTP API', () => {
   );
 
   it.each([
-    ['abc', /params\/id must be integer/],
-    ['0', /params\/id must be >= 1/],
+    ['abc', /params\/id must match pattern/],
+    ['0', /params\/id must match pattern/],
     ['2147483648', /params\/id must be <= 2147483647/],
-    ['1.5', /params\/id must be integer/],
+    ['9999999999', /params\/id must be <= 2147483647/],
+    ['1.5', /params\/id must match pattern/],
+    ['Infinity', /params\/id must match pattern/],
+    ['1e3', /params\/id must match pattern/],
+    ['0x10', /params\/id must match pattern/],
+    ['+2', /params\/id must match pattern/],
+    ['01', /params\/id must match pattern/],
+    ['1.0', /params\/id must match pattern/],
+    ['%202', /params\/id must match pattern/],
+    ['12345678901', /params\/id must NOT have more than 10 characters/],
   ])('answers 400 with a clear message for id %s', async (id, message) => {
-    const res = await app.inject({
-      method: 'POST',
-      url: `/v1/strategies/${id}/sync`,
-      headers: auth,
-    });
-    expect(res.statusCode).toBe(400);
-    expect(res.json().error).toMatch(message);
+    for (const method of ['POST', 'GET'] as const) {
+      const res = await app.inject({
+        method,
+        url: `/v1/strategies/${id}${method === 'POST' ? '/sync' : ''}`,
+        headers: auth,
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toMatch(message);
+    }
   });
 
   it.each([

@@ -135,8 +135,10 @@ export async function startReplica(opts: {
   /** A URL, or a Sentinel / Cluster target; default the shared test Redis. */
   redisUrl?: string | RedisTarget;
   start?: boolean;
+  /** The service's logger (default: silent). */
+  logger?: Logger;
 }): Promise<TestReplica> {
-  const logger = testLogger();
+  const logger = opts.logger ?? testLogger();
   const url: RedisTarget | string = opts.redisUrl ?? TEST_REDIS_URL;
   const redis = {
     command: createRedis(url, {

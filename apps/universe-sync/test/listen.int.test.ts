@@ -76,4 +76,41 @@ describe('LISTEN/NOTIFY', () => {
       await db.drop();
     }
   });
+
+  it('ignores notifications whose payload is not a canonical strategy id', async () => {
+    const channel = `tp_test_${randomBytes(4).toString('hex')}`;
+    const db = await createTestDb({ channel });
+    const ns = createNamespace();
+    const replica = await startReplica({
+      databaseUrl: db.url,
+      keys: ns.keys,
+      bullmqPrefix: ns.bullmqPrefix,
+      queueName: ns.queueName,
+      settings: { listen: true, notifyChannel: channel },
+    });
+    const result = async (r: string) =>
+      (
+        await replica.registry
+          .getSingleMetric('tickpulse_universe_notifications_total')!
+          .get()
+      ).values.find(v => v.labels.result === r)?.value ?? 0;
+    try {
+      await waitFor(() => replica.service.listener!.isListening(), {
+        what: 'LISTEN up',
+      });
+      const bad = ['01', '1e3', '0x10', '+2', '1.0', ' 2', '2147483648'];
+      for (const payload of [...bad, '7'])
+        await db.pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
+      await waitFor(async () => (await result('enqueued')) === 1, {
+        timeoutMs: 20_000,
+        what: 'the valid notification',
+      });
+      // Delivered in order: every bad one was handled before the good one.
+      expect(await result('invalid')).toBe(bad.length);
+    } finally {
+      await replica.stop();
+      await ns.cleanup();
+      await db.drop();
+    }
+  });
 });

@@ -2,8 +2,11 @@ import { Queue } from 'bullmq';
 import {
   createTickStore,
   createUniverseStore,
+  echoValue,
   enqueueReconcile,
   enqueueUniverseSync,
+  normalizeTicker,
+  parseStrategyId,
   QUEUE_NAMES,
   type RedisClient,
   type RedisKeys,
@@ -31,13 +34,12 @@ export async function syncCommand(
   deps: CommandDeps,
   rawId: string | undefined,
 ): Promise<number> {
-  const id = Number(rawId);
-  if (!rawId || !/^\d+$/.test(rawId) || !Number.isSafeInteger(id) || id <= 0) {
-    deps.print(
-      `usage: tickpulse sync <strategyId>  (a positive integer, got ${JSON.stringify(rawId ?? '')})`,
-    );
+  const parsed = parseStrategyId(rawId ?? '');
+  if (!parsed.ok) {
+    deps.print(`usage: tickpulse sync <strategyId>  (${parsed.reason})`);
     return 2;
   }
+  const { id } = parsed;
   const q = universeQueue(deps);
   try {
     const jobId = await enqueueUniverseSync(q, id, 'cli');
@@ -64,11 +66,18 @@ export async function inspectCommand(
   deps: CommandDeps,
   rawTicker: string | undefined,
 ): Promise<number> {
-  const ticker = rawTicker?.trim().toUpperCase();
-  if (!ticker) {
+  if (!rawTicker) {
     deps.print('usage: tickpulse inspect <ticker>');
     return 2;
   }
+  const parsed = normalizeTicker(rawTicker);
+  if (!parsed.ok) {
+    deps.print(
+      `usage: tickpulse inspect <ticker>  (${echoValue(rawTicker)}: ${parsed.reason})`,
+    );
+    return 2;
+  }
+  const { ticker } = parsed;
   const last = await createTickStore(deps.redis, deps.keys).lastUpdate(ticker);
   deps.print(
     last === null

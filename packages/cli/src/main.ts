@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import {
+  ConfigError,
   createKeys,
   createLogger,
   createRedis,
-  ConfigError,
+  echoValue,
   EXIT_CONFIG,
   redisTarget,
 } from '@tickpulse/shared';
@@ -14,6 +15,7 @@ import {
   syncCommand,
 } from './commands.js';
 import { loadCliConfig } from './config.js';
+import { futureTicksCommand } from './future-ticks.js';
 import { upCommand } from './up.js';
 
 const USAGE = `usage: tickpulse <command>
@@ -25,6 +27,9 @@ const USAGE = `usage: tickpulse <command>
   sync <strategyId>  enqueue one strategy's universe sync
   reconcile          enqueue a full universe reconcile
   inspect <ticker>   a ticker's last eligible trade and the universes that hold it
+  future-ticks [--clamp | --remove]
+                     list TICK:UPD members more than 10 s in the future (they freeze their ticker);
+                     --clamp sets them to now, --remove deletes them
 
 Environment: REDIS_URL (or REDIS_SENTINELS + REDIS_SENTINEL_NAME, or REDIS_CLUSTER_NODES), DATABASE_URL, REDIS_KEY_PREFIX, BULLMQ_PREFIX, POLYGON_API_KEY (see README).`;
 
@@ -61,8 +66,23 @@ async function main(argv: string[]): Promise<number> {
         return await reconcileCommand(deps);
       case 'inspect':
         return await inspectCommand(deps, arg);
+      case 'future-ticks': {
+        const fix =
+          arg === undefined
+            ? 'list'
+            : arg === '--clamp'
+              ? 'clamp'
+              : arg === '--remove'
+                ? 'remove'
+                : undefined;
+        if (!fix) {
+          print(`unknown option ${echoValue(arg)}\n\n${USAGE}`);
+          return 2;
+        }
+        return await futureTicksCommand(deps, fix);
+      }
       default:
-        print(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+        print(`unknown command ${echoValue(command)}\n\n${USAGE}`);
         return 2;
     }
   } finally {

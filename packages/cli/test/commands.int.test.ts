@@ -64,13 +64,31 @@ describe('operator commands against real Redis', () => {
     await q.close();
   });
 
-  it.each([undefined, '', 'abc', '-1', '0', '1.5'])(
-    'refuses the strategy id %j',
-    async id => {
-      expect(await syncCommand(deps, id)).toBe(2);
-      expect(lines[0]).toMatch(/usage/);
-    },
-  );
+  it.each([
+    undefined,
+    '',
+    'abc',
+    '-1',
+    '0',
+    '1.5',
+    '01',
+    '1e3',
+    '0x10',
+    '+2',
+    '1.0',
+    ' 2',
+    'Infinity',
+    '2147483648',
+  ])('refuses the strategy id %j and queues nothing', async id => {
+    expect(await syncCommand(deps, id)).toBe(2);
+    expect(lines[0]).toMatch(/usage: tickpulse sync <strategyId> {2}\(must be/);
+    const q = new Queue(QUEUE_NAMES.universeSync, {
+      connection: redis,
+      prefix: bullPrefix,
+    });
+    expect(await q.count()).toBe(0);
+    await q.close();
+  });
 
   it('enqueues a reconcile', async () => {
     expect(await reconcileCommand(deps)).toBe(0);
@@ -93,6 +111,14 @@ describe('operator commands against real Redis', () => {
     expect(await inspectCommand(deps, 'aapl')).toBe(0);
     expect(lines[0]).toMatch(/^AAPL: last eligible trade .* s ago/);
     expect(lines[1]).toBe('AAPL: in the universe of strategies 3, 8');
+  });
+
+  it('refuses to inspect a symbol that only Unicode case mapping makes a ticker', async () => {
+    await createTickStore(redis, deps.keys).markUpdated([['IBM', Date.now()]]);
+    expect(await inspectCommand(deps, 'ıbm')).toBe(2);
+    expect(lines).toEqual([
+      'usage: tickpulse inspect <ticker>  ("ıbm": not a ticker symbol)',
+    ]);
   });
 
   it('reports what Redis holds and the queue depths', async () => {

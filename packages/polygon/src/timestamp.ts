@@ -1,3 +1,5 @@
+import { TICK_FUTURE_TOLERANCE_MS } from '@tickpulse/shared';
+
 /** Why a trade time was rejected (a bounded metric label). */
 export type TimestampRejection =
   'bad_timestamp' | 'future_timestamp' | 'stale_timestamp';
@@ -11,12 +13,13 @@ export interface TimestampBounds {
 }
 
 /**
- * Defaults: 10 s of skew is more than NTP-synced hosts ever show, and 24 h
+ * Defaults: the `ticks` contract's future bound (10 s of skew is more than
+ * NTP-synced hosts ever show; tick-writer enforces the same bound), and 24 h
  * keeps every late print of a session while rejecting replayed or
  * mis-scaled values (a seconds value divided as ns lands in 1970).
  */
 export const DEFAULT_TIMESTAMP_BOUNDS: TimestampBounds = {
-  futureToleranceMs: 10_000,
+  futureToleranceMs: TICK_FUTURE_TOLERANCE_MS,
   maxAgeMs: 24 * 3600_000,
 };
 

@@ -1,3 +1,5 @@
+import { echoValue } from './echo.js';
+
 /**
  * Bucket arithmetic for a strategy's `min_timeframe`, with the existing Go
  * backend's syntax and calendar (existing-backend.md §5) but calendar-correct
@@ -28,9 +30,7 @@ export class InvalidTimeframeError extends Error {
     readonly timeframe: unknown,
     readonly reason: string,
   ) {
-    super(
-      `invalid timeframe ${JSON.stringify(timeframe) ?? String(timeframe)}: ${reason}`,
-    );
+    super(`invalid timeframe ${echoValue(timeframe)}: ${reason}`);
   }
 }
 

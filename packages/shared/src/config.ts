@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { echoValue } from './echo.js';
 import { ConfigError } from './errors.js';
 import type { HostPort, RedisTarget } from './redis.js';
 
@@ -132,7 +133,7 @@ export function loadConfig<S extends z.ZodType>(
         ? 'not set'
         : isSecretName(name)
           ? 'given'
-          : `got ${JSON.stringify(given)}`;
+          : `got ${echoValue(given, 200)}`;
     return `${name}: ${issue.message} (${shown})`;
   });
   throw new ConfigError([...problems, ...topology], service);

@@ -1,3 +1,5 @@
+import { echoValue } from './echo.js';
+
 /** Environment variables failed validation; `problems` lists every one. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -22,10 +24,7 @@ export class InvalidTickerError extends Error {
       `${invalid.length} invalid ticker(s): ` +
         invalid
           .slice(0, 10)
-          .map(
-            i =>
-              `[${i.index}] ${JSON.stringify(i.value) ?? String(i.value)} (${i.reason})`,
-          )
+          .map(i => `[${i.index}] ${echoValue(i.value)} (${i.reason})`)
           .join(', ') +
         (invalid.length > 10 ? `, … ${invalid.length - 10} more` : ''),
     );

@@ -16,18 +16,49 @@ export interface CheckResult {
 export type ReadinessProbe = () =>
   Promise<Record<string, CheckResult>> | Record<string, CheckResult>;
 
+/** How long a client may take over a request; see `createOpsServer`. */
+export interface HttpTimeouts {
+  /** From connect to the end of the request headers. */
+  headersMs: number;
+  /** From connect to the end of the whole request, body included. */
+  requestMs: number;
+  /** A socket with no traffic at all for this long is closed (keep-alive idle included). */
+  idleMs: number;
+  /** How often Node checks the two bounds above (its default is 30 s). */
+  checkEveryMs: number;
+}
+
+/**
+ * Defaults for every tickpulse HTTP server. Requests are small (bodies at
+ * most the body limit, 64 KB by default) and come from probes, Prometheus and
+ * API clients in the cluster: a client that needs more than 10 s to send its
+ * headers or 30 s for the whole request is stuck or hostile. Without these,
+ * fastify's `requestTimeout` of 0 lets a slow-header or slow-body client hold
+ * a connection (and its memory) forever.
+ */
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = {
+  headersMs: 10_000,
+  requestMs: 30_000,
+  idleMs: 75_000,
+  checkEveryMs: 1_000,
+};
+
 /**
  * The app's HTTP server with the operator endpoints: `/healthz` (alive),
  * `/readyz` (dependencies reachable and doing its job; 503 otherwise) and
- * `/metrics` (Prometheus text). Apps add their own routes before `listen`.
- * Never calls `listen` itself.
+ * `/metrics` (Prometheus text). Apps add their own routes before `listen`
+ * (the /v1 APIs live on this server too, so every tickpulse HTTP endpoint has
+ * the same request and header timeouts). Never calls `listen` itself.
  */
 export function createOpsServer(opts: {
   logger: Logger;
   registry: Registry;
   readiness: ReadinessProbe;
   bodyLimit?: number;
+  /** Overrides of `DEFAULT_HTTP_TIMEOUTS` (tests use short ones). */
+  timeouts?: Partial<HttpTimeouts>;
 }): FastifyInstance {
+  const t = { ...DEFAULT_HTTP_TIMEOUTS, ...opts.timeouts };
   const app = Fastify({
     loggerInstance: opts.logger.child({
       component: 'http',
@@ -36,6 +67,14 @@ export function createOpsServer(opts: {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? 64 * 1024,
     forceCloseConnections: true,
+    // Node answers 408 and closes the socket when either bound passes.
+    requestTimeout: t.requestMs,
+    connectionTimeout: t.idleMs,
+    http: {
+      headersTimeout: t.headersMs,
+      requestTimeout: t.requestMs,
+      connectionsCheckingInterval: t.checkEveryMs,
+    },
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));

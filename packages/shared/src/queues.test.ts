@@ -27,9 +27,21 @@ describe('ticks job contract', () => {
     [{ v: 1, ticks: { AAPL: 1752586200 } }, 'invalid time'],
     [{ v: 1, ticks: { AAPL: 1.5e18 } }, 'invalid time'],
     [{ v: 1, ticks: { AAPL: 1752586200412.5 } }, 'invalid time'],
+    [{ v: 1, ticks: {}, extra: true }, 'unknown field(s) "extra"'],
+    [{ v: 1, ticks: {}, a: 1, b: 2, c: 3, d: 4 }, '"a", "b", "c", … 1 more'],
   ])('rejects %j with a clear reason', (data, reason) => {
     expect(() => parseTickBatch(data)).toThrow(InvalidJobError);
     expect(() => parseTickBatch(data)).toThrow(reason);
+  });
+
+  it('quotes at most a bounded part of an invalid ticker', () => {
+    const huge = 'x'.repeat(1_000_000);
+    expect(() => parseTickBatch({ v: 1, ticks: { [huge]: 1 } })).toThrow(
+      `invalid ticker "${'x'.repeat(64)}"…(1000000 chars)`,
+    );
+    expect(() => parseTickBatch({ v: 1, ticks: {}, [huge]: 1 })).toThrow(
+      /unknown field\(s\) "x{40}"…\(1000000 chars\)$/,
+    );
   });
 
   it('retries a batch write with backoff and keeps the removal policy', () => {
@@ -78,7 +90,24 @@ describe('universe-sync job contract', () => {
     [{ kind: 'strategy', strategyId: 42, reason: '' }],
     [{ kind: 'nuke' }],
     ['garbage'],
+    [{ kind: 'strategy', strategyId: 42, reason: 'x', priority: 1 }],
+    [{ kind: 'reconcile', reason: 'x', full: true }],
   ])('rejects %j', data => {
     expect(() => parseUniverseSyncJob(data)).toThrow(InvalidJobError);
+  });
+
+  it('bounds the reason of a job with a huge unknown field', () => {
+    let message = '';
+    try {
+      parseUniverseSyncJob({
+        kind: 'reconcile',
+        reason: 'x',
+        ['k'.repeat(1_000_000)]: 1,
+      });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^invalid universe-sync job: .*Unrecognized key/s);
+    expect(message.length).toBeLessThan(600);
   });
 });

@@ -1,6 +1,8 @@
 import type { JobsOptions, Queue } from 'bullmq';
 import { z } from 'zod';
+import { echoValue, truncateText } from './echo.js';
 import { InvalidJobError } from './errors.js';
+import { MAX_STRATEGY_ID } from './strategy-id.js';
 import { isNormalizedTicker } from './tickers.js';
 
 /** BullMQ queue names (contract). */
@@ -33,12 +35,31 @@ export interface TickBatch {
   ticks: Record<string, number>;
 }
 
+/**
+ * How far ahead of the local clock a trade time may be, on both sides of the
+ * `ticks` contract: ingest drops later trades (clock skew between Polygon and
+ * an NTP-synced host stays far below it), tick-writer drops entries beyond it
+ * before the ZADD GT. A time far in the future would otherwise freeze its
+ * ticker: GT never lets a real trade replace it, and retention never removes it.
+ */
+export const TICK_FUTURE_TOLERANCE_MS = 10_000;
+
 /** Trade times before 2000-01-01 or beyond year 2100 are not ms timestamps. */
 const MIN_MS = 946_684_800_000;
 const MAX_MS = 4_102_444_800_000;
 
+/** Names of unknown fields for a message: a few, each bounded. */
+function describeKeys(keys: readonly string[]): string {
+  const shown = keys.slice(0, 3).map(k => echoValue(k, 40));
+  return (
+    shown.join(', ') + (keys.length > 3 ? `, … ${keys.length - 3} more` : '')
+  );
+}
+
 /**
- * Validates a `ticks` job payload. Hand-written rather than zod because a
+ * Validates a `ticks` job payload. Exactly `v` and `ticks`: a field this
+ * version does not know is rejected rather than ignored, since a producer
+ * that sends one means something the consumer would silently not do. Hand-written rather than zod because a
  * batch carries up to tens of thousands of entries.
  *
  * @throws InvalidJobError naming the first problem.
@@ -50,22 +71,24 @@ export function parseTickBatch(data: unknown): TickBatch {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     return fail('payload is not an object');
   }
+  const unknown = Object.keys(data).filter(k => k !== 'v' && k !== 'ticks');
+  if (unknown.length > 0) fail(`unknown field(s) ${describeKeys(unknown)}`);
   const { v, ticks } = data as Record<string, unknown>;
-  if (v !== 1) fail(`unsupported version ${JSON.stringify(v)}`);
+  if (v !== 1) fail(`unsupported version ${echoValue(v)}`);
   if (typeof ticks !== 'object' || ticks === null || Array.isArray(ticks)) {
     return fail('ticks is not an object');
   }
   for (const ticker in ticks) {
     const ms = (ticks as Record<string, unknown>)[ticker];
     if (!isNormalizedTicker(ticker))
-      fail(`invalid ticker ${JSON.stringify(ticker)}`);
+      fail(`invalid ticker ${echoValue(ticker)}`);
     if (
       typeof ms !== 'number' ||
       !Number.isSafeInteger(ms) ||
       ms < MIN_MS ||
       ms > MAX_MS
     ) {
-      fail(`invalid time for ${ticker}: ${JSON.stringify(ms)}`);
+      fail(`invalid time for ${ticker}: ${echoValue(ms)}`);
     }
   }
   return { v: 1, ticks: ticks as Record<string, number> };
@@ -95,6 +118,28 @@ export const TICK_BATCH_JOB_OPTIONS = {
   attempts: 10,
   backoff: { type: 'exponential', delay: 500 },
 } satisfies JobsOptions;
+
+/**
+ * Splits a batch into the entries within `toleranceMs` of `nowMs` (a batch
+ * again; the same object when nothing is beyond) and those beyond it, which
+ * must not be written.
+ */
+export function boundFutureTicks(
+  batch: TickBatch,
+  nowMs: number,
+  toleranceMs = TICK_FUTURE_TOLERANCE_MS,
+): { accepted: TickBatch; future: [string, number][] } {
+  const limit = nowMs + toleranceMs;
+  const future: [string, number][] = [];
+  for (const ticker in batch.ticks) {
+    const ms = batch.ticks[ticker]!;
+    if (ms > limit) future.push([ticker, ms]);
+  }
+  if (future.length === 0) return { accepted: batch, future };
+  const ticks: Record<string, number> = { ...batch.ticks };
+  for (const [ticker] of future) delete ticks[ticker];
+  return { accepted: { v: 1, ticks }, future };
+}
 
 /** Newest trade time in a batch, or null when it is empty. */
 export function newestTick(batch: TickBatch): number | null {
@@ -138,14 +183,19 @@ export async function publishTickBatch(
 
 const reason = z.string().trim().min(1).max(200);
 
-/** A `universe-sync` job: sync one strategy, or reconcile all of them. */
+/**
+ * A `universe-sync` job: sync one strategy, or reconcile all of them. Strict
+ * objects: an unknown field is rejected, not stripped (every producer —
+ * `enqueueUniverseSync`, `enqueueReconcile`, the reconcile scheduler — sends
+ * exactly these fields).
+ */
 export const UniverseSyncJobSchema = z.discriminatedUnion('kind', [
-  z.object({
+  z.strictObject({
     kind: z.literal('strategy'),
-    strategyId: z.number().int().positive().max(2_147_483_647),
+    strategyId: z.number().int().positive().max(MAX_STRATEGY_ID),
     reason,
   }),
-  z.object({ kind: z.literal('reconcile'), reason }),
+  z.strictObject({ kind: z.literal('reconcile'), reason }),
 ]);
 export type UniverseSyncJob = z.infer<typeof UniverseSyncJobSchema>;
 
@@ -157,9 +207,10 @@ export type UniverseSyncJob = z.infer<typeof UniverseSyncJobSchema>;
 export function parseUniverseSyncJob(data: unknown): UniverseSyncJob {
   const r = UniverseSyncJobSchema.safeParse(data);
   if (!r.success) {
+    // zod's messages name unknown keys and may quote values: bounded.
     throw new InvalidJobError(
       QUEUE_NAMES.universeSync,
-      z.prettifyError(r.error),
+      truncateText(z.prettifyError(r.error), 500),
     );
   }
   return r.data;

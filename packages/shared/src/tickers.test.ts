@@ -35,6 +35,24 @@ describe('ticker normalisation', () => {
     else expect(r).toEqual({ ok: false, reason });
   });
 
+  it.each(['ıbm', 'ſpy', 'ß', 'ﬁ', 'ａapl', 'AAPL\u00a0x', 'ÀAPL'])(
+    'rejects %j instead of case-mapping it into ASCII',
+    value => {
+      expect(normalizeTicker(value)).toEqual({
+        ok: false,
+        reason: 'not a ticker symbol',
+      });
+    },
+  );
+
+  it('upper-cases ASCII and trims ASCII whitespace only', () => {
+    expect(normalizeTicker('\tbrk.a \n')).toEqual({
+      ok: true,
+      ticker: 'BRK.A',
+    });
+    expect(normalizeTicker('\u00a0AAPL').ok).toBe(false);
+  });
+
   it.each([null, undefined, 42, {}, ['AAPL']])(
     'rejects the non-string %j',
     value => {

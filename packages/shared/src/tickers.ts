@@ -1,14 +1,27 @@
 import { InvalidTickerError } from './errors.js';
 
 /**
- * US equity, OTC and share-class symbols as Polygon sends them: letters,
- * digits and the separators `.` `-` `/` (e.g. `BRK.A`, `BF-B`), at most 16
- * characters. Lower case is accepted and upper-cased; surrounding whitespace
- * is trimmed; whitespace inside a symbol is not a symbol.
+ * The one definition of a ticker symbol in tickpulse (ingest's parser, the
+ * `ticks` contract, TICK:UPD writes, universes, the planner API and the CLI
+ * all use it): US equity, OTC and share-class symbols as Polygon sends them,
+ * upper-case ASCII letters, digits and the separators `.` `-` `/` (e.g.
+ * `BRK.A`, `BF-B`), at most 16 characters.
  */
 const TICKER_RE = /^[A-Z0-9][A-Z0-9./-]{0,15}$/;
+/** ASCII whitespace only: trimming must not decide what a Unicode symbol means. */
+const EDGE_SPACE_RE = /^[ \t\r\n\f\v]+|[ \t\r\n\f\v]+$/g;
+/**
+ * Only ASCII `a`–`z` are upper-cased. `String#toUpperCase` applies Unicode
+ * case mapping, which invents tickers: `ıbm` → `IBM`, `ſpy` → `SPY`,
+ * `ß` → `SS`, `ﬁ` → `FI`. Those stay as they are and fail the pattern.
+ */
+const ASCII_LOWER_RE = /[a-z]+/g;
 
-/** Normalises one ticker, or returns why it is not one. */
+/**
+ * Normalises one ticker, or returns why it is not one. Surrounding ASCII
+ * whitespace is trimmed and ASCII lower case upper-cased; whitespace inside a
+ * symbol, any other character and any non-ASCII letter make it not a symbol.
+ */
 export function normalizeTicker(
   value: unknown,
 ): { ok: true; ticker: string } | { ok: false; reason: string } {
@@ -17,7 +30,9 @@ export function normalizeTicker(
       ok: false,
       reason: `not a string (${value === null ? 'null' : typeof value})`,
     };
-  const ticker = value.trim().toUpperCase();
+  const ticker = value
+    .replace(EDGE_SPACE_RE, '')
+    .replace(ASCII_LOWER_RE, s => s.toUpperCase());
   if (ticker === '') return { ok: false, reason: 'empty' };
   if (!TICKER_RE.test(ticker))
     return { ok: false, reason: 'not a ticker symbol' };

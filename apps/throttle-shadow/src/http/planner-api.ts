@@ -1,8 +1,10 @@
 import {
   bucketStart,
+  echoValue,
   InvalidTimeframeError,
   isNormalizedTicker,
   limitRequestRate,
+  MAX_STRATEGY_ID,
   requireBearerToken,
   type ThrottlePlanner,
 } from '@tickpulse/shared';
@@ -25,10 +27,13 @@ export interface PlannerApiDeps {
   now?: () => number;
 }
 
+// A JSON number, strictly (no coercion from "7"); the range of
+// strategies.strategyid. JSON gives `1.0` and `1e3` no spelling of their own:
+// they are the numbers 1 and 1000.
 const strategyId = {
   type: 'integer',
-  minimum: 0,
-  maximum: 2147483647,
+  minimum: 1,
+  maximum: MAX_STRATEGY_ID,
 } as const;
 const ms = { type: 'integer', minimum: -8.64e15, maximum: 8.64e15 } as const;
 const claimId = { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,128}$' } as const;
@@ -213,7 +218,7 @@ function checkTickers(list: string[]): void {
   const bad = list.findIndex(t => !isNormalizedTicker(t));
   if (bad >= 0) {
     throw new BadRequest(
-      `body/tickers/${bad} is not a normalised ticker symbol (upper case, A-Z 0-9 . - /): ${JSON.stringify(list[bad])}`,
+      `body/tickers/${bad} is not a normalised ticker symbol (upper case, A-Z 0-9 . - /): ${echoValue(list[bad])}`,
     );
   }
 }

@@ -1,22 +1,21 @@
 import {
+  describeInvalid,
+  desiredUniverse,
   enqueueReconcile,
   enqueueUniverseSync,
   limitRequestRate,
+  parseStrategyId,
   requireBearerToken,
   withDeadline,
   type Logger,
+  type StrategyReader,
+  type StrategyRow,
   type UniverseStore,
 } from '@tickpulse/shared';
 import { Ajv } from 'ajv';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { StrategyReader } from '../db.js';
 import type { UniverseMetrics } from '../metrics.js';
-import {
-  describeInvalid,
-  desiredUniverse,
-  type StrategyRow,
-} from '../universe.js';
 import { buildOpenApi, type RouteDoc } from './openapi.js';
 import {
   acceptedResponse,
@@ -141,6 +140,17 @@ export async function registerApi(
       .send({ error: `${what} unavailable, try again later`, statusCode: 503 });
   };
 
+  // The schema has checked the digits; this checks the range (beyond what a
+  // pattern states clearly) and converts.
+  const strategyIdOf = (raw: string, reply: FastifyReply) => {
+    const r = parseStrategyId(raw);
+    if (r.ok) return r.id;
+    void reply
+      .code(400)
+      .send({ error: `params/id ${r.reason}`, statusCode: 400 });
+    return undefined;
+  };
+
   await app.register(async api => {
     await limitRequestRate(api, deps.rateLimitPerMinute);
     api.addHook('onResponse', async (request, reply) => {
@@ -155,23 +165,22 @@ export async function registerApi(
 
     await api.register(async secured => {
       // fastify's default Ajv coerces types and strips unknown properties, so
-      // `{"reason": 5}` or a misspelt field would pass silently. Bodies are
-      // validated strictly; path parameters still need string → integer.
+      // `{"reason": 5}` or a misspelt field would pass silently, and a path id
+      // like `1e3` or `Infinity` would be coerced. Everything is validated
+      // strictly; a path id stays text until `strategyIdOf` converts it.
       const strict = new Ajv({ coerceTypes: false, removeAdditional: false });
-      const coercing = new Ajv({ coerceTypes: true, removeAdditional: false });
-      secured.setValidatorCompiler(({ schema, httpPart }) =>
-        (httpPart === 'body' ? strict : coercing).compile(schema),
-      );
+      secured.setValidatorCompiler(({ schema }) => strict.compile(schema));
       secured.addHook('onRequest', requireBearerToken(deps.token));
 
-      secured.post<{ Params: { id: number }; Body?: { reason?: string } }>(
+      secured.post<{ Params: { id: string }; Body?: { reason?: string } }>(
         ROUTES.sync.url,
         {
           bodyLimit: deps.bodyLimit,
           schema: { params: ROUTES.sync.params, body: ROUTES.sync.body },
         },
         async (request, reply) => {
-          const id = request.params.id;
+          const id = strategyIdOf(request.params.id, reply);
+          if (id === undefined) return reply;
           let jobId: string | undefined;
           try {
             jobId = await withDeadline(
@@ -204,11 +213,12 @@ export async function registerApi(
         },
       );
 
-      secured.get<{ Params: { id: number } }>(
+      secured.get<{ Params: { id: string } }>(
         ROUTES.state.url,
         { schema: { params: ROUTES.state.params } },
         async (request, reply) => {
-          const id = request.params.id;
+          const id = strategyIdOf(request.params.id, reply);
+          if (id === undefined) return reply;
           let row: StrategyRow | undefined;
           let members: string[];
           try {
@@ -232,8 +242,15 @@ export async function registerApi(
             database: {
               exists: row !== undefined,
               alertActive: row?.alertactive ?? null,
-              universe: row?.alert_universe_full ?? null,
+              // A malformed universe is not an array of text: described, not echoed.
+              universe:
+                desired.kind === 'none' && desired.reason === 'malformed'
+                  ? null
+                  : (row?.alert_universe_full ?? null),
               state: desired.kind === 'set' ? 'active' : desired.reason,
+              ...(desired.kind === 'none' && desired.problem
+                ? { problem: desired.problem }
+                : {}),
               expected: [...expectedSet].sort(),
               invalid: describeInvalid(desired.invalid, 100),
             },

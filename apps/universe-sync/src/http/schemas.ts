@@ -4,19 +4,22 @@
  * drift apart.
  */
 
-/** Largest strategyid (PostgreSQL `integer`). */
-export const MAX_STRATEGY_ID = 2_147_483_647;
+import { MAX_STRATEGY_ID, STRATEGY_ID_PATTERN } from '@tickpulse/shared';
 
+/**
+ * A path id is validated as text (canonical decimal, see
+ * `parseStrategyId`); the handler checks the range and converts it.
+ */
 export const strategyIdParams = {
   type: 'object',
   required: ['id'],
   additionalProperties: false,
   properties: {
     id: {
-      type: 'integer',
-      minimum: 1,
-      maximum: MAX_STRATEGY_ID,
-      description: 'strategies.strategyid',
+      type: 'string',
+      pattern: STRATEGY_ID_PATTERN,
+      maxLength: 10,
+      description: `strategies.strategyid: a canonical decimal integer from 1 to ${MAX_STRATEGY_ID}`,
     },
   },
 } as const;
@@ -74,7 +77,19 @@ export const strategyStateResponse = {
         },
         state: {
           type: 'string',
-          enum: ['active', 'deleted', 'inactive', 'global', 'no-valid-tickers'],
+          enum: [
+            'active',
+            'deleted',
+            'inactive',
+            'global',
+            'no-valid-tickers',
+            'malformed',
+          ],
+        },
+        problem: {
+          type: 'string',
+          description:
+            'For state malformed: why alert_universe_full is not a 1-D text array',
         },
         expected: {
           type: 'array',

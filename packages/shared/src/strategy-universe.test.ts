@@ -1,6 +1,6 @@
-import { desiredUniverse } from './universe';
+import { desiredUniverse } from './strategy-universe';
 
-const row = (alertactive: boolean, u: (string | null)[] | null) => ({
+const row = (alertactive: boolean, u: unknown) => ({
   strategyid: 7,
   alertactive,
   alert_universe_full: u,
@@ -45,6 +45,33 @@ describe('desiredUniverse', () => {
     expect(d).toMatchObject({ kind: 'set', tickers: ['AAPL'] });
     expect(d.invalid.map(i => i.index)).toEqual([1, 2]);
     expect(desiredUniverse(row(true, ['$X']))).toMatchObject({
+      kind: 'none',
+      reason: 'no-valid-tickers',
+    });
+  });
+
+  it.each([
+    [[['AAPL', 'MSFT'], ['TSLA', 'NVDA']], /multi-dimensional/],
+    [[['AAPL'], ['MSFT']], /multi-dimensional/],
+    [['AAPL', 7], /element \[1\] is not text/],
+    [['AAPL', { t: 'MSFT' }], /not text/],
+    ['{AAPL}', /not an array/],
+  ])('treats the malformed universe %j as having no set', (u, problem) => {
+    const d = desiredUniverse(row(true, u));
+    expect(d).toMatchObject({ kind: 'none', reason: 'malformed' });
+    expect(d.kind === 'none' && d.problem).toMatch(problem);
+  });
+
+  it('bounds what it quotes of a malformed element', () => {
+    const d = desiredUniverse(row(true, [['X'.repeat(1_000_000)]]));
+    expect(d.kind === 'none' && d.problem!.length).toBeLessThan(200);
+  });
+
+  it('never turns Unicode case mappings into tickers', () => {
+    const d = desiredUniverse(row(true, ['ıbm', 'ſpy', 'ß', 'ﬁ', 'aapl']));
+    expect(d).toMatchObject({ kind: 'set', tickers: ['AAPL'] });
+    expect(d.invalid.map(i => i.value)).toEqual(['ıbm', 'ſpy', 'ß', 'ﬁ']);
+    expect(desiredUniverse(row(true, ['ıbm', 'ß']))).toMatchObject({
       kind: 'none',
       reason: 'no-valid-tickers',
     });
