@@ -190,14 +190,5 @@ export async function startPrivateRedis(
   };
 }
 
-/** A deterministic PRNG (mulberry32) in [0, 1): a failing randomized case reproduces from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG of every randomized test: a failing case reproduces from its seed. */
+export { seededRandom } from '@tickpulse/random';
