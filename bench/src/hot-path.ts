@@ -4,10 +4,7 @@ import {
   createTradeProcessor,
   type TradeProcessor,
 } from '@tickpulse/polygon';
-import {
-  createTradeGenerator,
-  createUniverse,
-} from '@tickpulse/polygon-sim';
+import { createTradeGenerator, createUniverse } from '@tickpulse/polygon-sim';
 import { seededRandom } from '@tickpulse/testkit';
 import type { BenchContext, BenchOutcome } from './context.js';
 import { fmt, fmtInt, summarize, type Summary } from './stats.js';

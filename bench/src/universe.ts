@@ -7,7 +7,7 @@ import {
   type RedisKeys,
   type UniverseStore,
 } from '@tickpulse/shared';
-import { TEST_DATABASE_URL, uniqueName } from '@tickpulse/testkit';
+import { createTestSchema } from '@tickpulse/testkit';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { Registry } from 'prom-client';
@@ -109,17 +109,11 @@ export async function runUniverse(ctx: BenchContext): Promise<BenchOutcome> {
   );
   const rounds = ctx.quick ? 1 : 3;
   const pageSize = Number(ctx.opts['page-size'] ?? 500);
-  const schema = uniqueName('bench_univ').replace(/-/g, '_');
-  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
+  const db = await createTestSchema({ label: 'bench_univ' });
+  const { name: schema, pool } = db;
   const redisSrv = await startBenchRedis();
   const redis = new Redis(redisSrv.url, { protocol: 2 });
   const reconcileRedis = new Redis(redisSrv.url, { protocol: 2 });
-  const pool = new pg.Pool({
-    connectionString: TEST_DATABASE_URL,
-    max: 4,
-    options: `-c search_path=${schema}`,
-  });
   const keys = createKeys('');
   const logger = createLogger({ service: 'bench', level: 'warn' });
   const problems: string[] = [];
@@ -133,21 +127,20 @@ export async function runUniverse(ctx: BenchContext): Promise<BenchOutcome> {
   let loadMs: number;
   try {
     const t0 = process.hrtime.bigint();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.query(
-      `CREATE TABLE ${schema}.strategies (strategyid integer PRIMARY KEY, alertactive boolean NOT NULL, alert_universe_full text[])`,
+    await pool.query(
+      `CREATE TABLE strategies (strategyid integer PRIMARY KEY, alertactive boolean NOT NULL, alert_universe_full text[])`,
     );
     // Tickers: 3 letters from a number in 0..9999; each strategy takes 500
     // distinct ones (4729 is coprime with 10 000, so k ↦ (g·7919 + k·4729) mod 10 000 is injective).
-    await admin.query(
-      `INSERT INTO ${schema}.strategies
+    await pool.query(
+      `INSERT INTO strategies
        SELECT g, true, ARRAY(
          SELECT chr(65 + n % 26) || chr(65 + (n / 26) % 26) || chr(65 + (n / 676) % 26)
            FROM (SELECT (g * 7919 + k * 4729) % 10000 AS n FROM generate_series(1, $2::int) k) x)
        FROM generate_series(1, $1::int) g`,
       [strategies, perStrategy],
     );
-    await admin.query(`ANALYZE ${schema}.strategies`);
+    await pool.query('ANALYZE strategies');
     loadMs = ms(t0);
     ctx.log(
       `universe: ${strategies} strategies × ${perStrategy} tickers loaded in ${fmt(loadMs / 1000, 1)} s (schema ${schema})`,
@@ -206,11 +199,7 @@ export async function runUniverse(ctx: BenchContext): Promise<BenchOutcome> {
       );
     }
   } finally {
-    await admin
-      .query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
-      .catch(() => undefined);
-    await admin.end();
-    await pool.end();
+    await db.drop().catch(() => undefined);
     redis.disconnect();
     reconcileRedis.disconnect();
     await redisSrv.close();

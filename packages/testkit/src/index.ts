@@ -5,12 +5,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { TEST_REDIS_URL } from './env.js';
 
-/** The Redis the integration tests use. */
-export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-/** The PostgreSQL the integration tests use. */
-export const TEST_DATABASE_URL =
-  process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export { TEST_DATABASE_URL, TEST_REDIS_URL } from './env.js';
+export * from './pg-schema.js';
+export * from './tcp-proxy.js';
 
 /** A unique key prefix (hash-tagged, as on Redis Cluster) for one test. */
 export function uniquePrefix(label = 'test'): string {
