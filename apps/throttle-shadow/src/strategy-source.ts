@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 /** An alert-active strategy as the shadow needs it. */
 export interface ActiveStrategy {
   id: number;
-  /** `alert_universe_full` NULL, empty or only blank/NULL elements (existing-backend.md §11 #6). */
+  /** `alert_universe_full` NULL, empty or only blank/NULL elements (docs/go-backend.md, defect 6). */
   global: boolean;
   /** Distinct non-blank tickers of `alert_universe_full` (0 for a global strategy). */
   universeSize: number;

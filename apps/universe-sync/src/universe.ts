@@ -30,7 +30,7 @@ export type DesiredUniverse =
  * - Missing row → no set (and the caller removes `:LAST` as well).
  * - Inactive → no set, whatever the universe.
  * - NULL or empty universe → global → no set. "Global" is decided from
- *   `alert_universe_full` only (existing-backend.md defect #6).
+ *   `alert_universe_full` only (docs/go-backend.md, defect 6).
  * - NULL and blank elements are dropped silently: the CHECK constraint lets
  *   NULL through and the extractor never means anything by them.
  * - Elements that are not ticker symbols are left out and returned in
