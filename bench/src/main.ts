@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { BenchContext, BenchOutcome } from './context.js';
 import { runBaseline } from './baseline.js';
 import { runEndToEnd } from './e2e.js';
+import { runGap } from './gap.js';
 import { runHotPath } from './hot-path.js';
 import { runMemory } from './memory.js';
 import { runPlanner } from './planner.js';
@@ -50,6 +51,12 @@ const BENCHES: Bench[] = [
     title:
       'Throttle planner: server-side script vs client-side intersection (the Go loop)',
     run: runPlanner,
+  },
+  {
+    name: 'gap',
+    title:
+      'Gap healing: reconnect → TICK:UPD exact after a 10 s gap in a 10 000-ticker market',
+    run: runGap,
   },
 ];
 

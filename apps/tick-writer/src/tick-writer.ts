@@ -1,4 +1,5 @@
 import {
+  createDataLossWatch,
   createKeys,
   createTickStore,
   QUEUE_NAMES,
@@ -6,6 +7,7 @@ import {
   startCounterSummary,
   withDeadline,
   type CheckResult,
+  type DataLossWatch,
   type Logger,
   type RedisServerInfo,
   type TickStore,
@@ -109,6 +111,7 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
   let ticksWorker: Worker | undefined;
   let maintenanceWorker: Worker | undefined;
   let stopSummary: (() => void) | undefined;
+  let dataLoss: DataLossWatch | undefined;
   let assessment: RedisAssessment | null = null;
   let stopping: Promise<void> | undefined;
 
@@ -132,7 +135,8 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
     }
   });
 
-  const store = createTickStore(redis, createKeys(config.REDIS_KEY_PREFIX));
+  const keys = createKeys(config.REDIS_KEY_PREFIX);
+  const store = createTickStore(redis, keys);
   const freshness = createFreshnessWindow();
   const processBatch = createTickBatchProcessor({
     store,
@@ -234,6 +238,19 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
       maintenanceWorker.waitUntilReady(),
     ]);
 
+    // The retention scheduler lives in Redis: an emptied Redis drops it, and
+    // nothing else would re-create it before the next pod restart.
+    const queue = maintenanceQueue;
+    dataLoss = createDataLossWatch({
+      redis,
+      keys,
+      logger: log,
+      registry: deps.registry,
+      onDataLoss: () =>
+        scheduleRetention(queue, config.TICK_RETENTION_INTERVAL),
+    });
+    await dataLoss.start();
+
     stopSummary = startCounterSummary({
       logger: log,
       registry: deps.registry,
@@ -255,6 +272,7 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
 
   const doStop = async () => {
     stopSummary?.();
+    dataLoss?.stop();
     const workers = [ticksWorker, maintenanceWorker].filter(
       (w): w is Worker => w !== undefined,
     );
