@@ -18,6 +18,8 @@ export const ASSUMED_METRICS = [
   'tickpulse_universe_sync_jobs_total',
   'tickpulse_universe_reconcile_total',
   'tickpulse_tick_writer_redis_check',
+  'tickpulse_redis_footprint_bytes',
+  'tickpulse_redis_footprint_budget_bytes',
 ] as const;
 
 /** Prometheus' own series that expressions may use besides tickpulse ones. */
