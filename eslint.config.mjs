@@ -1,6 +1,23 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+
+// Every workspace under apps/ is a deployable app; their package names.
+const APP_PACKAGES = readdirSync(new URL('./apps', import.meta.url)).map(dir =>
+  JSON.parse(
+    readFileSync(
+      new URL(`./apps/${dir}/package.json`, import.meta.url),
+      'utf8',
+    ),
+  ).name.replace('@tickpulse/', ''),
+);
+
+const DIST_PATTERN = {
+  regex: '(^|/)dist(/|$)',
+  message:
+    'Import a workspace by its package name (and its `exports`), never its dist/ by path.',
+};
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', 'out/**'] },
@@ -12,6 +29,38 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': [
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
+    },
+  },
+  // Module boundaries. A workspace is used through its package entry points,
+  // never through another workspace's build output; apps are deployed on
+  // their own and never import each other (what two apps share lives in a
+  // package).
+  {
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [DIST_PATTERN] }],
+    },
+  },
+  {
+    files: ['apps/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            DIST_PATTERN,
+            {
+              regex: `^@tickpulse/(${APP_PACKAGES.join('|')})(/|$)`,
+              message:
+                'Apps never import apps: move what they share into a package.',
+            },
+            {
+              regex: '^(\\.\\./){2,}(\\.\\./)*(apps|packages|[a-z-]+/src)(/|$)',
+              message:
+                'Import another workspace by its package name, not by a relative path.',
+            },
+          ],
+        },
       ],
     },
   },

@@ -1,18 +1,20 @@
 import { createUniverse } from '@tickpulse/polygon-sim';
+import {
+  histogramBuckets,
+  quantileBetween,
+  sumOf,
+  type PromSample,
+} from '@tickpulse/shared';
 import type { Redis } from 'ioredis';
 import type { BenchContext, BenchOutcome } from './context.js';
 import {
-  bucketDelta,
   commandDelta,
   cpuSeconds,
-  histogramBuckets,
   memory,
-  metricSum,
   parseCommandStats,
   postJson,
   scrape,
   startRssSampler,
-  type MetricMap,
 } from './procs.js';
 import {
   built,
@@ -24,7 +26,7 @@ import {
   startTickWriter,
   TICK_WRITER_MAIN,
 } from './stack.js';
-import { fmt, fmtInt, histogramQuantile, quantile } from './stats.js';
+import { fmt, fmtInt, quantile } from './stats.js';
 
 /** A symbol outside the simulated universe, used only by the freshness probe. */
 export function probeSymbol(): string {
@@ -72,9 +74,9 @@ export interface StepResult {
 }
 
 /** Finds the freshness histogram tick-writer exports (name contains "freshness"). */
-function freshnessName(m: MetricMap): string | null {
-  for (const k of m.keys()) {
-    const b = /^(tickpulse_[a-z_]*freshness[a-z_]*)_bucket\{/.exec(k);
+function freshnessName(samples: readonly PromSample[]): string | null {
+  for (const { name } of samples) {
+    const b = /^(tickpulse_[a-z_]*freshness[a-z_]*)_bucket$/.exec(name);
     if (b) return b[1]!;
   }
   return null;
@@ -159,7 +161,7 @@ export async function measureStep(
 
   const secs = (after.at - before.at) / 1000;
   const d = (m: 'ingest' | 'writer', name: string) =>
-    metricSum(after[m], name) - metricSum(before[m], name);
+    sumOf(after[m], name) - sumOf(before[m], name);
   const simSent = after.sim.eventsSent - before.sim.eventsSent;
   const received = d('ingest', 'tickpulse_ingest_trades_received_total');
   const eligible = d('ingest', 'tickpulse_ingest_trades_eligible_total');
@@ -168,14 +170,14 @@ export async function measureStep(
   const fName = freshnessName(after.writer);
   let freshnessMs: StepResult['freshnessMs'] = null;
   if (fName) {
-    const delta = bucketDelta(
-      histogramBuckets(after.writer, fName),
-      histogramBuckets(before.writer, fName),
-    );
+    const from = histogramBuckets(before.writer, fName);
+    const to = histogramBuckets(after.writer, fName);
     const unit = fName.endsWith('_seconds') ? 1000 : 1;
+    // NaN (not null) when nothing was observed: the recorded JSON keeps its shape.
+    const q = (x: number) => (quantileBetween(from, to, x) ?? NaN) * unit;
     freshnessMs = {
-      p50: histogramQuantile(delta, 0.5) * unit,
-      p99: histogramQuantile(delta, 0.99) * unit,
+      p50: q(0.5),
+      p99: q(0.99),
       source: fName,
     };
   }

@@ -3,8 +3,9 @@ import {
   checkConditions,
   parseRestJson,
 } from '@tickpulse/polygon';
+import { sumOf } from '@tickpulse/shared';
 import type { BenchContext, BenchOutcome } from './context.js';
-import { metricSum, postJson, scrape } from './procs.js';
+import { postJson, scrape } from './procs.js';
 import {
   built,
   INGEST_MAIN,
@@ -150,7 +151,7 @@ export async function runGap(ctx: BenchContext): Promise<BenchOutcome> {
       await sleep(50);
     }
     const m = await scrape(`${ingest.base}/metrics`);
-    r.requests = metricSum(m, 'tickpulse_ingest_rest_requests_total');
+    r.requests = sumOf(m, 'tickpulse_ingest_rest_requests_total');
   } finally {
     await ingest.app.stop();
     await writer.app.stop();

@@ -4,11 +4,8 @@ import {
   createTradeProcessor,
   type TradeProcessor,
 } from '@tickpulse/polygon';
-import {
-  createRandom,
-  createTradeGenerator,
-  createUniverse,
-} from '@tickpulse/polygon-sim';
+import { createTradeGenerator, createUniverse } from '@tickpulse/polygon-sim';
+import { seededRandom } from '@tickpulse/testkit';
 import type { BenchContext, BenchOutcome } from './context.js';
 import { fmt, fmtInt, summarize, type Summary } from './stats.js';
 
@@ -32,7 +29,7 @@ export function recordFrames(trades: number): {
 } {
   const tickers = createUniverse(10_000, 42);
   const gen = createTradeGenerator({ tickers, seed: 43, session: 'regular' });
-  const rnd = createRandom(44);
+  const rnd = seededRandom(44);
   const frames: Buffer[] = [];
   let made = 0;
   let bytes = 0;

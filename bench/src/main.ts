@@ -8,6 +8,7 @@ import { runGap } from './gap.js';
 import { runFootprint } from './footprint.js';
 import { runHotPath } from './hot-path.js';
 import { runMemory } from './memory.js';
+import { runPlanner } from './planner.js';
 import { runUniverse } from './universe.js';
 import { header, RESULTS_DIR, writeResult } from './results.js';
 import { writeSummary } from './summary.js';
@@ -45,6 +46,12 @@ const BENCHES: Bench[] = [
     name: 'memory',
     title: 'Memory: ingest RSS through a Redis outage at full rate',
     run: runMemory,
+  },
+  {
+    name: 'planner',
+    title:
+      'Throttle planner: server-side script vs client-side intersection (the Go loop)',
+    run: runPlanner,
   },
   {
     name: 'gap',

@@ -1,5 +1,6 @@
+import { sumOf } from '@tickpulse/shared';
 import type { BenchContext, BenchOutcome } from './context.js';
-import { memory, metricSum, postJson, scrape } from './procs.js';
+import { memory, postJson, scrape } from './procs.js';
 import {
   built,
   INGEST_MAIN,
@@ -88,10 +89,10 @@ export async function runMemory(ctx: BenchContext): Promise<BenchOutcome> {
           t: (Date.now() - t0) / 1000,
           phase,
           rssMiB: memory(ingest.app.pid).rssMiB,
-          pending: metricSum(m, 'tickpulse_ingest_pending_tickers'),
-          received: metricSum(m, 'tickpulse_ingest_trades_received_total'),
-          published: metricSum(m, 'tickpulse_ingest_batches_published_total'),
-          failures: metricSum(m, 'tickpulse_ingest_publish_failures_total'),
+          pending: sumOf(m, 'tickpulse_ingest_pending_tickers'),
+          received: sumOf(m, 'tickpulse_ingest_trades_received_total'),
+          published: sumOf(m, 'tickpulse_ingest_batches_published_total'),
+          failures: sumOf(m, 'tickpulse_ingest_publish_failures_total'),
           simSent: st.eventsSent,
           simConnections: st.totalConnections,
           slowConsumerKills: st.slowConsumerKills,
@@ -120,7 +121,7 @@ export async function runMemory(ctx: BenchContext): Promise<BenchOutcome> {
     for (;;) {
       const m = await scrape(`${ingest.base}/metrics`);
       if (
-        metricSum(m, 'tickpulse_ingest_batches_published_total') >
+        sumOf(m, 'tickpulse_ingest_batches_published_total') >
         publishedAtRestore
       ) {
         resumedAfterS = (Date.now() - restoredAt) / 1000;

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parsePromText, type PromSample } from '@tickpulse/shared';
 import { waitFor } from '@tickpulse/testkit';
 import { REPO_ROOT } from './results.js';
 
@@ -106,62 +107,9 @@ export function startRssSampler(
   };
 }
 
-/** Parsed Prometheus text: series (name + sorted labels) → value. */
-export type MetricMap = Map<string, number>;
-
 /** Fetches and parses a /metrics endpoint. */
-export async function scrape(url: string): Promise<MetricMap> {
-  const text = await (await fetch(url)).text();
-  return parseMetrics(text);
-}
-
-/** Parses Prometheus exposition text (no timestamps expected). */
-export function parseMetrics(text: string): MetricMap {
-  const out: MetricMap = new Map();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const sp = line.lastIndexOf(' ');
-    const key = line.slice(0, sp);
-    const v = line.slice(sp + 1);
-    out.set(key, v === '+Inf' ? Infinity : Number(v));
-  }
-  return out;
-}
-
-/** Sum of every series of a metric name (any labels). */
-export function metricSum(m: MetricMap, name: string): number {
-  let s = 0;
-  for (const [k, v] of m) {
-    if (k === name || k.startsWith(`${name}{`)) s += v;
-  }
-  return s;
-}
-
-/** Cumulative buckets of a histogram (summed over other labels), by `le`. */
-export function histogramBuckets(
-  m: MetricMap,
-  name: string,
-): { le: number; count: number }[] {
-  const byLe = new Map<number, number>();
-  for (const [k, v] of m) {
-    if (!k.startsWith(`${name}_bucket{`)) continue;
-    const le = /le="([^"]+)"/.exec(k)?.[1];
-    if (le === undefined) continue;
-    const n = le === '+Inf' ? Infinity : Number(le);
-    byLe.set(n, (byLe.get(n) ?? 0) + v);
-  }
-  return [...byLe.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([le, count]) => ({ le, count }));
-}
-
-/** Bucket-wise difference of two cumulative histograms (after − before). */
-export function bucketDelta(
-  after: { le: number; count: number }[],
-  before: { le: number; count: number }[],
-): { le: number; count: number }[] {
-  const b = new Map(before.map(x => [x.le, x.count]));
-  return after.map(x => ({ le: x.le, count: x.count - (b.get(x.le) ?? 0) }));
+export async function scrape(url: string): Promise<PromSample[]> {
+  return parsePromText(await (await fetch(url)).text());
 }
 
 /** POSTs JSON to a control endpoint. */

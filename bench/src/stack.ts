@@ -14,7 +14,6 @@ import { REPO_ROOT } from './results.js';
 export const SIM_MAIN = 'apps/polygon-sim/dist/main.js';
 export const INGEST_MAIN = 'apps/ingest/dist/main.js';
 export const TICK_WRITER_MAIN = 'apps/tick-writer/dist/main.js';
-export const UNIVERSE_SYNC_DIST = 'apps/universe-sync/dist';
 
 /** True when an app has been built. */
 export const built = (rel: string): boolean => existsSync(join(REPO_ROOT, rel));

@@ -40,35 +40,6 @@ export function summarize(values: readonly number[]): Summary {
   };
 }
 
-/**
- * The q-quantile from cumulative Prometheus histogram buckets (`le` upper
- * bounds ascending, cumulative counts), interpolated linearly inside the
- * bucket as Prometheus' histogram_quantile does. A quantile that falls in
- * the +Inf bucket returns the highest finite bound (a lower bound of it).
- */
-export function histogramQuantile(
-  buckets: readonly { le: number; count: number }[],
-  q: number,
-): number {
-  if (buckets.length === 0) return NaN;
-  const total = buckets[buckets.length - 1]!.count;
-  if (total <= 0) return NaN;
-  const rank = q * total;
-  let prevLe = 0;
-  let prevCount = 0;
-  for (const b of buckets) {
-    if (b.count >= rank) {
-      if (!Number.isFinite(b.le)) return prevLe;
-      const inBucket = b.count - prevCount;
-      if (inBucket <= 0) return b.le;
-      return prevLe + ((b.le - prevLe) * (rank - prevCount)) / inBucket;
-    }
-    prevLe = b.le;
-    prevCount = b.count;
-  }
-  return prevLe;
-}
-
 /** Formats a number with thin grouping for tables (e.g. 1 234 567). */
 export function fmtInt(n: number): string {
   if (!Number.isFinite(n)) return String(n);

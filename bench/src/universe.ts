@@ -1,59 +1,22 @@
-import { join } from 'node:path';
 import {
   createKeys,
   createLogger,
   createStrategyReader,
   createUniverseStore,
-  type Logger,
   type RedisKeys,
-  type UniverseStore,
 } from '@tickpulse/shared';
-import { TEST_DATABASE_URL, uniqueName } from '@tickpulse/testkit';
+import { createTestSchema } from '@tickpulse/testkit';
+import { createUniverseMetrics } from '@tickpulse/universe-sync/metrics';
+import {
+  createReconciler,
+  type ReconcileSummary,
+} from '@tickpulse/universe-sync/reconcile';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { Registry } from 'prom-client';
 import type { BenchContext, BenchOutcome } from './context.js';
-import { REPO_ROOT } from './results.js';
-import { built, startBenchRedis, UNIVERSE_SYNC_DIST } from './stack.js';
+import { startBenchRedis } from './stack.js';
 import { fmt, fmtInt, summarize } from './stats.js';
-
-/** The parts of universe-sync's reconcile module the bench uses (loaded from its dist). */
-interface ReconcileSummary {
-  created: number;
-  replaced: number;
-  removed: number;
-  unchanged: number;
-  activeStrategies: number;
-  durationMs: number;
-}
-interface UniverseSyncModules {
-  createReconciler(deps: {
-    reader: unknown;
-    store: UniverseStore;
-    redis: Redis;
-    keys: RedisKeys;
-    metrics: unknown;
-    logger: Logger;
-    pageSize: number;
-  }): { run(signal?: AbortSignal): Promise<ReconcileSummary> };
-  createStrategyReader: typeof createStrategyReader;
-  createUniverseMetrics(registry: Registry): unknown;
-}
-
-function loadUniverseSync(): UniverseSyncModules {
-  const dist = join(REPO_ROOT, UNIVERSE_SYNC_DIST);
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const reconcile = require(join(dist, 'reconcile.js')) as Pick<
-    UniverseSyncModules,
-    'createReconciler'
-  >;
-  const metrics = require(join(dist, 'metrics.js')) as Pick<
-    UniverseSyncModules,
-    'createUniverseMetrics'
-  >;
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  return { ...reconcile, createStrategyReader, ...metrics };
-}
 
 /**
  * The Go backend's way, for every active strategy in turn: one SELECT of its
@@ -90,33 +53,17 @@ const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
 /** Benchmark 4: universe reconcile from PostgreSQL to Redis, cold and unchanged, vs per-strategy baseline. */
 export async function runUniverse(ctx: BenchContext): Promise<BenchOutcome> {
-  if (!built(join(UNIVERSE_SYNC_DIST, 'reconcile.js'))) {
-    return {
-      data: null,
-      markdown: '',
-      problems: [],
-      summary: '',
-      skipped: `${UNIVERSE_SYNC_DIST}/reconcile.js not built (universe-sync not merged yet)`,
-    };
-  }
-  const mods = loadUniverseSync();
   const strategies = Number(ctx.opts.strategies ?? (ctx.quick ? 500 : 10_000));
   const perStrategy = Number(
     ctx.opts['tickers-per-strategy'] ?? (ctx.quick ? 50 : 500),
   );
   const rounds = ctx.quick ? 1 : 3;
   const pageSize = Number(ctx.opts['page-size'] ?? 500);
-  const schema = uniqueName('bench_univ').replace(/-/g, '_');
-  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
+  const db = await createTestSchema({ label: 'bench_univ' });
+  const { name: schema, pool } = db;
   const redisSrv = await startBenchRedis();
   const redis = new Redis(redisSrv.url, { protocol: 2 });
   const reconcileRedis = new Redis(redisSrv.url, { protocol: 2 });
-  const pool = new pg.Pool({
-    connectionString: TEST_DATABASE_URL,
-    max: 4,
-    options: `-c search_path=${schema}`,
-  });
   const keys = createKeys('');
   const logger = createLogger({ service: 'bench', level: 'warn' });
   const problems: string[] = [];
@@ -130,32 +77,31 @@ export async function runUniverse(ctx: BenchContext): Promise<BenchOutcome> {
   let loadMs: number;
   try {
     const t0 = process.hrtime.bigint();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.query(
-      `CREATE TABLE ${schema}.strategies (strategyid integer PRIMARY KEY, alertactive boolean NOT NULL, alert_universe_full text[])`,
+    await pool.query(
+      `CREATE TABLE strategies (strategyid integer PRIMARY KEY, alertactive boolean NOT NULL, alert_universe_full text[])`,
     );
     // Tickers: 3 letters from a number in 0..9999; each strategy takes 500
     // distinct ones (4729 is coprime with 10 000, so k ↦ (g·7919 + k·4729) mod 10 000 is injective).
-    await admin.query(
-      `INSERT INTO ${schema}.strategies
+    await pool.query(
+      `INSERT INTO strategies
        SELECT g, true, ARRAY(
          SELECT chr(65 + n % 26) || chr(65 + (n / 26) % 26) || chr(65 + (n / 676) % 26)
            FROM (SELECT (g * 7919 + k * 4729) % 10000 AS n FROM generate_series(1, $2::int) k) x)
        FROM generate_series(1, $1::int) g`,
       [strategies, perStrategy],
     );
-    await admin.query(`ANALYZE ${schema}.strategies`);
+    await pool.query('ANALYZE strategies');
     loadMs = ms(t0);
     ctx.log(
       `universe: ${strategies} strategies × ${perStrategy} tickers loaded in ${fmt(loadMs / 1000, 1)} s (schema ${schema})`,
     );
 
-    const reconciler = mods.createReconciler({
-      reader: mods.createStrategyReader(pool),
+    const reconciler = createReconciler({
+      reader: createStrategyReader(pool),
       store: createUniverseStore(redis, keys),
       redis: reconcileRedis,
       keys,
-      metrics: mods.createUniverseMetrics(new Registry()),
+      metrics: createUniverseMetrics(new Registry()),
       logger,
       pageSize,
     });
@@ -203,11 +149,7 @@ export async function runUniverse(ctx: BenchContext): Promise<BenchOutcome> {
       );
     }
   } finally {
-    await admin
-      .query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
-      .catch(() => undefined);
-    await admin.end();
-    await pool.end();
+    await db.drop().catch(() => undefined);
     redis.disconnect();
     reconcileRedis.disconnect();
     await redisSrv.close();
@@ -226,7 +168,7 @@ export async function runUniverse(ctx: BenchContext): Promise<BenchOutcome> {
     '',
     `${fmtInt(strategies)} alert-active strategies × ${perStrategy} tickers (${fmtInt(strategies * perStrategy)} members) in a private PostgreSQL schema (\`strategies\` as in the contract, filled with one \`INSERT … SELECT generate_series\` in ${fmt(loadMs / 1000, 1)} s), synced to a private redis-server. ${rounds} rounds; each round: FLUSHDB, tickpulse cold, tickpulse again (nothing to change), FLUSHDB, baseline cold, baseline again.`,
     '',
-    `- **tickpulse**: universe-sync's \`createReconciler().run()\` imported from \`apps/universe-sync/dist/reconcile.js\` in-process (page size ${pageSize}, its own reader over a pg pool of 4 with \`search_path\` set to the schema). In-process rather than through the app's queue so the number is the reconcile itself, not job pickup latency; the code path is the one the app runs at start-up and on schedule (keyset pages read as JSON, two batches in flight under WATCH, a per-strategy fingerprint + SCARD check with a rotating full member comparison, MULTI/EXEC of UNLINK + a Lua SADD of each joined member list, SCAN for orphans).`,
+    `- **tickpulse**: universe-sync's \`createReconciler().run()\` imported from \`@tickpulse/universe-sync/reconcile\` in-process (page size ${pageSize}, its own reader over a pg pool of 4 with \`search_path\` set to the schema). In-process rather than through the app's queue so the number is the reconcile itself, not job pickup latency; the code path is the one the app runs at start-up and on schedule (keyset pages read as JSON, two batches in flight under WATCH, a per-strategy fingerprint + SCARD check with a rotating full member comparison, MULTI/EXEC of UNLINK + a Lua SADD of each joined member list, SCAN for orphans).`,
     '- **baseline** (the Go backend): for each active id, `SELECT COALESCE(alert_universe_full, …) WHERE strategyid = $1`, then a pipeline `DEL` + `SADD` — one query and one round trip per strategy, always rewriting.',
     '',
     '| run | median s | min – max s | strategies/s |',

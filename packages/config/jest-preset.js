@@ -3,11 +3,23 @@
 // back to the TypeScript sources, unit tests beside the code and integration
 // tests under test/. cookie 2 (pulled in by fastify's inject) is ESM-only,
 // which Node 20 loads natively but jest's module runtime does not: transpile it.
+// The test:unit and test:int tasks run one kind, told apart by file name:
+// integration tests (real Redis / PostgreSQL / processes) are *.int.test.ts.
+const TEST_MATCH = {
+  all: ['**/*.test.ts'],
+  unit: ['**/*.test.ts', '!**/*.int.test.ts'],
+  int: ['**/*.int.test.ts'],
+};
+if (!TEST_MATCH[process.env.TICKPULSE_TEST_KIND ?? 'all'])
+  throw new Error(
+    `TICKPULSE_TEST_KIND must be unit or int, not ${process.env.TICKPULSE_TEST_KIND}`,
+  );
+
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
-  testMatch: ['**/*.test.ts'],
+  testMatch: TEST_MATCH[process.env.TICKPULSE_TEST_KIND ?? 'all'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],

@@ -1,6 +1,6 @@
-import { waitFor } from '@tickpulse/testkit';
+import { seededRandom, waitFor } from '@tickpulse/testkit';
 import { PolygonAuthError } from '../src/errors';
-import { random, startHarness, trade, type Harness } from './helpers';
+import { startHarness, trade, type Harness } from './helpers';
 
 // The reference exclusion lists, written out here independently of the code under test.
 const EXCLUDED: Record<string, number[]> = {
@@ -31,7 +31,7 @@ describe('ingest against polygon-sim, real Redis and BullMQ', () => {
     async policy => {
       h = await startHarness({ env: { CONDITION_POLICY: policy } });
       await subscribed(h);
-      const r = random(policy.length);
+      const r = seededRandom(policy.length);
       const now = Date.now();
       const tickers = Array.from({ length: 40 }, (_, k) => `TK${k}`);
       const expected: Record<string, number> = {};

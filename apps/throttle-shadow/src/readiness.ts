@@ -8,7 +8,7 @@ import type { Shadow } from './shadow.js';
 
 /**
  * Publishes the feature flags as a gauge, so a dashboard shows which mode a
- * pod runs in (existing-backend.md §11 #8: a flag must be visible and real).
+ * pod runs in (docs/go-backend.md, defect 8: a flag must be visible and real).
  */
 export function registerFeatureFlags(
   registry: Registry,

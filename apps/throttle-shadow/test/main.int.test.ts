@@ -10,7 +10,7 @@ import {
   waitFor,
 } from '@tickpulse/testkit';
 import { createKeys } from '@tickpulse/shared';
-import { createTestSchema, type TestSchema } from './pg-schema';
+import { createStrategiesSchema, type TestSchema } from './pg-schema';
 
 const MAIN = join(__dirname, '..', 'dist', 'main.js');
 const TOKEN = 'main-test-token-0123456789';
@@ -64,7 +64,7 @@ describe('throttle-shadow process (dist/main.js)', () => {
   });
   beforeEach(async () => {
     prefix = uniquePrefix('main');
-    schema = await createTestSchema();
+    schema = await createStrategiesSchema();
   });
   afterEach(async () => {
     await deletePrefix(redis, prefix);

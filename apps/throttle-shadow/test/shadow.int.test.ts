@@ -14,7 +14,7 @@ import {
 } from '@tickpulse/shared';
 import { createShadow } from '../src/shadow';
 import { createStrategySource } from '../src/strategy-source';
-import { createTestSchema, type TestSchema } from './pg-schema';
+import { createStrategiesSchema, type TestSchema } from './pg-schema';
 
 const T = (iso: string) => Date.parse(iso);
 const NOW = T('2025-07-15T14:03:00Z');
@@ -46,7 +46,7 @@ describe('shadow comparison against real PostgreSQL and Redis', () => {
   beforeEach(async () => {
     prefix = uniquePrefix('shadow');
     keys = createKeys(prefix);
-    schema = await createTestSchema();
+    schema = await createStrategiesSchema();
   });
   afterEach(async () => {
     await deletePrefix(redis, prefix);
@@ -214,7 +214,7 @@ describe('shadow comparison against real PostgreSQL and Redis', () => {
   });
 
   it('counts a failed cycle when the strategies cannot be read, and keeps running', async () => {
-    const broken = await createTestSchema(false);
+    const broken = await createStrategiesSchema(false);
     try {
       const registry = new Registry();
       const shadow = createShadow({

@@ -187,12 +187,3 @@ export async function seriesValue(
   );
   return hit?.value ?? 0;
 }
-
-/** A deterministic pseudo-random generator, so a failing stream can be replayed. */
-export function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1_664_525 + 1_013_904_223) >>> 0;
-    return s / 2 ** 32;
-  };
-}

@@ -1,5 +1,6 @@
 import { publishTickBatch, sleep } from '@tickpulse/shared';
 import {
+  seededRandom,
   startPrivateRedis,
   testRedis,
   waitFor,
@@ -13,7 +14,6 @@ import type { Redis } from 'ioredis';
 import {
   mergeMax,
   readTickUpd,
-  seeded,
   seriesValue,
   startWriter,
   tickQueue,
@@ -113,7 +113,7 @@ describe('tick-writer survives failures', () => {
       },
     });
     const producer = await tickQueue(priv.url, h.bullPrefix);
-    const rnd = seeded(7);
+    const rnd = seededRandom(7);
     const generated = new Map<string, number>();
     const accepted = new Map<string, number>();
     let pending = new Map<string, number>();
@@ -215,7 +215,7 @@ describe('tick-writer survives failures', () => {
       TICK_WRITER_MAX_STALLED_COUNT: '50',
     };
     const producer = await tickQueue(priv.url, env.BULLMQ_PREFIX);
-    const rnd = seeded(11);
+    const rnd = seededRandom(11);
     const expected = new Map<string, number>();
     let orphaned: string[] = [];
 
@@ -275,7 +275,7 @@ describe('tick-writer survives failures', () => {
     children.push(child);
     await started(child);
 
-    const rnd = seeded(3);
+    const rnd = seededRandom(3);
     const batch = randomBatch(rnd, 250_000, 10_000_000, BASE);
     await publishTickBatch(producer.queue, batch);
     await waitFor(async () => (await producer.queue.getActiveCount()) > 0, {

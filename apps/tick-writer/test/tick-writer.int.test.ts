@@ -7,6 +7,7 @@ import {
 } from '@tickpulse/shared';
 import {
   deletePrefix,
+  seededRandom,
   TEST_REDIS_URL,
   testRedis,
   waitFor,
@@ -15,7 +16,6 @@ import type { Redis } from 'ioredis';
 import {
   mergeMax,
   readTickUpd,
-  seeded,
   seriesValue,
   startWriter,
   tickQueue,
@@ -51,7 +51,7 @@ describe('tick-writer against real Redis and BullMQ', () => {
     });
 
   it('writes every batch exactly, with chunked ZADDs', async () => {
-    const rnd = seeded(1);
+    const rnd = seededRandom(1);
     const expected = new Map<string, number>();
     const batches = 40;
     for (let b = 0; b < batches; b++) {

@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { createServer, type Server, type Socket, connect } from 'node:net';
 import {
   closeRedis,
   createKeys,
@@ -11,12 +9,17 @@ import {
   type RedisTarget,
 } from '@tickpulse/shared';
 import {
+  createTestSchema,
   deletePrefix,
+  startTcpProxy,
   TEST_DATABASE_URL,
   TEST_REDIS_URL,
   testRedis,
+  throughProxy,
   uniqueName,
   uniquePrefix,
+  urlWithSchema,
+  type TcpProxy,
 } from '@tickpulse/testkit';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
@@ -37,13 +40,6 @@ export const testLogger = (): Logger =>
     level: process.env.TEST_LOG ?? 'silent',
   });
 
-/** A connection string whose sessions use `schema` as search_path. */
-export function urlWithSchema(url: string, schema: string): string {
-  const u = new URL(url);
-  u.searchParams.set('options', `-c search_path=${schema}`);
-  return u.toString();
-}
-
 /** A private PostgreSQL schema with the `strategies` table (and the trigger when asked). */
 export interface TestDb {
   schema: string;
@@ -63,13 +59,8 @@ export interface TestDb {
 export async function createTestDb(
   opts: { trigger?: boolean; channel?: string } = {},
 ): Promise<TestDb> {
-  const schema = `tp_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.end();
-  const url = urlWithSchema(TEST_DATABASE_URL, schema);
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  const db = await createTestSchema();
+  const { name: schema, url, pool } = db;
   const client = await pool.connect();
   try {
     await migrate(client, {
@@ -101,13 +92,7 @@ export async function createTestDb(
     async remove(id) {
       await pool.query('DELETE FROM strategies WHERE strategyid = $1', [id]);
     },
-    async drop() {
-      await pool.end();
-      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await c.end();
-    },
+    drop: db.drop,
   };
 }
 
@@ -250,65 +235,22 @@ export async function members(
   return (await redis.smembers(keys.stratUniv(id))).sort();
 }
 
-/** A TCP proxy to PostgreSQL that a test can cut and restore (the shared server is never touched). */
-export interface PgProxy {
-  url: (schema: string) => string;
-  port: number;
-  /** Closes the listener and every open connection. */
-  down(): Promise<void>;
-  up(): Promise<void>;
-  close(): Promise<void>;
+/** A cuttable proxy to the test PostgreSQL (the shared server is never touched). */
+export interface PgProxy extends TcpProxy {
+  /** The URL of `schema` through the proxy. */
+  url(schema: string): string;
 }
 
 export async function startPgProxy(): Promise<PgProxy> {
   const target = new URL(TEST_DATABASE_URL);
-  const sockets = new Set<Socket>();
-  let server: Server | undefined;
-  let port = 0;
-  const up = () =>
-    new Promise<void>((resolve, reject) => {
-      server = createServer(client => {
-        const upstream = connect(Number(target.port || 5432), target.hostname);
-        sockets.add(client);
-        sockets.add(upstream);
-        client.pipe(upstream).pipe(client);
-        const drop = () => {
-          client.destroy();
-          upstream.destroy();
-          sockets.delete(client);
-          sockets.delete(upstream);
-        };
-        client.on('error', drop).on('close', drop);
-        upstream.on('error', drop).on('close', drop);
-      });
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        const a = server!.address();
-        port = typeof a === 'object' && a ? a.port : port;
-        resolve();
-      });
-    });
-  const down = async () => {
-    for (const s of sockets) s.destroy();
-    sockets.clear();
-    const s = server;
-    server = undefined;
-    if (s) await new Promise<void>(resolve => s.close(() => resolve()));
-  };
-  await up();
+  const proxy = await startTcpProxy({
+    host: target.hostname,
+    port: Number(target.port || 5432),
+  });
   return {
-    get port() {
-      return port;
-    },
-    url: schema => {
-      const u = new URL(TEST_DATABASE_URL);
-      u.port = String(port);
-      u.hostname = '127.0.0.1';
-      return urlWithSchema(u.toString(), schema);
-    },
-    down,
-    up,
-    close: down,
+    ...proxy,
+    url: schema =>
+      urlWithSchema(throughProxy(TEST_DATABASE_URL, proxy), schema),
   };
 }
 

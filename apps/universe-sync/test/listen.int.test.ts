@@ -45,9 +45,9 @@ describe('LISTEN/NOTIFY', () => {
       await db.remove(id);
       await waitFor(has(id, ''), { timeoutMs: 20_000, what: 'delete synced' });
 
-      await proxy.down();
+      proxy.cut();
       await waitFor(() => !listening(), { what: 'LISTEN down' });
-      await proxy.up();
+      proxy.restore();
       await waitFor(listening, { timeoutMs: 20_000, what: 'LISTEN back' });
       const after = await db.insert(true, ['TSLA']);
       await waitFor(has(after, 'TSLA'), {

@@ -233,7 +233,7 @@ describe('strategy sync while PostgreSQL is down', () => {
       await drained(queue);
       expect(await members(ns.redis, ns.keys, id)).toEqual(['KEEP', 'ME']);
 
-      await proxy.down();
+      proxy.cut();
       await db.update(id, true, ['NEW']);
       const jobId = (await enqueueUniverseSync(queue, id, 'while down'))!;
       const job = await waitFor(
@@ -247,7 +247,7 @@ describe('strategy sync while PostgreSQL is down', () => {
       expect(job.stacktrace?.length ?? 0).toBeGreaterThanOrEqual(1);
       expect(await members(ns.redis, ns.keys, id)).toEqual(['KEEP', 'ME']);
 
-      await proxy.up();
+      proxy.restore();
       await waitFor(
         async () => (await members(ns.redis, ns.keys, id)).join() === 'NEW',
         {

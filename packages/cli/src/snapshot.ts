@@ -1,11 +1,12 @@
 import { Queue } from 'bullmq';
 import {
   createUniverseStore,
+  parsePromText,
   QUEUE_NAMES,
+  type PromSample,
   type RedisClient,
   type RedisKeys,
 } from '@tickpulse/shared';
-import { parsePromText, type Sample } from './prom-text.js';
 import type { Snapshot } from './status-line.js';
 
 /** Reads every app's /metrics and the Redis facts the status line shows. */
@@ -21,7 +22,7 @@ export function createSnapshotter(opts: {
   );
   for (const q of queues) q.on('error', () => undefined);
 
-  const scrape = async (port: number): Promise<Sample[] | null> => {
+  const scrape = async (port: number): Promise<PromSample[] | null> => {
     try {
       const res = await fetch(`http://127.0.0.1:${port}/metrics`, {
         signal: AbortSignal.timeout(2000),
@@ -45,7 +46,7 @@ export function createSnapshotter(opts: {
   return {
     async take() {
       const scrapes = await Promise.all(opts.apps.map(a => scrape(a.port)));
-      const samples: Sample[] = [];
+      const samples: PromSample[] = [];
       const down: string[] = [];
       scrapes.forEach((s, i) =>
         s ? samples.push(...s) : down.push(opts.apps[i]!.name),

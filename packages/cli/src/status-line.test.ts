@@ -1,4 +1,4 @@
-import { parsePromText } from './prom-text';
+import { parsePromText } from '@tickpulse/shared';
 import { formatStatusLine, type Snapshot } from './status-line';
 
 const snap = (

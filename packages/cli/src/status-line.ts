@@ -2,8 +2,8 @@ import {
   histogramBuckets,
   quantileBetween,
   sumOf,
-  type Sample,
-} from './prom-text.js';
+  type PromSample,
+} from '@tickpulse/shared';
 
 /** The metrics the live status reads, by app (names are the apps' public metrics). */
 export const STATUS_METRICS = {
@@ -18,7 +18,7 @@ export const STATUS_METRICS = {
 export interface Snapshot {
   atMs: number;
   /** Samples of all apps' /metrics, concatenated (names do not collide across apps). */
-  samples: Sample[];
+  samples: PromSample[];
   tickers: number;
   universes: number;
   queues: Record<string, { waiting: number; active: number; failed: number }>;

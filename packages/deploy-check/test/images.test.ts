@@ -37,6 +37,20 @@ describe.each(Object.entries(apps))('apps/%s/Dockerfile', (app, port) => {
     );
   });
 
+  // Node 20 reached end of life in April 2026: every stage builds and runs on
+  // Node 24 LTS, while `engines` keeps Node 20 supported for local use.
+  it('builds and runs every stage on a Node 24 base image', () => {
+    const arg = ins.find(
+      i => i.op === 'ARG' && i.args.startsWith('NODE_IMAGE='),
+    );
+    expect(arg?.args).toMatch(/^NODE_IMAGE=node:24(\.\d+)*-[a-z]+-slim$/);
+    for (const from of stages) expect(from.args).toMatch(/^\$\{NODE_IMAGE\}/);
+    const pkg = JSON.parse(
+      fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'),
+    ) as { engines: { node: string } };
+    expect(pkg.engines.node).toBe('>=20');
+  });
+
   it('prunes with turbo, installs from the pruned lockfile and drops dev dependencies', () => {
     expect(stages.length).toBeGreaterThanOrEqual(3);
     const runs = ins.filter(i => i.op === 'RUN').map(i => i.args);

@@ -1,5 +1,5 @@
+import { seededRandom } from '@tickpulse/random';
 import {
-  createRandom,
   createTradeDrawer,
   type SessionMode,
   type SimTicker,
@@ -119,7 +119,7 @@ export function createFrameGenerator(opts: {
 }): FrameGenerator {
   const seed = opts.seed ?? 7;
   const n = opts.tickers.length;
-  const rnd = createRandom(seed ^ 0x5bd1e995);
+  const rnd = seededRandom(seed ^ 0x5bd1e995);
   const shapes: (ShapePool | undefined)[] = [undefined, undefined];
   const seqs = new Float64Array(n);
   // The drawer decides regular vs extended hours (its own 1 s cache).
@@ -161,7 +161,7 @@ export function createFrameGenerator(opts: {
   let tickerBytes: Uint8Array;
   let maxTickerBytes = 0;
   {
-    const trng = createRandom(seed + 2);
+    const trng = seededRandom(seed + 2);
     const parts: string[] = [];
     let pos = 0;
     for (let k = 0; k < n; k++) {

@@ -1,14 +1,4 @@
-/** A small deterministic PRNG (mulberry32), so a seed reproduces a stream. */
-export function createRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '@tickpulse/random';
 
 // The heaviest names in a real feed come first (rank decides trade share).
 const WELL_KNOWN = [
@@ -80,7 +70,7 @@ export interface SimTicker {
  * feed.
  */
 export function createUniverse(count: number, seed = 42): SimTicker[] {
-  const rnd = createRandom(seed);
+  const rnd = seededRandom(seed);
   const out: SimTicker[] = [];
   const seen = new Set<string>();
   const add = (sym: string) => {
@@ -181,7 +171,7 @@ export function createTradeDrawer(opts: {
   seed?: number;
   session?: SessionMode;
 }) {
-  const rnd = createRandom(opts.seed ?? 7);
+  const rnd = seededRandom(opts.seed ?? 7);
   const tickers = opts.tickers;
   // Zipf(1) cumulative weights for ticker choice.
   const cum = new Float64Array(tickers.length);

@@ -1,6 +1,6 @@
 /**
  * Polygon v3 stock trade conditions with their consolidated update rules
- * (reference/polygon-websocket.md §8; source: a raw
+ * (docs/polygon.md#conditions; source: a raw
  * `/v3/reference/conditions?asset_class=stocks` response of 2026-07-09).
  * `last` is `update_rules.consolidated.updates_open_close`, the SIP
  * "update last" column.
@@ -87,7 +87,7 @@ export const NEUTRAL_CONDITION_IDS: readonly number[] = [
   0, 57, 58, 59, 60, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71,
 ];
 
-/** The existing Go backend's `tradeConditionsToSkipOhlc` (existing-backend.md §3). */
+/** The existing Go backend's `tradeConditionsToSkipOhlc` (docs/go-backend.md#trade-condition-filter). */
 export const BACKEND_EXCLUDED_IDS: readonly number[] = [
   2, 7, 13, 20, 21, 37, 52, 53,
 ];

@@ -1,3 +1,4 @@
+import { seededRandom } from '@tickpulse/testkit';
 import { FrameParser, parseFrame, type ParsedFrame } from './parser';
 
 const T1 =
@@ -158,17 +159,6 @@ describe('parseFrame', () => {
 
 // ---- randomized equivalence ------------------------------------------------
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function randomFrame(r: () => number): string {
   const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
   const ws = () => (r() < 0.1 ? pick([' ', '\n', '\t ', '\r\n']) : '');
@@ -273,7 +263,7 @@ function randomFrame(r: () => number): string {
 
 describe('fast path equivalence', () => {
   it('gives exactly the JSON.parse result on 20,000 random frames', () => {
-    const r = rng(12345);
+    const r = seededRandom(12345);
     let fastCount = 0;
     for (let n = 0; n < 20_000; n++) {
       const text = randomFrame(r);

@@ -10,7 +10,7 @@ import {
   SIP_LAST_POLICY,
 } from './policy';
 
-// The reference table (polygon-websocket.md §8), written out independently of
+// The reference table (docs/polygon.md#conditions), written out independently of
 // conditions.ts: id → consolidated "Last".
 const REFERENCE_LAST: Record<number, boolean> = {
   1: true,

@@ -1,6 +1,5 @@
 /**
- * Wire types of the Polygon stocks WebSocket (reference/polygon-websocket.md
- * §2, §7). Defined here because the official JS client's are wrong
+ * Wire types of the Polygon stocks WebSocket (docs/polygon.md#trade-event). Defined here because the official JS client's are wrong
  * (`x: string`, `i: number`, no `q`/`trfi`/`trft`/`ds`).
  */
 

@@ -2,7 +2,7 @@ import { echoValue } from './echo.js';
 
 /**
  * Bucket arithmetic for a strategy's `min_timeframe`, with the existing Go
- * backend's syntax and calendar (existing-backend.md §5) but calendar-correct
+ * backend's syntax and calendar (docs/go-backend.md#bucket-start) but calendar-correct
  * where the backend is not. Every case where the two differ is listed, with an
  * example, in packages/shared/BUCKETS.md.
  *

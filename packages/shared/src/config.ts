@@ -51,7 +51,7 @@ export const positiveInt = (defaultValue: number) =>
   z.coerce.number().int().positive().default(defaultValue);
 
 /**
- * Variables every app reads (design.md "Operator interface").
+ * Variables every app reads (the README's Configuration section).
  *
  * @param defaultPort the app's own default `HTTP_PORT`, so that every app can
  *   run on one machine without configuration.

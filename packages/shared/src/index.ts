@@ -13,6 +13,7 @@ export * from './lifecycle.js';
 export * from './logger.js';
 export * from './metrics.js';
 export * from './planner.js';
+export * from './prom-text.js';
 export * from './queues.js';
 export * from './redact.js';
 export * from './redis.js';

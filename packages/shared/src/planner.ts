@@ -3,7 +3,7 @@ import { isCluster, type RedisClient } from './redis.js';
 import type { RedisKeys } from './keys.js';
 
 /**
- * The per-ticker throttle planner (existing-backend.md §6, Stage 2): for a
+ * The per-ticker throttle planner (docs/go-backend.md#per-ticker-throttle-loop): for a
  * strategy and a bucket, the tickers due for evaluation are
  *
  *   (TICK:UPD members with score ≥ bucket start)
@@ -13,7 +13,7 @@ import type { RedisKeys } from './keys.js';
  *
  * computed on a single server (standalone, Sentinel) by one Lua script, i.e. one round trip and one atomic step
  * however large the universe (every `unpack` is chunked below Lua's ~8000
- * limit, bullmq-redis.md §3.1).
+ * limit, docs/redis-bullmq.md#chunk-sizes).
  *
  * Concurrency: the Go loop records LAST only after a successful evaluation,
  * so a failed one is retried next cycle. Marking LAST at plan time would lose

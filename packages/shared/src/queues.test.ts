@@ -1,11 +1,30 @@
 import { InvalidJobError } from './errors';
 import {
   DEFAULT_JOB_OPTIONS,
+  JOB_NAMES,
   newestTick,
   parseTickBatch,
   parseUniverseSyncJob,
+  QUEUE_NAMES,
   TICK_BATCH_JOB_OPTIONS,
 } from './queues';
+
+// Queue and job names are a contract between separately deployed producers and
+// consumers (an old ingest and a new tick-writer during a rolling deploy): a
+// rename strands every queued job. Pinned like the Redis keys.
+describe('queue and job names', () => {
+  it('are exactly these', () => {
+    expect(QUEUE_NAMES).toEqual({
+      ticks: 'ticks',
+      universeSync: 'universe-sync',
+    });
+    expect(JOB_NAMES).toEqual({
+      tickBatch: 'tick-batch',
+      syncStrategy: 'sync-strategy',
+      reconcile: 'reconcile',
+    });
+  });
+});
 
 describe('ticks job contract', () => {
   it('accepts a well-formed batch', () => {

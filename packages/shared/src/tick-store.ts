@@ -3,7 +3,7 @@ import { InvalidTickerError } from './errors.js';
 import type { RedisKeys } from './keys.js';
 import { isNormalizedTicker } from './tickers.js';
 
-/** Members per `ZADD`: past ~100–500 Redis gains little and latency grows (bullmq-redis.md §3.1). */
+/** Members per `ZADD`: past ~100–500 Redis gains little and latency grows (docs/redis-bullmq.md#chunk-sizes). */
 export const DEFAULT_ZADD_CHUNK = 500;
 
 export interface TickWriteResult {

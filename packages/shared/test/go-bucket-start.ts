@@ -1,8 +1,8 @@
 import { bucketStart, parseTimeframe } from '../src/bucket';
 
 /**
- * A faithful emulation of the Go backend's `bucketStart` (existing-backend.md
- * §5, `services/backend/internal/services/alerts/loop.go`), used only to pin
+ * A faithful emulation of the Go backend's `bucketStart` (docs/go-backend.md#bucket-start;
+ * `services/backend/internal/services/alerts/loop.go` in the Go repository), used only to pin
  * the documented differences in BUCKETS.md. It reuses tickpulse's `1d`
  * bucket for "00:00 ET of a calendar day", which both implementations agree on.
  */

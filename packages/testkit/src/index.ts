@@ -5,12 +5,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
+import { TEST_REDIS_URL } from './env.js';
 
-/** The Redis the integration tests use. */
-export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-/** The PostgreSQL the integration tests use. */
-export const TEST_DATABASE_URL =
-  process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export { TEST_DATABASE_URL, TEST_REDIS_URL } from './env.js';
+export * from './pg-schema.js';
+export * from './tcp-proxy.js';
 
 /** A unique key prefix (hash-tagged, as on Redis Cluster) for one test. */
 export function uniquePrefix(label = 'test'): string {
@@ -239,16 +238,7 @@ export async function startPrivateRedis(
   };
 }
 
-/** A deterministic PRNG (mulberry32) in [0, 1): a failing randomized case reproduces from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG of every randomized test: a failing case reproduces from its seed. */
+export { seededRandom } from '@tickpulse/random';
 
 export * from './topologies.js';

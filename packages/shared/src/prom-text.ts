@@ -1,5 +1,5 @@
 /** One sample of a Prometheus text exposition. */
-export interface Sample {
+export interface PromSample {
   name: string;
   labels: Record<string, string>;
   value: number;
@@ -10,8 +10,8 @@ const SAMPLE_RE =
 const LABEL_RE = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
 
 /** Parses Prometheus text format (what every app's /metrics serves) into samples. */
-export function parsePromText(text: string): Sample[] {
-  const out: Sample[] = [];
+export function parsePromText(text: string): PromSample[] {
+  const out: PromSample[] = [];
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('#')) continue;
     const m = SAMPLE_RE.exec(line.trim());
@@ -31,7 +31,7 @@ export function parsePromText(text: string): Sample[] {
 
 /** Sum of every sample named `name` whose labels include `where`. */
 export function sumOf(
-  samples: readonly Sample[],
+  samples: readonly PromSample[],
   name: string,
   where: Record<string, string> = {},
 ): number {
@@ -46,7 +46,7 @@ export function sumOf(
 
 /** Cumulative `_bucket` counts of a histogram (summed over other labels), by upper bound. */
 export function histogramBuckets(
-  samples: readonly Sample[],
+  samples: readonly PromSample[],
   name: string,
 ): Map<number, number> {
   const buckets = new Map<number, number>();
