@@ -7,6 +7,7 @@ import {
   statusCommand,
   syncCommand,
 } from './commands.js';
+import { compareCommand } from './compare.js';
 import { loadCliConfig } from './config.js';
 import { upCommand } from './up.js';
 
@@ -19,6 +20,9 @@ const USAGE = `usage: tickpulse <command>
   sync <strategyId>  enqueue one strategy's universe sync
   reconcile          enqueue a full universe reconcile
   inspect <ticker>   a ticker's last eligible trade and the universes that hold it
+  compare [--reference-prefix P] [--shadow-prefix P] [--json]
+                     TICK:UPD and STRAT:*:UNIV of the Go-written keys vs tickpulse's shadow keys
+                     (reference default: unprefixed; shadow default: REDIS_KEY_PREFIX)
 
 Environment: REDIS_URL, DATABASE_URL, REDIS_KEY_PREFIX, BULLMQ_PREFIX, POLYGON_API_KEY (see README).`;
 
@@ -54,6 +58,16 @@ async function main(argv: string[]): Promise<number> {
         return await reconcileCommand(deps);
       case 'inspect':
         return await inspectCommand(deps, arg);
+      case 'compare':
+        return await compareCommand(
+          {
+            redis,
+            defaultShadowPrefix: config.REDIS_KEY_PREFIX,
+            print,
+            printError: line => process.stderr.write(`${line}\n`),
+          },
+          argv.slice(1),
+        );
       default:
         print(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
         return 2;

@@ -201,3 +201,35 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * Wraps a client so that `action` runs right after the `n`-th reply of one
+ * command (e.g. kill the server after the first page of a scan): a fault at
+ * an exact point of a multi-call operation, without hooks in the code under test.
+ */
+export function afterNthCall<C extends 'zscan' | 'sscan' | 'scan'>(
+  redis: Redis,
+  command: C,
+  n: number,
+  action: () => Promise<void>,
+): { client: Redis; calls: () => number } {
+  let calls = 0;
+  const client = new Proxy(redis, {
+    get(target, prop, receiver) {
+      if (prop === command) {
+        return async (...args: unknown[]) => {
+          const res = await (
+            target[command] as (...a: unknown[]) => Promise<unknown>
+          ).apply(target, args);
+          if (++calls === n) await action();
+          return res;
+        };
+      }
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      return typeof v === 'function'
+        ? (v as (...a: unknown[]) => unknown).bind(target)
+        : v;
+    },
+  });
+  return { client, calls: () => calls };
+}
