@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { K8sObject, renderKustomize, validateObject } from '../src/k8s.js';
+import { repoRoot } from '../src/tools.js';
 
 // Apps deployed by the base; polygon-sim is a demo that only the example
 // overlay adds.
@@ -277,6 +280,88 @@ describe('deploy/overlays/example', () => {
         o.metadata.name.startsWith('tickpulse-ingest-'),
     ) as K8sObject & { data: Record<string, string> };
     expect(cm.data.POLYGON_WS_URL).toBe('ws://polygon-sim:9100/stocks');
+  });
+});
+
+describe('deploy/overlays/shadow', () => {
+  const objects = renderKustomize('deploy/overlays/shadow');
+  const configMaps = objects.filter(
+    o => o.kind === 'ConfigMap',
+  ) as (K8sObject & {
+    data: Record<string, string>;
+  })[];
+  const configOf = (app: string) =>
+    configMaps.find(cm => cm.metadata.name.startsWith(`tickpulse-${app}-`))!
+      .data;
+  const runbook = readFileSync(path.join(repoRoot, 'deploy/README.md'), 'utf8');
+
+  it('renders objects that all validate against the Kubernetes schemas', () => {
+    const errors: string[] = [];
+    for (const o of objects) {
+      try {
+        validateObject(o);
+      } catch (err) {
+        errors.push((err as Error).message);
+      }
+    }
+    expect(errors).toEqual([]);
+  });
+
+  it('meets the deployment policies, without polygon-sim or inline Secrets', () => {
+    checkPolicies(objects, BASE_APPS);
+    expect(objects.filter(o => o.kind === 'Secret')).toEqual([]);
+  });
+
+  it('puts every app under one non-empty key prefix, queues unchanged', () => {
+    const prefixes = BASE_APPS.map(a => configOf(a).REDIS_KEY_PREFIX);
+    expect(new Set(prefixes).size).toBe(1);
+    expect(prefixes[0]).toMatch(/^\{[a-z]+\}:$/);
+    const base = renderKustomize('deploy/base').filter(
+      o => o.kind === 'ConfigMap',
+    ) as (K8sObject & { data: Record<string, string> })[];
+    for (const app of BASE_APPS)
+      expect(configOf(app).BULLMQ_PREFIX).toBe(
+        base.find(cm => cm.metadata.name.startsWith(`tickpulse-${app}-`))!.data
+          .BULLMQ_PREFIX,
+      );
+  });
+
+  it('has throttle-shadow compare with the unprefixed Go keys', () => {
+    expect(configOf('throttle-shadow')).toMatchObject({
+      COMPARE_ENABLED: 'true',
+      COMPARE_REFERENCE_PREFIX: '',
+    });
+  });
+
+  it('is the overlay the cutover runbook applies, with the same prefix', () => {
+    const prefix = configOf('tick-writer').REDIS_KEY_PREFIX;
+    expect(runbook).toContain('kubectl apply -k deploy/overlays/shadow');
+    const compares = [
+      ...runbook.matchAll(/compare --shadow-prefix '([^']+)'/g),
+    ];
+    expect(compares.length).toBeGreaterThan(0);
+    for (const m of compares) expect(m[1]).toBe(prefix);
+    expect(runbook).toContain(`REDIS_KEY_PREFIX=${prefix}`);
+  });
+
+  it('the runbook names every Go write path it disables, in the safe order', () => {
+    const section = runbook.slice(runbook.indexOf('### 3. Switch'));
+    const at = (s: string) => {
+      const i = section.indexOf(s);
+      expect({ s, found: i >= 0 }).toEqual({ s, found: true });
+      return i;
+    };
+    // tickpulse writes the unprefixed keys before any Go writer is disabled.
+    const tickpulseOn = at('tickpulse writes the unprefixed keys, beside Go');
+    expect(at('Disable the Go `TICK:UPD` writer')).toBeGreaterThan(tickpulseOn);
+    expect(at('Disable the Go universe writers')).toBeGreaterThan(tickpulseOn);
+    for (const path of [
+      'aggregate hook',
+      '`SetAlert`',
+      '`CreateStrategyFromPrompt`',
+      '`initStrategyAlerts`',
+    ])
+      at(path);
   });
 });
 
