@@ -3,6 +3,7 @@ import {
   durationMs,
   loadConfig as loadEnv,
   positiveInt,
+  trustProxySchema,
 } from '@tickpulse/shared';
 import { z } from 'zod';
 
@@ -48,6 +49,8 @@ export const ConfigSchema = z
     PLANNER_CLAIM_TTL: durationMs('60s'),
     /** Requests per minute one client address may send to the planner API (429 beyond). */
     API_RATE_LIMIT: positiveInt(6000),
+    /** Proxies whose X-Forwarded-For names the client (the rate-limit key), e.g. the ingress controller's pod CIDR. */
+    TRUST_PROXY: trustProxySchema(),
     /** Largest accepted request body, in bytes (a record call for 20 000 tickers is ~300 kB). */
     HTTP_BODY_LIMIT_BYTES: positiveInt(1024 * 1024),
   })

@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     logger,
     registry,
     bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
     readiness: createReadiness({
       redis,
       shadow,

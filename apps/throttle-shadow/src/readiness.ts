@@ -39,7 +39,11 @@ export function createReadiness(deps: {
       await deps.redis.ping();
       checks.redis = { ok: true };
     } catch (err) {
-      checks.redis = { ok: false, detail: (err as Error).message };
+      checks.redis = {
+        ok: false,
+        detail: 'unreachable',
+        error: (err as Error).message,
+      };
     }
     if (!deps.shadow) {
       checks.shadow = {

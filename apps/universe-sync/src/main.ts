@@ -86,6 +86,7 @@ async function main(): Promise<void> {
     logger,
     registry,
     readiness: () => service.readiness(),
+    trustProxy: config.TRUST_PROXY,
   });
   await registerApi(app, {
     queue: service.queue,

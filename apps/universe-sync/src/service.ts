@@ -225,7 +225,11 @@ export function createUniverseSyncService(deps: {
           await fn();
           return { ok: true };
         } catch (err) {
-          return { ok: false, detail: (err as Error).message };
+          return {
+            ok: false,
+            detail: 'unreachable',
+            error: (err as Error).message,
+          };
         }
       };
       const [redis, postgres] = await Promise.all([

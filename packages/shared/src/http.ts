@@ -5,11 +5,19 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { TrustProxy } from './config.js';
 
 /** One dependency's health, as /readyz reports it. */
 export interface CheckResult {
   ok: boolean;
+  /** A fixed, app-written description; shown to every caller. */
   detail?: string;
+  /**
+   * The dependency's own error text. Logged (once per change), never sent:
+   * /readyz is unauthenticated, and driver messages can name hosts, users
+   * or configuration.
+   */
+  error?: string;
 }
 
 /** What /readyz answers: ready only when every check is ok. */
@@ -27,6 +35,8 @@ export function createOpsServer(opts: {
   registry: Registry;
   readiness: ReadinessProbe;
   bodyLimit?: number;
+  /** fastify's `trustProxy` (from `TRUST_PROXY`): whose `X-Forwarded-For` sets `request.ip`. */
+  trustProxy?: TrustProxy;
 }): FastifyInstance {
   const app = Fastify({
     loggerInstance: opts.logger.child({
@@ -36,21 +46,39 @@ export function createOpsServer(opts: {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? 64 * 1024,
     forceCloseConnections: true,
+    trustProxy: opts.trustProxy ?? false,
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
+  const log = opts.logger.child({ component: 'readiness' });
+  const lastError = new Map<string, string>();
   app.get('/readyz', async (_req, reply) => {
     let checks: Record<string, CheckResult>;
     try {
       checks = await opts.readiness();
     } catch (err) {
-      checks = { readiness: { ok: false, detail: (err as Error).message } };
+      checks = {
+        readiness: {
+          ok: false,
+          detail: 'readiness probe failed',
+          error: (err as Error).message,
+        },
+      };
+    }
+    const shown: Record<string, CheckResult> = {};
+    for (const [name, { error, ...check }] of Object.entries(checks)) {
+      shown[name] = check;
+      // Probes arrive every few seconds: log a failure when it starts or changes, not each time.
+      if (error !== undefined && lastError.get(name) !== error) {
+        log.warn({ check: name, error }, 'readiness check failing');
+        lastError.set(name, error);
+      } else if (error === undefined) lastError.delete(name);
     }
     const ready = Object.values(checks).every(c => c.ok);
     return reply
       .code(ready ? 200 : 503)
-      .send({ status: ready ? 'ready' : 'not ready', checks });
+      .send({ status: ready ? 'ready' : 'not ready', checks: shown });
   });
 
   app.get('/metrics', async (_req, reply) => {
