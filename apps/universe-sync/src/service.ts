@@ -27,6 +27,7 @@ import {
   type NotifyListener,
 } from './notify-listener.js';
 import { createReconciler, type Reconciler } from './reconcile.js';
+import { createTriggerGate } from './trigger-gate.js';
 import { createStrategySyncer } from './strategy-sync.js';
 import {
   createUniverseSyncWorker,
@@ -55,6 +56,8 @@ export interface ServiceSettings {
   leaseTtlMs?: number;
   deferMs?: number;
   listenBackoffMs?: (attempt: number) => number;
+  /** While the notify trigger is absent, how often to look for it again (default 60 s). */
+  triggerRecheckMs?: number;
 }
 
 /** The running universe-sync: worker, reconcile schedule, LISTEN and their shared parts. */
@@ -149,6 +152,17 @@ export function createUniverseSyncService(deps: {
         backoffMs: settings.listenBackoffMs,
       })
     : undefined;
+  const gate = listener
+    ? createTriggerGate({
+        pool: deps.pool,
+        channel: settings.notifyChannel,
+        listener,
+        metrics,
+        logger: logger.child({ component: 'listen' }),
+        onInstalled: () => enqueueReconcile(queue, 'notify: trigger installed'),
+        recheckMs: settings.triggerRecheckMs ?? 60_000,
+      })
+    : undefined;
 
   let stopSummary: (() => void) | undefined;
   let stopping: Promise<void> | undefined;
@@ -185,7 +199,7 @@ export function createUniverseSyncService(deps: {
       );
       await worker.start();
       if (settings.reconcileOnStart) await enqueueReconcile(queue, 'startup');
-      await listener?.start();
+      await gate?.start();
       stopSummary = startCounterSummary({
         logger,
         registry: deps.registry,
@@ -205,6 +219,7 @@ export function createUniverseSyncService(deps: {
     stop() {
       stopping ??= (async () => {
         stopSummary?.();
+        gate?.stop();
         const results = await Promise.allSettled([
           listener?.stop(),
           worker.stop(),
@@ -241,11 +256,10 @@ export function createUniverseSyncService(deps: {
         postgres,
         worker: { ok: worker.isRunning() },
       };
-      if (listener) {
-        checks.listen = listener.isListening()
-          ? { ok: true }
-          : { ok: false, detail: 'LISTEN connection down; reconnecting' };
-      }
+      checks.listen = gate?.check() ?? {
+        ok: true,
+        detail: 'off (LISTEN_NOTIFY=false)',
+      };
       return checks;
     },
   };
