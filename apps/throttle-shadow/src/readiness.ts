@@ -1,4 +1,9 @@
-import type { CheckResult, ReadinessProbe } from '@tickpulse/shared';
+import {
+  CHECK_TIMEOUT_MS,
+  withDeadline,
+  type CheckResult,
+  type ReadinessProbe,
+} from '@tickpulse/shared';
 import type { Redis } from 'ioredis';
 import { Gauge, type Registry } from 'prom-client';
 import type { Shadow } from './shadow.js';
@@ -36,7 +41,7 @@ export function createReadiness(deps: {
   return async () => {
     const checks: Record<string, CheckResult> = {};
     try {
-      await deps.redis.ping();
+      await withDeadline(deps.redis.ping(), CHECK_TIMEOUT_MS, 'redis ping');
       checks.redis = { ok: true };
     } catch (err) {
       checks.redis = {

@@ -200,7 +200,7 @@ describe('start-up checks', () => {
         l => l.level === 'warn' && String(l.msg).includes('allkeys-lru'),
       );
       expect(warn?.msg).toContain('REDIS CONFIGURATION RISK');
-      expect(h.writer.readiness().worker?.ok).toBe(true);
+      expect((await h.writer.readiness()).worker?.ok).toBe(true);
     } finally {
       await h.close();
       await redis.stop();
@@ -239,7 +239,7 @@ describe('start-up checks', () => {
       await expect(h.writer.start()).rejects.toThrow(
         /6\.0\.16 is older than 6\.2/,
       );
-      expect(h.writer.readiness().worker?.ok).toBe(false);
+      expect((await h.writer.readiness()).worker?.ok).toBe(false);
       expect(await h.redis.keys(`${h.bullPrefix}:*`)).toEqual([]);
       expect(
         await seriesValue(h.registry, 'tickpulse_tick_writer_redis_check', {

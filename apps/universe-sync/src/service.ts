@@ -1,4 +1,5 @@
 import {
+  CHECK_TIMEOUT_MS,
   createUniverseStore,
   DEFAULT_JOB_OPTIONS,
   enqueueReconcile,
@@ -104,7 +105,11 @@ export function createUniverseSyncService(deps: {
     logger.warn({ err }, 'universe-sync queue error');
   });
   const metrics = createUniverseMetrics(deps.registry, () =>
-    queue.getJobCounts('waiting', 'active', 'delayed', 'failed'),
+    withDeadline(
+      queue.getJobCounts('waiting', 'active', 'delayed', 'failed'),
+      CHECK_TIMEOUT_MS,
+      'getJobCounts',
+    ),
   );
   const reader = createStrategyReader(deps.pool);
   const store = createUniverseStore(deps.redis.command, keys);
@@ -237,7 +242,7 @@ export function createUniverseSyncService(deps: {
         fn: () => Promise<unknown>,
       ): Promise<CheckResult> => {
         try {
-          await fn();
+          await withDeadline(fn(), CHECK_TIMEOUT_MS, 'check');
           return { ok: true };
         } catch (err) {
           return {

@@ -3,6 +3,11 @@ import path from 'node:path';
 import { K8sObject, renderKustomize, validateObject } from '../src/k8s.js';
 import { repoRoot } from '../src/tools.js';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { PROBE_BUDGET_MS } = require(
+  path.join(repoRoot, 'packages/shared/dist/http.js'),
+) as { PROBE_BUDGET_MS: number };
+
 // Apps deployed by the base; polygon-sim is a demo that only the example
 // overlay adds.
 const BASE_APPS = ['ingest', 'tick-writer', 'universe-sync', 'throttle-shadow'];
@@ -17,8 +22,14 @@ interface Container {
     value?: string;
     valueFrom?: { secretKeyRef?: { name: string; key: string } };
   }[];
-  livenessProbe?: { httpGet?: { path: string; port: string | number } };
-  readinessProbe?: { httpGet?: { path: string; port: string | number } };
+  livenessProbe?: {
+    httpGet?: { path: string; port: string | number };
+    timeoutSeconds?: number;
+  };
+  readinessProbe?: {
+    httpGet?: { path: string; port: string | number };
+    timeoutSeconds?: number;
+  };
   resources?: {
     requests?: Record<string, string>;
     limits?: Record<string, string>;
@@ -87,6 +98,13 @@ function checkPolicies(objects: K8sObject[], apps: string[]): void {
         where,
         probe: { path: '/readyz', port: 'http' },
       });
+      // The ops server answers within PROBE_BUDGET_MS whatever a dependency does; a probe
+      // with less time would fail on a slow dependency without being told why.
+      for (const probe of [c.livenessProbe, c.readinessProbe])
+        expect({
+          where,
+          budgetFits: (probe?.timeoutSeconds ?? 1) * 1000 > PROBE_BUDGET_MS,
+        }).toEqual({ where, budgetFits: true });
       expect(c.ports?.find(p => p.name === 'http')).toBeDefined();
       expect(d.spec.template.metadata.annotations?.['prometheus.io/port']).toBe(
         String(c.ports?.find(p => p.name === 'http')?.containerPort),

@@ -6,6 +6,20 @@ import Fastify, {
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { TrustProxy } from './config.js';
+import { withDeadline } from './lifecycle.js';
+
+/**
+ * `/readyz` and `/metrics` answer within this, whatever a dependency does:
+ * the manifests give the kubelet's probes `timeoutSeconds: 3`, and a probe
+ * that times out counts as failed without saying why.
+ */
+export const PROBE_BUDGET_MS = 2000;
+
+/**
+ * One dependency check or scrape-time read (a PING, a queue count) may take
+ * this long; a stopped Redis otherwise holds it until the kernel gives up.
+ */
+export const CHECK_TIMEOUT_MS = 1000;
 
 /** One dependency's health, as /readyz reports it. */
 export interface CheckResult {
@@ -37,7 +51,10 @@ export function createOpsServer(opts: {
   bodyLimit?: number;
   /** fastify's `trustProxy` (from `TRUST_PROXY`): whose `X-Forwarded-For` sets `request.ip`. */
   trustProxy?: TrustProxy;
+  /** Deadline of /readyz and /metrics (default PROBE_BUDGET_MS). */
+  probeBudgetMs?: number;
 }): FastifyInstance {
+  const budget = opts.probeBudgetMs ?? PROBE_BUDGET_MS;
   const app = Fastify({
     loggerInstance: opts.logger.child({
       component: 'http',
@@ -56,7 +73,11 @@ export function createOpsServer(opts: {
   app.get('/readyz', async (_req, reply) => {
     let checks: Record<string, CheckResult>;
     try {
-      checks = await opts.readiness();
+      checks = await withDeadline(
+        Promise.resolve().then(opts.readiness),
+        budget,
+        'readiness checks',
+      );
     } catch (err) {
       checks = {
         readiness: {
@@ -82,7 +103,16 @@ export function createOpsServer(opts: {
   });
 
   app.get('/metrics', async (_req, reply) => {
-    const body = await opts.registry.metrics();
+    let body: string;
+    try {
+      body = await withDeadline(opts.registry.metrics(), budget, 'metrics');
+    } catch (err) {
+      // Scrape-time collectors bound their own reads; this is the last guard.
+      log.warn({ err }, 'metrics collection failed');
+      return reply
+        .code(503)
+        .send({ error: 'metrics unavailable', statusCode: 503 });
+    }
     return reply.header('content-type', opts.registry.contentType).send(body);
   });
 

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { Counter, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { createLogger, createOpsServer, startCounterSummary } from '../src';
 
 function captureLogger() {
@@ -107,6 +107,47 @@ describe('ops server', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('ops server time budget', () => {
+  const never = () => new Promise<never>(() => undefined);
+
+  it('answers /readyz not ready when the checks do not finish within the budget', async () => {
+    const app = createOpsServer({
+      logger: captureLogger().logger,
+      registry: new Registry(),
+      readiness: never,
+      probeBudgetMs: 100,
+    });
+    const res = await app.inject({ url: '/readyz' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().checks.readiness).toEqual({
+      ok: false,
+      detail: 'readiness probe failed',
+    });
+    await app.close();
+  });
+
+  it('answers /metrics 503 when a collector does not finish within the budget', async () => {
+    const registry = new Registry();
+    new Gauge({
+      name: 'tickpulse_stuck',
+      help: 'a collector waiting on a stopped dependency',
+      registers: [registry],
+      collect: never,
+    });
+    const { logger, lines } = captureLogger();
+    const app = createOpsServer({
+      logger,
+      registry,
+      readiness: () => ({}),
+      probeBudgetMs: 100,
+    });
+    const res = await app.inject({ url: '/metrics' });
+    expect(res.statusCode).toBe(503);
+    expect(lines.map(l => l.msg)).toContain('metrics collection failed');
+    await app.close();
   });
 });
 

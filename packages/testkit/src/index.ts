@@ -97,6 +97,13 @@ export interface PrivateRedis {
   kill(): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * SIGSTOPs the server: connections stay open and nothing answers — the
+   * outage in which a client without its own deadline waits forever.
+   */
+  pause(): void;
+  /** SIGCONTs a paused server. */
+  resume(): void;
 }
 
 /**
@@ -184,8 +191,15 @@ export async function startPrivateRedis(
       await start();
     },
     async stop() {
+      proc?.kill('SIGCONT');
       await kill();
       rmSync(dir, { recursive: true, force: true });
+    },
+    pause() {
+      proc?.kill('SIGSTOP');
+    },
+    resume() {
+      proc?.kill('SIGCONT');
     },
   };
 }
