@@ -10,7 +10,7 @@ import {
   runChaos,
   type ChaosMode,
   type ChaosResult,
-} from './chaos.js';
+} from './chaos/index.js';
 
 async function main(): Promise<void> {
   const runs = Math.max(1, Number(process.env.CHAOS_RUNS ?? 3) || 3);

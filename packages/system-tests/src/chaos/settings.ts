@@ -1,0 +1,37 @@
+import type { ChaosMode } from './result.js';
+
+/**
+ * Every number that differs between the full and the short run, in one place,
+ * so a fault or a check never branches on the mode for sizing.
+ */
+export interface ChaosSettings {
+  mode: ChaosMode;
+  full: boolean;
+  /** polygon-sim trades per second in rate mode. */
+  simRate: number;
+  /** Rows in `strategies` at start; edits also touch a few ids beyond it. */
+  strategyCount: number;
+  /** ingest `LEASE_TTL_MS`: how long a killed leader blocks the standby. */
+  leaseTtlMs: number;
+  /** universe-sync `RECONCILE_INTERVAL`. */
+  reconcileInterval: string;
+  /** Pause between two oracle rounds. */
+  roundIntervalMs: number;
+  /** Steady load before the first fault. */
+  warmupMs: number;
+}
+
+/** The settings of one mode. */
+export function chaosSettings(mode: ChaosMode): ChaosSettings {
+  const full = mode === 'full';
+  return {
+    mode,
+    full,
+    simRate: full ? 2000 : 500,
+    strategyCount: full ? 40 : 20,
+    leaseTtlMs: full ? 6000 : 4000,
+    reconcileInterval: full ? '20s' : '15s',
+    roundIntervalMs: full ? 300 : 400,
+    warmupMs: full ? 3000 : 1000,
+  };
+}
