@@ -63,6 +63,19 @@ interface Deployment extends K8sObject {
   };
 }
 
+/** Every schema violation among the objects (empty when all validate). */
+function validationErrors(objects: K8sObject[]): string[] {
+  const errors: string[] = [];
+  for (const o of objects) {
+    try {
+      validateObject(o);
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  }
+  return errors;
+}
+
 const of = <T extends K8sObject>(objs: K8sObject[], kind: string) =>
   objs.filter(o => o.kind === kind) as T[];
 
@@ -266,15 +279,7 @@ describe('deploy/base', () => {
 
   it('renders objects that all validate against the Kubernetes schemas', () => {
     expect(objects.length).toBeGreaterThan(0);
-    const errors: string[] = [];
-    for (const o of objects) {
-      try {
-        validateObject(o);
-      } catch (err) {
-        errors.push((err as Error).message);
-      }
-    }
-    expect(errors).toEqual([]);
+    expect(validationErrors(objects)).toEqual([]);
   });
 
   it('meets the deployment policies for every app', () => {
@@ -323,15 +328,7 @@ describe('deploy/overlays/example', () => {
   const objects = renderKustomize('deploy/overlays/example');
 
   it('renders objects that all validate against the Kubernetes schemas', () => {
-    const errors: string[] = [];
-    for (const o of objects) {
-      try {
-        validateObject(o);
-      } catch (err) {
-        errors.push((err as Error).message);
-      }
-    }
-    expect(errors).toEqual([]);
+    expect(validationErrors(objects)).toEqual([]);
   });
 
   it('meets the deployment policies, with the demo polygon-sim added', () => {
@@ -408,15 +405,7 @@ describe('deploy/overlays/shadow', () => {
   const runbook = readFileSync(path.join(repoRoot, 'deploy/README.md'), 'utf8');
 
   it('renders objects that all validate against the Kubernetes schemas', () => {
-    const errors: string[] = [];
-    for (const o of objects) {
-      try {
-        validateObject(o);
-      } catch (err) {
-        errors.push((err as Error).message);
-      }
-    }
-    expect(errors).toEqual([]);
+    expect(validationErrors(objects)).toEqual([]);
   });
 
   it('meets the deployment policies, without polygon-sim or inline Secrets', () => {
@@ -498,7 +487,7 @@ describe('deploy/jobs/universe-sync-migrate', () => {
 
   it('renders a Job and its NetworkPolicy that validate against the Kubernetes schemas', () => {
     expect(objects.map(o => o.kind).sort()).toEqual(['Job', 'NetworkPolicy']);
-    for (const o of objects) validateObject(o);
+    expect(validationErrors(objects)).toEqual([]);
   });
 
   it("runs universe-sync's migrate command with a bounded number of retries", () => {
