@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { BenchContext, BenchOutcome } from './context.js';
 import { runBaseline } from './baseline.js';
 import { runEndToEnd } from './e2e.js';
+import { runGap } from './gap.js';
 import { runHotPath } from './hot-path.js';
 import { runMemory } from './memory.js';
 import { runUniverse } from './universe.js';
@@ -43,6 +44,12 @@ const BENCHES: Bench[] = [
     name: 'memory',
     title: 'Memory: ingest RSS through a Redis outage at full rate',
     run: runMemory,
+  },
+  {
+    name: 'gap',
+    title:
+      'Gap healing: reconnect → TICK:UPD exact after a 10 s gap in a 10 000-ticker market',
+    run: runGap,
   },
 ];
 

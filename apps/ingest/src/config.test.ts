@@ -9,7 +9,15 @@ describe('ingest config', () => {
     expect(c.POLYGON_SUBSCRIPTIONS).toBe('T.*');
     expect(c.CONDITION_POLICY.name).toBe('backend');
     expect(c.FLUSH_INTERVAL_MS).toBe(50);
+    expect(c.TICKS_MAX_PENDING_JOBS).toBe(4);
     expect(c.HTTP_PORT).toBe(9101);
+    // polygon-sim serves REST on the WebSocket's port, so backfill works there too.
+    expect(c.POLYGON_REST_URL).toBe('http://127.0.0.1:9100');
+    expect(c.BACKFILL_ENABLED).toBe(true);
+    expect(
+      loadIngestConfig({ POLYGON_WS_URL: 'ws://localhost:4567/stocks' })
+        .POLYGON_REST_URL,
+    ).toBe('http://localhost:4567');
   });
 
   it('uses the real-time cluster when a key is set', () => {
@@ -17,9 +25,40 @@ describe('ingest config', () => {
       POLYGON_API_KEY: 'k',
       CONDITION_POLICY: 'sip-last',
     });
-    expect(c.POLYGON_WS_URL).toBe('wss://socket.polygon.io/stocks');
+    expect(c.POLYGON_WS_URL).toBe('wss://socket.massive.com/stocks');
+    expect(c.POLYGON_REST_URL).toBe('https://api.massive.com');
+    expect(c.BACKFILL_ENABLED).toBe(true);
     expect(c.usingSimulator).toBe(false);
     expect(c.CONDITION_POLICY.excluded).toContain(12);
+  });
+
+  it('turns backfill off by default on a delayed cluster, whose snapshot cannot heal a recent gap', () => {
+    const delayed = loadIngestConfig({
+      POLYGON_API_KEY: 'k',
+      POLYGON_WS_URL: 'wss://delayed.polygon.io/stocks',
+    });
+    expect(delayed.BACKFILL_ENABLED).toBe(false);
+    expect(
+      loadIngestConfig({
+        POLYGON_API_KEY: 'k',
+        POLYGON_WS_URL: 'wss://delayed.massive.com/stocks',
+        BACKFILL_ENABLED: 'true',
+      }).BACKFILL_ENABLED,
+    ).toBe(true);
+    expect(
+      loadIngestConfig({ BACKFILL_ENABLED: 'false' }).BACKFILL_ENABLED,
+    ).toBe(false);
+    expect(() =>
+      loadIngestConfig({ POLYGON_REST_URL: 'https://api.massive.com' }),
+    ).toThrow(/POLYGON_API_KEY/);
+    expect(() =>
+      loadIngestConfig({
+        POLYGON_REST_URL: 'ftp://x',
+        BACKFILL_CONCURRENCY: '0',
+      }),
+    ).toThrow(
+      /POLYGON_REST_URL[\s\S]*BACKFILL_CONCURRENCY|BACKFILL_CONCURRENCY[\s\S]*POLYGON_REST_URL/,
+    );
   });
 
   it('lists every bad variable and never echoes the key', () => {
@@ -29,6 +68,7 @@ describe('ingest config', () => {
         CONDITION_POLICY: 'strict',
         FLUSH_INTERVAL_MS: '0',
         POLYGON_SUBSCRIPTIONS: 'Q.*',
+        TICKS_MAX_PENDING_JOBS: '0',
       });
     } catch (e) {
       err = e;
@@ -39,6 +79,7 @@ describe('ingest config', () => {
       'CONDITION_POLICY',
       'FLUSH_INTERVAL_MS',
       'POLYGON_SUBSCRIPTIONS',
+      'TICKS_MAX_PENDING_JOBS',
     ])
       expect(msg).toContain(v);
     // Cross-field rules are checked once every variable is valid on its own.
@@ -65,5 +106,35 @@ describe('ingest config', () => {
       loadIngestConfig({ CONDITION_POLICY: '12, 37' }).CONDITION_POLICY
         .excluded,
     ).toEqual([12, 37]);
+  });
+
+  it('rejects every duration beyond the timer limit, naming the variable and the maximum', () => {
+    const tooLong = Object.fromEntries(
+      [
+        'FLUSH_INTERVAL_MS',
+        'PUBLISH_TIMEOUT_MS',
+        'PING_INTERVAL_MS',
+        'READ_TIMEOUT_MS',
+        'AUTH_TIMEOUT_MS',
+        'RECONNECT_MIN_MS',
+        'RECONNECT_MAX_MS',
+        'HEALTHY_AFTER_MS',
+        'MAX_CONNECTIONS_COOLDOWN_MS',
+        'LEASE_TTL_MS',
+        'LEASE_POLL_MS',
+        'TRADE_FUTURE_TOLERANCE_MS',
+        'TRADE_MAX_AGE_MS',
+        'SUMMARY_INTERVAL_MS',
+        'SHUTDOWN_FLUSH_MS',
+      ].map(name => [name, String(600 * 3_600_000)]),
+    );
+    for (const name of Object.keys(tooLong))
+      expect(() => loadIngestConfig(tooLong)).toThrow(
+        new RegExp(`${name}: must be at most 2147483647 ms`),
+      );
+    expect(
+      loadIngestConfig({ SUMMARY_INTERVAL_MS: '2147483647' })
+        .SUMMARY_INTERVAL_MS,
+    ).toBe(2_147_483_647);
   });
 });

@@ -1,5 +1,14 @@
-import { parseConditionPolicy, POLYGON_STOCKS_URL } from '@tickpulse/polygon';
-import { baseEnvSchema, loadConfig, positiveInt } from '@tickpulse/shared';
+import {
+  parseConditionPolicy,
+  POLYGON_REST_URL,
+  POLYGON_STOCKS_URL,
+} from '@tickpulse/polygon';
+import {
+  baseEnvSchema,
+  loadConfig,
+  milliseconds,
+  positiveInt,
+} from '@tickpulse/shared';
 import { z } from 'zod';
 
 /** The local polygon-sim, used when no API key is configured. */
@@ -10,6 +19,26 @@ export const SIMULATOR_API_KEY = 'tickpulse-sim';
 const wsUrl = z.string().refine(s => /^wss?:\/\//.test(s) && URL.canParse(s), {
   message: 'must be a ws:// or wss:// URL',
 });
+
+const httpUrl = z
+  .string()
+  .refine(s => /^https?:\/\//.test(s) && URL.canParse(s), {
+    message: 'must be an http:// or https:// URL',
+  });
+
+/**
+ * The REST base next to a local WebSocket (polygon-sim serves both on one
+ * port): `ws://127.0.0.1:9100/stocks` → `http://127.0.0.1:9100`.
+ */
+function restUrlBeside(wsUrl: string): string {
+  const u = new URL(wsUrl);
+  return `${u.protocol === 'wss:' ? 'https' : 'http'}://${u.host}`;
+}
+
+/** A delayed cluster: its snapshot is 15 minutes old, so it cannot heal a recent gap. */
+function isDelayed(wsUrl: string): boolean {
+  return new URL(wsUrl).hostname.startsWith('delayed.');
+}
 
 function isLocal(url: string): boolean {
   const host = new URL(url).hostname;
@@ -61,41 +90,63 @@ export const ConfigSchema = z
       }),
     // ---- Coalescing and publishing ----
     /** How often the pending per-ticker map becomes one `ticks` job. */
-    FLUSH_INTERVAL_MS: positiveInt(50),
+    FLUSH_INTERVAL_MS: milliseconds(50),
     /** Flush early when this many tickers are pending. */
     FLUSH_MAX_TICKERS: positiveInt(5000),
     /** A publish that takes longer counts as failed and is merged back. */
-    PUBLISH_TIMEOUT_MS: positiveInt(5000),
+    PUBLISH_TIMEOUT_MS: milliseconds(5000),
+    /**
+     * Most `ticks` jobs waiting, active or awaiting a retry; beyond it ingest
+     * holds back and keeps merging, so Redis never holds more batches than this.
+     */
+    TICKS_MAX_PENDING_JOBS: positiveInt(4),
     // ---- Connection health ----
     /** WebSocket ping period. */
-    PING_INTERVAL_MS: positiveInt(25_000),
+    PING_INTERVAL_MS: milliseconds(25_000),
     /** No frame and no pong for this long: the connection is dead. */
-    READ_TIMEOUT_MS: positiveInt(30_000),
+    READ_TIMEOUT_MS: milliseconds(30_000),
     /** From socket open to `auth_success`. */
-    AUTH_TIMEOUT_MS: positiveInt(10_000),
+    AUTH_TIMEOUT_MS: milliseconds(10_000),
     /** First reconnect delay (doubles per attempt, ±50 % jitter). */
-    RECONNECT_MIN_MS: positiveInt(1000),
+    RECONNECT_MIN_MS: milliseconds(1000),
     /** Reconnect delay cap. */
-    RECONNECT_MAX_MS: positiveInt(30_000),
+    RECONNECT_MAX_MS: milliseconds(30_000),
     /** Backoff resets only after a connection stayed authenticated this long. */
-    HEALTHY_AFTER_MS: positiveInt(10_000),
+    HEALTHY_AFTER_MS: milliseconds(10_000),
     /** Wait after `max_connections` (another connection took the account). */
-    MAX_CONNECTIONS_COOLDOWN_MS: positiveInt(60_000),
+    MAX_CONNECTIONS_COOLDOWN_MS: milliseconds(60_000),
+    // ---- Gap healing (REST backfill) ----
+    /** REST base. Default: beside a local WebSocket (the simulator), else the official host. */
+    POLYGON_REST_URL: httpUrl.optional(),
+    /** Heal gaps from REST. Default: on, except on a delayed cluster. */
+    BACKFILL_ENABLED: z.stringbool().optional(),
+    /** `/v3/trades` lookups in flight at once. */
+    BACKFILL_CONCURRENCY: positiveInt(4),
+    /** HTTP attempts one gap may send (snapshot, pages, retries). */
+    BACKFILL_REQUEST_BUDGET: positiveInt(5000),
+    /** Longer gaps are healed only over their last this many ms. */
+    BACKFILL_MAX_GAP_MS: milliseconds(15 * 60_000),
+    /** Healing starts this long before the watermark (late and out-of-order prints, clock skew). */
+    BACKFILL_MARGIN_MS: milliseconds(2000),
+    /** Deadline of one REST request. */
+    BACKFILL_REQUEST_TIMEOUT_MS: milliseconds(10_000),
+    /** First retry delay after a 429/5xx/timeout (doubles, ±50 % jitter, up to 8×). */
+    BACKFILL_RETRY_MIN_MS: milliseconds(500),
     // ---- Leader election ----
     /** Lease TTL: bounds failover time after a leader dies. Renewed every TTL/3. */
-    LEASE_TTL_MS: positiveInt(5000),
+    LEASE_TTL_MS: milliseconds(5000),
     /** How often a standby tries to take the lease. */
-    LEASE_POLL_MS: positiveInt(1000),
+    LEASE_POLL_MS: milliseconds(1000),
     // ---- Trade time bounds ----
     /** Trades timestamped further ahead of the local clock are rejected. */
-    TRADE_FUTURE_TOLERANCE_MS: positiveInt(10_000),
+    TRADE_FUTURE_TOLERANCE_MS: milliseconds(10_000),
     /** Trades older than this are rejected. */
-    TRADE_MAX_AGE_MS: positiveInt(24 * 3600_000),
+    TRADE_MAX_AGE_MS: milliseconds(24 * 3600_000),
     // ---- Operations ----
     /** Period of the one-line counter summary. */
-    SUMMARY_INTERVAL_MS: positiveInt(5 * 60_000),
+    SUMMARY_INTERVAL_MS: milliseconds(5 * 60_000),
     /** Budget for the final flush on SIGTERM. */
-    SHUTDOWN_FLUSH_MS: positiveInt(10_000),
+    SHUTDOWN_FLUSH_MS: milliseconds(10_000),
   })
   .superRefine((cfg, ctx) => {
     if (cfg.READ_TIMEOUT_MS <= cfg.PING_INTERVAL_MS) {
@@ -121,6 +172,17 @@ export const ConfigSchema = z
     }
     if (
       !cfg.POLYGON_API_KEY &&
+      cfg.POLYGON_REST_URL &&
+      !isLocal(cfg.POLYGON_REST_URL)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['POLYGON_API_KEY'],
+        message: 'is required for a non-local POLYGON_REST_URL',
+      });
+    }
+    if (
+      !cfg.POLYGON_API_KEY &&
       cfg.POLYGON_WS_URL &&
       !isLocal(cfg.POLYGON_WS_URL)
     ) {
@@ -131,15 +193,22 @@ export const ConfigSchema = z
       });
     }
   })
-  .transform(cfg => ({
-    ...cfg,
-    POLYGON_WS_URL:
+  .transform(cfg => {
+    const ws =
       cfg.POLYGON_WS_URL ??
-      (cfg.POLYGON_API_KEY ? POLYGON_STOCKS_URL : SIMULATOR_WS_URL),
-    POLYGON_API_KEY: cfg.POLYGON_API_KEY ?? SIMULATOR_API_KEY,
-    /** True when no key was configured (talking to the simulator). */
-    usingSimulator: !cfg.POLYGON_API_KEY,
-  }));
+      (cfg.POLYGON_API_KEY ? POLYGON_STOCKS_URL : SIMULATOR_WS_URL);
+    return {
+      ...cfg,
+      POLYGON_WS_URL: ws,
+      POLYGON_REST_URL:
+        cfg.POLYGON_REST_URL ??
+        (isLocal(ws) ? restUrlBeside(ws) : POLYGON_REST_URL),
+      BACKFILL_ENABLED: cfg.BACKFILL_ENABLED ?? !isDelayed(ws),
+      POLYGON_API_KEY: cfg.POLYGON_API_KEY ?? SIMULATOR_API_KEY,
+      /** True when no key was configured (talking to the simulator). */
+      usingSimulator: !cfg.POLYGON_API_KEY,
+    };
+  });
 
 export type IngestConfig = z.infer<typeof ConfigSchema>;
 

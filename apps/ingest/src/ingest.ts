@@ -6,9 +6,12 @@ import {
 } from '@tickpulse/polygon';
 import {
   CHECK_TIMEOUT_MS,
+  createDataLossWatch,
   createKeys,
   createLease,
   QUEUE_NAMES,
+  redactUrl,
+  sleep,
   startCounterSummary,
   withDeadline,
   type CheckResult,
@@ -18,9 +21,12 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { IngestConfig } from './config.js';
+import { createGapHealer, type GapReport } from './gap-healer.js';
 import { createLeaderElector } from './leader.js';
 import { createIngestMetrics, SUMMARY_COUNTERS } from './metrics.js';
 import { createPolygonClient } from './polygon-client.js';
+import { countPendingJobs, createQueueCap } from './queue-cap.js';
+import { createRestClient } from './rest-client.js';
 import { createTickPublisher } from './tick-publisher.js';
 
 /** The ingest service. */
@@ -34,6 +40,15 @@ export interface Ingest {
   stop(): Promise<boolean>;
   /** What /readyz reports. */
   readiness(): Promise<Record<string, CheckResult>>;
+  /**
+   * Heals TICK:UPD from Polygon REST for everything since `since` (Unix ms;
+   * at most `BACKFILL_MAX_GAP_MS` back): one snapshot plus trade lookups,
+   * through the usual coalesce → `ticks` → `ZADD GT` path, so it never moves
+   * a ticker back and may run on any replica, leader or not. For operators,
+   * e.g. to rebuild TICK:UPD after Redis lost its data. One backfill runs at
+   * a time; resolves with the logged report.
+   */
+  backfill(opts: { since: number }): Promise<GapReport>;
   /** Current role and connection, for tests and logs. */
   status(): {
     leader: boolean;
@@ -51,6 +66,9 @@ export interface Ingest {
  *   fast and they are merged back instead of piling up in memory.
  * @param deps.onFatal called once on an unrecoverable error (Polygon
  *   rejected the key); the caller shuts down and exits non-zero.
+ * @param deps.rebuildTickUpd called on the leader after Redis lost its data
+ *   (see `createDataLossWatch`), to rebuild TICK:UPD. Default: a REST
+ *   backfill over the last `BACKFILL_MAX_GAP_MS` (snapshot plus lookups).
  */
 export function createIngest(deps: {
   config: IngestConfig;
@@ -58,31 +76,71 @@ export function createIngest(deps: {
   registry: Registry;
   redis: Redis;
   onFatal: (err: Error) => void;
+  rebuildTickUpd?: () => Promise<void>;
 }): Ingest {
   const { config } = deps;
   const log = deps.logger.child({ component: 'ingest' });
+  const keys = createKeys(config.REDIS_KEY_PREFIX);
   const coalescer = createCoalescer();
   const metrics = createIngestMetrics(deps.registry, () => coalescer.size);
+  const bounds = {
+    futureToleranceMs: config.TRADE_FUTURE_TOLERANCE_MS,
+    maxAgeMs: config.TRADE_MAX_AGE_MS,
+  };
   const processor = createTradeProcessor({
     policy: config.CONDITION_POLICY,
     coalescer,
-    bounds: {
-      futureToleranceMs: config.TRADE_FUTURE_TOLERANCE_MS,
-      maxAgeMs: config.TRADE_MAX_AGE_MS,
-    },
+    bounds,
   });
   const queue = new Queue(QUEUE_NAMES.ticks, {
     connection: deps.redis,
     prefix: config.BULLMQ_PREFIX,
   });
   queue.on('error', err => log.warn({ err }, 'ticks queue error'));
+  const healer = createGapHealer({
+    options: {
+      enabled: config.BACKFILL_ENABLED,
+      concurrency: config.BACKFILL_CONCURRENCY,
+      budget: config.BACKFILL_REQUEST_BUDGET,
+      maxGapMs: config.BACKFILL_MAX_GAP_MS,
+      marginMs: config.BACKFILL_MARGIN_MS,
+    },
+    rest: createRestClient({
+      baseUrl: config.POLYGON_REST_URL,
+      apiKey: config.POLYGON_API_KEY,
+      timeoutMs: config.BACKFILL_REQUEST_TIMEOUT_MS,
+      attempts: 4,
+      retryMinMs: config.BACKFILL_RETRY_MIN_MS,
+      retryMaxMs: config.BACKFILL_RETRY_MIN_MS * 8,
+      onResponse: (endpoint, status) =>
+        metrics.restRequests.inc({ endpoint, status }),
+    }),
+    redis: deps.redis,
+    watermarkKey: createKeys(config.REDIS_KEY_PREFIX).watermark('ingest'),
+    policy: config.CONDITION_POLICY,
+    bounds,
+    add: (ticker, ms) => coalescer.add(ticker, ms),
+    logger: deps.logger,
+    metrics,
+  });
   const publisher = createTickPublisher({
     coalescer,
     queue,
+    cap: createQueueCap({
+      max: config.TICKS_MAX_PENDING_JOBS,
+      recheckMs: config.FLUSH_INTERVAL_MS,
+      count: () =>
+        withDeadline(
+          countPendingJobs(queue),
+          config.PUBLISH_TIMEOUT_MS,
+          'ticks queue count',
+        ),
+    }),
     intervalMs: config.FLUSH_INTERVAL_MS,
     timeoutMs: config.PUBLISH_TIMEOUT_MS,
     logger: deps.logger,
     metrics,
+    onPublished: batch => healer.published(batch),
   });
   let lastInvalidLog = 0;
 
@@ -110,8 +168,10 @@ export function createIngest(deps: {
     }
     acc.unknownConditions += r.unknownConditions;
     acc.ignored += r.ignored;
-    if (r.newestMs >= 0)
+    if (r.newestMs >= 0) {
       metrics.lag.observe(Math.max(0, now - r.newestMs) / 1000);
+      healer.noteRead(Math.min(r.newestMs, now));
+    }
   };
 
   let fatal = false;
@@ -140,6 +200,7 @@ export function createIngest(deps: {
       if (coalescer.size >= config.FLUSH_MAX_TICKERS) void publisher.flush();
       return r.statuses;
     },
+    onStreaming: () => healer.streaming(),
     onFatal: err => {
       if (fatal) return;
       fatal = true;
@@ -149,28 +210,82 @@ export function createIngest(deps: {
   });
 
   const elector = createLeaderElector({
-    lease: createLease(
-      deps.redis,
-      createKeys(config.REDIS_KEY_PREFIX).lease('ingest'),
-      config.LEASE_TTL_MS,
-    ),
+    lease: createLease(deps.redis, keys.lease('ingest'), config.LEASE_TTL_MS),
     ttlMs: config.LEASE_TTL_MS,
     pollMs: config.LEASE_POLL_MS,
     logger: deps.logger,
     metrics,
-    onElected: () => {
-      if (!fatal && !stopping) client.start();
+    onElected: () => void connectAsLeader(),
+    onDemoted: () => {
+      healer.abort();
+      void client.stop();
     },
-    onDemoted: () => void client.stop(),
   });
+
+  // The lease passes safely on expiry because a leader that cannot renew
+  // closes its socket at ¾ TTL. A data loss deletes the lease at once, so the
+  // old leader may still stream (and believe it leads) until its next renew:
+  // for ¾ TTL after a loss no replica connects or rebuilds, or the account
+  // would be taken twice and TICK:UPD rebuilt twice.
+  const handoverMs = Math.floor((config.LEASE_TTL_MS * 3) / 4);
+  // TICK:UPD is gone with the data: heal as far back as a backfill reaches.
+  const rebuildTickUpd =
+    deps.rebuildTickUpd ??
+    (async () => {
+      await healer.backfill({
+        since: Date.now() - config.BACKFILL_MAX_GAP_MS,
+        reason: 'data-loss',
+      });
+    });
+  let lossNoticedAt = Number.NEGATIVE_INFINITY;
+  let rebuildPending = false;
+  const rebuildIfLeader = async () => {
+    if (!rebuildPending || !elector.isLeader || stopping) return;
+    rebuildPending = false;
+    try {
+      await rebuildTickUpd();
+      log.info('TICK:UPD rebuilt after Redis data loss');
+    } catch (err) {
+      rebuildPending = true;
+      log.error({ err }, 'TICK:UPD rebuild after Redis data loss failed');
+    }
+  };
+  const dataLoss = createDataLossWatch({
+    redis: deps.redis,
+    keys,
+    logger: log,
+    registry: deps.registry,
+    onDataLoss: async () => {
+      lossNoticedAt = Date.now();
+      rebuildPending = true;
+      await sleep(handoverMs);
+      await rebuildIfLeader();
+    },
+  });
+  const connectAsLeader = async () => {
+    // Unknown (Redis errored right after the acquire) counts as a loss: waiting is the safe side.
+    if ((await dataLoss.check()) === null) lossNoticedAt = Date.now();
+    const wait = lossNoticedAt + handoverMs - Date.now();
+    if (wait > 0) {
+      log.warn(
+        { waitMs: wait },
+        'took the lease right after a Redis data loss; waiting for a previous leader to close its connection',
+      );
+      await sleep(wait);
+    }
+    if (!fatal && !stopping && elector.isLeader) client.start();
+    await rebuildIfLeader();
+  };
 
   const doStop = async (): Promise<boolean> => {
     log.info(
       'stopping: closing the Polygon connection, flushing pending ticks',
     );
     stopSummary?.();
+    dataLoss.stop();
     elector.stop();
     await client.stop();
+    await healer.stop();
     publisher.stop();
     const flushed = await publisher.drain(config.SHUTDOWN_FLUSH_MS);
     if (!flushed)
@@ -202,6 +317,7 @@ export function createIngest(deps: {
         });
       }
       publisher.start();
+      await dataLoss.start();
       elector.start();
       stopSummary = startCounterSummary({
         logger: log,
@@ -212,23 +328,26 @@ export function createIngest(deps: {
           leader: elector.isLeader,
           connection: client.state,
           pendingTickers: coalescer.size,
+          heldBack: publisher.heldBack,
           fastFrames: processor.parser.fastFrames,
           slowFrames: processor.parser.slowFrames,
         }),
       });
       log.info(
         {
-          url: config.POLYGON_WS_URL,
+          url: redactUrl(config.POLYGON_WS_URL),
           simulator: config.usingSimulator,
           subscriptions: config.POLYGON_SUBSCRIPTIONS,
           policy: config.CONDITION_POLICY.name,
           excluded: config.CONDITION_POLICY.excluded,
           flushIntervalMs: config.FLUSH_INTERVAL_MS,
+          maxPendingJobs: config.TICKS_MAX_PENDING_JOBS,
         },
         'ingest started',
       );
     },
     stop: () => (stopping ??= doStop()),
+    backfill: ({ since }) => healer.backfill({ since }),
     async readiness() {
       const redisOk = await withDeadline(
         deps.redis.ping(),

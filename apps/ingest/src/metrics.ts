@@ -97,7 +97,17 @@ export function createIngestMetrics(
     }),
     publishFailures: new Counter({
       name: 'tickpulse_ingest_publish_failures_total',
-      help: 'Failed or timed-out publishes (the batch was merged back)',
+      help: 'Failed or timed-out publishes (the batch was merged back) and queue-length reads',
+      registers,
+    }),
+    heldBackFlushes: new Counter({
+      name: 'tickpulse_ingest_flushes_held_back_total',
+      help: 'Flushes that found the ticks queue at TICKS_MAX_PENDING_JOBS and kept merging instead of publishing (at most one per flush interval)',
+      registers,
+    }),
+    heldBack: new Gauge({
+      name: 'tickpulse_ingest_held_back',
+      help: '1 while the ticks queue is at its cap and ingest holds its batch back',
       registers,
     }),
     publishSeconds: new Histogram({
@@ -147,6 +157,41 @@ export function createIngestMetrics(
       ],
       registers,
     }),
+    gaps: new Counter({
+      name: 'tickpulse_ingest_gaps_total',
+      help: 'Feed gaps handled (resubscribe after a loss of stream, start-up with a watermark, API), by backfill outcome',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    gapSeconds: new Histogram({
+      name: 'tickpulse_ingest_gap_duration_seconds',
+      help: 'Length of each gap: from the watermark to the new subscription',
+      buckets: [0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600],
+      registers,
+    }),
+    healedTickers: new Counter({
+      name: 'tickpulse_ingest_backfill_tickers_total',
+      help: 'Tickers healed by backfill, by source (snapshot lastTrade or /v3/trades)',
+      labelNames: ['source'],
+      registers,
+    }),
+    restRequests: new Counter({
+      name: 'tickpulse_ingest_rest_requests_total',
+      help: 'Polygon REST attempts by endpoint and outcome (HTTP status, timeout, network, malformed)',
+      labelNames: ['endpoint', 'status'],
+      registers,
+    }),
+    backfillSeconds: new Histogram({
+      name: 'tickpulse_ingest_backfill_duration_seconds',
+      help: 'Time from the start of a backfill to its last healed tick handed to the publisher',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    watermarkFailures: new Counter({
+      name: 'tickpulse_ingest_watermark_failures_total',
+      help: 'Watermark reads or writes that failed (the gap start then comes from memory, or is older)',
+      registers,
+    }),
     pending: new Gauge({
       name: 'tickpulse_ingest_pending_tickers',
       help: 'Tickers waiting to be published',
@@ -159,6 +204,7 @@ export function createIngestMetrics(
   for (const s of CONNECTION_STATES)
     m.connectionState.set({ state: s }, s === 'stopped' ? 1 : 0);
   m.leader.set(0);
+  m.heldBack.set(0);
   return Object.assign(m, { frameTotals, flushFrameTotals });
 }
 
@@ -174,6 +220,10 @@ export const SUMMARY_COUNTERS = [
   'tickpulse_ingest_batches_published_total',
   'tickpulse_ingest_tickers_published_total',
   'tickpulse_ingest_publish_failures_total',
+  'tickpulse_ingest_flushes_held_back_total',
   'tickpulse_ingest_reconnects_total',
   'tickpulse_ingest_max_connections_total',
+  'tickpulse_ingest_gaps_total',
+  'tickpulse_ingest_backfill_tickers_total',
+  'tickpulse_ingest_rest_requests_total',
 ] as const;

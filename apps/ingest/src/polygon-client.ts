@@ -55,6 +55,8 @@ export function createPolygonClient(deps: {
   metrics: IngestMetrics;
   onFrame: (data: Buffer) => StatusEvent[];
   onFatal: (err: Error) => void;
+  /** Every subscription acknowledged: the stream is live again (a gap, if any, ends here). */
+  onStreaming?: () => void;
 }): PolygonClient {
   const { timings, metrics } = deps;
   const log = deps.logger.child({ component: 'polygon' });
@@ -174,6 +176,7 @@ export function createPolygonClient(deps: {
               acks++;
               if (acks === params.length) {
                 setState('streaming');
+                deps.onStreaming?.();
                 log.info(
                   {
                     subscriptions:

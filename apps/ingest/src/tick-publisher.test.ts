@@ -4,6 +4,7 @@ import { createLogger } from '@tickpulse/shared';
 import type { Queue } from 'bullmq';
 import { Registry } from 'prom-client';
 import { createIngestMetrics } from './metrics';
+import { createQueueCap } from './queue-cap';
 import { createTickPublisher } from './tick-publisher';
 
 const silent = createLogger({
@@ -25,6 +26,35 @@ function flakyQueue() {
   return { queue, state };
 }
 
+/** A cap that never finds the queue full. */
+const roomy = () =>
+  createQueueCap({ max: 1_000_000, recheckMs: 0, count: async () => 0 });
+
+/**
+ * A queue whose added jobs stay pending until `complete` (tick-writer away),
+ * and a cap reading their count, as ingest wires them.
+ */
+function backlogQueue(max: number) {
+  const pending: { ticks: Record<string, number> }[] = [];
+  const state = { added: 0, reads: 0 };
+  const queue = {
+    add: async (_name: string, data: { ticks: Record<string, number> }) => {
+      pending.push(data);
+      state.added++;
+      return { id: String(state.added) };
+    },
+  } as unknown as Queue;
+  const cap = createQueueCap({
+    max,
+    recheckMs: 0,
+    count: async () => {
+      state.reads++;
+      return pending.length;
+    },
+  });
+  return { queue, cap, pending, state };
+}
+
 describe('tick publisher', () => {
   it('backs off after a failed publish instead of retrying on every flush', async () => {
     const coalescer = createCoalescer();
@@ -37,6 +67,7 @@ describe('tick publisher', () => {
       timeoutMs: 1000,
       logger: silent,
       metrics: createIngestMetrics(new Registry(), () => coalescer.size),
+      cap: roomy(),
     });
     coalescer.add('AAPL', 1_752_586_200_412);
     expect(await publisher.flush()).toBe(false);
@@ -52,5 +83,98 @@ describe('tick publisher', () => {
     expect(state.added).toEqual([
       { v: 1, ticks: { AAPL: 1_752_586_200_412, MSFT: 1_752_586_200_599 } },
     ]);
+  });
+
+  const T0 = 1_752_586_200_000;
+
+  it('publishes at once while there is room, reading the queue length only when its bound is full', async () => {
+    const coalescer = createCoalescer();
+    const { queue, cap, pending, state } = backlogQueue(4);
+    const publisher = createTickPublisher({
+      coalescer,
+      queue,
+      cap,
+      intervalMs: 50,
+      timeoutMs: 1000,
+      logger: silent,
+      metrics: createIngestMetrics(new Registry(), () => coalescer.size),
+    });
+    for (let k = 0; k < 12; k++) {
+      coalescer.add('AAPL', T0 + k);
+      expect(await publisher.flush()).toBe(true);
+      pending.shift(); // tick-writer keeps up
+    }
+    expect(state.added).toBe(12);
+    // One read to start, then one after every 4th publish.
+    expect(state.reads).toBe(4);
+    expect(publisher.heldBack).toBe(false);
+  });
+
+  it('at the cap holds back and merges, then publishes one merged batch as soon as there is room', async () => {
+    const coalescer = createCoalescer();
+    const { queue, cap, pending } = backlogQueue(3);
+    const registry = new Registry();
+    const metrics = createIngestMetrics(registry, () => coalescer.size);
+    const publisher = createTickPublisher({
+      coalescer,
+      queue,
+      cap,
+      intervalMs: 50,
+      timeoutMs: 1000,
+      logger: silent,
+      metrics,
+    });
+    const tickers = ['AAPL', 'MSFT', 'NVDA', 'TSLA', 'AMD'];
+    const expected: Record<string, number> = {};
+    const trade = (k: number) => {
+      const ticker = tickers[(k * 7) % tickers.length]!;
+      const ms = T0 + ((k * 7919) % 100_000);
+      coalescer.add(ticker, ms);
+      expected[ticker] = Math.max(expected[ticker] ?? 0, ms);
+    };
+    // tick-writer is away: 200 flush rounds of trades, never more than 3 jobs.
+    for (let k = 0; k < 200; k++) {
+      trade(k);
+      await publisher.flush();
+      expect(pending.length).toBeLessThanOrEqual(3);
+    }
+    expect(pending).toHaveLength(3);
+    expect(publisher.heldBack).toBe(true);
+    expect(coalescer.size).toBeLessThanOrEqual(tickers.length);
+    expect((await metrics.heldBackFlushes.get()).values[0]!.value).toBe(197);
+    expect((await metrics.heldBack.get()).values[0]!.value).toBe(1);
+
+    // tick-writer returns: the next flush publishes everything merged as one job.
+    const delivered = pending.splice(0);
+    expect(await publisher.flush()).toBe(true);
+    expect(pending).toHaveLength(1);
+    expect(coalescer.size).toBe(0);
+    expect(publisher.heldBack).toBe(false);
+    expect((await metrics.heldBack.get()).values[0]!.value).toBe(0);
+    const merged: Record<string, number> = {};
+    for (const job of [...delivered, ...pending])
+      for (const [t, ms] of Object.entries(job.ticks))
+        merged[t] = Math.max(merged[t] ?? 0, ms);
+    expect(merged).toEqual(expected);
+  });
+
+  it('a shutdown drain publishes its final batch even at the cap', async () => {
+    const coalescer = createCoalescer();
+    const { queue, cap, pending } = backlogQueue(1);
+    const publisher = createTickPublisher({
+      coalescer,
+      queue,
+      cap,
+      intervalMs: 50,
+      timeoutMs: 1000,
+      logger: silent,
+      metrics: createIngestMetrics(new Registry(), () => coalescer.size),
+    });
+    coalescer.add('AAPL', T0);
+    expect(await publisher.flush()).toBe(true);
+    coalescer.add('AAPL', T0 + 1);
+    expect(await publisher.flush()).toBe(false);
+    expect(await publisher.drain(1000)).toBe(true);
+    expect(pending.map(j => j.ticks)).toEqual([{ AAPL: T0 }, { AAPL: T0 + 1 }]);
   });
 });

@@ -55,6 +55,7 @@ export async function startHarness(opts: {
   sim?: PolygonSimOptions;
   redisUrl?: string;
   replicas?: number;
+  rebuildTickUpd?: () => Promise<void>;
 }): Promise<Harness> {
   const sim = createPolygonSim({ apiKeys: ['test-key'], rate: 0, ...opts.sim });
   await sim.listen(0);
@@ -90,6 +91,7 @@ export async function startHarness(opts: {
       registry,
       redis,
       onFatal: err => fatal.push(err),
+      rebuildTickUpd: opts.rebuildTickUpd,
     });
     await ingest.start();
     const r = {

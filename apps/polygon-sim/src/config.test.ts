@@ -1,5 +1,9 @@
 import { createOpsServer, createLogger } from '@tickpulse/shared';
-import { createPolygonSim, registerSimControl } from '@tickpulse/polygon-sim';
+import {
+  createPolygonSim,
+  registerSimControl,
+  registerSimRest,
+} from '@tickpulse/polygon-sim';
 import { Registry } from 'prom-client';
 import { loadSimConfig } from './config';
 import { registerSimMetrics } from './metrics';
@@ -11,6 +15,8 @@ describe('polygon-sim app', () => {
       SIM_RATE: 2000,
       SIM_TICKERS: 10_000,
       SIM_API_KEY: [],
+      SIM_HISTORY_PER_TICKER: 64,
+      SIM_REST_PAGE_SIZE: 50_000,
     });
     expect(loadSimConfig({ SIM_API_KEY: 'a, b', SIM_RATE: '0' })).toMatchObject(
       { SIM_API_KEY: ['a', 'b'], SIM_RATE: 0 },
@@ -28,7 +34,58 @@ describe('polygon-sim app', () => {
       readiness: () => ({}),
     });
     registerSimControl(app, sim);
+    registerSimRest(app, sim);
     try {
+      const sym = sim.tickers[0]!.sym;
+      expect(
+        (
+          await app.inject({
+            method: 'POST',
+            url: '/control/prints',
+            payload: { prints: [{ sym, sipNs: '1800000000000999999' }] },
+          })
+        ).json(),
+      ).toEqual({ recorded: 1 });
+      expect(
+        (
+          await app.inject({
+            method: 'POST',
+            url: '/control/prints',
+            payload: { prints: [{ sym, sipNs: 1.8e18 }] },
+          })
+        ).statusCode,
+      ).toBe(400);
+      const snap = await app.inject({
+        url: '/v2/snapshot/locale/us/markets/stocks/tickers?apiKey=any',
+      });
+      expect(snap.statusCode).toBe(200);
+      expect(snap.body).toContain('"t":1800000000000999999');
+      expect(
+        (
+          await app.inject({
+            method: 'POST',
+            url: '/control/rest-fault',
+            payload: { kind: 'rate_limit', endpoint: 'trades' },
+          })
+        ).statusCode,
+      ).toBe(200);
+      const trades = await app.inject({
+        url: `/v3/trades/${sym}`,
+        headers: { authorization: 'Bearer any' },
+      });
+      expect(trades.statusCode).toBe(429);
+      expect(
+        (await app.inject({ url: `/v3/trades/${sym}?apiKey=any` })).body,
+      ).toContain('"sip_timestamp":1800000000000999999');
+      expect(
+        (
+          await app.inject({
+            method: 'POST',
+            url: '/control/rest-fault',
+            payload: { kind: 'nope' },
+          })
+        ).statusCode,
+      ).toBe(400);
       expect(
         (
           await app.inject({

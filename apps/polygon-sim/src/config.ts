@@ -24,6 +24,20 @@ export const ConfigSchema = z.object({
   SIM_MAX_EVENTS_PER_FRAME: z.coerce.number().int().min(1).default(1000),
   /** `auto` (New York clock), `regular` or `extended`: whether prints carry Form T [12]. */
   SIM_SESSION: z.enum(['auto', 'regular', 'extended']).default('auto'),
+  /** Prints remembered per ticker for the REST endpoints. */
+  SIM_HISTORY_PER_TICKER: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(64),
+  /** Most results per `/v3/trades` page (small values exercise `next_url`). */
+  SIM_REST_PAGE_SIZE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(50_000)
+    .default(50_000),
 });
 export type SimConfig = z.infer<typeof ConfigSchema>;
 

@@ -1,4 +1,8 @@
-import { createPolygonSim, registerSimControl } from '@tickpulse/polygon-sim';
+import {
+  createPolygonSim,
+  registerSimControl,
+  registerSimRest,
+} from '@tickpulse/polygon-sim';
 import {
   createLogger,
   createMetricsRegistry,
@@ -24,6 +28,8 @@ runMain('polygon-sim', async () => {
     seed: config.SIM_SEED,
     maxEventsPerFrame: config.SIM_MAX_EVENTS_PER_FRAME,
     session: config.SIM_SESSION,
+    historyPerTicker: config.SIM_HISTORY_PER_TICKER,
+    restPageSize: config.SIM_REST_PAGE_SIZE,
   });
   registerSimMetrics(registry, sim);
   const app = createOpsServer({
@@ -35,6 +41,7 @@ runMain('polygon-sim', async () => {
     bodyLimit: 16 * 1024 * 1024,
   });
   registerSimControl(app, sim);
+  registerSimRest(app, sim);
   sim.attach(app.server);
   createShutdown({
     logger,
@@ -48,6 +55,7 @@ runMain('polygon-sim', async () => {
     {
       port,
       url: `ws://127.0.0.1:${port}/stocks`,
+      rest: `http://127.0.0.1:${port}`,
       rate: config.SIM_RATE,
       tickers: config.SIM_TICKERS,
       keys: config.SIM_API_KEY.length || 'any',

@@ -70,4 +70,15 @@ describe('throttle-shadow config', () => {
     expect(text).toMatch(/DATABASE_URL/);
     expect(text).not.toMatch(/short/);
   });
+
+  it('rejects every duration beyond the timer limit, naming the variable and the maximum', () => {
+    const tooLong = { SHADOW_INTERVAL: '600h', PLANNER_CLAIM_TTL: '2147484s' };
+    for (const name of Object.keys(tooLong))
+      expect(() => loadConfig(tooLong)).toThrow(
+        new RegExp(`${name}: must be at most 2147483647 ms`),
+      );
+    expect(loadConfig({ SHADOW_INTERVAL: '596h' }).SHADOW_INTERVAL).toBe(
+      596 * 3_600_000,
+    );
+  });
 });

@@ -54,4 +54,30 @@ describe('tick-writer configuration', () => {
     expect(problems).toContain('TICK_RETENTION_INTERVAL');
     expect((error as ConfigError).problems).toHaveLength(3);
   });
+
+  it('rejects every duration beyond the timer limit, naming the variable and the maximum', () => {
+    const tooLong = {
+      TICK_WRITER_SUMMARY_INTERVAL: '600h',
+      TICK_RETENTION_INTERVAL: '2147483648',
+      TICK_WRITER_LOCK_DURATION_MS: '2147483648',
+      TICK_WRITER_STALLED_INTERVAL_MS: '9999999999',
+      TICK_WRITER_DRAIN_TIMEOUT_MS: '2147483648',
+    };
+    for (const name of Object.keys(tooLong))
+      expect(() => loadConfig(tooLong)).toThrow(
+        new RegExp(`${name}: must be at most 2147483647 ms`),
+      );
+    expect(() => loadConfig({ TICK_RETENTION_DAYS: '3651' })).toThrow(
+      /TICK_RETENTION_DAYS: must be at most 3650/,
+    );
+  });
+
+  it('accepts a duration at the timer limit', () => {
+    const c = loadConfig({
+      TICK_WRITER_SUMMARY_INTERVAL: '2147483647ms',
+      TICK_WRITER_DRAIN_TIMEOUT_MS: '2147483647',
+    });
+    expect(c.TICK_WRITER_SUMMARY_INTERVAL).toBe(2_147_483_647);
+    expect(c.TICK_WRITER_DRAIN_TIMEOUT_MS).toBe(2_147_483_647);
+  });
 });

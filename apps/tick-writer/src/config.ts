@@ -3,6 +3,7 @@ import {
   DEFAULT_ZADD_CHUNK,
   durationMs,
   loadConfig as loadEnv,
+  milliseconds,
   positiveInt,
 } from '@tickpulse/shared';
 import { z } from 'zod';
@@ -24,9 +25,9 @@ export const ConfigSchema = z.object({
    * so this only bounds how long a crashed pod's in-flight batches wait before
    * another worker re-processes them. Lower in tests to make SIGKILL recovery quick.
    */
-  TICK_WRITER_LOCK_DURATION_MS: positiveInt(10_000),
+  TICK_WRITER_LOCK_DURATION_MS: milliseconds(10_000),
   /** How often each worker looks for jobs whose lock expired (ms). */
-  TICK_WRITER_STALLED_INTERVAL_MS: positiveInt(10_000),
+  TICK_WRITER_STALLED_INTERVAL_MS: milliseconds(10_000),
   /**
    * Times a job may stall (lock lost) before it fails. Re-processing a batch is
    * harmless (ZADD GT), so this is generous; it only stops a batch that kills
@@ -34,11 +35,16 @@ export const ConfigSchema = z.object({
    */
   TICK_WRITER_MAX_STALLED_COUNT: positiveInt(3),
   /** How long SIGTERM waits for the batches in hand before giving up (ms); below the pod's grace period. */
-  TICK_WRITER_DRAIN_TIMEOUT_MS: positiveInt(10_000),
+  TICK_WRITER_DRAIN_TIMEOUT_MS: milliseconds(10_000),
 
   // ---- retention ----------------------------------------------------------
   /** TICK:UPD members whose latest trade is older than this many days are removed. */
-  TICK_RETENTION_DAYS: positiveInt(90),
+  TICK_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(3650, 'must be at most 3650 (10 years)')
+    .default(90),
   /** How often the retention job runs (e.g. `1h`); one run cluster-wide per interval. */
   TICK_RETENTION_INTERVAL: durationMs('1h'),
 

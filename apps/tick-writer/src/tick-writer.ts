@@ -1,5 +1,6 @@
 import {
   CHECK_TIMEOUT_MS,
+  createDataLossWatch,
   createKeys,
   createTickStore,
   QUEUE_NAMES,
@@ -7,6 +8,7 @@ import {
   startCounterSummary,
   withDeadline,
   type CheckResult,
+  type DataLossWatch,
   type Logger,
   type RedisServerInfo,
   type TickStore,
@@ -110,6 +112,7 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
   let ticksWorker: Worker | undefined;
   let maintenanceWorker: Worker | undefined;
   let stopSummary: (() => void) | undefined;
+  let dataLoss: DataLossWatch | undefined;
   let assessment: RedisAssessment | null = null;
   let stopping: Promise<void> | undefined;
 
@@ -136,7 +139,8 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
     );
   });
 
-  const store = createTickStore(redis, createKeys(config.REDIS_KEY_PREFIX));
+  const keys = createKeys(config.REDIS_KEY_PREFIX);
+  const store = createTickStore(redis, keys);
   const freshness = createFreshnessWindow();
   const processBatch = createTickBatchProcessor({
     store,
@@ -238,6 +242,19 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
       maintenanceWorker.waitUntilReady(),
     ]);
 
+    // The retention scheduler lives in Redis: an emptied Redis drops it, and
+    // nothing else would re-create it before the next pod restart.
+    const queue = maintenanceQueue;
+    dataLoss = createDataLossWatch({
+      redis,
+      keys,
+      logger: log,
+      registry: deps.registry,
+      onDataLoss: () =>
+        scheduleRetention(queue, config.TICK_RETENTION_INTERVAL),
+    });
+    await dataLoss.start();
+
     stopSummary = startCounterSummary({
       logger: log,
       registry: deps.registry,
@@ -259,6 +276,7 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
 
   const doStop = async () => {
     stopSummary?.();
+    dataLoss?.stop();
     const workers = [ticksWorker, maintenanceWorker].filter(
       (w): w is Worker => w !== undefined,
     );

@@ -47,4 +47,16 @@ describe('universe-sync config', () => {
     expect(msg).toMatch(/RECONCILE_INTERVAL/);
     expect(msg).not.toMatch(/short-secret/);
   });
+
+  it('rejects every duration beyond the timer limit, naming the variable and the maximum', () => {
+    const tooLong = {
+      ALLOW_UNAUTHENTICATED: 'true',
+      RECONCILE_INTERVAL: '600h',
+      PG_CONNECT_TIMEOUT: '35792m',
+    };
+    for (const name of ['RECONCILE_INTERVAL', 'PG_CONNECT_TIMEOUT'])
+      expect(() => loadConfig(tooLong)).toThrow(
+        new RegExp(`${name}: must be at most 2147483647 ms`),
+      );
+  });
 });

@@ -1,5 +1,6 @@
 import {
   CHECK_TIMEOUT_MS,
+  createDataLossWatch,
   createUniverseStore,
   DEFAULT_JOB_OPTIONS,
   enqueueReconcile,
@@ -172,6 +173,42 @@ export function createUniverseSyncService(deps: {
   let stopSummary: (() => void) | undefined;
   let stopping: Promise<void> | undefined;
 
+  // Idempotent: every replica upserts the same scheduler at start, and a
+  // re-upsert with the same interval keeps the pending run's time. A new
+  // scheduler would fire at once; startDate defers its first run by one
+  // interval because start-up (and data-loss recovery) runs its own reconcile.
+  const upsertReconcileScheduler = () =>
+    queue.upsertJobScheduler(
+      RECONCILE_SCHEDULER_ID,
+      {
+        every: settings.reconcileIntervalMs,
+        startDate: Date.now() + settings.reconcileIntervalMs,
+      },
+      {
+        name: JOB_NAMES.reconcile,
+        data: { kind: 'reconcile', reason: 'schedule' },
+        opts: {
+          ...DEFAULT_JOB_OPTIONS,
+          attempts: 3,
+          backoff: { type: 'exponential', delay: 5000 },
+        },
+      },
+    );
+
+  // The scheduler and every universe live in Redis; after Redis lost its
+  // data only this brings them back before the next scheduled run (which the
+  // loss removed too).
+  const dataLoss = createDataLossWatch({
+    redis: deps.redis.command,
+    keys,
+    logger,
+    registry: deps.registry,
+    onDataLoss: async () => {
+      await upsertReconcileScheduler();
+      await enqueueReconcile(queue, 'redis data loss');
+    },
+  });
+
   return {
     queue,
     reader,
@@ -182,29 +219,11 @@ export function createUniverseSyncService(deps: {
     listener,
     async start() {
       await queue.waitUntilReady();
-      // Idempotent: every replica upserts the same scheduler at start, and a
-      // re-upsert with the same interval keeps the pending run's time. A new
-      // scheduler would fire at once; startDate defers its first run by one
-      // interval because start-up has its own reconcile (RECONCILE_ON_START).
-      await queue.upsertJobScheduler(
-        RECONCILE_SCHEDULER_ID,
-        {
-          every: settings.reconcileIntervalMs,
-          startDate: Date.now() + settings.reconcileIntervalMs,
-        },
-        {
-          name: JOB_NAMES.reconcile,
-          data: { kind: 'reconcile', reason: 'schedule' },
-          opts: {
-            ...DEFAULT_JOB_OPTIONS,
-            attempts: 3,
-            backoff: { type: 'exponential', delay: 5000 },
-          },
-        },
-      );
+      await upsertReconcileScheduler();
       await worker.start();
       if (settings.reconcileOnStart) await enqueueReconcile(queue, 'startup');
       await gate?.start();
+      await dataLoss.start();
       stopSummary = startCounterSummary({
         logger,
         registry: deps.registry,
@@ -225,6 +244,7 @@ export function createUniverseSyncService(deps: {
       stopping ??= (async () => {
         stopSummary?.();
         gate?.stop();
+        dataLoss.stop();
         const results = await Promise.allSettled([
           listener?.stop(),
           worker.stop(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseEnvSchema, loadConfig, positiveInt } from '@tickpulse/shared';
+import { baseEnvSchema, loadConfig, MAX_DURATION_MS } from '@tickpulse/shared';
 
 /** What the CLI reads from the environment (the same variables as the apps). */
 export const CliConfigSchema = z.object({
@@ -11,7 +11,15 @@ export const CliConfigSchema = z.object({
   /** When set, `up` connects ingest to the real Polygon feed instead of the simulator. */
   POLYGON_API_KEY: z.string().optional(),
   /** Seconds between status lines of `up`. */
-  STATUS_INTERVAL_S: positiveInt(5),
+  STATUS_INTERVAL_S: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(
+      Math.floor(MAX_DURATION_MS / 1000),
+      `must be at most ${Math.floor(MAX_DURATION_MS / 1000)} s (Node's timer limit)`,
+    )
+    .default(5),
   /**
    * `up`'s first port: polygon-sim on it, then ingest, tick-writer,
    * universe-sync and throttle-shadow on the next four (a second system on

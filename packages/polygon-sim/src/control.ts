@@ -1,4 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import type { ScriptedPrint } from './history.js';
+import {
+  REST_FAULT_KINDS,
+  SNAPSHOT_PATH,
+  TRADES_PREFIX,
+  type RestEndpoint,
+  type RestFaultKind,
+} from './rest.js';
 import { MALFORMED_KINDS, type MalformedKind, type PolygonSim } from './sim.js';
 
 type Body = Record<string, unknown> | undefined;
@@ -26,6 +34,8 @@ function num(v: unknown, name: string, min = 0): number {
  * - `POST /control/frames` `{ "frames": [ "<raw>" | [ events… ] ] }`
  * - `POST /control/status` `{ "status": "…", "message": "…" }`
  * - `POST /control/future` `{ "count": 10, "aheadMs": 3600000 }`
+ * - `POST /control/prints` `{ "prints": [{ "sym", "sipNs": "<digits>", "conditions"? }], "stream"?: false }`
+ * - `POST /control/rest-fault` `{ "kind": "rate_limit" | …, "count"?: 1, "endpoint"?: "snapshot" | "trades" }`
  */
 export function registerSimControl(
   app: FastifyInstance,
@@ -86,4 +96,67 @@ export function registerSimControl(
       ),
     };
   });
+  app.post('/control/prints', async (req, reply) => {
+    const b = req.body as Body;
+    const prints = b?.prints;
+    if (
+      !Array.isArray(prints) ||
+      !prints.every(
+        p =>
+          typeof p === 'object' &&
+          p !== null &&
+          typeof (p as ScriptedPrint).sym === 'string' &&
+          // A JSON number this large has already lost its low digits.
+          typeof (p as ScriptedPrint).sipNs === 'string' &&
+          /^\d{1,20}$/.test((p as ScriptedPrint).sipNs as string),
+      )
+    ) {
+      return reply.code(400).send({
+        error: 'prints must be a list of { sym, sipNs: "<ns digits>" }',
+      });
+    }
+    return {
+      recorded: sim.addPrints(prints as ScriptedPrint[], b?.stream === true),
+    };
+  });
+  app.post('/control/rest-fault', async (req, reply) => {
+    const b = req.body as Body;
+    const endpoint = b?.endpoint;
+    if (
+      !REST_FAULT_KINDS.includes(b?.kind as RestFaultKind) ||
+      (endpoint !== undefined &&
+        endpoint !== 'snapshot' &&
+        endpoint !== 'trades')
+    ) {
+      return reply.code(400).send({
+        error: `kind must be one of ${REST_FAULT_KINDS.join(', ')}; endpoint snapshot or trades`,
+      });
+    }
+    sim.injectRestFault(
+      b!.kind as RestFaultKind,
+      num(b?.count ?? 1, 'count', 1),
+      endpoint as RestEndpoint | undefined,
+    );
+    return { ok: true };
+  });
+}
+
+/**
+ * Serves the simulator's REST endpoints (full-market snapshot,
+ * `/v3/trades/{ticker}`) from a fastify app, on the same port as the
+ * WebSocket: the request is handed to the simulator's own handler untouched.
+ */
+export function registerSimRest(app: FastifyInstance, sim: PolygonSim): void {
+  const handler = (
+    req: { raw: Parameters<PolygonSim['handleRest']>[0] },
+    reply: {
+      hijack(): void;
+      raw: Parameters<PolygonSim['handleRest']>[1];
+    },
+  ) => {
+    reply.hijack();
+    sim.handleRest(req.raw, reply.raw);
+  };
+  app.get(SNAPSHOT_PATH, handler);
+  app.get(`${TRADES_PREFIX}*`, handler);
 }

@@ -24,6 +24,27 @@ export interface FrameGenerator {
   readonly frameTickers: Int32Array;
   readonly frameStarts: Int32Array;
   readonly frameEnds: Int32Array;
+  /** Trade id (`i`), SIP time (`t`, ms) and shape of each trade of that frame, for `describe`. */
+  readonly frameIds: Float64Array;
+  readonly frameTimes: Float64Array;
+  readonly frameShapes: Int32Array;
+  /**
+   * The fields of one generated trade other than its id and time, from its
+   * universe index and `frameShapes` entry: what the simulator's REST history
+   * needs to answer consistently with the frames it sent.
+   */
+  describe(k: number, shape: number): TradeShape;
+}
+
+/** The fields of a generated trade that `FrameGenerator.describe` recovers. */
+export interface TradeShape {
+  exchange: number;
+  price: number;
+  size: number;
+  /** Condition ids (absent = a regular sale); shared, do not mutate. */
+  conditions: readonly number[] | undefined;
+  /** TRF id of an off-exchange print, else undefined. */
+  trfId: number | undefined;
 }
 
 const Q_PART = Buffer.from(',"q":', 'latin1');
@@ -75,6 +96,8 @@ interface ShapePool {
   tOff: Int32Array;
   trftOff: Int32Array;
   maxBytes: number;
+  /** Per shape, what `describe` returns (conditions without and with [60]). */
+  fields: { x: number; s: number; c: number[]; cSsr: number[]; trfi: number }[];
 }
 
 /**
@@ -133,6 +156,7 @@ export function createFrameGenerator(opts: {
 
   // Per ticker: head `{"ev":"T","sym":"S","x":` then PRICES × `","z":Z,"p":P,"s":`.
   const tickerAt = new Int32Array(n * (PRICES + 2));
+  const prices = new Float64Array(n * PRICES);
   const ssr = new Uint8Array(n);
   let tickerBytes: Uint8Array;
   let maxTickerBytes = 0;
@@ -157,6 +181,7 @@ export function createFrameGenerator(opts: {
           price >= 1
             ? Math.round(price * 100) / 100
             : Math.round(price * 10000) / 10000;
+        prices[k * PRICES + v] = p;
         const zp = `","z":${tk.tape},"p":${p},"s":`;
         parts.push(zp);
         pos += zp.length;
@@ -174,6 +199,9 @@ export function createFrameGenerator(opts: {
   let frameTickers = new Int32Array(0);
   let frameStarts = new Int32Array(0);
   let frameEnds = new Int32Array(0);
+  let frameIds = new Float64Array(0);
+  let frameTimes = new Float64Array(0);
+  let frameShapes = new Int32Array(0);
   // Digits of now - off for off < T_CACHE: nearly every t and trft is one.
   const tDigits = new Uint8Array(T_CACHE * 16);
   const tLens = new Uint8Array(T_CACHE);
@@ -198,6 +226,7 @@ export function createFrameGenerator(opts: {
     const at = new Int32Array(SHAPES * 5);
     const tOff = new Int32Array(SHAPES);
     const trftOff = new Int32Array(SHAPES);
+    const fields: ShapePool['fields'] = [];
     const parts: string[] = [];
     let pos = 0;
     let maxFixed = 0;
@@ -219,6 +248,13 @@ export function createFrameGenerator(opts: {
         pos += seg[m]!.length;
         at[j * 5 + m + 1] = pos;
       }
+      fields.push({
+        x: tr.x,
+        s: tr.s,
+        c: conds,
+        cSsr: [...conds, 60],
+        trfi: tr.trfi,
+      });
       tOff[j] = base - tr.t;
       trftOff[j] = tr.trfi >= 0 ? base - tr.trft : -1;
       maxFixed = Math.max(maxFixed, pos - at[j * 5]!);
@@ -228,14 +264,10 @@ export function createFrameGenerator(opts: {
       at,
       tOff,
       trftOff,
+      fields,
       // + ticker head and price, id, t, q, trft (≤ 16 digits each), `,"q":`, `}`, `,`.
       maxBytes: maxFixed + maxTickerBytes + 4 * 16 + Q_PART.length + 2,
     };
-  };
-
-  const shapesFor = (now: number): ShapePool => {
-    const r = session.regular(now) ? 1 : 0;
-    return (shapes[r] ??= buildShapes(r === 1));
   };
 
   const gen: FrameGenerator = {
@@ -248,9 +280,33 @@ export function createFrameGenerator(opts: {
     get frameEnds() {
       return frameEnds;
     },
+    get frameIds() {
+      return frameIds;
+    },
+    get frameTimes() {
+      return frameTimes;
+    },
+    get frameShapes() {
+      return frameShapes;
+    },
+    describe(k, shape) {
+      // shape = pool (bit 0: regular hours) + 2 × (shape index × 4 + price variant).
+      const pool = shapes[shape & 1]!;
+      const rest = shape >>> 1;
+      const f = pool.fields[rest >>> 2]!;
+      const c = ssr[k] === 1 ? f.cSsr : f.c;
+      return {
+        exchange: f.x,
+        price: prices[k * PRICES + (rest & 3)]!,
+        size: f.s,
+        conditions: c.length > 0 ? c : undefined,
+        trfId: f.trfi >= 0 ? f.trfi : undefined,
+      };
+    },
     generate(total, now, maxPerFrame, sink) {
       if (total <= 0 || n === 0) return;
-      const pool = shapesFor(now);
+      const poolBit = session.regular(now) ? 1 : 0;
+      const pool = (shapes[poolBit] ??= buildShapes(poolBit === 1));
       const { bytes, at, tOff, trftOff } = pool;
       const tb = tickerBytes;
       const per = Math.max(1, Math.min(maxPerFrame, total));
@@ -260,6 +316,9 @@ export function createFrameGenerator(opts: {
         frameTickers = new Int32Array(per);
         frameStarts = new Int32Array(per);
         frameEnds = new Int32Array(per);
+        frameIds = new Float64Array(per);
+        frameTimes = new Float64Array(per);
+        frameShapes = new Int32Array(per);
       }
       if (now !== tNow) {
         tNow = now;
@@ -295,6 +354,7 @@ export function createFrameGenerator(opts: {
             out[o++] = tb[p]!;
           for (let p = at[j]!, end = at[j + 1]!; p < end; p++)
             out[o++] = bytes[p]!;
+          frameIds[e] = tradeId;
           o = writeUint(out, o, tradeId++);
           for (
             let p = tickerAt[tBase + 1 + v]!, end = tickerAt[tBase + 2 + v]!;
@@ -306,6 +366,8 @@ export function createFrameGenerator(opts: {
           for (let p = at[b]!, end = at[b + 1]!; p < end; p++)
             out[o++] = bytes[p]!;
           const s = j / 5;
+          frameTimes[e] = now - tOff[s]!;
+          frameShapes[e] = poolBit + 2 * (s * PRICES + v);
           o = writeTime(out, o, tOff[s]!);
           for (let p = 0; p < Q_PART.length; p++) out[o++] = Q_PART[p]!;
           o = writeUint(out, o, ++seqs[k]!);

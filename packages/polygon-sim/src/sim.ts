@@ -1,7 +1,18 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { createFrameGenerator } from './frames.js';
+import { createPrintHistory, type ScriptedPrint } from './history.js';
+import {
+  createSimRest,
+  type RestEndpoint,
+  type RestFaultKind,
+} from './rest.js';
 import { createUniverse, type SessionMode, type SimTicker } from './stream.js';
 
 /** Simulator settings; every field has a default. */
@@ -26,6 +37,10 @@ export interface PolygonSimOptions {
   maxBufferedBytes?: number;
   /** WebSocket path. */
   path?: string;
+  /** Prints remembered per ticker for the REST endpoints (oldest forgotten first). */
+  historyPerTicker?: number;
+  /** Most results in one `/v3/trades` page, whatever `limit` asks (small values exercise `next_url`). */
+  restPageSize?: number;
 }
 
 /** Kinds of malformed frames the simulator can send. */
@@ -61,6 +76,10 @@ export interface SimStats {
   slowConsumerKills: number;
   rate: number;
   stalled: boolean;
+  /** REST requests answered, by `"<endpoint> <status>"`. */
+  restRequests: Record<string, number>;
+  /** Prints in the REST history now. */
+  historyPrints: number;
 }
 
 interface Client {
@@ -98,6 +117,20 @@ export interface PolygonSim {
   sendStatus(status: string, message: string): number;
   /** Sends `count` otherwise valid trades timestamped `aheadMs` in the future. */
   sendFutureTrades(count: number, aheadMs: number): number;
+  /**
+   * Adds prints to the REST history (unknown tickers are skipped); with
+   * `stream` they are also sent as one trade frame to subscribed clients.
+   * Returns how many were recorded.
+   */
+  addPrints(prints: ScriptedPrint[], stream?: boolean): number;
+  /** The next `count` REST requests (to `endpoint`, or either) fail with `kind`. */
+  injectRestFault(
+    kind: RestFaultKind,
+    count?: number,
+    endpoint?: RestEndpoint,
+  ): void;
+  /** Answers a REST request (snapshot, trades); false when the path is not one. */
+  handleRest(req: IncomingMessage, res: ServerResponse): boolean;
   stats(): SimStats;
   /** The generated universe (deterministic for a seed). */
   readonly tickers: readonly SimTicker[];
@@ -127,6 +160,18 @@ export function createPolygonSim(opts: PolygonSimOptions = {}): PolygonSim {
     session: opts.session,
   });
   const subKeys = tickers.map(t => `T.${t.sym}`);
+  const symbols = tickers.map(t => t.sym);
+  const history = createPrintHistory({
+    symbols,
+    perTicker: opts.historyPerTicker ?? 64,
+    describe: gen.describe,
+  });
+  const rest = createSimRest({
+    history,
+    symbols,
+    keys,
+    pageSize: opts.restPageSize ?? 50_000,
+  });
   const wss = new WebSocketServer({
     noServer: true,
     autoPong: false,
@@ -318,10 +363,18 @@ export function createPolygonSim(opts: PolygonSimOptions = {}): PolygonSim {
     // Never build more than 1 s of backlog in one tick (after a pause or a slow tick).
     const n = Math.min(Math.floor(carry), Math.ceil(rate));
     carry -= Math.floor(carry);
-    if (targets.length === 0) return;
     let all = true;
     for (const c of targets) if (!c.all) all = false;
+    // Generated with nobody connected too: the market goes on during a
+    // client's gap, and the REST history is what heals it.
     gen.generate(n, now, maxPerFrame, (frame, size) => {
+      for (let e = 0; e < size; e++)
+        history.recordGenerated(
+          gen.frameTickers[e]!,
+          gen.frameTimes[e]!,
+          gen.frameIds[e]!,
+          gen.frameShapes[e]!,
+        );
       if (all) {
         for (const c of targets) send(c, frame, size);
         return;
@@ -387,7 +440,8 @@ export function createPolygonSim(opts: PolygonSimOptions = {}): PolygonSim {
       ensureTimer();
     },
     async listen(p = 0, host = '127.0.0.1') {
-      const server = createServer((_req, res) => {
+      const server = createServer((req, res) => {
+        if (rest.handle(req, res)) return;
         res.statusCode = 404;
         res.end();
       });
@@ -405,6 +459,7 @@ export function createPolygonSim(opts: PolygonSimOptions = {}): PolygonSim {
     close() {
       closing ??= (async () => {
         clearInterval(timer);
+        rest.close();
         for (const c of clients) c.ws.terminate();
         clients.clear();
         await new Promise<void>(resolve => wss.close(() => resolve()));
@@ -472,6 +527,29 @@ export function createPolygonSim(opts: PolygonSimOptions = {}): PolygonSim {
       }));
       return toSubscribed(JSON.stringify(events), count);
     },
+    addPrints(prints, stream = false) {
+      const recorded = prints.filter(p => history.recordScripted(p));
+      if (stream && recorded.length > 0) {
+        const events = recorded.map((p, j) => ({
+          ev: 'T',
+          sym: p.sym,
+          x: p.exchange ?? 11,
+          i: `p${j}`,
+          z: 1,
+          p: p.price ?? 10,
+          s: p.size ?? 100,
+          ...(p.conditions?.length ? { c: p.conditions } : {}),
+          t: Number(BigInt(p.sipNs) / 1_000_000n),
+          q: j + 1,
+        }));
+        toSubscribed(JSON.stringify(events), events.length);
+      }
+      return recorded.length;
+    },
+    injectRestFault(kind, count = 1, endpoint) {
+      rest.injectFault(kind, count, endpoint);
+    },
+    handleRest: (req, res) => rest.handle(req, res),
     stats() {
       let authenticated = 0;
       for (const c of clients) if (c.account !== null) authenticated++;
@@ -482,6 +560,8 @@ export function createPolygonSim(opts: PolygonSimOptions = {}): PolygonSim {
         ...st,
         rate,
         stalled,
+        restRequests: { ...rest.requests },
+        historyPrints: history.size,
       };
     },
   };

@@ -65,6 +65,12 @@ export interface ClientMessage {
   params: string;
 }
 
-/** The stocks clusters (§1). */
-export const POLYGON_STOCKS_URL = 'wss://socket.polygon.io/stocks';
-export const POLYGON_STOCKS_DELAYED_URL = 'wss://delayed.polygon.io/stocks';
+/**
+ * The stocks clusters on the official hosts. Polygon.io became Massive in
+ * late 2025; the `*.polygon.io` hosts (`socket.polygon.io`,
+ * `delayed.polygon.io`, `api.polygon.io`) still answer the same protocol.
+ */
+export const POLYGON_STOCKS_URL = 'wss://socket.massive.com/stocks';
+export const POLYGON_STOCKS_DELAYED_URL = 'wss://delayed.massive.com/stocks';
+/** The REST API (snapshot, trades) on the official host. */
+export const POLYGON_REST_URL = 'https://api.massive.com';

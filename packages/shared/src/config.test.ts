@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { baseEnvSchema, durationMs, loadConfig } from './config';
+import {
+  baseEnvSchema,
+  durationMs,
+  loadConfig,
+  MAX_DURATION_MS,
+  milliseconds,
+} from './config';
 import { ConfigError } from './errors';
 
 const schema = z.object({
@@ -92,5 +98,42 @@ describe('loadConfig', () => {
       expect((err as Error).message).not.toContain('short-secret');
       expect((err as Error).message).not.toContain('hunter2');
     }
+  });
+});
+
+describe('duration bounds', () => {
+  const bounded = z.object({
+    EVERY: durationMs('15m'),
+    WAIT_MS: milliseconds(1000),
+  });
+
+  it('accepts MAX_DURATION_MS (2^31 − 1), the longest delay Node timers honour', () => {
+    expect(MAX_DURATION_MS).toBe(2 ** 31 - 1);
+    expect(
+      loadConfig(bounded, { EVERY: '2147483647', WAIT_MS: '2147483647' }),
+    ).toEqual({ EVERY: MAX_DURATION_MS, WAIT_MS: MAX_DURATION_MS });
+  });
+
+  it('rejects anything longer, naming the variable and the maximum', () => {
+    for (const env of [
+      { EVERY: '600h' },
+      { EVERY: '2147483648ms' },
+      { EVERY: '99999999999999999999999h' },
+      { WAIT_MS: '2147483648' },
+      { WAIT_MS: '1e12' },
+    ]) {
+      const name = Object.keys(env)[0]!;
+      expect(() => loadConfig(bounded, env)).toThrow(
+        new RegExp(`${name}: must be at most 2147483647 ms`),
+      );
+    }
+  });
+
+  it('rejects zero and fractions of a millisecond', () => {
+    expect(() => loadConfig(bounded, { WAIT_MS: '0' })).toThrow(/WAIT_MS/);
+    expect(() => loadConfig(bounded, { WAIT_MS: '1.5' })).toThrow(/WAIT_MS/);
+    expect(() => loadConfig(bounded, { EVERY: '0s' })).toThrow(
+      /EVERY: must be greater than zero/,
+    );
   });
 });

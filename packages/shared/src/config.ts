@@ -89,7 +89,35 @@ function isSecretName(name: string): boolean {
   return /KEY|TOKEN|SECRET|PASSWORD|_URL$/.test(name);
 }
 
-/** Parses a duration like `15m`, `30s`, `1h`, `500ms` or a bare number of ms. */
+/**
+ * The longest delay Node's timers honour (2^31 − 1 ms, about 24.8 days).
+ * `setTimeout`/`setInterval` treat anything larger as 1 ms, so an interval of
+ * `600h` would fire a thousand times a second; every duration tickpulse reads
+ * is bounded by this.
+ */
+export const MAX_DURATION_MS = 2_147_483_647;
+
+const TOO_LONG = `must be at most ${MAX_DURATION_MS} ms (about 24.8 days; Node's timers fire at once beyond that)`;
+
+/**
+ * A whole number of milliseconds from a `*_MS` variable, 1 … MAX_DURATION_MS.
+ *
+ * @param defaultValue used when the variable is unset.
+ */
+export const milliseconds = (defaultValue: number) =>
+  z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(MAX_DURATION_MS, TOO_LONG)
+    .default(defaultValue);
+
+/**
+ * Parses a duration like `15m`, `30s`, `1h`, `500ms` or a bare number of ms,
+ * 1 ms … MAX_DURATION_MS.
+ *
+ * @param defaultValue used when the variable is unset, in the same syntax.
+ */
 export const durationMs = (defaultValue: string) =>
   z
     .string()
@@ -108,6 +136,10 @@ export const durationMs = (defaultValue: string) =>
       const ms = Number(m[1]) * unit;
       if (ms <= 0) {
         ctx.addIssue({ code: 'custom', message: 'must be greater than zero' });
+        return z.NEVER;
+      }
+      if (ms > MAX_DURATION_MS) {
+        ctx.addIssue({ code: 'custom', message: TOO_LONG });
         return z.NEVER;
       }
       return ms;

@@ -8,7 +8,9 @@ describe('Redis key schema', () => {
     expect(keys.stratLast(42)).toBe('STRAT:42:LAST');
     expect(keys.stratUnivPattern()).toBe('STRAT:*:UNIV');
     expect(keys.lease('ingest')).toBe('TICKPULSE:LEASE:ingest');
+    expect(keys.watermark('ingest')).toBe('TICKPULSE:WATERMARK:ingest');
     expect(keys.stratClaim(42)).toBe('STRAT:42:CLAIM');
+    expect(keys.dataEpoch()).toBe('TICKPULSE:EPOCH');
   });
 
   it('prepends a namespace prefix to every key', () => {
@@ -17,6 +19,8 @@ describe('Redis key schema', () => {
     expect(keys.stratUniv(7)).toBe('{tp}:STRAT:7:UNIV');
     expect(keys.stratLast(7)).toBe('{tp}:STRAT:7:LAST');
     expect(keys.stratClaim(7)).toBe('{tp}:STRAT:7:CLAIM');
+    expect(keys.dataEpoch()).toBe('{tp}:TICKPULSE:EPOCH');
+    expect(keys.watermark('ingest')).toBe('{tp}:TICKPULSE:WATERMARK:ingest');
   });
 
   it('escapes glob characters of the prefix in the SCAN pattern', () => {

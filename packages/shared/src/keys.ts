@@ -31,6 +31,17 @@ export interface RedisKeys {
   univFingerprints(): string;
   /** A tickpulse-internal lease (leader election, single-run locks), e.g. `lease('ingest')`. */
   lease(name: string): string;
+  /**
+   * STRING holding a random epoch of the data set (tickpulse-only): gone or
+   * changed means Redis lost its data (see `createDataLossWatch`).
+   */
+  dataEpoch(): string;
+  /**
+   * STRING: decimal Unix ms up to which a feed was read and its ticks
+   * published, e.g. `watermark('ingest')` (tickpulse-only): where the next
+   * leader's gap begins.
+   */
+  watermark(name: string): string;
 }
 
 /** Builds the key schema under an optional namespace prefix. */
@@ -52,6 +63,8 @@ export function createKeys(prefix = ''): RedisKeys {
     scratch: (key, unique) => `${key}:tmp:${unique}`,
     univFingerprints: () => `${prefix}TICKPULSE:UNIV:FP`,
     lease: name => `${prefix}TICKPULSE:LEASE:${name}`,
+    dataEpoch: () => `${prefix}TICKPULSE:EPOCH`,
+    watermark: name => `${prefix}TICKPULSE:WATERMARK:${name}`,
   };
 }
 

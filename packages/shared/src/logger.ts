@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { redactSecrets, redactUrlsIn, serializeError } from './redact.js';
 
 export type { Logger } from 'pino';
 
@@ -34,20 +35,21 @@ export function createLogger(opts: {
       level: opts.level ?? 'info',
       base: { service: opts.service },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      // Redaction at the root, for whatever a call site passes: every logged
+      // value is walked (errors serialised first, so ioredis's
+      // `command.args` of a rejected AUTH and URLs in messages are covered),
+      // and the message itself loses URL credentials.
+      serializers: { err: serializeError, msg: redactMessage },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: label => ({ level: label }) },
+      formatters: {
+        level: label => ({ level: label }),
+        log: obj => redactSecrets(obj) as Record<string, unknown>,
+      },
     },
     opts.destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }
 
-/** A URL safe to log: credentials replaced. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = 'redacted';
-    return u.toString();
-  } catch {
-    return '[unparsable url]';
-  }
+function redactMessage(msg: unknown): unknown {
+  return typeof msg === 'string' ? redactUrlsIn(msg) : msg;
 }

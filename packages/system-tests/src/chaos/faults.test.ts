@@ -23,6 +23,15 @@ const SHARED = [
   'universe-sync-sigkill',
 ];
 
+// Appended after the mode-specific ones: Redis loses its data, then the
+// secret check with wrong and rotated Redis passwords.
+const LATE = [
+  'redis-flushall',
+  'redis-restart-empty',
+  'redis-wrong-password',
+  'redis-password-rotated',
+];
+
 describe('CHAOS_FAULTS', () => {
   it('has unique kebab-case names and a description for each', () => {
     const all = CHAOS_FAULTS.map(f => f.name);
@@ -42,6 +51,7 @@ describe('CHAOS_FAULTS', () => {
       'ingest-a-sigterm',
       'ingest-b-sigterm',
       'redis-restart-2',
+      ...LATE,
     ]);
   });
 
@@ -50,6 +60,7 @@ describe('CHAOS_FAULTS', () => {
       ...SHARED,
       'tick-writer-sigterm',
       'ingest-leader-sigterm',
+      ...LATE,
     ]);
   });
 });

@@ -11,6 +11,7 @@ import {
   restartEvidence,
 } from './evidence.js';
 import type { Fault, FaultContext } from './fault.js';
+import { REDIS_DATA_LOSS_FAULTS, SECRET_FAULTS } from './redis-data-faults.js';
 
 const writer = (ctx: FaultContext) => ctx.stack.apps.writer;
 const usync = (ctx: FaultContext) => ctx.stack.apps.usync;
@@ -432,4 +433,6 @@ export const CHAOS_FAULTS: readonly Fault[] = [
       if (n > 0) ev.push(`${n} "redis connection error" lines in all logs`);
     },
   },
+  ...REDIS_DATA_LOSS_FAULTS,
+  ...SECRET_FAULTS,
 ];

@@ -71,6 +71,7 @@ export async function checkTickOracle(
   const markers = await Promise.all(rounds.map(r => stack.zscore(r.marker)));
   let certain = 0;
   let uncertain = 0;
+  let lost = 0;
   const mismatches: string[] = [];
   const ineligibleWins: string[] = [];
   for (let i = 0; i < rounds.length; i++) {
@@ -84,7 +85,8 @@ export async function checkTickOracle(
       eligibleTimes.get(t.sym)!.add(t.t);
     }
     const got = await Promise.all(r.tickers.map(stack.zscore));
-    if (r.sameConnection && markers[i] === r.markerMs) {
+    if (r.lostWithRedisData) lost++;
+    if (r.sameConnection && !r.lostWithRedisData && markers[i] === r.markerMs) {
       certain++;
       r.tickers.forEach((t, k) => {
         if ((expected.get(t) ?? null) !== got[k])
@@ -105,7 +107,7 @@ export async function checkTickOracle(
     {
       name: 'TICK:UPD equals the oracle for every round delivered to a connected leader',
       ok: mismatches.length === 0 && certain > 0,
-      detail: `${certain} rounds checked exactly (${certain * ROUND_TICKERS} tickers), ${uncertain} rounds sent across a connection change excluded, ${load.roundsSkipped()} not sent (no leader connected)${mismatches.length ? `; mismatches: ${mismatches.slice(0, 10).join(', ')}` : ''}`,
+      detail: `${certain} rounds checked exactly (${certain * ROUND_TICKERS} tickers), ${uncertain} rounds sent across a connection change or lost with Redis's data (${lost}) excluded, ${load.roundsSkipped()} not sent (no leader connected)${mismatches.length ? `; mismatches: ${mismatches.slice(0, 10).join(', ')}` : ''}`,
     },
     {
       name: 'no ineligible or invented time in TICK:UPD (rounds across connection changes)',

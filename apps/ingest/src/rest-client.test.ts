@@ -1,0 +1,102 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  createRestClient,
+  RestAuthError,
+  RestBudgetError,
+  RestRequestError,
+} from './rest-client';
+
+describe('REST client', () => {
+  let server: Server;
+  let base: string;
+  const seen: IncomingMessage[] = [];
+  let answers: [number, string][] = [];
+
+  beforeEach(async () => {
+    seen.length = 0;
+    server = createServer((req, res) => {
+      seen.push(req);
+      const [status, body] = answers.shift() ?? [200, '{}'];
+      if (status === 0) return; // never answers
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(body);
+    });
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterEach(async () => {
+    server.closeAllConnections();
+    await new Promise(r => server.close(r));
+  });
+
+  const client = (statuses: string[] = []) =>
+    createRestClient({
+      baseUrl: base,
+      apiKey: 'secret-key',
+      timeoutMs: 300,
+      attempts: 3,
+      retryMinMs: 1,
+      retryMaxMs: 5,
+      onResponse: (endpoint, status) => statuses.push(`${endpoint} ${status}`),
+    });
+
+  it('sends the key only as a Bearer header and requests next_url on the configured host', async () => {
+    answers = [[200, '{"results":[],"t":1800000000123999999}']];
+    const body = await client().get(
+      'trades',
+      'http://elsewhere.example:1/v3/trades/AAPL?cursor=abc&apiKey=leaked',
+      { remaining: 5 },
+    );
+    expect(body.t).toBe('1800000000123999999');
+    expect(seen[0]!.url).toBe('/v3/trades/AAPL?cursor=abc');
+    expect(seen[0]!.headers.authorization).toBe('Bearer secret-key');
+  });
+
+  it('retries 503, malformed bodies and timeouts within the budget; 401/403 stop at once', async () => {
+    const statuses: string[] = [];
+    answers = [
+      [503, '{}'],
+      [200, '{"status":"OK","results":[{"t":17'],
+      [200, '{"status":"OK"}'],
+    ];
+    const budget = { remaining: 10 };
+    await expect(
+      client(statuses).get('snapshot', '/x', budget),
+    ).resolves.toEqual({
+      status: 'OK',
+    });
+    expect(statuses).toEqual([
+      'snapshot 503',
+      'snapshot malformed',
+      'snapshot 200',
+    ]);
+    expect(budget.remaining).toBe(7);
+
+    answers = [
+      [0, ''],
+      [0, ''],
+      [0, ''],
+    ];
+    await expect(client(statuses).get('trades', '/y', budget)).rejects.toThrow(
+      RestRequestError,
+    );
+    expect(statuses.slice(-3)).toEqual([
+      'trades timeout',
+      'trades timeout',
+      'trades timeout',
+    ]);
+
+    answers = [[403, '{"status":"NOT_AUTHORIZED"}']];
+    await expect(client().get('snapshot', '/z', budget)).rejects.toThrow(
+      RestAuthError,
+    );
+    answers = [[404, '{}']];
+    await expect(client().get('snapshot', '/z', budget)).rejects.toThrow(
+      RestRequestError,
+    );
+    await expect(
+      client().get('snapshot', '/z', { remaining: 0 }),
+    ).rejects.toThrow(RestBudgetError);
+  });
+});
