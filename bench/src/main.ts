@@ -5,6 +5,7 @@ import type { BenchContext, BenchOutcome } from './context.js';
 import { runBaseline } from './baseline.js';
 import { runEndToEnd } from './e2e.js';
 import { runGap } from './gap.js';
+import { runFootprint } from './footprint.js';
 import { runHotPath } from './hot-path.js';
 import { runMemory } from './memory.js';
 import { runUniverse } from './universe.js';
@@ -50,6 +51,11 @@ const BENCHES: Bench[] = [
     title:
       'Gap healing: reconnect → TICK:UPD exact after a 10 s gap in a 10 000-ticker market',
     run: runGap,
+  },
+  {
+    name: 'footprint',
+    title: "Footprint: tickpulse's Redis bytes per part",
+    run: runFootprint,
   },
 ];
 

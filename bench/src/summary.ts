@@ -131,7 +131,7 @@ export function writeSummary(dir: string): string {
     '|---|---|---|---|---|',
     ...rows,
     '',
-    'See also [planner.md](planner.md) (throttle planner: server-side script vs client-side, recorded separately).',
+    "See also [planner.md](planner.md) (throttle planner: server-side script vs client-side, recorded separately) and [footprint.md](footprint.md) (Redis bytes per part, `--only footprint`; the README's budget table).",
     '',
     ...(existsSync(join(dir, 'notes.md'))
       ? [readFileSync(join(dir, 'notes.md'), 'utf8').trimEnd(), '']

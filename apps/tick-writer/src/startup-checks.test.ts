@@ -18,13 +18,26 @@ describe('assessRedisServer', () => {
     });
   });
 
-  it('passes volatile-* policies: they only evict keys with a TTL, which tickpulse keys never have', () => {
-    const a = assessRedisServer(
-      info({ maxmemoryPolicy: 'volatile-lru', evictionSafe: true }),
-    );
-    expect(a.warnings).toEqual([]);
-    expect(a.checks.eviction_policy).toBe(1);
-  });
+  it.each(['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl'])(
+    'warns on %s naming the keys with a TTL it may evict, the ingest lease first',
+    policy => {
+      const a = assessRedisServer(
+        info({ maxmemoryPolicy: policy, evictionSafe: false }),
+      );
+      expect(a.fatal).toBeNull();
+      expect(a.checks.eviction_policy).toBe(0);
+      expect(a.warnings).toHaveLength(1);
+      const w = a.warnings[0]!;
+      expect(w).toContain(policy);
+      expect(w).toContain('TICKPULSE:LEASE:ingest');
+      expect(w).toContain('a standby then connects beside the leader');
+      for (const key of ['STRAT:<id>:CLAIM', 'scratch sets', 'job locks'])
+        expect(w).toContain(key);
+      // Keys without a TTL are safe from volatile-*: the warning must not claim otherwise.
+      expect(w).not.toContain('TICK:UPD');
+      expect(w).toContain('set it to noeviction');
+    },
+  );
 
   it.each(['allkeys-lru', 'allkeys-lfu', 'allkeys-random'])(
     'warns loudly but starts when the policy is %s',
@@ -36,6 +49,9 @@ describe('assessRedisServer', () => {
       expect(a.checks.eviction_policy).toBe(0);
       expect(a.warnings).toHaveLength(1);
       expect(a.warnings[0]).toContain(policy);
+      expect(a.warnings[0]).toContain('may evict any key');
+      expect(a.warnings[0]).toContain('TICK:UPD');
+      expect(a.warnings[0]).toContain('TICKPULSE:LEASE:ingest');
       expect(a.warnings[0]).toContain('noeviction');
     },
   );

@@ -22,14 +22,41 @@ export class UnsupportedRedisError extends Error {
 }
 
 /**
+ * What `volatile-*` policies may evict: tickpulse's keys that carry a TTL.
+ * Exported so the docs and tests name the same keys as the warning.
+ */
+export const VOLATILE_EVICTION_RISKS =
+  'the ingest lease TICKPULSE:LEASE:ingest (a standby then connects beside the leader; Polygon ' +
+  'drops one connection with max_connections and a feed gap follows), the reconcile lease ' +
+  'TICKPULSE:LEASE:universe-reconcile (two reconciles overlap), planner claims STRAT:<id>:CLAIM ' +
+  '(two evaluators may get the same ticker for the same bucket), universe scratch sets (that sync ' +
+  'fails and is retried) and BullMQ job locks (a batch or sync is processed twice, which is harmless)';
+
+/** What `allkeys-*` policies may evict on top: any key, also those without a TTL. */
+export const ALLKEYS_EVICTION_RISKS =
+  'TICK:UPD members (tickers look not updated until they trade again), STRAT:<id>:UNIV sets (missing ' +
+  'until the next reconcile), BullMQ queue keys (queued jobs lost, queue state corrupted) and ' +
+  'reconcile fingerprints, as well as ' +
+  VOLATILE_EVICTION_RISKS;
+
+/** The warning for an evicting policy: what it may evict and what that breaks. */
+export function evictionWarning(policy: string): string {
+  const risks = policy.startsWith('volatile-')
+    ? `it may evict tickpulse keys that have a TTL: ${VOLATILE_EVICTION_RISKS}`
+    : `it may evict any key: ${ALLKEYS_EVICTION_RISKS}`;
+  return `maxmemory-policy is ${policy}: under memory pressure ${risks}; set it to noeviction`;
+}
+
+/**
  * Decides from the server facts whether tick-writer may start. Pure, so every
  * case is unit-tested without a special Redis.
  *
  * - Redis < 6.2 has no `ZADD … GT`: without it a late batch would move a
  *   ticker back, so refusing to start is the only safe answer.
- * - An evicting `maxmemory-policy` (anything but `noeviction`/`volatile-*`)
- *   may drop TICK:UPD or BullMQ's keys under memory pressure; the app still
- *   works, so it warns loudly instead of refusing.
+ * - Only `noeviction` is safe. `volatile-*` evicts keys with a TTL, and
+ *   tickpulse has several (leases, claims, scratch sets, BullMQ locks);
+ *   `allkeys-*` evicts anything. The apps still work, so it warns loudly,
+ *   naming what the policy risks, instead of refusing.
  */
 export function assessRedisServer(info: RedisServerInfo): RedisAssessment {
   const warnings: string[] = [];
@@ -37,15 +64,13 @@ export function assessRedisServer(info: RedisServerInfo): RedisAssessment {
   if (info.evictionSafe === null) {
     evictionCheck = -1;
     warnings.push(
-      'cannot read maxmemory-policy (CONFIG GET refused); make sure it is noeviction, or TICK:UPD and queue keys may be evicted',
+      'cannot read maxmemory-policy (CONFIG GET refused); make sure it is noeviction, or TICK:UPD, queue keys and leases may be evicted',
     );
   } else if (info.evictionSafe) {
     evictionCheck = 1;
   } else {
     evictionCheck = 0;
-    warnings.push(
-      `maxmemory-policy is ${info.maxmemoryPolicy}: Redis may evict TICK:UPD and BullMQ keys under memory pressure; set it to noeviction`,
-    );
+    warnings.push(evictionWarning(info.maxmemoryPolicy ?? 'unknown'));
   }
   const fatal = info.supportsZaddGt
     ? null

@@ -6,6 +6,7 @@ import {
   QUEUE_NAMES,
   sleep,
   startCounterSummary,
+  TICK_BATCH_KEEP_FAILED,
   withDeadline,
   type CheckResult,
   type DataLossWatch,
@@ -32,9 +33,6 @@ import {
   type RetentionOutcome,
 } from './retention.js';
 import { runStartupChecks, type RedisAssessment } from './startup-checks.js';
-
-/** Failed `ticks` jobs kept a week, at most 10 000 (also the producer's job options). */
-const KEEP_FAILED = { age: 7 * 24 * 3600, count: 10_000 };
 
 /** Queue states exported as depth gauges (one cheap getJobCounts script per queue). */
 const COUNTED_STATES = [
@@ -203,7 +201,7 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
         maxStalledCount: config.TICK_WRITER_MAX_STALLED_COUNT,
         // Fallbacks for jobs added without these options (the producer sets them too).
         removeOnComplete: { count: 0 },
-        removeOnFail: KEEP_FAILED,
+        removeOnFail: TICK_BATCH_KEEP_FAILED,
       },
     );
     ticksWorker.on('error', onWorkerError(QUEUE_NAMES.ticks));

@@ -5,6 +5,7 @@ import {
   testRedis,
   waitFor,
 } from '@tickpulse/testkit';
+import { createKeys, createLease } from '@tickpulse/shared';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { MAINTENANCE_QUEUE, RETENTION_SCHEDULER_ID } from '../src/retention';
@@ -244,6 +245,46 @@ describe('start-up checks', () => {
       expect(warn?.msg).toContain('REDIS CONFIGURATION RISK');
       expect((await h.writer.readiness()).worker?.ok).toBe(true);
     } finally {
+      await h.close();
+      await redis.stop();
+    }
+  });
+
+  it('warns on volatile-lru, which really evicts the ingest lease under memory pressure', async () => {
+    const redis = await startPrivateRedis([
+      '--maxmemory-policy',
+      'volatile-lru',
+      '--maxmemory',
+      '8mb',
+    ]);
+    const h = await startWriter({ url: redis.url });
+    const client = testRedis(redis.url);
+    try {
+      expect(h.writer.assessment?.checks.eviction_policy).toBe(0);
+      const warn = h.lines.find(
+        l => l.level === 'warn' && String(l.msg).includes('volatile-lru'),
+      );
+      expect(warn?.msg).toContain('TICKPULSE:LEASE:ingest');
+      // What the warning claims: a lease (it has a TTL) goes before keys without one.
+      const leaseKey = createKeys(h.keyPrefix).lease('ingest');
+      const lease = createLease(client, leaseKey, 60_000);
+      expect(await lease.acquire()).toBe(true);
+      const filler = 'x'.repeat(10_000);
+      let oom = false;
+      for (let i = 0; i < 2000 && !oom; i++) {
+        await client
+          .set(`${h.keyPrefix}fill:${i}`, filler)
+          .catch((err: Error) => {
+            oom = /OOM/.test(err.message);
+          });
+      }
+      expect(oom).toBe(true);
+      expect(await lease.holder()).toBeNull();
+      // A standby would now take it while the leader still believes it holds it.
+      const standby = createLease(client, leaseKey, 60_000);
+      expect(await standby.acquire()).toBe(true);
+    } finally {
+      client.disconnect();
       await h.close();
       await redis.stop();
     }

@@ -3,6 +3,7 @@ import {
   JOB_NAMES,
   publishTickBatch,
   TICK_BATCH_JOB_OPTIONS,
+  TICK_BATCH_KEEP_FAILED,
 } from '@tickpulse/shared';
 import {
   deletePrefix,
@@ -179,6 +180,32 @@ describe('tick-writer against real Redis and BullMQ', () => {
     expect(warn?.reason).toEqual(expect.stringContaining('invalid ticks job'));
     expect(new InvalidJobError('ticks', 'x').message).toBe(
       'invalid ticks job: x',
+    );
+  });
+
+  it('keeps only the newest 10 failed batches, also of jobs added without options', async () => {
+    const poison = 25;
+    for (let i = 0; i < poison; i++) {
+      // Half as ingest adds them, half from a producer that sets no options.
+      await producer.queue.add(
+        JOB_NAMES.tickBatch,
+        { v: 1, ticks: { [`P${i}`]: 'poison' } },
+        i % 2 ? TICK_BATCH_JOB_OPTIONS : {},
+      );
+    }
+    await waitFor(
+      async () =>
+        (await seriesValue(h.registry, 'tickpulse_tick_writer_failures_total', {
+          reason: 'invalid_job',
+        })) === poison,
+      { what: 'poison jobs failed' },
+    );
+    const failed = await producer.queue.getFailed(0, 100);
+    expect(failed).toHaveLength(TICK_BATCH_KEEP_FAILED.count);
+    expect(TICK_BATCH_KEEP_FAILED.count).toBe(10);
+    // The newest are kept: the last poison job is among them.
+    expect(failed.map(j => Object.keys(j.data.ticks)[0])).toContain(
+      `P${poison - 1}`,
     );
   });
 

@@ -22,6 +22,8 @@ describe('universe-sync config', () => {
       LISTEN_NOTIFY: true,
       PG_NOTIFY_CHANNEL: 'tickpulse_strategies',
       ALLOW_UNAUTHENTICATED: false,
+      REDIS_FOOTPRINT_INTERVAL: 60_000,
+      REDIS_FOOTPRINT_BUDGET_BYTES: 400_000_000,
     });
     expect(
       loadConfig({ API_TOKEN: 'a'.repeat(32), LISTEN_NOTIFY: 'false' })
@@ -36,6 +38,7 @@ describe('universe-sync config', () => {
         API_TOKEN: 'short-secret',
         PG_NOTIFY_CHANNEL: 'Bad-Name',
         RECONCILE_INTERVAL: 'soon',
+        REDIS_FOOTPRINT_BUDGET_BYTES: '-5',
       });
     } catch (e) {
       err = e;
@@ -45,6 +48,7 @@ describe('universe-sync config', () => {
     expect(msg).toMatch(/API_TOKEN/);
     expect(msg).toMatch(/PG_NOTIFY_CHANNEL/);
     expect(msg).toMatch(/RECONCILE_INTERVAL/);
+    expect(msg).toMatch(/REDIS_FOOTPRINT_BUDGET_BYTES/);
     expect(msg).not.toMatch(/short-secret/);
   });
 

@@ -63,6 +63,12 @@ export const ConfigSchema = z
       .max(1000)
       .default(4),
 
+    // ---- Redis footprint ----
+    /** How often the footprint gauge is sampled (a bounded number of MEMORY USAGE … SAMPLES 5 calls). */
+    REDIS_FOOTPRINT_INTERVAL: durationMs('1m'),
+    /** Budget of tickpulse's sampled Redis bytes; exported for the alert rule. */
+    REDIS_FOOTPRINT_BUDGET_BYTES: positiveInt(400_000_000),
+
     // ---- HTTP API ----
     /** Bearer token the /v1 API requires; compared in constant time, never logged. */
     API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),

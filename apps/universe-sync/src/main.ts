@@ -74,6 +74,8 @@ async function main(): Promise<void> {
       listen: config.LISTEN_NOTIFY,
       databaseUrl: config.DATABASE_URL,
       notifyChannel: config.PG_NOTIFY_CHANNEL,
+      footprintIntervalMs: config.REDIS_FOOTPRINT_INTERVAL,
+      footprintBudgetBytes: config.REDIS_FOOTPRINT_BUDGET_BYTES,
     },
     logger,
     registry,

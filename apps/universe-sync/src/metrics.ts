@@ -19,6 +19,10 @@ export interface UniverseMetrics {
   apiRequests: Counter<'method' | 'route' | 'status'>;
   errors: Counter<'where'>;
   queueJobs: Gauge<'state'>;
+  /** Sampled Redis bytes of tickpulse's keys, by part (see footprint.ts). */
+  footprint: Gauge<'part'>;
+  /** REDIS_FOOTPRINT_BUDGET_BYTES, for the alert rule to compare against. */
+  footprintBudget: Gauge;
 }
 
 /** Counter names the 5-minute summary line reports. */
@@ -149,6 +153,17 @@ export function createUniverseMetrics(
           // Redis away: keep the last values; readiness reports the outage.
         }
       },
+    }),
+    footprint: new Gauge({
+      name: 'tickpulse_redis_footprint_bytes',
+      help: "Redis bytes of tickpulse's keys by part (tick_upd, universes, last_buckets, fingerprints, ticks_queue, universe_sync_queue), sampled every REDIS_FOOTPRINT_INTERVAL",
+      labelNames: ['part'],
+      registers,
+    }),
+    footprintBudget: new Gauge({
+      name: 'tickpulse_redis_footprint_budget_bytes',
+      help: 'The configured budget of tickpulse_redis_footprint_bytes summed over its parts (REDIS_FOOTPRINT_BUDGET_BYTES)',
+      registers,
     }),
   };
 }

@@ -19,6 +19,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import { createStrategyReader, type StrategyReader } from './db.js';
+import { startFootprintSampler } from './footprint.js';
 import {
   createUniverseMetrics,
   SUMMARY_COUNTERS,
@@ -57,6 +58,10 @@ export interface ServiceSettings {
   summaryIntervalMs?: number;
   leaseTtlMs?: number;
   deferMs?: number;
+  /** Footprint gauge period; unset: no sampling (tests that do not need it). */
+  footprintIntervalMs?: number;
+  /** Exported as tickpulse_redis_footprint_budget_bytes. */
+  footprintBudgetBytes?: number;
   listenBackoffMs?: (attempt: number) => number;
   /** While the notify trigger is absent, how often to look for it again (default 60 s). */
   triggerRecheckMs?: number;
@@ -171,6 +176,7 @@ export function createUniverseSyncService(deps: {
     : undefined;
 
   let stopSummary: (() => void) | undefined;
+  let stopFootprint: (() => void) | undefined;
   let stopping: Promise<void> | undefined;
 
   // Idempotent: every replica upserts the same scheduler at start, and a
@@ -230,6 +236,19 @@ export function createUniverseSyncService(deps: {
         counters: SUMMARY_COUNTERS,
         intervalMs: settings.summaryIntervalMs,
       });
+      if (settings.footprintBudgetBytes)
+        metrics.footprintBudget.set(settings.footprintBudgetBytes);
+      if (settings.footprintIntervalMs) {
+        stopFootprint = startFootprintSampler({
+          redis: deps.redis.command,
+          keys,
+          bullmqPrefix: settings.bullmqPrefix,
+          intervalMs: settings.footprintIntervalMs,
+          gauge: metrics.footprint,
+          logger: logger.child({ component: 'footprint' }),
+          onError: () => metrics.errors.inc({ where: 'footprint' }),
+        });
+      }
       logger.info(
         {
           queue: queueName,
@@ -245,6 +264,7 @@ export function createUniverseSyncService(deps: {
         stopSummary?.();
         gate?.stop();
         dataLoss.stop();
+        stopFootprint?.();
         const results = await Promise.allSettled([
           listener?.stop(),
           worker.stop(),

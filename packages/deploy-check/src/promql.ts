@@ -18,6 +18,8 @@ export const ASSUMED_METRICS = [
   'tickpulse_universe_sync_jobs_total',
   'tickpulse_universe_reconcile_total',
   'tickpulse_tick_writer_redis_check',
+  'tickpulse_redis_footprint_bytes',
+  'tickpulse_redis_footprint_budget_bytes',
   'tickpulse_compare_tickers',
   'tickpulse_compare_tick_abs_delta_seconds',
   'tickpulse_compare_universes',

@@ -72,6 +72,16 @@ export function parseTickBatch(data: unknown): TickBatch {
 }
 
 /**
+ * Failed `ticks` jobs kept: the newest 10, for a day. A failed batch carries
+ * up to one entry per ticker (≈ 22 bytes each, so ≈ 0.3 MB at 12 000
+ * tickers), and a poison stream must not fill a Redis shared with the alert
+ * service: 10 bound them to ≈ 3 MB. Re-running one by hand is never needed
+ * (later batches supersede it); every failure is also logged with its reason
+ * and counted by tick-writer.
+ */
+export const TICK_BATCH_KEEP_FAILED = { age: 24 * 3600, count: 10 };
+
+/**
  * `ticks` job options. A batch write can fail transiently (Redis `LOADING`
  * after a restart, `READONLY` during a failover, `OOM` under noeviction); a
  * retry is always safe because ZADD GT is idempotent, and a lost batch would
@@ -81,6 +91,7 @@ export function parseTickBatch(data: unknown): TickBatch {
  */
 export const TICK_BATCH_JOB_OPTIONS = {
   ...DEFAULT_JOB_OPTIONS,
+  removeOnFail: TICK_BATCH_KEEP_FAILED,
   attempts: 10,
   backoff: { type: 'exponential', delay: 500 },
 } satisfies JobsOptions;

@@ -68,7 +68,11 @@ export interface RedisServerInfo {
   supportsZaddGt: boolean;
   /** Null when `CONFIG GET` is not allowed (managed Redis). */
   maxmemoryPolicy: string | null;
-  /** False when the policy may evict TICK:UPD, STRAT:* or queue keys. */
+  /**
+   * True only for `noeviction`: every other policy may evict some tickpulse
+   * keys (`volatile-*` those with a TTL: leases, planner claims, scratch
+   * sets, BullMQ job locks). Null when the policy cannot be read.
+   */
   evictionSafe: boolean | null;
 }
 
@@ -87,10 +91,7 @@ export async function inspectRedisServer(
     supportsZaddGt: versionAtLeast(version, 6, 2),
     maxmemoryPolicy,
     evictionSafe:
-      maxmemoryPolicy === null
-        ? null
-        : maxmemoryPolicy === 'noeviction' ||
-          maxmemoryPolicy.startsWith('volatile-'),
+      maxmemoryPolicy === null ? null : maxmemoryPolicy === 'noeviction',
   };
 }
 

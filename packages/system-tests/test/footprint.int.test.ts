@@ -30,6 +30,12 @@ import {
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import WebSocket from 'ws';
+import {
+  pendingTickJobs,
+  FOOTPRINT_BOUND_BYTES,
+  sampleBacklog,
+  TICKS_CAP as CAP,
+} from '../src/footprint-check';
 import { createSystem, type System } from '../src/harness';
 import { TickOracle, type ScriptedTrade } from '../src/oracle';
 
@@ -38,15 +44,6 @@ jest.setTimeout(300_000);
 const RATE = 20_000;
 const TICKERS = 10_000;
 const HELD_MS = 35_000;
-const CAP = 4;
-/**
- * What the held-back backlog may add to Redis: the cap's jobs, each at most
- * one entry per ticker (≈ 22 bytes of JSON per ticker: 4 × 10 000 × 22 ≈
- * 0.9 MB), their hashes and their entries in BullMQ's events stream. Measured:
- * ≈ 0.45 MB; without the cap the same run added 631 jobs and 5.3 MB, growing
- * by 20 jobs a second for as long as tick-writer stays away.
- */
-const FOOTPRINT_BOUND_BYTES = 2 * 1024 * 1024;
 
 /** Subscribes to the simulator as a second account and folds every trade into an oracle. */
 async function startTap(url: string) {
@@ -124,30 +121,12 @@ describe('footprint: tick-writer away at a high trade rate', () => {
       what: 'ingest and the oracle tap subscribed',
     });
 
-    const usedMemory = async () =>
-      Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
-    const pendingJobs = async () => {
-      const c = await queue.getJobCounts(
-        'wait',
-        'active',
-        'delayed',
-        'prioritized',
-      );
-      return c.wait! + c.active! + c.delayed! + c.prioritized!;
-    };
-    const baseline = await usedMemory();
-    let maxPending = 0;
-    let maxGrowth = 0;
-    let samples = 0;
-
     sim.setRate(RATE);
-    const until = Date.now() + HELD_MS;
-    while (Date.now() < until) {
-      await new Promise(r => setTimeout(r, 250));
-      maxPending = Math.max(maxPending, await pendingJobs());
-      maxGrowth = Math.max(maxGrowth, (await usedMemory()) - baseline);
-      samples++;
-    }
+    const { maxPending, maxGrowth, samples } = await sampleBacklog(
+      redis,
+      queue,
+      HELD_MS,
+    );
     sim.setRate(0);
 
     // Every generated trade reached both subscribers.
@@ -165,7 +144,7 @@ describe('footprint: tick-writer away at a high trade rate', () => {
 
     expect(samples).toBeGreaterThan(20);
     expect(maxPending).toBeLessThanOrEqual(CAP);
-    expect(await pendingJobs()).toBe(CAP);
+    expect(await pendingTickJobs(queue)).toBe(CAP);
     expect(maxGrowth).toBeLessThanOrEqual(FOOTPRINT_BOUND_BYTES);
     expect(await ingest.metric('tickpulse_ingest_held_back')).toBe(1);
     expect(
@@ -186,7 +165,7 @@ describe('footprint: tick-writer away at a high trade rate', () => {
     const expected = Object.fromEntries(tap.oracle.expected);
     await waitFor(
       async () =>
-        (await pendingJobs()) === 0 &&
+        (await pendingTickJobs(queue)) === 0 &&
         (await ingest.metric('tickpulse_ingest_held_back')) === 0 &&
         (await ingest.metric('tickpulse_ingest_pending_tickers')) === 0 &&
         Object.keys(await got()).length === tap!.oracle.expected.size,

@@ -27,14 +27,13 @@ export function testRedis(url = TEST_REDIS_URL): Redis {
   return new Redis(url, { protocol: 2, maxRetriesPerRequest: 1 });
 }
 
-/** Deletes every key under a prefix (SCAN + UNLINK). */
-export async function deletePrefix(
+/** Calls `page` with each page of keys matching `pattern` (SCAN, never KEYS). */
+export async function scanKeys(
   redis: Redis,
-  prefix: string,
-): Promise<number> {
-  const pattern = `${prefix.replace(/[*?[\]\\]/g, c => `\\${c}`)}*`;
+  pattern: string,
+  page: (keys: string[]) => Promise<void>,
+): Promise<void> {
   let cursor = '0';
-  let removed = 0;
   do {
     const [next, keys] = await redis.scan(
       cursor,
@@ -44,9 +43,46 @@ export async function deletePrefix(
       1000,
     );
     cursor = next;
-    if (keys.length > 0) removed += await redis.unlink(...keys);
+    if (keys.length > 0) await page(keys);
   } while (cursor !== '0');
+}
+
+/** Deletes every key under a prefix (SCAN + UNLINK). */
+export async function deletePrefix(
+  redis: Redis,
+  prefix: string,
+): Promise<number> {
+  const pattern = `${prefix.replace(/[*?[\]\\]/g, c => `\\${c}`)}*`;
+  let removed = 0;
+  await scanKeys(redis, pattern, async keys => {
+    removed += await redis.unlink(...keys);
+  });
   return removed;
+}
+
+/**
+ * The exact Redis bytes of every key matching `pattern`: `MEMORY USAGE key
+ * SAMPLES 0` (every element, so O(N): for tests and benchmarks only) summed.
+ */
+export async function exactMemoryUsage(
+  redis: Redis,
+  pattern: string,
+): Promise<{ keys: number; bytes: number }> {
+  let keys = 0;
+  let bytes = 0;
+  await scanKeys(redis, pattern, async found => {
+    const p = redis.pipeline();
+    for (const k of found) p.call('MEMORY', 'USAGE', k, 'SAMPLES', '0');
+    for (const [err, n] of (await p.exec()) ?? []) {
+      if (err) throw err;
+      // A key removed between SCAN and MEMORY USAGE answers null.
+      if (typeof n === 'number') {
+        keys++;
+        bytes += n;
+      }
+    }
+  });
+  return { keys, bytes };
 }
 
 /** A free TCP port on 127.0.0.1. */

@@ -42,10 +42,11 @@ describe('CHAOS_FAULTS', () => {
     }
   });
 
-  it('runs every fault kind in the full run, then the standby kill, a rolling restart of every app and a second Redis restart', () => {
+  it('runs every fault kind in the full run, then the standby kill, tick-writer down at full rate, a rolling restart of every app and a second Redis restart', () => {
     expect(names('full')).toEqual([
       ...SHARED,
       'ingest-standby-sigkill',
+      'tick-writer-down-full-rate',
       'tick-writer-sigterm',
       'universe-sync-sigterm',
       'ingest-a-sigterm',
@@ -55,9 +56,10 @@ describe('CHAOS_FAULTS', () => {
     ]);
   });
 
-  it('runs every fault kind once in the short run, with SIGTERM of tick-writer and the ingest leader', () => {
+  it('runs every fault kind once in the short run, with tick-writer down at full rate, SIGTERM of tick-writer and the ingest leader', () => {
     expect(names('short')).toEqual([
       ...SHARED,
+      'tick-writer-down-full-rate',
       'tick-writer-sigterm',
       'ingest-leader-sigterm',
       ...LATE,

@@ -2,6 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MALFORMED_KINDS } from '@tickpulse/polygon-sim';
 import { publishTickBatch } from '@tickpulse/shared';
 import { waitFor } from '@tickpulse/testkit';
+import {
+  FOOTPRINT_BOUND_BYTES,
+  sampleBacklog,
+  TICKS_CAP,
+} from '../footprint-check.js';
 import type { AppProcess } from '../harness.js';
 import {
   expectGrowth,
@@ -400,6 +405,49 @@ export const CHAOS_FAULTS: readonly Fault[] = [
         }),
     ),
     modes: ['full'],
+  },
+  {
+    name: 'tick-writer-down-full-rate',
+    what: 'tick-writer SIGKILLed while the feed runs at its highest rate: the ticks backlog stays at its cap and Redis memory bounded',
+    async inject(ctx, ev) {
+      const { stack } = ctx;
+      const { highRate, highRateMs } = stack.settings;
+      const w = writer(ctx);
+      const held = () =>
+        stack.sumIngest('tickpulse_ingest_flushes_held_back_total');
+      const heldBefore = await held();
+      await w.signal('SIGKILL');
+      stack.sim.setRate(highRate);
+      let backlog;
+      try {
+        backlog = await sampleBacklog(
+          stack.redis,
+          stack.ticksQueue,
+          highRateMs,
+        );
+      } finally {
+        stack.sim.setRate(stack.settings.simRate);
+      }
+      const heldAfter = await held();
+      await w.start();
+      const mib = (b: number) => (b / 2 ** 20).toFixed(2);
+      if (backlog.samples < 10)
+        throw new Error(`only ${backlog.samples} backlog samples`);
+      if (backlog.maxPending > TICKS_CAP)
+        throw new Error(
+          `${backlog.maxPending} ticks jobs pending, above the cap of ${TICKS_CAP}`,
+        );
+      if (backlog.maxGrowth > FOOTPRINT_BOUND_BYTES)
+        throw new Error(
+          `used_memory grew by ${mib(backlog.maxGrowth)} MiB, above ${mib(FOOTPRINT_BOUND_BYTES)} MiB`,
+        );
+      if (heldAfter <= heldBefore)
+        throw new Error('ingest never held back: the cap was not reached');
+      ev.push(
+        `${highRate}/s for ${highRateMs / 1000} s: ticks pending ≤ ${backlog.maxPending} (cap ${TICKS_CAP}) over ${backlog.samples} samples, used_memory +${mib(backlog.maxGrowth)} MiB (bound ${mib(FOOTPRINT_BOUND_BYTES)})`,
+        `ingest_flushes_held_back_total ${heldBefore} → ${heldAfter}`,
+      );
+    },
   },
   // Rolling restart: every app in the full run; the short run stops tick-writer and the ingest leader.
   terminateAndRestart('tick-writer', writer),

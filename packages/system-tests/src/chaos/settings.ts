@@ -15,6 +15,10 @@ export interface ChaosSettings {
   leaseTtlMs: number;
   /** universe-sync `RECONCILE_INTERVAL`. */
   reconcileInterval: string;
+  /** Trades per second while tick-writer is down in `tick-writer-down-full-rate`. */
+  highRate: number;
+  /** How long that fault keeps tick-writer down at that rate. */
+  highRateMs: number;
   /** Pause between two oracle rounds. */
   roundIntervalMs: number;
   /** Steady load before the first fault. */
@@ -31,6 +35,8 @@ export function chaosSettings(mode: ChaosMode): ChaosSettings {
     strategyCount: full ? 40 : 20,
     leaseTtlMs: full ? 6000 : 4000,
     reconcileInterval: full ? '20s' : '15s',
+    highRate: full ? 50_000 : 20_000,
+    highRateMs: full ? 30_000 : 10_000,
     roundIntervalMs: full ? 300 : 400,
     warmupMs: full ? 3000 : 1000,
   };
