@@ -5,6 +5,7 @@ import {
   type StatusEvent,
 } from '@tickpulse/polygon';
 import {
+  CHECK_TIMEOUT_MS,
   createDataLossWatch,
   createKeys,
   createLease,
@@ -350,7 +351,7 @@ export function createIngest(deps: {
     async readiness() {
       const redisOk = await withDeadline(
         deps.redis.ping(),
-        1000,
+        CHECK_TIMEOUT_MS,
         'redis ping',
       ).then(
         r => r === 'PONG',

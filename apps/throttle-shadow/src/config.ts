@@ -3,6 +3,7 @@ import {
   durationMs,
   loadConfig as loadEnv,
   positiveInt,
+  trustProxySchema,
 } from '@tickpulse/shared';
 import { z } from 'zod';
 
@@ -26,6 +27,17 @@ export const ConfigSchema = z
       })
       .default('postgres://postgres@127.0.0.1:5432/postgres'),
 
+    // --- namespace comparison (cutover) -------------------------------------
+    /** Compares this app's namespace (REDIS_KEY_PREFIX, the shadow) with COMPARE_REFERENCE_PREFIX periodically. */
+    COMPARE_ENABLED: z.stringbool().default(false),
+    /** The reference namespace: empty = the unprefixed keys the Go service writes. */
+    COMPARE_REFERENCE_PREFIX: z
+      .string()
+      .regex(/^[^\s]*$/, 'must not contain whitespace')
+      .default(''),
+    /** Time between comparisons; each reads all of TICK:UPD and STRAT:*:UNIV of both namespaces in pages. */
+    COMPARE_INTERVAL: durationMs('60s'),
+
     // --- planner API --------------------------------------------------------
     /** Serves POST /v1/plan, /v1/record, /v1/release for the Go alert service. */
     PLANNER_API_ENABLED: z.stringbool().default(false),
@@ -37,10 +49,23 @@ export const ConfigSchema = z
     PLANNER_CLAIM_TTL: durationMs('60s'),
     /** Requests per minute one client address may send to the planner API (429 beyond). */
     API_RATE_LIMIT: positiveInt(6000),
+    /** Proxies whose X-Forwarded-For names the client (the rate-limit key), e.g. the ingress controller's pod CIDR. */
+    TRUST_PROXY: trustProxySchema(),
     /** Largest accepted request body, in bytes (a record call for 20 000 tickers is ~300 kB). */
     HTTP_BODY_LIMIT_BYTES: positiveInt(1024 * 1024),
   })
   .superRefine((cfg, ctx) => {
+    if (
+      cfg.COMPARE_ENABLED &&
+      cfg.COMPARE_REFERENCE_PREFIX === cfg.REDIS_KEY_PREFIX
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['COMPARE_REFERENCE_PREFIX'],
+        message:
+          'must differ from REDIS_KEY_PREFIX when COMPARE_ENABLED=true (a namespace compared with itself)',
+      });
+    }
     if (
       cfg.PLANNER_API_ENABLED &&
       !cfg.API_TOKEN &&

@@ -15,6 +15,7 @@ import {
 } from '@tickpulse/shared';
 import { Pool } from 'pg';
 import { loadConfig } from './config.js';
+import { createCompareExporter } from './compare-exporter.js';
 import { registerPlannerApi } from './http/planner-api.js';
 import { createReadiness, registerFeatureFlags } from './readiness.js';
 import { createShadow, SHADOW_SUMMARY_COUNTERS } from './shadow.js';
@@ -55,10 +56,22 @@ async function main(): Promise<void> {
     });
   }
 
+  const compare = config.COMPARE_ENABLED
+    ? createCompareExporter({
+        redis,
+        reference: createKeys(config.COMPARE_REFERENCE_PREFIX),
+        shadow: keys,
+        registry,
+        logger: logger.child({ component: 'compare' }),
+        intervalMs: config.COMPARE_INTERVAL,
+      })
+    : null;
+
   const app = createOpsServer({
     logger,
     registry,
     bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
     readiness: createReadiness({
       redis,
       shadow,
@@ -82,6 +95,7 @@ async function main(): Promise<void> {
 
   const port = await listenOps(app, config.HTTP_PORT);
   await shadow?.start();
+  compare?.start();
   const stopSummary = startCounterSummary({
     logger,
     registry,
@@ -93,6 +107,9 @@ async function main(): Promise<void> {
       port,
       shadow: config.THROTTLE_SHADOW_ENABLED,
       plannerApi: config.PLANNER_API_ENABLED,
+      compare: config.COMPARE_ENABLED
+        ? { reference: config.COMPARE_REFERENCE_PREFIX }
+        : false,
       redis: describeRedisTarget(redisTarget(config)),
       keyPrefix: config.REDIS_KEY_PREFIX,
     },
@@ -103,6 +120,7 @@ async function main(): Promise<void> {
     logger,
     steps: [
       { name: 'stop shadow', run: () => shadow?.stop() },
+      { name: 'stop compare', run: () => compare?.stop() },
       { name: 'stop summary', run: stopSummary },
       { name: 'close http', run: () => app.close() },
       { name: 'close postgres', run: () => pool?.end() },

@@ -1,7 +1,9 @@
-import type {
-  CheckResult,
-  ReadinessProbe,
-  RedisClient,
+import {
+  CHECK_TIMEOUT_MS,
+  withDeadline,
+  type CheckResult,
+  type ReadinessProbe,
+  type RedisClient,
 } from '@tickpulse/shared';
 import { Gauge, type Registry } from 'prom-client';
 import type { Shadow } from './shadow.js';
@@ -39,10 +41,14 @@ export function createReadiness(deps: {
   return async () => {
     const checks: Record<string, CheckResult> = {};
     try {
-      await deps.redis.ping();
+      await withDeadline(deps.redis.ping(), CHECK_TIMEOUT_MS, 'redis ping');
       checks.redis = { ok: true };
     } catch (err) {
-      checks.redis = { ok: false, detail: (err as Error).message };
+      checks.redis = {
+        ok: false,
+        detail: 'unreachable',
+        error: (err as Error).message,
+      };
     }
     if (!deps.shadow) {
       checks.shadow = {

@@ -199,6 +199,53 @@ describe('throttle-shadow process (dist/main.js)', () => {
     expect(app.output()).not.toContain(TOKEN);
   });
 
+  it('COMPARE_ENABLED=true: compares with the reference namespace every COMPARE_INTERVAL', async () => {
+    const ref = uniquePrefix('main-ref');
+    await redis.zadd(`${ref}TICK:UPD`, 5000, 'AAPL');
+    await redis.zadd(`${prefix}TICK:UPD`, 4000, 'AAPL');
+    const app = await startApp({
+      COMPARE_ENABLED: 'true',
+      COMPARE_REFERENCE_PREFIX: ref,
+      COMPARE_INTERVAL: '200ms',
+      REDIS_KEY_PREFIX: prefix,
+      DATABASE_URL: schema.url,
+    });
+    const scrape = async (line: string) =>
+      metric(await (await fetch(`${app.base}/metrics`)).text(), line);
+    try {
+      await waitFor(
+        async () =>
+          (await scrape(
+            'tickpulse_compare_tick_abs_delta_seconds{stat="max"}',
+          )) === '1',
+        { timeoutMs: 20_000, what: 'the first comparison' },
+      );
+      // A later run sees the shadow catch up: the schedule keeps running.
+      await redis.zadd(`${prefix}TICK:UPD`, 5000, 'AAPL');
+      await waitFor(
+        async () =>
+          (await scrape('tickpulse_compare_tickers{set="equal"}')) === '1',
+        { timeoutMs: 20_000, what: 'a later comparison' },
+      );
+      expect(
+        Number(await scrape('tickpulse_compare_runs_total{result="ok"}')),
+      ).toBeGreaterThanOrEqual(2);
+    } finally {
+      expect(await stopApp(app)).toBe(0);
+      await deletePrefix(redis, ref);
+    }
+  });
+
+  it('refuses to compare a namespace with itself (exit 78)', async () => {
+    const app = await startApp({
+      COMPARE_ENABLED: 'true',
+      REDIS_KEY_PREFIX: prefix,
+      COMPARE_REFERENCE_PREFIX: prefix,
+    });
+    expect(await app.exit).toBe(78);
+    expect(app.output()).toMatch(/COMPARE_REFERENCE_PREFIX: must differ/);
+  });
+
   it('refuses to start the API without a token (exit 78, names the variable)', async () => {
     const app = await startApp({ PLANNER_API_ENABLED: 'true' });
     expect(await app.exit).toBe(78);

@@ -24,7 +24,11 @@ describe('planner HTTP API (real Redis)', () => {
   let app: FastifyInstance;
   let registry: Registry;
 
-  const build = async (apiToken: string | null, bodyLimit = 64 * 1024) => {
+  const build = async (
+    apiToken: string | null,
+    bodyLimit = 64 * 1024,
+    rateLimitPerMinute = 100_000,
+  ) => {
     registry = new Registry();
     const a = createOpsServer({
       logger,
@@ -37,7 +41,7 @@ describe('planner HTTP API (real Redis)', () => {
       registry,
       apiToken,
       defaultClaimTtlMs: 60_000,
-      rateLimitPerMinute: 100_000,
+      rateLimitPerMinute,
       now: () => NOW,
     });
     await a.ready();
@@ -88,6 +92,29 @@ describe('planner HTTP API (real Redis)', () => {
     expect(res.statusCode).toBe(401);
     expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
     expect(res.json().error).toMatch(/bearer token/);
+  });
+
+  it('rate-limits wrong-token requests before authenticating them (429, not 401)', async () => {
+    await app.close();
+    app = await build(TOKEN, 64 * 1024, 4);
+    const codes: number[] = [];
+    for (let i = 0; i < 12; i++)
+      codes.push(
+        (
+          await app.inject({
+            method: 'POST',
+            url: '/v1/plan',
+            remoteAddress: '10.1.1.1',
+            headers: { authorization: `Bearer wrong-${i}` },
+            payload: { strategyId: 7, timeframe: '1h', mode: 'preview' },
+          })
+        ).statusCode,
+      );
+    expect(codes).toEqual([...Array(4).fill(401), ...Array(8).fill(429)]);
+    const metrics = await registry.metrics();
+    expect(metrics).toContain(
+      'tickpulse_throttle_shadow_api_requests_total{route="plan",status="429"} 8',
+    );
   });
 
   it('401 comes before body validation', async () => {

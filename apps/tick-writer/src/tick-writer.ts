@@ -1,4 +1,5 @@
 import {
+  CHECK_TIMEOUT_MS,
   createDataLossWatch,
   createKeys,
   createTickStore,
@@ -86,8 +87,8 @@ export interface TickWriter {
    * unfinished jobs are re-processed by another worker once their lock expires).
    */
   stop(): Promise<void>;
-  /** /readyz checks: Redis connected and the worker consuming. */
-  readiness(): Record<string, CheckResult>;
+  /** /readyz checks: Redis answers a PING (within CHECK_TIMEOUT_MS) and the worker consumes. */
+  readiness(): Promise<Record<string, CheckResult>>;
   /** Runs one retention pass now, in-process (the scheduled job runs the same code). */
   runRetention(): Promise<RetentionOutcome>;
   /** The outcome of the start-up checks, once started. */
@@ -115,23 +116,26 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
   let stopping: Promise<void> | undefined;
 
   const metrics = createTickWriterMetrics(deps.registry, async gauge => {
-    for (const queue of [ticksQueue, maintenanceQueue]) {
-      if (!queue) continue;
-      try {
-        // The worker connection waits out a Redis outage; a scrape must not.
-        const counts = await withDeadline(
-          queue.getJobCounts(...COUNTED_STATES),
-          2000,
-          'getJobCounts',
-        );
-        for (const state of COUNTED_STATES) {
-          gauge.set({ queue: queue.name, state }, counts[state] ?? 0);
+    // The worker connection waits out a Redis outage; a scrape must not, so
+    // both queues are read at once under one short deadline.
+    await Promise.all(
+      [ticksQueue, maintenanceQueue].map(async queue => {
+        if (!queue) return;
+        try {
+          const counts = await withDeadline(
+            queue.getJobCounts(...COUNTED_STATES),
+            CHECK_TIMEOUT_MS,
+            'getJobCounts',
+          );
+          for (const state of COUNTED_STATES) {
+            gauge.set({ queue: queue.name, state }, counts[state] ?? 0);
+          }
+        } catch (err) {
+          metrics.failures.inc({ reason: 'queue_metrics' });
+          log.warn({ err, queue: queue.name }, 'queue depth unavailable');
         }
-      } catch (err) {
-        metrics.failures.inc({ reason: 'queue_metrics' });
-        log.warn({ err, queue: queue.name }, 'queue depth unavailable');
-      }
-    }
+      }),
+    );
   });
 
   const keys = createKeys(config.REDIS_KEY_PREFIX);
@@ -294,10 +298,19 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
   return {
     start,
     stop: () => (stopping ??= doStop()),
-    readiness() {
+    async readiness() {
       const running = !stopping && (ticksWorker?.isRunning() ?? false);
+      // A connection can look `ready` while the server answers nothing (stopped, half-open).
+      const redisOk = await withDeadline(
+        redis.ping(),
+        CHECK_TIMEOUT_MS,
+        'redis ping',
+      ).then(
+        r => r === 'PONG',
+        () => false,
+      );
       return {
-        redis: { ok: redis.status === 'ready', detail: redis.status },
+        redis: { ok: redisOk, detail: redisOk ? 'reachable' : 'unreachable' },
         worker: {
           ok: running,
           detail: running ? 'consuming' : 'not consuming',

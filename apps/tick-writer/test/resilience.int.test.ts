@@ -194,7 +194,7 @@ describe('tick-writer survives failures', () => {
         result: 'written',
       }),
     ).toBeGreaterThan(writtenAtRestart);
-    expect(h.writer.readiness().worker?.ok).toBe(true);
+    expect((await h.writer.readiness()).worker?.ok).toBe(true);
     await producer.close();
     await h.close();
   }, 120_000);

@@ -6,7 +6,7 @@ import {
   waitFor,
 } from '@tickpulse/testkit';
 import { createKeys, createLease } from '@tickpulse/shared';
-import { Queue } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { MAINTENANCE_QUEUE, RETENTION_SCHEDULER_ID } from '../src/retention';
 import { UnsupportedRedisError } from '../src/startup-checks';
@@ -101,14 +101,32 @@ describe('TICK:UPD retention', () => {
     }
   });
 
-  it('runs on the job scheduler, once per interval cluster-wide, and upserting at every start is idempotent', async () => {
-    const env = { TICK_RETENTION_DAYS: '90', TICK_RETENTION_INTERVAL: '700ms' };
+  it('runs on the job scheduler exactly once per interval with two replicas, and upserting at every start is idempotent', async () => {
+    const everyMs = 700;
+    const env = {
+      TICK_RETENTION_DAYS: '90',
+      TICK_RETENTION_INTERVAL: `${everyMs}ms`,
+    };
     const a = await startWriter({ url: TEST_REDIS_URL, env, start: false });
     const now = Date.now();
     await a.writer.store.markUpdated([
       ['OLD', now - 100 * DAY],
       ['NEW', now],
     ]);
+    const qConn = admin.duplicate();
+    const q = new Queue(MAINTENANCE_QUEUE, {
+      connection: qConn,
+      prefix: a.bullPrefix,
+    });
+    // Every completed retention job, by id: `repeat:<scheduler>:<slot ms>`.
+    const eventsConn = admin.duplicate({ maxRetriesPerRequest: null });
+    const events = new QueueEvents(MAINTENANCE_QUEUE, {
+      connection: eventsConn,
+      prefix: a.bullPrefix,
+    });
+    const completed: string[] = [];
+    events.on('completed', ({ jobId }) => void completed.push(jobId));
+    await events.waitUntilReady();
     await a.writer.start();
     // A second replica on the same queues and keys.
     const b = await startWriter({
@@ -117,11 +135,17 @@ describe('TICK:UPD retention', () => {
       keyPrefix: a.keyPrefix,
       bullPrefix: a.bullPrefix,
     });
-    const qConn = admin.duplicate();
-    const q = new Queue(MAINTENANCE_QUEUE, {
-      connection: qConn,
-      prefix: a.bullPrefix,
-    });
+    const runs = async () =>
+      (await seriesValue(
+        a.registry,
+        'tickpulse_tick_writer_retention_runs_total',
+        { result: 'ok' },
+      )) +
+      (await seriesValue(
+        b.registry,
+        'tickpulse_tick_writer_retention_runs_total',
+        { result: 'ok' },
+      ));
     try {
       await waitFor(
         async () => (await readTickUpd(admin, a.keyPrefix)).OLD === undefined,
@@ -133,23 +157,39 @@ describe('TICK:UPD retention', () => {
       expect(await readTickUpd(admin, a.keyPrefix)).toEqual({ NEW: now });
       const schedulers = await q.getJobSchedulers(0, 10);
       expect(schedulers.map(s => s.key)).toEqual([RETENTION_SCHEDULER_ID]);
-      expect(schedulers[0]!.every).toBe(700);
-      // Let a few intervals pass: each run is taken by exactly one replica.
-      const runs = async () =>
-        (await seriesValue(
-          a.registry,
-          'tickpulse_tick_writer_retention_runs_total',
-          { result: 'ok' },
-        )) +
-        (await seriesValue(
-          b.registry,
-          'tickpulse_tick_writer_retention_runs_total',
-          { result: 'ok' },
-        ));
-      await waitFor(async () => (await runs()) >= 4, {
-        timeoutMs: 20_000,
-        what: 'four runs',
+      expect(schedulers[0]!.every).toBe(everyMs);
+      await waitFor(async () => (await runs()) >= 5, {
+        timeoutMs: 30_000,
+        what: 'five runs',
       });
+      // Stop both, then account for every run: each one is a distinct
+      // scheduled slot, taken by exactly one replica.
+      await b.writer.stop();
+      await a.writer.stop();
+      const total = await runs();
+      await waitFor(() => completed.length >= total, {
+        timeoutMs: 10_000,
+        what: 'completion events of every run',
+      });
+      expect(completed).toHaveLength(total);
+      expect(new Set(completed).size).toBe(total);
+      const slots = completed
+        .map(id => {
+          const m = new RegExp(
+            `^repeat:${RETENTION_SCHEDULER_ID}:(\\d+)$`,
+          ).exec(id);
+          expect({ id, scheduled: !!m }).toEqual({ id, scheduled: true });
+          return Number(m![1]);
+        })
+        .sort((x, y) => x - y);
+      // One run per interval slot: never two in the same interval.
+      for (let i = 1; i < slots.length; i++) {
+        const gap = slots[i]! - slots[i - 1]!;
+        expect({ gap, multiple: gap > 0 && gap % everyMs === 0 }).toEqual({
+          gap,
+          multiple: true,
+        });
+      }
       const removed =
         (await seriesValue(
           a.registry,
@@ -167,6 +207,8 @@ describe('TICK:UPD retention', () => {
         (counts.delayed ?? 0) + (counts.active ?? 0) + (counts.wait ?? 0),
       ).toBeLessThanOrEqual(1);
     } finally {
+      await events.close();
+      eventsConn.disconnect();
       await b.close();
       await cleanup(a);
       await q.close();
@@ -201,7 +243,7 @@ describe('start-up checks', () => {
         l => l.level === 'warn' && String(l.msg).includes('allkeys-lru'),
       );
       expect(warn?.msg).toContain('REDIS CONFIGURATION RISK');
-      expect(h.writer.readiness().worker?.ok).toBe(true);
+      expect((await h.writer.readiness()).worker?.ok).toBe(true);
     } finally {
       await h.close();
       await redis.stop();
@@ -280,7 +322,7 @@ describe('start-up checks', () => {
       await expect(h.writer.start()).rejects.toThrow(
         /6\.0\.16 is older than 6\.2/,
       );
-      expect(h.writer.readiness().worker?.ok).toBe(false);
+      expect((await h.writer.readiness()).worker?.ok).toBe(false);
       expect(await h.redis.keys(`${h.bullPrefix}:*`)).toEqual([]);
       expect(
         await seriesValue(h.registry, 'tickpulse_tick_writer_redis_check', {

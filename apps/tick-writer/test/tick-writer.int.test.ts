@@ -276,8 +276,8 @@ describe('tick-writer against real Redis and BullMQ', () => {
       /tickpulse_tick_writer_redis_check\{check="version"\} 1/,
     );
     expect(text).toMatch(/tickpulse_tick_updates_total 1/);
-    expect(h.writer.readiness()).toEqual({
-      redis: { ok: true, detail: 'ready' },
+    expect(await h.writer.readiness()).toEqual({
+      redis: { ok: true, detail: 'reachable' },
       worker: { ok: true, detail: 'consuming' },
     });
   });
@@ -287,6 +287,6 @@ describe('tick-writer against real Redis and BullMQ', () => {
     const b = h.writer.stop();
     expect(a).toBe(b);
     await a;
-    expect(h.writer.readiness().worker?.ok).toBe(false);
+    expect((await h.writer.readiness()).worker?.ok).toBe(false);
   });
 });

@@ -3,6 +3,7 @@ import {
   durationMs,
   loadConfig as loadEnv,
   positiveInt,
+  trustProxySchema,
 } from '@tickpulse/shared';
 import { z } from 'zod';
 
@@ -75,6 +76,8 @@ export const ConfigSchema = z
     ALLOW_UNAUTHENTICATED: z.stringbool().default(false),
     /** Requests per minute one client address may send to /v1 (429 beyond). */
     API_RATE_LIMIT: z.coerce.number().int().positive().default(600),
+    /** Proxies whose X-Forwarded-For names the client (the rate-limit key), e.g. the ingress controller's pod CIDR. */
+    TRUST_PROXY: trustProxySchema(),
     /** Largest accepted /v1 request body, in bytes. */
     API_BODY_LIMIT: z.coerce
       .number()

@@ -81,6 +81,7 @@ async function main(): Promise<void> {
     logger,
     registry,
     readiness: () => service.readiness(),
+    trustProxy: config.TRUST_PROXY,
   });
   await registerApi(app, {
     queue: service.queue,

@@ -16,6 +16,7 @@ export interface UniverseMetrics {
   malformedRows: Counter<'path'>;
   notifications: Counter<'result'>;
   listenerConnects: Counter<'result'>;
+  notifyTrigger: Gauge<'state'>;
   apiRequests: Counter<'method' | 'route' | 'status'>;
   errors: Counter<'where'>;
   queueJobs: Gauge<'state'>;
@@ -125,6 +126,12 @@ export function createUniverseMetrics(
       name: 'tickpulse_universe_listener_connects_total',
       help: 'LISTEN connection attempts, by result (ok, failed)',
       labelNames: ['result'],
+      registers,
+    }),
+    notifyTrigger: new Gauge({
+      name: 'tickpulse_universe_notify_trigger',
+      help: 'With LISTEN_NOTIFY=true: 1 for the notify trigger state last seen (installed, missing, disabled, other_channel, unknown); LISTEN runs only while installed',
+      labelNames: ['state'],
       registers,
     }),
     apiRequests: new Counter({

@@ -65,6 +65,34 @@ export const UNINSTALL_SQL = [
   `DROP FUNCTION IF EXISTS ${TRIGGER_NAME}()`,
 ];
 
+/** Whether the notify trigger is there and would notify on `channel`. */
+export type TriggerState =
+  'installed' | 'missing' | 'disabled' | 'other_channel';
+
+/**
+ * Looks up the notify trigger on `strategies` (the table `search_path`
+ * finds, as `migrate` installs it): missing, disabled (`ALTER TABLE …
+ * DISABLE TRIGGER`), installed for another channel, or installed.
+ * LISTENing without it would wait on a channel nobody notifies.
+ */
+export async function inspectTrigger(
+  db: Pick<pg.ClientBase, 'query'>,
+  channel: string,
+): Promise<TriggerState> {
+  const { rows } = await db.query<{ enabled: string; def: string }>(
+    `SELECT tgenabled AS enabled, pg_get_triggerdef(oid) AS def
+       FROM pg_trigger
+      WHERE tgrelid = to_regclass('strategies') AND tgname = $1 AND NOT tgisinternal`,
+    [TRIGGER_NAME],
+  );
+  const t = rows[0];
+  if (!t) return 'missing';
+  if (t.enabled === 'D') return 'disabled';
+  return t.def.includes(`${TRIGGER_NAME}('${channel}')`)
+    ? 'installed'
+    : 'other_channel';
+}
+
 /** What `migrate` does. */
 export interface MigrateOptions {
   /** Create the demo/test `strategies` table if it is missing. */

@@ -1,4 +1,5 @@
 import {
+  CHECK_TIMEOUT_MS,
   createDataLossWatch,
   createStrategyReader,
   createUniverseStore,
@@ -32,6 +33,7 @@ import {
   type NotifyListener,
 } from './notify-listener.js';
 import { createReconciler, type Reconciler } from './reconcile.js';
+import { createTriggerGate } from './trigger-gate.js';
 import { createStrategySyncer } from './strategy-sync.js';
 import {
   createUniverseSyncWorker,
@@ -64,6 +66,8 @@ export interface ServiceSettings {
   /** Exported as tickpulse_redis_footprint_budget_bytes. */
   footprintBudgetBytes?: number;
   listenBackoffMs?: (attempt: number) => number;
+  /** While the notify trigger is absent, how often to look for it again (default 60 s). */
+  triggerRecheckMs?: number;
 }
 
 /** The running universe-sync: worker, reconcile schedule, LISTEN and their shared parts. */
@@ -115,7 +119,11 @@ export function createUniverseSyncService(deps: {
     logger.warn({ err }, 'universe-sync queue error');
   });
   const metrics = createUniverseMetrics(deps.registry, () =>
-    queue.getJobCounts('waiting', 'active', 'delayed', 'failed'),
+    withDeadline(
+      queue.getJobCounts('waiting', 'active', 'delayed', 'failed'),
+      CHECK_TIMEOUT_MS,
+      'getJobCounts',
+    ),
   );
   const reader = createStrategyReader(deps.pool);
   const store = createUniverseStore(deps.redis.command, keys);
@@ -164,6 +172,17 @@ export function createUniverseSyncService(deps: {
         metrics,
         logger: logger.child({ component: 'listen' }),
         backoffMs: settings.listenBackoffMs,
+      })
+    : undefined;
+  const gate = listener
+    ? createTriggerGate({
+        pool: deps.pool,
+        channel: settings.notifyChannel,
+        listener,
+        metrics,
+        logger: logger.child({ component: 'listen' }),
+        onInstalled: () => enqueueReconcile(queue, 'notify: trigger installed'),
+        recheckMs: settings.triggerRecheckMs ?? 60_000,
       })
     : undefined;
 
@@ -220,7 +239,7 @@ export function createUniverseSyncService(deps: {
       await upsertReconcileScheduler();
       await worker.start();
       if (settings.reconcileOnStart) await enqueueReconcile(queue, 'startup');
-      await listener?.start();
+      await gate?.start();
       await dataLoss.start();
       stopSummary = startCounterSummary({
         logger,
@@ -258,6 +277,7 @@ export function createUniverseSyncService(deps: {
     stop() {
       stopping ??= (async () => {
         stopSummary?.();
+        gate?.stop();
         dataLoss.stop();
         stopFootprint?.();
         const results = await Promise.allSettled([
@@ -277,10 +297,14 @@ export function createUniverseSyncService(deps: {
         fn: () => Promise<unknown>,
       ): Promise<CheckResult> => {
         try {
-          await fn();
+          await withDeadline(fn(), CHECK_TIMEOUT_MS, 'check');
           return { ok: true };
         } catch (err) {
-          return { ok: false, detail: (err as Error).message };
+          return {
+            ok: false,
+            detail: 'unreachable',
+            error: (err as Error).message,
+          };
         }
       };
       const [redis, postgres] = await Promise.all([
@@ -292,11 +316,10 @@ export function createUniverseSyncService(deps: {
         postgres,
         worker: { ok: worker.isRunning() },
       };
-      if (listener) {
-        checks.listen = listener.isListening()
-          ? { ok: true }
-          : { ok: false, detail: 'LISTEN connection down; reconnecting' };
-      }
+      checks.listen = gate?.check() ?? {
+        ok: true,
+        detail: 'off (LISTEN_NOTIFY=false)',
+      };
       return checks;
     },
   };

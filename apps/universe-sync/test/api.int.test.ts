@@ -224,6 +224,43 @@ describe('HTTP API', () => {
     });
   });
 
+  it('rate-limits wrong-token requests before authenticating them (429, not 401)', async () => {
+    const limited = createOpsServer({
+      logger: testLogger(),
+      registry: replica.registry,
+      readiness: () => ({}),
+    });
+    await registerApi(limited, {
+      queue: replica.service.queue,
+      reader: replica.service.reader,
+      store: replica.service.store,
+      metrics: replica.service.metrics,
+      logger: testLogger(),
+      token: TOKEN,
+      bodyLimit: 1024,
+      rateLimitPerMinute: 4,
+    });
+    const queued = await replica.service.queue.count();
+    try {
+      const codes: number[] = [];
+      for (let i = 0; i < 12; i++)
+        codes.push(
+          (
+            await limited.inject({
+              method: 'POST',
+              url: '/v1/strategies/1/sync',
+              remoteAddress: '10.2.2.2',
+              headers: { authorization: `Bearer wrong-${i}` },
+            })
+          ).statusCode,
+        );
+      expect(codes).toEqual([...Array(4).fill(401), ...Array(8).fill(429)]);
+      expect(await replica.service.queue.count()).toBe(queued);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('keeps /healthz, /readyz, /metrics and the OpenAPI document open', async () => {
     for (const url of ['/healthz', '/readyz', '/metrics', '/v1/openapi.json']) {
       expect((await app.inject({ method: 'GET', url })).statusCode).toBe(200);

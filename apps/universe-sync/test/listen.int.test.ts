@@ -1,4 +1,6 @@
 import { metricTotal } from '@tickpulse/shared';
+import type { Registry } from 'prom-client';
+import { inspectTrigger, migrate } from '../src/migrations';
 import { waitFor } from '@tickpulse/testkit';
 import { randomBytes } from 'node:crypto';
 import {
@@ -73,6 +75,114 @@ describe('LISTEN/NOTIFY', () => {
       await replica.stop();
       await proxy.close();
       await ns.cleanup();
+      await db.drop();
+    }
+  });
+
+  const triggerGauge = async (registry: Registry) => {
+    const m = registry.getSingleMetric('tickpulse_universe_notify_trigger')!;
+    const { values } = await m.get();
+    return values.filter(v => v.value === 1).map(v => v.labels.state);
+  };
+
+  it('stays off and says so while the trigger is absent, and starts listening once it is installed', async () => {
+    const channel = `tp_test_${randomBytes(4).toString('hex')}`;
+    const db = await createTestDb({ trigger: false });
+    const ns = createNamespace();
+    const replica = await startReplica({
+      databaseUrl: db.url,
+      keys: ns.keys,
+      bullmqPrefix: ns.bullmqPrefix,
+      queueName: ns.queueName,
+      settings: {
+        listen: true,
+        notifyChannel: channel,
+        listenBackoffMs: () => 100,
+        triggerRecheckMs: 200,
+      },
+    });
+    try {
+      expect(await triggerGauge(replica.registry)).toEqual(['missing']);
+      const checks = await replica.service.readiness();
+      expect(checks.listen).toEqual({
+        ok: true,
+        detail: `off: notify trigger missing for channel ${channel} (run migrate); changes arrive through the API and the reconcile`,
+      });
+      expect(replica.service.listener!.isListening()).toBe(false);
+
+      // Installed for another channel: still off, and named as such.
+      const c = await db.pool.connect();
+      try {
+        await migrate(c, {
+          schema: false,
+          trigger: true,
+          uninstall: false,
+          channel: 'tp_elsewhere',
+        });
+        await waitFor(
+          async () =>
+            (await triggerGauge(replica.registry)).join() === 'other_channel',
+          {
+            what: 'other_channel seen',
+          },
+        );
+        expect(replica.service.listener!.isListening()).toBe(false);
+        await migrate(c, {
+          schema: false,
+          trigger: true,
+          uninstall: false,
+          channel,
+        });
+      } finally {
+        c.release();
+      }
+      await waitFor(() => replica.service.listener!.isListening(), {
+        timeoutMs: 20_000,
+        what: 'LISTEN up after migrate',
+      });
+      expect(await triggerGauge(replica.registry)).toEqual(['installed']);
+      expect((await replica.service.readiness()).listen).toEqual({ ok: true });
+      const id = await db.insert(true, ['AAPL']);
+      await waitFor(
+        async () => (await members(ns.redis, ns.keys, id)).join() === 'AAPL',
+        {
+          timeoutMs: 20_000,
+          what: 'notified insert synced',
+        },
+      );
+    } finally {
+      await replica.stop();
+      await ns.cleanup();
+      await db.drop();
+    }
+  });
+
+  it('inspectTrigger tells missing, installed, another channel and disabled apart', async () => {
+    const db = await createTestDb({ trigger: false });
+    const c = await db.pool.connect();
+    try {
+      expect(await inspectTrigger(c, 'tp_a')).toBe('missing');
+      await migrate(c, {
+        schema: false,
+        trigger: true,
+        uninstall: false,
+        channel: 'tp_a',
+      });
+      expect(await inspectTrigger(c, 'tp_a')).toBe('installed');
+      expect(await inspectTrigger(c, 'tp_b')).toBe('other_channel');
+      await c.query(
+        'ALTER TABLE strategies DISABLE TRIGGER tickpulse_strategies_notify',
+      );
+      expect(await inspectTrigger(c, 'tp_a')).toBe('disabled');
+      await migrate(c, {
+        schema: false,
+        trigger: false,
+        uninstall: true,
+        channel: 'tp_a',
+      });
+      expect(await inspectTrigger(c, 'tp_a')).toBe('missing');
+    } finally {
+      c.release();
       await db.drop();
     }
   });

@@ -20,6 +20,12 @@ export const CliConfigSchema = z.object({
       `must be at most ${Math.floor(MAX_DURATION_MS / 1000)} s (Node's timer limit)`,
     )
     .default(5),
+  /**
+   * `up`'s first port: polygon-sim on it, then ingest, tick-writer,
+   * universe-sync and throttle-shadow on the next four (a second system on
+   * one machine, tests).
+   */
+  UP_PORT_BASE: z.coerce.number().int().min(1).max(65531).default(9100),
 });
 export type CliConfig = z.infer<typeof CliConfigSchema>;
 

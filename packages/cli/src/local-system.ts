@@ -35,7 +35,8 @@ export function startApps(opts: {
   echo: (line: string) => void;
   onExit: (app: string, code: number | null) => void;
 }): {
-  stop(graceMs: number): Promise<void>;
+  /** Stops every app; resolves to each app's exit code (null: killed by a signal). */
+  stop(graceMs: number): Promise<Record<string, number | null>>;
   healthy(timeoutMs: number): Promise<boolean>;
 } {
   mkdirSync(opts.logDir, { recursive: true });
@@ -105,9 +106,12 @@ export function startApps(opts: {
         for (const app of apps)
           if (app.child.exitCode === null) app.child.kill('SIGKILL');
       }, graceMs);
-      await Promise.all(apps.map(a => a.exited));
+      const codes = await Promise.all(apps.map(a => a.exited));
       clearTimeout(timer);
       for (const app of apps) app.log.end();
+      return Object.fromEntries(
+        apps.map((a, i) => [a.spec.name, codes[i] ?? null]),
+      );
     },
   };
 }

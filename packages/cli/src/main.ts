@@ -14,6 +14,7 @@ import {
   statusCommand,
   syncCommand,
 } from './commands.js';
+import { compareCommand } from './compare.js';
 import { loadCliConfig } from './config.js';
 import { futureTicksCommand } from './future-ticks.js';
 import { upCommand } from './up.js';
@@ -30,6 +31,9 @@ const USAGE = `usage: tickpulse <command>
   future-ticks [--clamp | --remove]
                      list TICK:UPD members more than 10 s in the future (they freeze their ticker);
                      --clamp sets them to now, --remove deletes them
+  compare [--reference-prefix P] [--shadow-prefix P] [--json]
+                     TICK:UPD and STRAT:*:UNIV of the Go-written keys vs tickpulse's shadow keys
+                     (reference default: unprefixed; shadow default: REDIS_KEY_PREFIX)
 
 Environment: REDIS_URL (or REDIS_SENTINELS + REDIS_SENTINEL_NAME, or REDIS_CLUSTER_NODES), DATABASE_URL, REDIS_KEY_PREFIX, BULLMQ_PREFIX, POLYGON_API_KEY (see README).`;
 
@@ -81,6 +85,16 @@ async function main(argv: string[]): Promise<number> {
         }
         return await futureTicksCommand(deps, fix);
       }
+      case 'compare':
+        return await compareCommand(
+          {
+            redis,
+            defaultShadowPrefix: config.REDIS_KEY_PREFIX,
+            print,
+            printError: line => process.stderr.write(`${line}\n`),
+          },
+          argv.slice(1),
+        );
       default:
         print(`unknown command ${echoValue(command)}\n\n${USAGE}`);
         return 2;

@@ -31,6 +31,7 @@ const STOP_GRACE_MS = 25_000;
 /** The local system: which apps run, on which ports, with which settings. */
 export function localSystem(config: CliConfig, apiToken: string): AppSpec[] {
   const useSim = !config.POLYGON_API_KEY;
+  const port = (offset: number) => config.UP_PORT_BASE + offset;
   const common = {
     ...redisTargetEnv(redisTarget(config)),
     REDIS_KEY_PREFIX: config.REDIS_KEY_PREFIX,
@@ -42,7 +43,7 @@ export function localSystem(config: CliConfig, apiToken: string): AppSpec[] {
     specs.push({
       name: 'polygon-sim',
       script: appScript(ROOT, 'polygon-sim'),
-      port: 9100,
+      port: port(0),
       env: { ...common },
     });
   }
@@ -50,21 +51,21 @@ export function localSystem(config: CliConfig, apiToken: string): AppSpec[] {
     {
       name: 'ingest',
       script: appScript(ROOT, 'ingest'),
-      port: 9101,
+      port: port(1),
       env: useSim
-        ? { ...common, POLYGON_WS_URL: 'ws://127.0.0.1:9100/stocks' }
+        ? { ...common, POLYGON_WS_URL: `ws://127.0.0.1:${port(0)}/stocks` }
         : { ...common, POLYGON_API_KEY: config.POLYGON_API_KEY ?? '' },
     },
     {
       name: 'tick-writer',
       script: appScript(ROOT, 'tick-writer'),
-      port: 9102,
+      port: port(2),
       env: { ...common },
     },
     {
       name: 'universe-sync',
       script: appScript(ROOT, 'universe-sync'),
-      port: 9103,
+      port: port(3),
       env: {
         ...common,
         DATABASE_URL: config.DATABASE_URL,
@@ -75,7 +76,7 @@ export function localSystem(config: CliConfig, apiToken: string): AppSpec[] {
     {
       name: 'throttle-shadow',
       script: appScript(ROOT, 'throttle-shadow'),
-      port: 9104,
+      port: port(4),
       env: {
         ...common,
         DATABASE_URL: config.DATABASE_URL,
@@ -153,7 +154,7 @@ export async function upCommand(
       `Redis ${describeRedisTarget(redisTarget(config))}, PostgreSQL ${redactUrl(config.DATABASE_URL)}`,
   );
   print(
-    `universe-sync API http://127.0.0.1:9103/v1 (Authorization: Bearer ${apiToken}); logs in ${logDir}`,
+    `universe-sync API http://127.0.0.1:${specs.find(s => s.name === 'universe-sync')!.port}/v1 (Authorization: Bearer ${apiToken}); logs in ${logDir}`,
   );
 
   let stopping = false;
@@ -209,9 +210,19 @@ export async function upCommand(
     prev = now;
   }
   stopping = true;
-  await system.stop(STOP_GRACE_MS);
+  const codes = await system.stop(STOP_GRACE_MS);
   await snapshotter.close();
   redis.disconnect();
-  print(failed ? 'stopped after a failure' : 'stopped cleanly');
-  return failed ? 1 : 0;
+  const unclean = Object.entries(codes).filter(([, code]) => code !== 0);
+  print(
+    `exit codes: ${Object.entries(codes)
+      .map(([app, code]) => `${app} ${code ?? 'killed'}`)
+      .join(', ')}`,
+  );
+  if (failed || unclean.length > 0) {
+    print('stopped after a failure');
+    return 1;
+  }
+  print('stopped cleanly');
+  return 0;
 }

@@ -40,6 +40,9 @@ const MODEL_MODULES: Record<string, string> = {
   'v1/Service': 'kubernetes-models/v1/Service',
   'v1/Namespace': 'kubernetes-models/v1/Namespace',
   'apps/v1/Deployment': 'kubernetes-models/apps/v1/Deployment',
+  'batch/v1/Job': 'kubernetes-models/batch/v1/Job',
+  'networking.k8s.io/v1/NetworkPolicy':
+    'kubernetes-models/networking.k8s.io/v1/NetworkPolicy',
   'policy/v1/PodDisruptionBudget':
     'kubernetes-models/policy/v1/PodDisruptionBudget',
   'monitoring.coreos.com/v1/ServiceMonitor':

@@ -20,6 +20,9 @@ export const ASSUMED_METRICS = [
   'tickpulse_tick_writer_redis_check',
   'tickpulse_redis_footprint_bytes',
   'tickpulse_redis_footprint_budget_bytes',
+  'tickpulse_compare_tickers',
+  'tickpulse_compare_tick_abs_delta_seconds',
+  'tickpulse_compare_universes',
 ] as const;
 
 /** Prometheus' own series that expressions may use besides tickpulse ones. */

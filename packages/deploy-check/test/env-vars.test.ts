@@ -107,6 +107,7 @@ describe('environment variables in the deploy files', () => {
   const sources = [
     ...kustomizeSources('deploy/base'),
     ...kustomizeSources('deploy/overlays/example'),
+    ...kustomizeSources('deploy/overlays/shadow'),
     ...composeSources(),
   ];
 

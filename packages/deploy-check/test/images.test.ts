@@ -152,6 +152,54 @@ describe('docker-compose.yml', () => {
     );
   });
 
+  it('ships no default secret: each is required or generated at start', () => {
+    const text = fs.readFileSync(
+      path.join(repoRoot, 'docker-compose.yml'),
+      'utf8',
+    );
+    const defaults = [
+      ...text.matchAll(
+        /(?<!\$)\$\{([A-Z_]*(?:PASSWORD|TOKEN|SECRET)[A-Z_]*)(:?[-?])?([^}]*)\}/g,
+      ),
+    ].map(m => ({ name: m[1], op: m[2] ?? '', value: m[3] }));
+    expect(defaults.length).toBeGreaterThan(2);
+    for (const d of defaults)
+      // `:?` refuses to start without it; an empty `:-` default is filled at start (Grafana).
+      expect({
+        ...d,
+        ok: d.op === ':?' || (d.op === ':-' && d.value === ''),
+      }).toEqual({
+        ...d,
+        ok: true,
+      });
+    expect(services.grafana?.environment?.GRAFANA_ADMIN_PASSWORD).toBe(
+      '${GRAFANA_ADMIN_PASSWORD:-}',
+    );
+    // `$$` is compose's escape: the shell in the container expands it at start.
+    expect(
+      (services.grafana as { entrypoint?: string[] }).entrypoint?.join(' '),
+    ).toContain(
+      'GF_SECURITY_ADMIN_PASSWORD="$${GRAFANA_ADMIN_PASSWORD:-$$(head -c 24 /dev/urandom',
+    );
+  });
+
+  it("installs the NOTIFY trigger only with the `trigger` profile, with universe-sync's image", () => {
+    const m = services['universe-sync-migrate'] as (typeof services)[string] & {
+      image?: string;
+    };
+    expect(m.profiles).toEqual(['trigger']);
+    expect(m.command).toEqual(['node', 'apps/universe-sync/dist/migrate.js']);
+    expect(m.image).toBe(
+      (services['universe-sync'] as { image?: string }).image,
+    );
+    expect(m.environment?.DATABASE_URL).toBe(
+      services['universe-sync']?.environment?.DATABASE_URL,
+    );
+    expect(m.depends_on).toEqual({
+      postgres: { condition: 'service_healthy' },
+    });
+  });
+
   it('has Prometheus and Grafana in the monitoring profile, with the rules and dashboard mounted', () => {
     for (const name of ['prometheus', 'grafana'])
       expect(services[name]?.profiles).toEqual(['monitoring']);

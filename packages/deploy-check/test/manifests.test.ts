@@ -1,4 +1,12 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { K8sObject, renderKustomize, validateObject } from '../src/k8s.js';
+import { repoRoot } from '../src/tools.js';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { PROBE_BUDGET_MS } = require(
+  path.join(repoRoot, 'packages/shared/dist/http.js'),
+) as { PROBE_BUDGET_MS: number };
 
 // Apps deployed by the base; polygon-sim is a demo that only the example
 // overlay adds.
@@ -14,8 +22,14 @@ interface Container {
     value?: string;
     valueFrom?: { secretKeyRef?: { name: string; key: string } };
   }[];
-  livenessProbe?: { httpGet?: { path: string; port: string | number } };
-  readinessProbe?: { httpGet?: { path: string; port: string | number } };
+  livenessProbe?: {
+    httpGet?: { path: string; port: string | number };
+    timeoutSeconds?: number;
+  };
+  readinessProbe?: {
+    httpGet?: { path: string; port: string | number };
+    timeoutSeconds?: number;
+  };
   resources?: {
     requests?: Record<string, string>;
     limits?: Record<string, string>;
@@ -47,6 +61,19 @@ interface Deployment extends K8sObject {
       };
     };
   };
+}
+
+/** Every schema violation among the objects (empty when all validate). */
+function validationErrors(objects: K8sObject[]): string[] {
+  const errors: string[] = [];
+  for (const o of objects) {
+    try {
+      validateObject(o);
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  }
+  return errors;
 }
 
 const of = <T extends K8sObject>(objs: K8sObject[], kind: string) =>
@@ -84,6 +111,13 @@ function checkPolicies(objects: K8sObject[], apps: string[]): void {
         where,
         probe: { path: '/readyz', port: 'http' },
       });
+      // The ops server answers within PROBE_BUDGET_MS whatever a dependency does; a probe
+      // with less time would fail on a slow dependency without being told why.
+      for (const probe of [c.livenessProbe, c.readinessProbe])
+        expect({
+          where,
+          budgetFits: (probe?.timeoutSeconds ?? 1) * 1000 > PROBE_BUDGET_MS,
+        }).toEqual({ where, budgetFits: true });
       expect(c.ports?.find(p => p.name === 'http')).toBeDefined();
       expect(d.spec.template.metadata.annotations?.['prometheus.io/port']).toBe(
         String(c.ports?.find(p => p.name === 'http')?.containerPort),
@@ -169,24 +203,91 @@ function checkPolicies(objects: K8sObject[], apps: string[]): void {
       });
 }
 
+interface NetworkPolicy extends K8sObject {
+  spec: {
+    podSelector: { matchLabels: Record<string, string> };
+    policyTypes: string[];
+    ingress?: { from?: unknown[]; ports?: { port: number | string }[] }[];
+    egress?: {
+      to?: { podSelector?: { matchLabels: Record<string, string> } }[];
+      ports?: { port: number | string }[];
+    }[];
+  };
+}
+
+// What each app must be allowed to reach (DNS everywhere), and nothing more by port.
+const EGRESS_PORTS: Record<string, number[]> = {
+  ingest: [53, 6379, 443],
+  'tick-writer': [53, 6379],
+  'universe-sync': [53, 6379, 5432],
+  'throttle-shadow': [53, 6379, 5432],
+  'polygon-sim': [],
+};
+
+/** The policies selecting an app's pods, and what they allow in total. */
+function networkAccess(objects: K8sObject[], app: string) {
+  const pod = of<Deployment>(objects, 'Deployment').find(
+    d => d.metadata.name === app,
+  )!.spec.template.metadata.labels;
+  const policies = of<NetworkPolicy>(objects, 'NetworkPolicy').filter(p =>
+    Object.entries(p.spec.podSelector.matchLabels).every(
+      ([k, v]) => pod[k] === v,
+    ),
+  );
+  return {
+    policies,
+    isolated: ['Ingress', 'Egress'].every(t =>
+      policies.some(p => p.spec.policyTypes.includes(t)),
+    ),
+    ingressPorts: policies.flatMap(p =>
+      (p.spec.ingress ?? []).flatMap(r => (r.ports ?? []).map(x => x.port)),
+    ),
+    // Rules without `to:` (any destination), by port.
+    egressAnywhere: policies.flatMap(p =>
+      (p.spec.egress ?? [])
+        .filter(r => !r.to)
+        .flatMap(r => (r.ports ?? []).map(x => x.port)),
+    ),
+    egressTo: policies.flatMap(p => (p.spec.egress ?? []).filter(r => r.to)),
+  };
+}
+
+function checkNetworkPolicies(objects: K8sObject[], apps: string[]): void {
+  for (const app of apps) {
+    const a = networkAccess(objects, app);
+    expect({
+      app,
+      named: a.policies.some(p => p.metadata.name === app),
+    }).toEqual({
+      app,
+      named: true,
+    });
+    expect({ app, isolated: a.isolated }).toEqual({ app, isolated: true });
+    expect({ app, ingress: a.ingressPorts }).toEqual({
+      app,
+      ingress: ['http'],
+    });
+    expect({ app, egress: [...new Set(a.egressAnywhere)].sort() }).toEqual({
+      app,
+      egress: [...EGRESS_PORTS[app]!].sort(),
+    });
+  }
+}
+
 describe('deploy/base', () => {
   const objects = renderKustomize('deploy/base');
 
   it('renders objects that all validate against the Kubernetes schemas', () => {
     expect(objects.length).toBeGreaterThan(0);
-    const errors: string[] = [];
-    for (const o of objects) {
-      try {
-        validateObject(o);
-      } catch (err) {
-        errors.push((err as Error).message);
-      }
-    }
-    expect(errors).toEqual([]);
+    expect(validationErrors(objects)).toEqual([]);
   });
 
   it('meets the deployment policies for every app', () => {
     checkPolicies(objects, BASE_APPS);
+  });
+
+  it('has a NetworkPolicy per app: the http port in, DNS, Redis and what the app needs out', () => {
+    checkNetworkPolicies(objects, BASE_APPS);
   });
 
   it('has a ConfigMap per app and never an inline Secret', () => {
@@ -227,19 +328,30 @@ describe('deploy/overlays/example', () => {
   const objects = renderKustomize('deploy/overlays/example');
 
   it('renders objects that all validate against the Kubernetes schemas', () => {
-    const errors: string[] = [];
-    for (const o of objects) {
-      try {
-        validateObject(o);
-      } catch (err) {
-        errors.push((err as Error).message);
-      }
-    }
-    expect(errors).toEqual([]);
+    expect(validationErrors(objects)).toEqual([]);
   });
 
   it('meets the deployment policies, with the demo polygon-sim added', () => {
     checkPolicies(objects, [...BASE_APPS, 'polygon-sim']);
+  });
+
+  it('lets ingest reach polygon-sim, and nothing else reach out of polygon-sim', () => {
+    checkNetworkPolicies(objects, [...BASE_APPS, 'polygon-sim']);
+    const { egressTo } = networkAccess(objects, 'ingest');
+    expect(egressTo).toEqual([
+      {
+        to: [
+          {
+            podSelector: {
+              matchLabels: expect.objectContaining({
+                'app.kubernetes.io/name': 'polygon-sim',
+              }),
+            },
+          },
+        ],
+        ports: [{ protocol: 'TCP', port: 9100 }],
+      },
+    ]);
   });
 
   it('puts everything in the tickpulse namespace with pinned images', () => {
@@ -277,6 +389,196 @@ describe('deploy/overlays/example', () => {
         o.metadata.name.startsWith('tickpulse-ingest-'),
     ) as K8sObject & { data: Record<string, string> };
     expect(cm.data.POLYGON_WS_URL).toBe('ws://polygon-sim:9100/stocks');
+  });
+});
+
+describe('deploy/overlays/shadow', () => {
+  const objects = renderKustomize('deploy/overlays/shadow');
+  const configMaps = objects.filter(
+    o => o.kind === 'ConfigMap',
+  ) as (K8sObject & {
+    data: Record<string, string>;
+  })[];
+  const configOf = (app: string) =>
+    configMaps.find(cm => cm.metadata.name.startsWith(`tickpulse-${app}-`))!
+      .data;
+  const runbook = readFileSync(path.join(repoRoot, 'deploy/README.md'), 'utf8');
+
+  it('renders objects that all validate against the Kubernetes schemas', () => {
+    expect(validationErrors(objects)).toEqual([]);
+  });
+
+  it('meets the deployment policies, without polygon-sim or inline Secrets', () => {
+    checkPolicies(objects, BASE_APPS);
+    checkNetworkPolicies(objects, BASE_APPS);
+    expect(objects.filter(o => o.kind === 'Secret')).toEqual([]);
+  });
+
+  it('puts every app under one non-empty key prefix, queues unchanged', () => {
+    const prefixes = BASE_APPS.map(a => configOf(a).REDIS_KEY_PREFIX);
+    expect(new Set(prefixes).size).toBe(1);
+    expect(prefixes[0]).toMatch(/^\{[a-z]+\}:$/);
+    const base = renderKustomize('deploy/base').filter(
+      o => o.kind === 'ConfigMap',
+    ) as (K8sObject & { data: Record<string, string> })[];
+    for (const app of BASE_APPS)
+      expect(configOf(app).BULLMQ_PREFIX).toBe(
+        base.find(cm => cm.metadata.name.startsWith(`tickpulse-${app}-`))!.data
+          .BULLMQ_PREFIX,
+      );
+  });
+
+  it('has throttle-shadow compare with the unprefixed Go keys', () => {
+    expect(configOf('throttle-shadow')).toMatchObject({
+      COMPARE_ENABLED: 'true',
+      COMPARE_REFERENCE_PREFIX: '',
+    });
+  });
+
+  it('is the overlay the cutover runbook applies, with the same prefix', () => {
+    const prefix = configOf('tick-writer').REDIS_KEY_PREFIX;
+    expect(runbook).toContain('kubectl apply -k deploy/overlays/shadow');
+    const compares = [
+      ...runbook.matchAll(/compare --shadow-prefix '([^']+)'/g),
+    ];
+    expect(compares.length).toBeGreaterThan(0);
+    for (const m of compares) expect(m[1]).toBe(prefix);
+    expect(runbook).toContain(`REDIS_KEY_PREFIX=${prefix}`);
+  });
+
+  it('the runbook names every Go write path it disables, in the safe order', () => {
+    const section = runbook.slice(runbook.indexOf('### 3. Switch'));
+    const at = (s: string) => {
+      const i = section.indexOf(s);
+      expect({ s, found: i >= 0 }).toEqual({ s, found: true });
+      return i;
+    };
+    // tickpulse writes the unprefixed keys before any Go writer is disabled.
+    const tickpulseOn = at('tickpulse writes the unprefixed keys, beside Go');
+    expect(at('Disable the Go `TICK:UPD` writer')).toBeGreaterThan(tickpulseOn);
+    expect(at('Disable the Go universe writers')).toBeGreaterThan(tickpulseOn);
+    for (const path of [
+      'aggregate hook',
+      '`SetAlert`',
+      '`CreateStrategyFromPrompt`',
+      '`initStrategyAlerts`',
+    ])
+      at(path);
+  });
+});
+
+describe('deploy/jobs/universe-sync-migrate', () => {
+  const objects = renderKustomize('deploy/jobs/universe-sync-migrate');
+  type Job = K8sObject & {
+    spec: {
+      backoffLimit?: number;
+      template: {
+        metadata: { labels: Record<string, string> };
+        spec: Deployment['spec']['template']['spec'] & {
+          restartPolicy: string;
+        };
+      };
+    };
+  };
+  const job = of<Job>(objects, 'Job')[0]!;
+  const container = job?.spec.template.spec.containers[0] as Container & {
+    command: string[];
+  };
+
+  it('renders a Job and its NetworkPolicy that validate against the Kubernetes schemas', () => {
+    expect(objects.map(o => o.kind).sort()).toEqual(['Job', 'NetworkPolicy']);
+    expect(validationErrors(objects)).toEqual([]);
+  });
+
+  it("runs universe-sync's migrate command with a bounded number of retries", () => {
+    expect(container.command).toEqual([
+      'node',
+      'apps/universe-sync/dist/migrate.js',
+    ]);
+    // The image's WORKDIR is the pruned repo root: the command's source exists there.
+    expect(
+      existsSync(path.join(repoRoot, 'apps/universe-sync/src/migrate.ts')),
+    ).toBe(true);
+    expect(job.spec.template.spec.restartPolicy).toBe('Never');
+    expect(job.spec.backoffLimit).toBeGreaterThan(0);
+    expect(container.image).toMatch(
+      /^registry\.example\.com\/tickpulse\/universe-sync:\d+\.\d+\.\d+$/,
+    );
+  });
+
+  it('is as locked down as the apps, with the database URL from its own Secret', () => {
+    const pod = job.spec.template.spec;
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(container.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
+    const url = container.env!.find(e => e.name === 'DATABASE_URL')!;
+    expect(url.value).toBeUndefined();
+    expect(url.valueFrom?.secretKeyRef).toEqual({
+      name: 'tickpulse-universe-sync-migrate',
+      key: 'DATABASE_URL',
+    });
+  });
+
+  it('sets only variables migrate reads, with the channel universe-sync listens on', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const cfg = require(
+      path.join(repoRoot, 'apps/universe-sync/dist/config.js'),
+    ) as {
+      MigrateConfigSchema: { shape: Record<string, unknown> };
+      loadConfig: (env: Record<string, string>) => {
+        PG_NOTIFY_CHANNEL: string;
+      };
+    };
+    const names = container.env!.map(e => e.name);
+    expect(names.filter(n => !(n in cfg.MigrateConfigSchema.shape))).toEqual(
+      [],
+    );
+    const channel = container.env!.find(
+      e => e.name === 'PG_NOTIFY_CHANNEL',
+    )!.value;
+    const base = renderKustomize('deploy/base').find(
+      o =>
+        o.kind === 'ConfigMap' &&
+        o.metadata.name.startsWith('tickpulse-universe-sync-'),
+    ) as K8sObject & { data: Record<string, string> };
+    const appEnv = Object.fromEntries(
+      Object.entries(base.data).filter(([, v]) => v !== ''),
+    );
+    expect(
+      cfg.loadConfig({ ...appEnv, ALLOW_UNAUTHENTICATED: 'true' })
+        .PG_NOTIFY_CHANNEL,
+    ).toBe(channel);
+  });
+
+  it('lets the Job reach only DNS and PostgreSQL', () => {
+    const [np] = of<NetworkPolicy>(objects, 'NetworkPolicy');
+    expect(job.spec.template.metadata.labels).toMatchObject(
+      np!.spec.podSelector.matchLabels,
+    );
+    expect(np!.spec.policyTypes.sort()).toEqual(['Egress', 'Ingress']);
+    expect(np!.spec.ingress ?? []).toEqual([]);
+    expect(
+      np!.spec.egress!.flatMap(r => r.ports!.map(p => p.port)).sort(),
+    ).toEqual([53, 53, 5432]);
+  });
+
+  it('is documented in the runbook', () => {
+    const readme = readFileSync(
+      path.join(repoRoot, 'deploy/README.md'),
+      'utf8',
+    );
+    expect(readme).toContain(
+      'kubectl apply -k deploy/jobs/universe-sync-migrate',
+    );
+    expect(readme).toContain('tickpulse-universe-sync-migrate');
   });
 });
 

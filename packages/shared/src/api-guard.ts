@@ -26,15 +26,27 @@ export function requireBearerToken(token: string | null | undefined) {
 }
 
 /**
- * Limits each client (by source address) to `perMinute` requests per minute
- * in this plugin scope; over the limit a request gets 429 with
- * `retry-after`. Counters live in the process: each replica limits on its own.
+ * Limits each client to `perMinute` requests per minute in this plugin
+ * scope; over the limit a request gets 429 with `retry-after`. Counters live
+ * in the process: each replica limits on its own.
+ *
+ * The limiter is a scope-level `onRequest` hook, so it runs before every hook
+ * added after this call — in particular before `requireBearerToken`: a flood
+ * of wrong tokens is limited like any other traffic instead of being answered
+ * 401 for free. (The plugin's default, a route-level hook, would run after
+ * every scope-level one.)
+ *
+ * The client is `request.ip`: the socket's peer, or — when the server was
+ * built with fastify's `trustProxy` (`TRUST_PROXY`) — the address the trusted
+ * proxies report in `X-Forwarded-For`, so that clients behind one ingress do
+ * not share one budget.
  */
 export async function limitRequestRate(
   scope: FastifyInstance,
   perMinute: number,
 ): Promise<void> {
   await scope.register(rateLimit, {
+    global: false,
     max: perMinute,
     timeWindow: 60_000,
     keyGenerator: request => request.ip,
@@ -44,4 +56,5 @@ export async function limitRequestRate(
       message: `rate limit of ${context.max} requests per minute exceeded, retry in ${Math.ceil(context.ttl / 1000)} s`,
     }),
   });
+  scope.addHook('onRequest', scope.rateLimit());
 }

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { echoValue } from './echo.js';
 import { ConfigError } from './errors.js';
@@ -300,4 +301,53 @@ export const durationMs = (defaultValue: string) =>
         return z.NEVER;
       }
       return ms;
+    });
+
+/** fastify's `trustProxy` as `TRUST_PROXY` sets it (a hop count becomes a function of the hop). */
+export type TrustProxy =
+  boolean | string[] | ((address: string, hop: number) => boolean);
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isAddressOrCidr(s: string): boolean {
+  if (PROXY_NAMES.has(s)) return true;
+  const [addr, bits, ...rest] = s.split('/');
+  const family = isIP(addr ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d{1,3}$/.test(bits) && n <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * `TRUST_PROXY`: which peers may tell the app the client's address through
+ * `X-Forwarded-For` (fastify's `trustProxy`), so that the API rate limit is
+ * per real client behind an ingress. `false` (default): the socket's peer is
+ * the client. A comma-separated list of addresses / CIDRs (or `loopback`,
+ * `linklocal`, `uniquelocal`): trust those hops — the ingress controller's
+ * pod network. A number: trust that many hops. `true` trusts anyone, which
+ * lets any client choose its own rate-limit key: avoid it.
+ */
+export const trustProxySchema = () =>
+  z
+    .string()
+    .default('false')
+    .transform((raw, ctx): TrustProxy => {
+      const s = raw.trim();
+      if (s === 'false') return false;
+      if (s === 'true') return true;
+      if (/^\d+$/.test(s)) {
+        const hops = Number(s);
+        return (_address, hop) => hop < hops;
+      }
+      const list = s.split(',').map(x => x.trim());
+      const bad = list.filter(x => !isAddressOrCidr(x));
+      if (bad.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be true, false, a hop count or a comma-separated list of addresses/CIDRs (bad: ${bad.map(b => JSON.stringify(b.slice(0, 60))).join(', ')})`,
+        });
+        return z.NEVER;
+      }
+      return list;
     });

@@ -5,11 +5,33 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { TrustProxy } from './config.js';
+import { withDeadline } from './lifecycle.js';
+
+/**
+ * `/readyz` and `/metrics` answer within this, whatever a dependency does:
+ * the manifests give the kubelet's probes `timeoutSeconds: 3`, and a probe
+ * that times out counts as failed without saying why.
+ */
+export const PROBE_BUDGET_MS = 2000;
+
+/**
+ * One dependency check or scrape-time read (a PING, a queue count) may take
+ * this long; a stopped Redis otherwise holds it until the kernel gives up.
+ */
+export const CHECK_TIMEOUT_MS = 1000;
 
 /** One dependency's health, as /readyz reports it. */
 export interface CheckResult {
   ok: boolean;
+  /** A fixed, app-written description; shown to every caller. */
   detail?: string;
+  /**
+   * The dependency's own error text. Logged (once per change), never sent:
+   * /readyz is unauthenticated, and driver messages can name hosts, users
+   * or configuration.
+   */
+  error?: string;
 }
 
 /** What /readyz answers: ready only when every check is ok. */
@@ -57,8 +79,13 @@ export function createOpsServer(opts: {
   bodyLimit?: number;
   /** Overrides of `DEFAULT_HTTP_TIMEOUTS` (tests use short ones). */
   timeouts?: Partial<HttpTimeouts>;
+  /** fastify's `trustProxy` (from `TRUST_PROXY`): whose `X-Forwarded-For` sets `request.ip`. */
+  trustProxy?: TrustProxy;
+  /** Deadline of /readyz and /metrics (default PROBE_BUDGET_MS). */
+  probeBudgetMs?: number;
 }): FastifyInstance {
   const t = { ...DEFAULT_HTTP_TIMEOUTS, ...opts.timeouts };
+  const budget = opts.probeBudgetMs ?? PROBE_BUDGET_MS;
   const app = Fastify({
     loggerInstance: opts.logger.child({
       component: 'http',
@@ -75,25 +102,56 @@ export function createOpsServer(opts: {
       requestTimeout: t.requestMs,
       connectionsCheckingInterval: t.checkEveryMs,
     },
+    trustProxy: opts.trustProxy ?? false,
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
+  const log = opts.logger.child({ component: 'readiness' });
+  const lastError = new Map<string, string>();
   app.get('/readyz', async (_req, reply) => {
     let checks: Record<string, CheckResult>;
     try {
-      checks = await opts.readiness();
+      checks = await withDeadline(
+        Promise.resolve().then(opts.readiness),
+        budget,
+        'readiness checks',
+      );
     } catch (err) {
-      checks = { readiness: { ok: false, detail: (err as Error).message } };
+      checks = {
+        readiness: {
+          ok: false,
+          detail: 'readiness probe failed',
+          error: (err as Error).message,
+        },
+      };
+    }
+    const shown: Record<string, CheckResult> = {};
+    for (const [name, { error, ...check }] of Object.entries(checks)) {
+      shown[name] = check;
+      // Probes arrive every few seconds: log a failure when it starts or changes, not each time.
+      if (error !== undefined && lastError.get(name) !== error) {
+        log.warn({ check: name, error }, 'readiness check failing');
+        lastError.set(name, error);
+      } else if (error === undefined) lastError.delete(name);
     }
     const ready = Object.values(checks).every(c => c.ok);
     return reply
       .code(ready ? 200 : 503)
-      .send({ status: ready ? 'ready' : 'not ready', checks });
+      .send({ status: ready ? 'ready' : 'not ready', checks: shown });
   });
 
   app.get('/metrics', async (_req, reply) => {
-    const body = await opts.registry.metrics();
+    let body: string;
+    try {
+      body = await withDeadline(opts.registry.metrics(), budget, 'metrics');
+    } catch (err) {
+      // Scrape-time collectors bound their own reads; this is the last guard.
+      log.warn({ err }, 'metrics collection failed');
+      return reply
+        .code(503)
+        .send({ error: 'metrics unavailable', statusCode: 503 });
+    }
     return reply.header('content-type', opts.registry.contentType).send(body);
   });
 

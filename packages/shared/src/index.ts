@@ -12,6 +12,7 @@ export * from './lease.js';
 export * from './lifecycle.js';
 export * from './logger.js';
 export * from './metrics.js';
+export * from './namespace-compare.js';
 export * from './planner.js';
 export * from './prom-text.js';
 export * from './queues.js';

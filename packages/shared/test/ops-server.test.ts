@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { Counter, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { createLogger, createOpsServer, startCounterSummary } from '../src';
 
 function captureLogger() {
@@ -48,17 +48,105 @@ describe('ops server', () => {
     }
   });
 
-  it('reports a readiness probe that throws as not ready', async () => {
+  it('reports a readiness probe that throws as not ready, without its message', async () => {
+    const { logger, lines } = captureLogger();
     const app = createOpsServer({
-      logger: captureLogger().logger,
+      logger,
       registry: new Registry(),
       readiness: () => {
-        throw new Error('redis gone');
+        throw new Error('redis gone at 10.1.2.3');
       },
     });
     const res = await app.inject({ url: '/readyz' });
     expect(res.statusCode).toBe(503);
-    expect(res.json().checks.readiness.detail).toBe('redis gone');
+    expect(res.json().checks.readiness).toEqual({
+      ok: false,
+      detail: 'readiness probe failed',
+    });
+    expect(res.body).not.toContain('10.1.2.3');
+    expect(lines.map(l => l.error)).toContain('redis gone at 10.1.2.3');
+    await app.close();
+  });
+
+  it("never sends a check's error text; logs it once per change", async () => {
+    const { logger, lines } = captureLogger();
+    let error = 'connect ECONNREFUSED 10.9.9.9:5432 user=tickpulse';
+    let ok = false;
+    const app = createOpsServer({
+      logger,
+      registry: new Registry(),
+      readiness: () => ({
+        postgres: ok ? { ok } : { ok, detail: 'unreachable', error },
+      }),
+    });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await app.inject({ url: '/readyz' });
+        expect(res.statusCode).toBe(503);
+        expect(res.json().checks.postgres).toEqual({
+          ok: false,
+          detail: 'unreachable',
+        });
+        expect(res.body).not.toContain('10.9.9.9');
+      }
+      error = 'password authentication failed for user "tickpulse"';
+      await app.inject({ url: '/readyz' });
+      ok = true;
+      expect((await app.inject({ url: '/readyz' })).statusCode).toBe(200);
+      ok = false;
+      await app.inject({ url: '/readyz' });
+      const logged = lines
+        .filter(l => l.msg === 'readiness check failing')
+        .map(l => [l.check, l.error]);
+      // Once at the start, once on the change, once after recovering and failing again.
+      expect(logged).toEqual([
+        ['postgres', 'connect ECONNREFUSED 10.9.9.9:5432 user=tickpulse'],
+        ['postgres', 'password authentication failed for user "tickpulse"'],
+        ['postgres', 'password authentication failed for user "tickpulse"'],
+      ]);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('ops server time budget', () => {
+  const never = () => new Promise<never>(() => undefined);
+
+  it('answers /readyz not ready when the checks do not finish within the budget', async () => {
+    const app = createOpsServer({
+      logger: captureLogger().logger,
+      registry: new Registry(),
+      readiness: never,
+      probeBudgetMs: 100,
+    });
+    const res = await app.inject({ url: '/readyz' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().checks.readiness).toEqual({
+      ok: false,
+      detail: 'readiness probe failed',
+    });
+    await app.close();
+  });
+
+  it('answers /metrics 503 when a collector does not finish within the budget', async () => {
+    const registry = new Registry();
+    new Gauge({
+      name: 'tickpulse_stuck',
+      help: 'a collector waiting on a stopped dependency',
+      registers: [registry],
+      collect: never,
+    });
+    const { logger, lines } = captureLogger();
+    const app = createOpsServer({
+      logger,
+      registry,
+      readiness: () => ({}),
+      probeBudgetMs: 100,
+    });
+    const res = await app.inject({ url: '/metrics' });
+    expect(res.statusCode).toBe(503);
+    expect(lines.map(l => l.msg)).toContain('metrics collection failed');
     await app.close();
   });
 });

@@ -145,6 +145,13 @@ export interface PrivateRedis {
   kill(): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * SIGSTOPs the server: connections stay open and nothing answers — the
+   * outage in which a client without its own deadline waits forever.
+   */
+  pause(): void;
+  /** SIGCONTs a paused server. */
+  resume(): void;
 }
 
 /**
@@ -232,8 +239,15 @@ export async function startPrivateRedis(
       await start();
     },
     async stop() {
+      proc?.kill('SIGCONT');
       await kill();
       rmSync(dir, { recursive: true, force: true });
+    },
+    pause() {
+      proc?.kill('SIGSTOP');
+    },
+    resume() {
+      proc?.kill('SIGCONT');
     },
   };
 }
@@ -242,3 +256,34 @@ export async function startPrivateRedis(
 export { seededRandom } from '@tickpulse/random';
 
 export * from './topologies.js';
+/**
+ * Wraps a client so that `action` runs right after the `n`-th reply of one
+ * command (e.g. kill the server after the first page of a scan): a fault at
+ * an exact point of a multi-call operation, without hooks in the code under test.
+ */
+export function afterNthCall<C extends 'zscan' | 'sscan' | 'scan'>(
+  redis: Redis,
+  command: C,
+  n: number,
+  action: () => Promise<void>,
+): { client: Redis; calls: () => number } {
+  let calls = 0;
+  const client = new Proxy(redis, {
+    get(target, prop, receiver) {
+      if (prop === command) {
+        return async (...args: unknown[]) => {
+          const res = await (
+            target[command] as (...a: unknown[]) => Promise<unknown>
+          ).apply(target, args);
+          if (++calls === n) await action();
+          return res;
+        };
+      }
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      return typeof v === 'function'
+        ? (v as (...a: unknown[]) => unknown).bind(target)
+        : v;
+    },
+  });
+  return { client, calls: () => calls };
+}

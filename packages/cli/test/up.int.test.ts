@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import type { Redis } from 'ioredis';
+import {
+  deletePrefix,
+  seededRandom,
+  testRedis,
+  TEST_DATABASE_URL,
+  TEST_REDIS_URL,
+  uniqueName,
+  uniquePrefix,
+  waitFor,
+} from '@tickpulse/testkit';
+
+const CLI = join(__dirname, '../dist/main.js');
+const APPS = [
+  'polygon-sim',
+  'ingest',
+  'tick-writer',
+  'universe-sync',
+  'throttle-shadow',
+];
+
+const bindable = (port: number) =>
+  new Promise<boolean>(resolve => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+
+/** Five consecutive free ports (`up` uses UP_PORT_BASE .. +4). */
+async function freePortRun(): Promise<number> {
+  const random = seededRandom(process.pid);
+  for (;;) {
+    const base = 20_000 + Math.floor(random() * 40_000);
+    const ok = await Promise.all(APPS.map((_, i) => bindable(base + i)));
+    if (ok.every(Boolean)) return base;
+  }
+}
+
+describe('npm start (the launcher: tickpulse up)', () => {
+  let redis: Redis;
+  let prefix: string;
+  let bullPrefix: string;
+  let schema: string;
+
+  beforeAll(() => {
+    redis = testRedis();
+  });
+  beforeEach(async () => {
+    prefix = uniquePrefix('up');
+    bullPrefix = uniqueName('up');
+    schema = `tp_up_${uniqueName('s').replace(/-/g, '_')}`;
+    const c = new Client({ connectionString: TEST_DATABASE_URL });
+    await c.connect();
+    await c.query(`CREATE SCHEMA ${schema}`);
+    await c.end();
+  });
+  afterEach(async () => {
+    await deletePrefix(redis, prefix);
+    await deletePrefix(redis, `${bullPrefix}:`);
+    const c = new Client({ connectionString: TEST_DATABASE_URL });
+    await c.connect();
+    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await c.end();
+  });
+  afterAll(() => redis.quit());
+
+  it('starts every app, fills TICK:UPD and the universes, and on Ctrl-C every app exits 0', async () => {
+    const db = new URL(TEST_DATABASE_URL);
+    db.searchParams.set('options', `-c search_path=${schema}`);
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      REDIS_URL: TEST_REDIS_URL,
+      DATABASE_URL: db.toString(),
+      REDIS_KEY_PREFIX: prefix,
+      BULLMQ_PREFIX: bullPrefix,
+      UP_PORT_BASE: String(await freePortRun()),
+      STATUS_INTERVAL_S: '1',
+    };
+    let out = '';
+    const proc = spawn(process.execPath, [CLI, 'up'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    proc.stdout.on('data', d => (out += d));
+    proc.stderr.on('data', d => (out += d));
+    const exit = new Promise<number | null>(r => proc.once('exit', r));
+    try {
+      // The demo strategies 1–3 have universes; the simulator trades their tickers.
+      await waitFor(
+        async () =>
+          (await redis.zcard(`${prefix}TICK:UPD`)) > 0 &&
+          (await redis.smembers(`${prefix}STRAT:1:UNIV`)).sort().join() ===
+            'AAPL,AMZN,MSFT,NVDA',
+        { timeoutMs: 60_000, what: `TICK:UPD and STRAT:1:UNIV filled\n${out}` },
+      );
+      await waitFor(() => /\| TICK:UPD \d+ \| UNIV 3/.test(out), {
+        timeoutMs: 30_000,
+        what: `a status line\n${out}`,
+      });
+    } finally {
+      proc.kill('SIGINT');
+    }
+    expect({ code: await exit, out }).toEqual({
+      code: 0,
+      out: expect.any(String),
+    });
+    expect(out).toContain(`exit codes: ${APPS.map(a => `${a} 0`).join(', ')}`);
+    expect(out).toContain('stopped cleanly');
+  });
+});
