@@ -3,8 +3,8 @@ import {
   type Logger,
   type NamespaceComparison,
   type RedisKeys,
+  type RedisClient,
 } from '@tickpulse/shared';
-import type { Redis } from 'ioredis';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** The periodic namespace comparison (the gauges behind the dashboard's cutover row). */
@@ -25,7 +25,7 @@ const snake = (s: string) => s.replace(/[A-Z]/g, c => `_${c.toLowerCase()}`);
  * run keeps the previous gauges and counts `result="failed"`.
  */
 export function createCompareExporter(deps: {
-  redis: Redis;
+  redis: RedisClient;
   reference: RedisKeys;
   shadow: RedisKeys;
   registry: Registry;

@@ -1,10 +1,10 @@
 import { createStrategySource } from '../src/strategy-source';
-import { createTestSchema, type TestSchema } from './pg-schema';
+import { createStrategiesSchema, type TestSchema } from './pg-schema';
 
 describe('strategy source (the universe rule universe-sync uses)', () => {
   let schema: TestSchema;
   beforeEach(async () => {
-    schema = await createTestSchema();
+    schema = await createStrategiesSchema();
   });
   afterEach(async () => {
     await schema.drop();

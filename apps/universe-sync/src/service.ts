@@ -251,11 +251,12 @@ export function createUniverseSyncService(deps: {
         metrics.footprintBudget.set(settings.footprintBudgetBytes);
       // The sampler pipelines MEMORY USAGE over keys in many slots, which a
       // cluster client cannot send as one pipeline: on Cluster it stays off.
-      if (settings.footprintIntervalMs && isCluster(deps.redis.command)) {
+      const command = deps.redis.command;
+      if (settings.footprintIntervalMs && isCluster(command)) {
         logger.info('Redis footprint sampling is off on Redis Cluster');
-      } else if (settings.footprintIntervalMs) {
+      } else if (settings.footprintIntervalMs && !isCluster(command)) {
         stopFootprint = startFootprintSampler({
-          redis: deps.redis.command,
+          redis: command,
           keys,
           bullmqPrefix: settings.bullmqPrefix,
           intervalMs: settings.footprintIntervalMs,

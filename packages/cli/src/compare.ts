@@ -4,12 +4,12 @@ import {
   createKeys,
   type ComparisonSamples,
   type NamespaceComparison,
+  type RedisClient,
 } from '@tickpulse/shared';
-import type { Redis } from 'ioredis';
 
 /** What `tickpulse compare` needs. */
 export interface CompareDeps {
-  redis: Redis;
+  redis: RedisClient;
   /** The environment's `REDIS_KEY_PREFIX`: the shadow namespace unless `--shadow-prefix` says otherwise. */
   defaultShadowPrefix: string;
   print: (line: string) => void;

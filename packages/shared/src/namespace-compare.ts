@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { isCluster, masterNodes, type RedisClient } from './redis.js';
 import type { RedisKeys } from './keys.js';
 
 /** How `TICK:UPD` differs between the two namespaces. */
@@ -88,7 +88,7 @@ export interface CompareOptions {
  * @throws CompareError when a Redis call fails (the message names the key).
  */
 export async function compareNamespaces(
-  redis: Redis,
+  redis: RedisClient,
   reference: RedisKeys,
   shadow: RedisKeys,
   opts: CompareOptions = {},
@@ -120,7 +120,7 @@ async function guarded<T>(what: string, run: () => Promise<T>): Promise<T> {
 }
 
 async function* zscanPages(
-  redis: Redis,
+  redis: RedisClient,
   key: string,
   pageSize: number,
 ): AsyncGenerator<string[]> {
@@ -135,7 +135,7 @@ async function* zscanPages(
 }
 
 async function compareTicks(
-  redis: Redis,
+  redis: RedisClient,
   reference: RedisKeys,
   shadow: RedisKeys,
   pageSize: number,
@@ -192,22 +192,26 @@ export function nearestRank(sorted: readonly number[], p: number): number {
 }
 
 async function strategyIds(
-  redis: Redis,
+  redis: RedisClient,
   keys: RedisKeys,
   pageSize: number,
 ): Promise<Set<number>> {
   const ids = new Set<number>();
-  let cursor = '0';
-  do {
-    const [next, found] = await guarded(keys.stratUnivPattern(), () =>
-      redis.scan(cursor, 'MATCH', keys.stratUnivPattern(), 'COUNT', pageSize),
-    );
-    cursor = next;
-    for (const key of found) {
-      const id = keys.strategyIdOfUnivKey(key);
-      if (id !== null) ids.add(id);
-    }
-  } while (cursor !== '0');
+  // SCAN sees one server's keys: on a cluster every master is scanned.
+  const nodes = await guarded('cluster nodes', () => masterNodes(redis));
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, found] = await guarded(keys.stratUnivPattern(), () =>
+        node.scan(cursor, 'MATCH', keys.stratUnivPattern(), 'COUNT', pageSize),
+      );
+      cursor = next;
+      for (const key of found) {
+        const id = keys.strategyIdOfUnivKey(key);
+        if (id !== null) ids.add(id);
+      }
+    } while (cursor !== '0');
+  }
   return ids;
 }
 
@@ -216,7 +220,7 @@ async function strategyIds(
  * page of each set that is not finished yet.
  */
 async function readSets(
-  redis: Redis,
+  redis: RedisClient,
   keys: readonly string[],
   pageSize: number,
 ): Promise<Set<string>[]> {
@@ -224,12 +228,22 @@ async function readSets(
   const cursors = keys.map(() => '0');
   let pending = keys.map((_, i) => i);
   while (pending.length > 0) {
-    const pipeline = redis.pipeline();
-    for (const i of pending)
-      pipeline.sscan(keys[i]!, cursors[i]!, 'COUNT', pageSize);
     const results = await guarded(
       `${keys[pending[0]!]} (and ${pending.length - 1} more sets)`,
       async () => {
+        // A cluster pipeline must stay on one node; the sets sit in many
+        // slots, so there each SSCAN is its own (concurrent) request.
+        if (isCluster(redis)) {
+          const replies = await Promise.all(
+            pending.map(i =>
+              redis.sscan(keys[i]!, cursors[i]!, 'COUNT', pageSize),
+            ),
+          );
+          return replies.map(r => [null, r] as [null, unknown]);
+        }
+        const pipeline = redis.pipeline();
+        for (const i of pending)
+          pipeline.sscan(keys[i]!, cursors[i]!, 'COUNT', pageSize);
         const res = (await pipeline.exec()) ?? [];
         for (const [err] of res) if (err) throw err;
         return res;
@@ -255,7 +269,7 @@ function sameMembers(a: Set<string>, b: Set<string>): boolean {
 }
 
 async function compareUniverses(
-  redis: Redis,
+  redis: RedisClient,
   reference: RedisKeys,
   shadow: RedisKeys,
   opts: { pageSize: number; perRound: number; sampleSize: number },
