@@ -189,7 +189,7 @@ describe('LISTEN/NOTIFY', () => {
 
   it('ignores notifications whose payload is not a canonical strategy id', async () => {
     const channel = `tp_test_${randomBytes(4).toString('hex')}`;
-    const db = await createTestDb({ channel });
+    const db = await createTestDb({ trigger: true, channel });
     const ns = createNamespace();
     const replica = await startReplica({
       databaseUrl: db.url,

@@ -6,10 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
 import { TEST_REDIS_URL } from './env.js';
+import { waitFor } from './wait.js';
 
 export { TEST_DATABASE_URL, TEST_REDIS_URL } from './env.js';
 export * from './pg-schema.js';
 export * from './tcp-proxy.js';
+export { waitFor } from './wait.js';
 
 /** A unique key prefix (hash-tagged, as on Redis Cluster) for one test. */
 export function uniquePrefix(label = 'test'): string {
@@ -110,28 +112,6 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Polls `check` until it returns a truthy value or the timeout passes. */
-export async function waitFor<T>(
-  check: () => T | Promise<T>,
-  opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v as NonNullable<T>;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out waiting for ${opts.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`,
-      );
-    }
-    await new Promise(r => setTimeout(r, opts.intervalMs ?? 50));
-  }
-}
 
 /**
  * A private redis-server on its own port and directory, for tests that stop

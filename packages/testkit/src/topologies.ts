@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
-import { waitFor } from './index.js';
+import { waitFor } from './wait.js';
 
 /**
  * Real multi-process Redis topologies for integration tests: a Redis
