@@ -7,7 +7,9 @@ import { createKeys, QUEUE_NAMES, type RedisKeys } from '@tickpulse/shared';
 import {
   TEST_DATABASE_URL,
   startPrivateRedis,
+  startTcpProxy,
   testRedis,
+  type TcpProxy,
   type PrivateRedis,
   uniqueName,
   uniquePrefix,
@@ -22,7 +24,6 @@ import {
   type AppProcess,
   type System,
 } from '../harness.js';
-import { startTcpProxy, type TcpProxy } from '../tcp-proxy.js';
 import type { ChaosSettings } from './settings.js';
 import { createStrategyTable, type StrategyTable } from './strategy-table.js';
 
