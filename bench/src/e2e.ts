@@ -17,9 +17,9 @@ import {
   startRssSampler,
 } from './procs.js';
 import {
-  built,
   INGEST_MAIN,
   namespaces,
+  skipUnlessBuilt,
   startBenchRedis,
   startIngest,
   startSim,
@@ -253,16 +253,8 @@ export async function measureStep(
 
 /** Benchmark 2: polygon-sim → ingest → BullMQ → tick-writer → Redis at rising rates. */
 export async function runEndToEnd(ctx: BenchContext): Promise<BenchOutcome> {
-  for (const app of [INGEST_MAIN, TICK_WRITER_MAIN]) {
-    if (!built(app))
-      return {
-        data: null,
-        markdown: '',
-        problems: [],
-        summary: '',
-        skipped: `${app} not built`,
-      };
-  }
+  const missing = skipUnlessBuilt(INGEST_MAIN, TICK_WRITER_MAIN);
+  if (missing) return missing;
   const rates = (
     ctx.opts.rates ??
     (ctx.quick ? '5000' : '10000,50000,100000,200000,300000,500000')

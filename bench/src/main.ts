@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchContext, BenchOutcome } from './context.js';
 import { runBaseline } from './baseline.js';
+import { runCost } from './cost.js';
 import { runEndToEnd } from './e2e.js';
 import { runGap } from './gap.js';
 import { runFootprint } from './footprint.js';
@@ -63,6 +64,12 @@ const BENCHES: Bench[] = [
     name: 'footprint',
     title: "Footprint: tickpulse's Redis bytes per part",
     run: runFootprint,
+  },
+  {
+    name: 'cost',
+    title:
+      'Cost per trade: ingest, tick-writer and Redis CPU next to a bare JSON.parse client (standalone, cluster, Node 24)',
+    run: runCost,
   },
 ];
 

@@ -20,7 +20,8 @@ export interface App {
 
 /**
  * Spawns `node <script>` from the repository root with extra env and node
- * flags; stdout/stderr go to `<logDir>/<name>.log`.
+ * flags; stdout/stderr go to `<logDir>/<name>.log`. `node` is the binary
+ * (default: the one running the bench).
  */
 export function spawnApp(
   name: string,
@@ -28,10 +29,11 @@ export function spawnApp(
   env: Record<string, string>,
   logDir: string,
   nodeArgs: string[] = [],
+  node = process.execPath,
 ): App {
   const log = join(logDir, `${name}.log`);
   const out = createWriteStream(log);
-  const proc = spawn(process.execPath, [...nodeArgs, join(REPO_ROOT, script)], {
+  const proc = spawn(node, [...nodeArgs, join(REPO_ROOT, script)], {
     cwd: logDir,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,6 +8,7 @@ import {
   uniquePrefix,
   type PrivateRedis,
 } from '@tickpulse/testkit';
+import type { BenchOutcome } from './context.js';
 import { spawnApp, waitHttp, type App } from './procs.js';
 import { REPO_ROOT } from './results.js';
 
@@ -17,6 +18,20 @@ export const TICK_WRITER_MAIN = 'apps/tick-writer/dist/main.js';
 
 /** True when an app has been built. */
 export const built = (rel: string): boolean => existsSync(join(REPO_ROOT, rel));
+
+/** A skipped outcome naming the first script not built, or null when all are. */
+export function skipUnlessBuilt(...scripts: string[]): BenchOutcome | null {
+  const missing = scripts.find(s => !built(s));
+  return missing === undefined
+    ? null
+    : {
+        data: null,
+        markdown: '',
+        problems: [],
+        summary: '',
+        skipped: `${missing} not built`,
+      };
+}
 
 /** A private redis-server (noeviction, no persistence) with its pid. */
 export interface BenchRedis {
@@ -89,32 +104,52 @@ export function namespaces(): { keyPrefix: string; bullPrefix: string } {
   };
 }
 
+/**
+ * Where the apps find Redis: a standalone URL or a cluster's env
+ * (`REDIS_CLUSTER_NODES`, from testkit's `startRedisCluster`).
+ */
+export type RedisTopology = string | { cluster: Record<string, string> };
+
+/** The app env for a topology; REDIS_URL is blanked on a cluster (an inherited one would conflict). */
+export function redisEnv(redis: RedisTopology): Record<string, string> {
+  return typeof redis === 'string'
+    ? { REDIS_URL: redis }
+    : { REDIS_URL: '', ...redis.cluster };
+}
+
+/** How an app process is launched: its log name, node flags and binary. */
+export interface LaunchOptions {
+  name?: string;
+  nodeArgs?: string[];
+  node?: string;
+}
+
 /** ingest, pointed at the simulator and the private Redis. */
 export async function startIngest(
   workDir: string,
   opts: {
     wsUrl: string;
-    redisUrl: string;
+    redisUrl: RedisTopology;
     keyPrefix: string;
     bullPrefix: string;
     env?: Record<string, string>;
-    nodeArgs?: string[];
-  },
+  } & LaunchOptions,
 ): Promise<{ app: App; base: string }> {
   const port = await freePort();
   const app = spawnApp(
-    'ingest',
+    opts.name ?? 'ingest',
     INGEST_MAIN,
     {
       HTTP_PORT: String(port),
       POLYGON_WS_URL: opts.wsUrl,
-      REDIS_URL: opts.redisUrl,
+      ...redisEnv(opts.redisUrl),
       REDIS_KEY_PREFIX: opts.keyPrefix,
       BULLMQ_PREFIX: opts.bullPrefix,
       ...opts.env,
     },
     workDir,
     opts.nodeArgs,
+    opts.node,
   );
   const base = `http://127.0.0.1:${port}`;
   await waitHttp(`${base}/readyz`);
@@ -125,24 +160,26 @@ export async function startIngest(
 export async function startTickWriter(
   workDir: string,
   opts: {
-    redisUrl: string;
+    redisUrl: RedisTopology;
     keyPrefix: string;
     bullPrefix: string;
     env?: Record<string, string>;
-  },
+  } & LaunchOptions,
 ): Promise<{ app: App; base: string }> {
   const port = await freePort();
   const app = spawnApp(
-    'tick-writer',
+    opts.name ?? 'tick-writer',
     TICK_WRITER_MAIN,
     {
       HTTP_PORT: String(port),
-      REDIS_URL: opts.redisUrl,
+      ...redisEnv(opts.redisUrl),
       REDIS_KEY_PREFIX: opts.keyPrefix,
       BULLMQ_PREFIX: opts.bullPrefix,
       ...opts.env,
     },
     workDir,
+    opts.nodeArgs,
+    opts.node,
   );
   const base = `http://127.0.0.1:${port}`;
   await waitHttp(`${base}/healthz`);

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TargetResult } from './cost-math.js';
 import { fmt, fmtInt } from './stats.js';
 
 interface Recorded<T> {
@@ -68,6 +69,13 @@ export function writeSummary(dir: string): string {
     resumedAfterS: number;
     bounded: boolean;
   }>(dir, 'memory');
+  const cost = load<{
+    devRun: boolean;
+    trades: number;
+    rate: number;
+    rounds: number;
+    targets: TargetResult[];
+  }>(dir, 'cost');
 
   const rows: string[] = [];
   const mark = (ok: boolean) => (ok ? '✅ met' : '❌ missed');
@@ -110,12 +118,28 @@ export function writeSummary(dir: string): string {
       `| 5. ingest RSS through a ${r.outageSeconds} s Redis outage at ${fmtInt(r.rate)} trades/s | flat (bounded) | ${fmt(r.startRss, 0)} MiB before → peak ${fmt(r.peakOutage, 0)} → ${fmt(r.endOutage, 0)} at the end of the outage; ≤ ${fmtInt(r.peakPending)} pending tickers; publishing resumed ${fmt(r.resumedAfterS, 1)} s after restore${starved ? `; but ingest read only ${fmtInt(r.receivedRate)} trades/s during the outage (see below)` : ''} | ${r.bounded ? (starved ? '✅ RSS met (reading limited by CPU, see below)' : '✅ met') : '❌ missed'} | [memory.md](memory.md) |`,
     );
   }
+  if (cost) {
+    const r = cost.results;
+    const std = r.targets.filter(t => t.variant.startsWith('standalone-'));
+    const missed = std.filter(t => !t.met).length;
+    const byNode = [...new Set(std.map(t => t.variant))].map(
+      v =>
+        `${v.replace('standalone-', '')}: ${std
+          .filter(t => t.variant === v)
+          .map(t => `${t.short} ${fmt(t.median, 2)}`)
+          .join(', ')}`,
+    );
+    rows.push(
+      `| 6. Cost per trade vs a bare \`JSON.parse\` client, ${fmtInt(r.trades)} trades at ${fmtInt(r.rate)}/s × ${r.rounds} (standalone Redis; cluster in the details) | ingest ≤ 1.0×, tick-writer ≤ 0.25 µs, pipeline ≤ 1.5×, e2e rate ≥ 0.95× | ${byNode.join('; ')} | ${r.devRun ? '⚠️ dev run only, not a recorded result' : missed === 0 ? '✅ met' : `❌ ${missed} of ${std.length} missed`} | [cost.md](cost.md) |`,
+    );
+  }
   const any = hot ?? e2e ?? base ?? univ ?? mem;
   const machine = any
     ? `${any.machine.nproc} CPUs (${any.machine.cpuModel}), ${any.machine.memoryGiB} GiB RAM, Node ${any.versions.node}, redis-server ${any.versions['redis-server']}`
     : 'n/a';
   const seen = new Set<string>();
-  const dates = [hot, e2e, base, univ, mem]
+  // A dev run of the cost benchmark is not a recorded run.
+  const dates = [hot, e2e, base, univ, mem, cost?.results.devRun ? null : cost]
     .filter(r => r !== null && !seen.has(r.command) && !!seen.add(r.command))
     .map(r => `${r!.date.slice(0, 16)} (${r!.command})`);
   const text = [

@@ -1,0 +1,584 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { Redis, type Cluster } from 'ioredis';
+import {
+  freePort,
+  startRedisCluster,
+  waitFor,
+  type TestRedisCluster,
+} from '@tickpulse/testkit';
+import type { BenchContext, BenchOutcome } from './context.js';
+import { differing, waitEqual } from './cost-converge.js';
+import {
+  COST_TARGETS,
+  evaluateTargets,
+  ratioSummaries,
+  roundRatios,
+  variantSummaries,
+  type CostSample,
+} from './cost-math.js';
+import { cpuSeconds, postJson, spawnApp, waitHttp, type App } from './procs.js';
+import { REPO_ROOT } from './results.js';
+import {
+  INGEST_MAIN,
+  namespaces,
+  skipUnlessBuilt,
+  startBenchRedis,
+  startIngest,
+  startTickWriter,
+  TICK_WRITER_MAIN,
+  type RedisTopology,
+} from './stack.js';
+import { fmt, fmtInt, type Summary } from './stats.js';
+
+const FEEDER_MAIN = 'bench/dist/feeder.js';
+const BARE_MAIN = 'bench/dist/bare-client.js';
+/** Where `bash .ci/node24.sh` puts Node 24. */
+const NODE24 = join(REPO_ROOT, '.ci', '.cache', 'node24', 'bin', 'node');
+
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+interface Variant {
+  id: string;
+  kind: 'bare' | 'tickpulse';
+  topology?: 'standalone' | 'cluster';
+  /** Node binary and its version. */
+  node: string;
+  version: string;
+}
+
+interface FeederStats {
+  subscribed: number;
+  streams: number;
+  streaming: boolean;
+  startedAt: number;
+  finishedAt: number;
+  sentTrades: number;
+  maxBufferedBytes: number;
+}
+
+interface Feeder {
+  app: App;
+  base: string;
+  ws: string;
+  trades: number;
+  frames: number;
+  bytes: number;
+  generateMs: number;
+  expected: Map<string, number>;
+  stats(): Promise<FeederStats>;
+  /** Waits until exactly one client is subscribed, starts the stream; returns its start time. */
+  start(): Promise<number>;
+  /** Waits until the current stream has been sent. */
+  finished(timeoutMs: number): Promise<FeederStats>;
+}
+
+async function startFeeder(
+  ctx: BenchContext,
+  opts: { trades: number; rate: number; frameMax: number; seed: number },
+): Promise<Feeder> {
+  const port = await freePort();
+  const oracleFile = join(ctx.workDir, 'feeder-oracle.json');
+  const app = spawnApp(
+    'feeder',
+    FEEDER_MAIN,
+    {
+      HTTP_PORT: String(port),
+      FEEDER_TRADES: String(opts.trades),
+      FEEDER_RATE: String(opts.rate),
+      FEEDER_FRAME_MAX: String(opts.frameMax),
+      FEEDER_SEED: String(opts.seed),
+      FEEDER_ORACLE_FILE: oracleFile,
+    },
+    ctx.workDir,
+    // 2 M pre-generated frames and their oracle outgrow the default heap.
+    ['--max-old-space-size=4096'],
+  );
+  const base = `http://127.0.0.1:${port}`;
+  // Generation comes first: ~1 s per million trades on a quiet core.
+  await waitHttp(`${base}/healthz`, 300_000);
+  const o = JSON.parse(readFileSync(oracleFile, 'utf8')) as {
+    trades: number;
+    frames: number;
+    bytes: number;
+    generateMs: number;
+    expected: [string, number][];
+  };
+  const stats = async () =>
+    (await (await fetch(`${base}/stats`)).json()) as FeederStats;
+  return {
+    app,
+    base,
+    ws: `ws://127.0.0.1:${port}/stocks`,
+    trades: o.trades,
+    frames: o.frames,
+    bytes: o.bytes,
+    generateMs: o.generateMs,
+    expected: new Map(o.expected),
+    stats,
+    async start() {
+      // Exactly one: a previous variant's connection must be gone.
+      await waitFor(async () => (await stats()).subscribed === 1, {
+        timeoutMs: 60_000,
+        intervalMs: 50,
+        what: 'one subscribed consumer at the feeder',
+      });
+      const r = (await postJson(`${base}/start`, {})) as { startedAt: number };
+      return r.startedAt;
+    },
+    async finished(timeoutMs) {
+      let last: FeederStats | undefined;
+      await waitFor(
+        async () => {
+          last = await stats();
+          return !last.streaming;
+        },
+        { timeoutMs, intervalMs: 20, what: 'the feeder to finish its stream' },
+      );
+      return last!;
+    },
+  };
+}
+
+function nodeVersion(bin: string): string | null {
+  try {
+    return execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim();
+  } catch {
+    return null;
+  }
+}
+
+/** The process ids of a cluster's servers (`INFO server`). */
+async function clusterPids(cluster: TestRedisCluster): Promise<number[]> {
+  const out: number[] = [];
+  for (const n of cluster.nodes) {
+    const r = new Redis(n.port, n.host, {
+      protocol: 2,
+      maxRetriesPerRequest: 1,
+    });
+    try {
+      out.push(Number(/process_id:(\d+)/.exec(await r.info('server'))?.[1]));
+    } finally {
+      r.disconnect();
+    }
+  }
+  return out;
+}
+
+const cpuOf = (pids: Record<string, number[]>) =>
+  Object.fromEntries(
+    Object.entries(pids).map(([k, list]) => [
+      k,
+      list.reduce((a, pid) => a + cpuSeconds(pid), 0),
+    ]),
+  );
+
+const delta = (a: Record<string, number>, b: Record<string, number>) =>
+  Object.fromEntries(Object.keys(a).map(k => [k, b[k]! - a[k]!]));
+
+/** Benchmark: CPU per trade of ingest, tick-writer and Redis next to a bare JSON.parse client. */
+export async function runCost(ctx: BenchContext): Promise<BenchOutcome> {
+  const missing = skipUnlessBuilt(
+    INGEST_MAIN,
+    TICK_WRITER_MAIN,
+    FEEDER_MAIN,
+    BARE_MAIN,
+  );
+  if (missing) return missing;
+  const o = ctx.opts;
+  const trades = Number(o['cost-trades'] ?? (ctx.quick ? 50_000 : 2_000_000));
+  const rate = Number(o['cost-rate'] ?? (ctx.quick ? 50_000 : 300_000));
+  const rounds = Number(o['cost-rounds'] ?? (ctx.quick ? 1 : 3));
+  const frameMax = Number(o['cost-frame-max'] ?? 50);
+  const profDir = o['cost-cpu-prof'];
+  if (profDir) mkdirSync(profDir, { recursive: true });
+  // Only an unprofiled full-size run is a recorded result; anything else is marked as a dev run.
+  const fullSize =
+    !ctx.quick &&
+    !profDir &&
+    trades >= 2_000_000 &&
+    rate === 300_000 &&
+    rounds >= 3;
+
+  const variants: Variant[] = [
+    { id: 'bare', kind: 'bare' },
+    { id: 'standalone', kind: 'tickpulse', topology: 'standalone' },
+    { id: 'cluster', kind: 'tickpulse', topology: 'cluster' },
+  ].map(v => ({
+    ...(v as Omit<Variant, 'node' | 'version'>),
+    id: `${v.id}-node${process.versions.node.split('.')[0]}`,
+    node: process.execPath,
+    version: process.version,
+  }));
+  const v24 = nodeVersion(NODE24);
+  const notes: string[] = [];
+  if (process.version.startsWith('v24.'))
+    notes.push(
+      'The bench itself runs on Node 24: no separate Node 24 variants.',
+    );
+  else if (v24?.startsWith('v24.')) {
+    for (const id of ['bare', 'standalone'])
+      variants.push({
+        id: `${id}-node24`,
+        kind: id === 'bare' ? 'bare' : 'tickpulse',
+        ...(id === 'bare' ? {} : { topology: 'standalone' as const }),
+        node: NODE24,
+        version: v24,
+      });
+  } else
+    notes.push(
+      `Node 24 variants skipped: no Node 24 at ${NODE24} (run \`bash .ci/node24.sh\`).`,
+    );
+
+  const problems: string[] = [];
+  const samples: (CostSample & {
+    maxBufferedBytes: number;
+    feederSentPerSec: number;
+  })[] = [];
+  ctx.log(`cost: generating ${fmtInt(trades)} trades (frames ≤ ${frameMax})`);
+  const feeder = await startFeeder(ctx, { trades, rate, frameMax, seed: 42 });
+  ctx.log(
+    `cost: feeder ready in ${fmt(feeder.generateMs / 1000, 1)} s: ${fmtInt(feeder.frames)} frames, ${fmt(feeder.bytes / 2 ** 20, 0)} MiB, oracle ${fmtInt(feeder.expected.size)} tickers`,
+  );
+  const streamMs = (trades / rate) * 1000;
+  const timeoutMs = streamMs + (ctx.quick ? 30_000 : 120_000);
+  let cluster: TestRedisCluster | undefined;
+  let clusterClient: Cluster | undefined;
+  const running: App[] = [];
+  const stopAll = async () => {
+    for (const a of running.splice(0)) await a.stop();
+  };
+
+  const runBare = async (v: Variant, round: number) => {
+    const statsFile = join(ctx.workDir, `${v.id}-r${round}.json`);
+    const app = spawnApp(
+      `${v.id}-r${round}`,
+      BARE_MAIN,
+      {
+        WS_URL: feeder.ws,
+        TRADES: String(feeder.trades),
+        STATS_FILE: statsFile,
+      },
+      ctx.workDir,
+      [],
+      v.node,
+    );
+    running.push(app);
+    const read = () => {
+      try {
+        return JSON.parse(readFileSync(statsFile, 'utf8')) as {
+          trades: number;
+          lastAt: number;
+          subscribed: boolean;
+        };
+      } catch {
+        return null;
+      }
+    };
+    await waitFor(async () => read()?.subscribed === true, {
+      timeoutMs: 30_000,
+      intervalMs: 50,
+      what: `${v.id} subscribed`,
+    });
+    const pids = { bare: [app.pid], feeder: [feeder.app.pid] };
+    const cpu0 = cpuOf(pids);
+    const startedAt = await feeder.start();
+    let last = read();
+    while ((last?.lastAt ?? 0) === 0 && Date.now() - startedAt < timeoutMs) {
+      await sleep(20);
+      last = read();
+    }
+    const cpu1 = cpuOf(pids);
+    const fs = await feeder.finished(timeoutMs);
+    await stopAll();
+    if (!last?.lastAt) {
+      problems.push(
+        `round ${round} ${v.id}: received ${last?.trades ?? 0} of ${feeder.trades} trades`,
+      );
+      return null;
+    }
+    return {
+      seconds: (last.lastAt - startedAt) / 1000,
+      cpuSeconds: delta(cpu0, cpu1),
+      fs,
+    };
+  };
+
+  const runTickpulse = async (v: Variant, round: number) => {
+    const ns = namespaces();
+    const key = `${ns.keyPrefix}TICK:UPD`;
+    let topology: RedisTopology;
+    let client: Redis | Cluster;
+    let redisPids: number[];
+    let closeRedis = async () => undefined as void;
+    if (v.topology === 'cluster') {
+      if (!cluster) {
+        cluster = await startRedisCluster({ masters: 3 });
+        clusterClient = cluster.client();
+      }
+      topology = { cluster: cluster.env };
+      client = clusterClient!;
+      redisPids = await clusterPids(cluster);
+    } else {
+      const redis = await startBenchRedis();
+      topology = redis.url;
+      client = redis.client;
+      redisPids = [redis.pid];
+      closeRedis = () => redis.close();
+    }
+    try {
+      const launch = (app: string) => ({
+        name: `${app}-${v.id}-r${round}`,
+        node: v.node,
+        nodeArgs: profDir
+          ? [
+              '--cpu-prof',
+              `--cpu-prof-dir=${profDir}`,
+              `--cpu-prof-name=${app}-${v.id}-r${round}.cpuprofile`,
+            ]
+          : [],
+      });
+      const writer = await startTickWriter(ctx.workDir, {
+        redisUrl: topology,
+        ...ns,
+        ...launch('tick-writer'),
+      });
+      running.push(writer.app);
+      const ingest = await startIngest(ctx.workDir, {
+        wsUrl: feeder.ws,
+        redisUrl: topology,
+        ...ns,
+        // Nothing to heal: every run starts on an empty namespace.
+        env: { BACKFILL_ENABLED: 'false' },
+        ...launch('ingest'),
+      });
+      running.push(ingest.app);
+      const pids = {
+        ingest: [ingest.app.pid],
+        'tick-writer': [writer.app.pid],
+        redis: redisPids,
+        feeder: [feeder.app.pid],
+      };
+      const cpu0 = cpuOf(pids);
+      const startedAt = await feeder.start();
+      // Nothing can be final before the last frame is out; no Redis reads meanwhile.
+      await feeder.finished(timeoutMs);
+      const at = await waitEqual(
+        client,
+        key,
+        feeder.expected,
+        startedAt + timeoutMs,
+      );
+      const cpu1 = cpuOf(pids);
+      const fs = await feeder.stats();
+      const left = await differing(client, key, feeder.expected);
+      await stopAll();
+      if (at === null || left.length > 0) {
+        problems.push(
+          `round ${round} ${v.id}: TICK:UPD not equal to the oracle (${left.length} of ${feeder.expected.size} tickers differ${at === null ? `, ${fmt(timeoutMs / 1000, 0)} s after the stream started` : ' after it once matched'})`,
+        );
+        return null;
+      }
+      return {
+        seconds: (at - startedAt) / 1000,
+        cpuSeconds: delta(cpu0, cpu1),
+        fs,
+      };
+    } finally {
+      await stopAll();
+      await closeRedis();
+    }
+  };
+
+  try {
+    for (let round = 1; round <= rounds; round++) {
+      for (const v of variants) {
+        const r =
+          v.kind === 'bare'
+            ? await runBare(v, round)
+            : await runTickpulse(v, round);
+        if (!r) continue;
+        const s = {
+          round,
+          variant: v.id,
+          kind: v.kind,
+          node: v.version,
+          trades: feeder.trades,
+          seconds: r.seconds,
+          cpuSeconds: r.cpuSeconds,
+          maxBufferedBytes: r.fs.maxBufferedBytes,
+          feederSentPerSec:
+            (r.fs.sentTrades * 1000) / (r.fs.finishedAt - r.fs.startedAt),
+        };
+        samples.push(s);
+        ctx.log(
+          `cost: round ${round} ${v.id}: ${fmt(s.seconds, 2)} s (${fmtInt(s.trades / s.seconds)} trades/s), µs/trade ${Object.entries(
+            s.cpuSeconds,
+          )
+            .map(([k, c]) => `${k} ${fmt((c * 1e6) / s.trades, 3)}`)
+            .join(', ')}`,
+        );
+      }
+    }
+  } finally {
+    await stopAll();
+    await feeder.app.stop();
+    await cluster?.stop();
+  }
+
+  const ratios = roundRatios(samples);
+  const perVariant = variantSummaries(samples);
+  const perRatio = ratioSummaries(ratios);
+  const targets = evaluateTargets(perRatio);
+  const loadAvgAtEnd = loadavg()[0]!;
+  const data = {
+    devRun: !fullSize,
+    trades: feeder.trades,
+    rate,
+    rounds,
+    frameMax,
+    feed: {
+      frames: feeder.frames,
+      bytes: feeder.bytes,
+      generateMs: feeder.generateMs,
+      tickers: feeder.expected.size,
+    },
+    variants: variants.map(v => ({
+      id: v.id,
+      kind: v.kind,
+      topology: v.topology ?? null,
+      node: v.version,
+    })),
+    cpuProfDir: profDir ?? null,
+    loadAvgAtEnd,
+    notes,
+    samples,
+    ratios,
+    perVariant,
+    perRatio,
+    targets,
+  };
+  const markdown = costMarkdown(data, ctx);
+  const std = targets.filter(t => t.variant === variants[1]!.id);
+  return {
+    data,
+    markdown,
+    problems,
+    summary: `${fmtInt(feeder.trades)} trades at ${fmtInt(rate)}/s × ${rounds} round(s)${fullSize ? '' : ' (dev size)'}: ${std
+      .map(t => `${t.short} ${fmt(t.median, 3)} ${t.met ? 'met' : 'MISSED'}`)
+      .join(', ')}`,
+  };
+}
+
+const span = (s: Summary | undefined, d = 2) =>
+  s ? `${fmt(s.median, d)} (${fmt(s.min, d)}–${fmt(s.max, d)})` : '–';
+
+function costMarkdown(
+  d: {
+    devRun: boolean;
+    trades: number;
+    rate: number;
+    rounds: number;
+    frameMax: number;
+    feed: { frames: number; bytes: number; tickers: number };
+    variants: { id: string; node: string }[];
+    cpuProfDir: string | null;
+    loadAvgAtEnd: number;
+    notes: string[];
+    samples: (CostSample & {
+      maxBufferedBytes: number;
+      feederSentPerSec: number;
+    })[];
+    ratios: ReturnType<typeof roundRatios>;
+    perVariant: ReturnType<typeof variantSummaries>;
+    perRatio: ReturnType<typeof ratioSummaries>;
+    targets: ReturnType<typeof evaluateTargets>;
+  },
+  ctx: BenchContext,
+): string {
+  const procs = ['bare', 'ingest', 'tick-writer', 'redis', 'feeder'];
+  const tp = d.perRatio.map(r => r.variant);
+  return [
+    '',
+    ...(d.devRun
+      ? [
+          `> **Dev run** (${fmtInt(d.trades)} trades at ${fmtInt(d.rate)} trades/s, ${d.rounds} round(s)${ctx.quick ? ', quick mode' : ''}; load average at start in the header, ${fmt(d.loadAvgAtEnd, 2)} at the end): it checks the harness; the recorded figures need the full run (\`npm run bench -- --only cost\`: 2 000 000 trades at 300 000/s, 3 rounds) on a quiet machine.`,
+          '',
+        ]
+      : []),
+    '## Setup',
+    '',
+    `An independent feeder process (\`bench/src/feeder.ts\`) pre-generates ${fmtInt(d.trades)} realistic regular-hours trades (polygon-sim's universe of 10 000 tickers with Zipf shares, its condition and exchange mix) in ${fmtInt(d.feed.frames)} frames of 1–${d.frameMax} trades (${fmt(d.feed.bytes / 2 ** 20, 1)} MiB), and the oracle: the newest eligible trade time per ticker under ingest's \`backend\` policy (${fmtInt(d.feed.tickers)} tickers). It then speaks the Polygon WebSocket protocol and streams the same frames, paced at ${fmtInt(d.rate)} trades/s, to the one consumer subscribed. Variants, interleaved in each of ${d.rounds} round(s), each on fresh processes:`,
+    '',
+    '- **bare**: `bench/src/bare-client.ts` connects, authenticates, subscribes and only `JSON.parse`s every frame (counting trades); window: stream start → last trade received.',
+    '- **standalone**: ingest (`BACKFILL_ENABLED=false`, otherwise defaults) + tick-writer (defaults) on a private redis-server; window: stream start → `TICK:UPD` equal to the oracle (read once fully after the last frame is sent, then the still-differing members by ZMSCORE every 5 ms).',
+    '- **cluster**: the same on a 3-master Redis Cluster (testkit `startRedisCluster`, `REDIS_CLUSTER_NODES`; fresh key and BullMQ prefixes per round); redis CPU is the sum of the three masters.',
+    "- **…-node24**: the bare client and tickpulse-standalone again, the consumer processes on Node 24 (`.ci/.cache/node24/bin/node`); the feeder stays on the bench's Node.",
+    '',
+    `CPU = utime + stime (all threads, /proc/<pid>/stat, 10 ms resolution) over the window ÷ trades sent → µs/trade. Ratios are per round against the bare client of the same round and Node version, then medians (min–max) over rounds. End-to-end rate = trades ÷ time to convergence vs the bare client's trades ÷ time to its last trade (1.0 is the limit: the feeder paces both). Node versions: ${[...new Set(d.variants.map(v => `${v.id.replace(/^[a-z]+-/, '')} ${v.node}`))].join(', ')}.${d.cpuProfDir ? ` **Profiled run** (ingest and tick-writer under \`--cpu-prof\`, profiles in \`${d.cpuProfDir}\`): CPU figures include the profiler's overhead.` : ''}`,
+    ...(d.notes.length > 0 ? ['', ...d.notes.map(n => `- ${n}`)] : []),
+    '',
+    '### Targets (medians over rounds)',
+    '',
+    `| target | ${tp.join(' | ')} |`,
+    `|---|${tp.map(() => '---').join('|')}|`,
+    ...COST_TARGETS.map(
+      t =>
+        `| ${t.label} | ${tp
+          .map(v => {
+            const r = d.targets.find(
+              x => x.variant === v && x.target === t.label,
+            )!;
+            return `${fmt(r.median, 3)}${t.key === 'tickWriterUsPerTrade' ? ' µs' : '×'} ${r.met ? '✅ met' : '❌ missed'}`;
+          })
+          .join(' | ')} |`,
+    ),
+    '',
+    '### Ratios against the bare client (median, min–max over rounds)',
+    '',
+    '| variant | ingest ÷ bare | (ingest + tick-writer + Redis) ÷ bare | tick-writer µs/trade | e2e rate ÷ bare |',
+    '|---|---|---|---|---|',
+    ...d.perRatio.map(
+      r =>
+        `| ${r.variant} | ${span(r.ingestVsBare)} | ${span(r.pipelineVsBare)} | ${span(r.tickWriterUsPerTrade, 3)} | ${span(r.e2eRateVsBare, 3)} |`,
+    ),
+    '',
+    '### CPU per trade per process, µs (median, min–max over rounds)',
+    '',
+    `| variant | Node | rounds | window s | trades/s | ${procs.join(' | ')} |`,
+    `|---|---|---|---|---|${procs.map(() => '---').join('|')}|`,
+    ...d.perVariant.map(
+      v =>
+        `| ${v.variant} | ${v.node} | ${v.rounds} | ${span(v.seconds)} | ${fmtInt(v.tradesPerSec.median)} | ${procs.map(p => span(v.usPerTrade[p], 3)).join(' | ')} |`,
+    ),
+    '',
+    '### Every sample',
+    '',
+    `| round | variant | window s | trades/s | feeder sent/s | max buffered KiB | ${procs.map(p => `${p} µs/trade`).join(' | ')} |`,
+    `|---|---|---|---|---|---|${procs.map(() => '---').join('|')}|`,
+    ...d.samples.map(
+      s =>
+        `| ${s.round} | ${s.variant} | ${fmt(s.seconds, 3)} | ${fmtInt(s.trades / s.seconds)} | ${fmtInt(s.feederSentPerSec)} | ${fmtInt(s.maxBufferedBytes / 1024)} | ${procs
+          .map(p =>
+            s.cpuSeconds[p] === undefined
+              ? '–'
+              : fmt((s.cpuSeconds[p] * 1e6) / s.trades, 3),
+          )
+          .join(' | ')} |`,
+    ),
+    '',
+    '### Per-round ratios',
+    '',
+    '| round | variant | ingest ÷ bare | pipeline ÷ bare | tick-writer µs/trade | e2e rate ÷ bare |',
+    '|---|---|---|---|---|---|',
+    ...d.ratios.map(
+      r =>
+        `| ${r.round} | ${r.variant} | ${fmt(r.ingestVsBare)} | ${fmt(r.pipelineVsBare)} | ${fmt(r.tickWriterUsPerTrade, 3)} | ${fmt(r.e2eRateVsBare, 3)} |`,
+    ),
+    '',
+    `Profiles: \`npm run bench -- --only cost --cost-cpu-prof <dir>\`, then \`node bench/dist/cpu-profile.js <dir>/ingest-standalone-node20-r1.cpuprofile --top 25\`.`,
+    '',
+  ].join('\n');
+}
