@@ -6,18 +6,22 @@ import {
   type TestRedisSentinel,
 } from '@tickpulse/testkit';
 import type { Cluster, Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import {
   closeRedis,
+  createDataLossWatch,
   createKeys,
   createLease,
   createLogger,
   createRedis,
   createTickStore,
   createUniverseStore,
+  DATA_LOSS_METRIC,
   describeRedisTarget,
   inspectRedisServer,
   isCluster,
   masterNodes,
+  metricTotal,
   type RedisClient,
   type RedisTarget,
 } from '../src';
@@ -124,6 +128,39 @@ describe('connection factory and data paths on a 3-master Redis Cluster', () => 
     expect(await b.acquire()).toBe(false);
     await a.release();
     expect(await b.acquire()).toBe(true);
+  });
+
+  // Last in this suite: it flushes the masters one by one.
+  it('notices the data loss of any one master, whichever holds TICKPULSE:EPOCH', async () => {
+    const redis = client();
+    const registry = new Registry();
+    let rebuilds = 0;
+    const watch = createDataLossWatch({
+      redis,
+      keys,
+      logger,
+      registry,
+      onDataLoss: async () => void rebuilds++,
+      checkIntervalMs: 3_600_000,
+    });
+    await watch.start();
+    const markersOn = async (node: Redis) =>
+      (await node.scan('0', 'MATCH', 'TICKPULSE:EPOCH*', 'COUNT', 1000))[1];
+    const masters = await masterNodes(redis);
+    const placed = await Promise.all(masters.map(markersOn));
+    expect(placed.map(m => m.length)).toEqual([1, 1, 1]);
+    expect(placed.flat()).toContain(keys.dataEpoch());
+    expect(await watch.check()).toBe(false);
+    for (const [i, node] of masters.entries()) {
+      await node.flushall();
+      expect(await watch.check()).toBe(true);
+      expect(rebuilds).toBe(i + 1);
+      // The marker is back on that master and the next check is quiet.
+      expect(await markersOn(node)).toEqual(placed[i]);
+      expect(await watch.check()).toBe(false);
+    }
+    expect(await metricTotal(registry, DATA_LOSS_METRIC)).toBe(3);
+    watch.stop();
   });
 });
 
