@@ -1,7 +1,9 @@
 import {
   createKeys,
+  DATA_LOSS_METRIC,
   enqueueUniverseSync,
   masterNodes,
+  metricTotal,
   type RedisClient,
   type RedisTarget,
 } from '@tickpulse/shared';
@@ -202,6 +204,41 @@ describe.each(['cluster', 'sentinel'] as const)('universe-sync on %s', kind => {
     expect(second).toMatchObject({ created: 0, replaced: 0, removed: 0 });
     expect(second.trusted).toBeGreaterThan(0);
   });
+
+  it('rebuilds the universes after a master lost its data (on the cluster one without TICKPULSE:EPOCH)', async () => {
+    const want = new Map<number, string>();
+    for (let i = 0; i < 12; i++)
+      want.set(await db.insert(true, [`D${i}`]), `D${i}`);
+    await replica.service.reconciler.run();
+    const scan = async (node: Redis, pattern: string) =>
+      (await node.scan('0', 'MATCH', pattern, 'COUNT', 1000))[1];
+    // On the cluster: a master without the first marker, so only its own
+    // marker tells; on Sentinel the one master.
+    const masters = await masterNodes(redis());
+    let lossy = masters[0]!;
+    for (const n of masters)
+      if (
+        (await scan(n, keys.dataEpoch())).length === 0 &&
+        (await scan(n, keys.stratUnivPattern())).length > 0
+      )
+        lossy = n;
+    expect(await scan(lossy, keys.stratUnivPattern())).not.toEqual([]);
+    if (masters.length > 1)
+      expect(await scan(lossy, keys.dataEpoch())).toEqual([]);
+    await lossy.flushall();
+    await waitFor(
+      async () => {
+        for (const [id, member] of want)
+          if ((await redis().smembers(keys.stratUniv(id))).join() !== member)
+            return false;
+        return true;
+      },
+      { timeoutMs: 30_000, intervalMs: 500, what: 'universes rebuilt' },
+    );
+    expect(
+      await metricTotal(replica.registry, DATA_LOSS_METRIC),
+    ).toBeGreaterThanOrEqual(1);
+  }, 60_000);
 
   it('survives a failover: the replica is promoted, the service reconnects, the state is complete', async () => {
     const id = await db.insert(true, tickers(2200, 'FO'));
