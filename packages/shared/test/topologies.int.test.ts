@@ -1,7 +1,9 @@
 import {
+  COMPARE_FIXTURE,
   startRedisCluster,
   startRedisSentinel,
   waitFor,
+  writeCompareFixture,
   type TestRedisCluster,
   type TestRedisSentinel,
 } from '@tickpulse/testkit';
@@ -9,6 +11,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import {
   closeRedis,
+  compareNamespaces,
   createDataLossWatch,
   createKeys,
   createLease,
@@ -128,6 +131,28 @@ describe('connection factory and data paths on a 3-master Redis Cluster', () => 
     expect(await b.acquire()).toBe(false);
     await a.release();
     expect(await b.acquire()).toBe(true);
+  });
+
+  it('compares the unprefixed and a shadow namespace spread over every master exactly', async () => {
+    const redis = client();
+    // The earlier tests' universes and TICK:UPD would count in the reference.
+    await Promise.all((await masterNodes(redis)).map(n => n.flushall()));
+    await writeCompareFixture(redis, '', 'sh:');
+    const held = await Promise.all(
+      (await masterNodes(redis)).map(
+        async node =>
+          (await node.scan('0', 'MATCH', '*STRAT:*', 'COUNT', 1000))[1].length,
+      ),
+    );
+    expect(held.every(n => n > 0)).toBe(true);
+    // Small pages: SCAN, ZSCAN and SSCAN each take several calls per master.
+    const result = await compareNamespaces(
+      redis,
+      createKeys(''),
+      createKeys('sh:'),
+      { pageSize: 2, strategiesPerRound: 2, sampleSize: 10 },
+    );
+    expect(result).toEqual(COMPARE_FIXTURE);
   });
 
   // Last in this suite: it flushes the masters one by one.

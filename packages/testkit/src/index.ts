@@ -236,6 +236,7 @@ export async function startPrivateRedis(
 export { seededRandom } from '@tickpulse/random';
 
 export * from './topologies.js';
+export * from './compare-fixture.js';
 /**
  * Wraps a client so that `action` runs right after the `n`-th reply of one
  * command (e.g. kill the server after the first page of a scan): a fault at
