@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { RedisKeys } from './keys.js';
 
-/** How often each process checks the marker (one GET): data loss is noticed within this. */
+/** How often each process checks the marker (one GET; on Cluster one per master): data loss is noticed within this. */
 export const DATA_LOSS_CHECK_MS = 5000;
 
 /** Counter name, the same in every app that watches (apps tell apart by their scrape job). */
@@ -52,7 +52,8 @@ export interface DataLossWatch {
  * kept the data (a false alarm), stays the same across FLUSHALL (a miss),
  * and differs on a failover to a fully synced replica. The marker is
  * replicated with the data, so it answers exactly "is this the data set I
- * started on". It costs one GET per check; a Redis error skips the check
+ * started on". It costs one GET per check (on Cluster one per master and a
+ * `CLUSTER SLOTS`); a Redis error skips the check
  * (an outage is not a loss; the first check after it tells).
  *
  * On Redis Cluster one marker sits on every master, since a master restarted
