@@ -1,10 +1,12 @@
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import {
+  COMPARE_FIXTURE,
   deletePrefix,
   startPrivateRedis,
   testRedis,
   uniquePrefix,
+  writeCompareFixture,
 } from '@tickpulse/testkit';
 import { createKeys, createMetricsRegistry } from '@tickpulse/shared';
 import { createCompareExporter } from '../src/compare-exporter';
@@ -40,10 +42,8 @@ describe('compare exporter', () => {
   afterAll(() => redis.quit());
 
   it('exports the last comparison as gauges, in seconds for the deltas', async () => {
-    await redis.zadd(`${ref}TICK:UPD`, 10_000, 'A', 10_000, 'B', 1, 'GONE');
-    await redis.zadd(`${shadow}TICK:UPD`, 9_250, 'A', 10_000, 'B');
-    await redis.sadd(`${ref}STRAT:1:UNIV`, 'A');
-    await redis.sadd(`${shadow}STRAT:1:UNIV`, 'A', 'B');
+    await writeCompareFixture(redis, ref, shadow);
+    const want = COMPARE_FIXTURE.comparison;
     const registry = createMetricsRegistry();
     const exporter = createCompareExporter({
       redis,
@@ -56,18 +56,18 @@ describe('compare exporter', () => {
     expect(await exporter.runOnce()).not.toBeNull();
     const t = (set: string) =>
       gauge(registry, 'tickpulse_compare_tickers', { set });
-    expect(await t('reference')).toBe(3);
-    expect(await t('only_reference')).toBe(1);
-    expect(await t('shadow_behind')).toBe(1);
-    expect(await t('equal')).toBe(1);
+    expect(await t('reference')).toBe(want.ticks.reference);
+    expect(await t('only_reference')).toBe(want.ticks.onlyReference);
+    expect(await t('shadow_behind')).toBe(want.ticks.shadowBehind);
+    expect(await t('equal')).toBe(want.ticks.equal);
     expect(
       await gauge(registry, 'tickpulse_compare_tick_abs_delta_seconds', {
         stat: 'max',
       }),
-    ).toBe(0.75);
+    ).toBe(want.ticks.absDeltaMs.max / 1000);
     expect(
       await gauge(registry, 'tickpulse_compare_universes', { set: 'differ' }),
-    ).toBe(1);
+    ).toBe(want.universes.differ);
     expect(
       await gauge(registry, 'tickpulse_compare_runs_total', { result: 'ok' }),
     ).toBe(1);

@@ -1,5 +1,10 @@
-import { QUEUE_NAMES, type Logger, type RedisKeys } from '@tickpulse/shared';
-import type { Redis } from 'ioredis';
+import {
+  QUEUE_NAMES,
+  type Logger,
+  type RedisClient,
+  type RedisKeys,
+} from '@tickpulse/shared';
+import type { ChainableCommander } from 'ioredis';
 import type { Gauge } from 'prom-client';
 
 /**
@@ -49,11 +54,20 @@ const JOB_STATES = [
  * hash is measured exactly (SAMPLES 0): it has about a dozen fields, one of
  * them the whole payload, and sampling 5 of them would miss or multiply it.
  */
-const memoryUsage = (
-  p: ReturnType<Redis['pipeline']>,
-  key: string,
-  samples = SAMPLES,
-) => p.call('MEMORY', 'USAGE', key, 'SAMPLES', String(samples));
+const memoryUsage = (p: ChainableCommander, key: string, samples = SAMPLES) =>
+  p.call('MEMORY', 'USAGE', key, 'SAMPLES', String(samples));
+
+/** The same, sent alone: for keys in different Cluster slots. */
+const memoryUsageOf = async (redis: RedisClient, key: string) => {
+  const n = await redis.call(
+    'MEMORY',
+    'USAGE',
+    key,
+    'SAMPLES',
+    String(SAMPLES),
+  );
+  return typeof n === 'number' ? n : 0;
+};
 
 const numbers = (res: [Error | null, unknown][] | null): number[] =>
   (res ?? []).map(([err, v]) => {
@@ -75,9 +89,11 @@ function extrapolate(sizes: number[], count: number): number {
  * Estimates one BullMQ queue's bytes: each structure key (MEMORY USAGE with
  * SAMPLES, so O(samples) per key, however long the list or stream), plus the
  * job hashes and the deduplication keys of pending jobs: up to 5 jobs of each
- * state measured and multiplied by the state's count.
+ * state measured and multiplied by the state's count. Pipelined: every key of
+ * a queue shares the BullMQ prefix's hash tag (required on Cluster), so one
+ * slot.
  */
-async function sampleQueue(redis: Redis, base: string): Promise<number> {
+async function sampleQueue(redis: RedisClient, base: string): Promise<number> {
   const p = redis.pipeline();
   for (const k of QUEUE_STRUCTURE) memoryUsage(p, `${base}:${k}`);
   for (const [state, type] of JOB_STATES) {
@@ -146,45 +162,38 @@ async function sampleQueue(redis: Redis, base: string): Promise<number> {
  *
  * Leases and planner claims are left out: a few hundred bytes, and claims
  * live only while an evaluation runs.
+ *
+ * `TICK:UPD`, the fingerprint hash and each strategy's keys sit in different
+ * slots on Redis Cluster, so they are read with concurrent single commands
+ * (each sent to its key's master), not one pipeline; a queue's keys share a
+ * slot and stay pipelined.
  */
 export async function sampleFootprint(
-  redis: Redis,
+  redis: RedisClient,
   keys: RedisKeys,
   bullmqPrefix: string,
 ): Promise<Record<FootprintPart, number>> {
   const fp = keys.univFingerprints();
-  const p = redis.pipeline();
-  memoryUsage(p, keys.tickUpd());
-  memoryUsage(p, fp);
-  p.hlen(fp);
-  p.hrandfield(fp, SAMPLES);
-  const res = (await p.exec()) ?? [];
-  for (const [err] of res) if (err) throw err;
-  const [tickUpd, fingerprints] = numbers(res.slice(0, 2));
-  const strategies = Number(res[2]![1]);
-  const ids = (res[3]![1] as string[] | null) ?? [];
-  const s = redis.pipeline();
-  for (const id of ids) {
-    const n = Number(id);
-    memoryUsage(s, keys.stratUniv(n));
-    memoryUsage(s, keys.stratLast(n));
-  }
-  const sizes = numbers(await s.exec());
+  const [tickUpd, fingerprints, strategies, drawn] = await Promise.all([
+    memoryUsageOf(redis, keys.tickUpd()),
+    memoryUsageOf(redis, fp),
+    redis.hlen(fp),
+    redis.hrandfield(fp, SAMPLES),
+  ]);
+  const ids = ((drawn as string[] | null) ?? []).map(Number);
+  const [univSizes, lastSizes] = await Promise.all([
+    Promise.all(ids.map(id => memoryUsageOf(redis, keys.stratUniv(id)))),
+    Promise.all(ids.map(id => memoryUsageOf(redis, keys.stratLast(id)))),
+  ]);
   const [ticksQueue, syncQueue] = await Promise.all([
     sampleQueue(redis, `${bullmqPrefix}:${QUEUE_NAMES.ticks}`),
     sampleQueue(redis, `${bullmqPrefix}:${QUEUE_NAMES.universeSync}`),
   ]);
   return {
-    tick_upd: tickUpd ?? 0,
-    universes: extrapolate(
-      sizes.filter((_, i) => i % 2 === 0),
-      strategies,
-    ),
-    last_buckets: extrapolate(
-      sizes.filter((_, i) => i % 2 === 1),
-      strategies,
-    ),
-    fingerprints: fingerprints ?? 0,
+    tick_upd: tickUpd,
+    universes: extrapolate(univSizes, strategies),
+    last_buckets: extrapolate(lastSizes, strategies),
+    fingerprints,
     ticks_queue: ticksQueue,
     universe_sync_queue: syncQueue,
   };
@@ -196,7 +205,7 @@ export async function sampleFootprint(
  * once per 10 minutes. Returns a stop function.
  */
 export function startFootprintSampler(deps: {
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   bullmqPrefix: string;
   intervalMs: number;

@@ -15,7 +15,6 @@ import {
   type StrategyReader,
   type UniverseStore,
   withDeadline,
-  isCluster,
   type RedisClient,
 } from '@tickpulse/shared';
 import { Queue } from 'bullmq';
@@ -249,14 +248,9 @@ export function createUniverseSyncService(deps: {
       });
       if (settings.footprintBudgetBytes)
         metrics.footprintBudget.set(settings.footprintBudgetBytes);
-      // The sampler pipelines MEMORY USAGE over keys in many slots, which a
-      // cluster client cannot send as one pipeline: on Cluster it stays off.
-      const command = deps.redis.command;
-      if (settings.footprintIntervalMs && isCluster(command)) {
-        logger.info('Redis footprint sampling is off on Redis Cluster');
-      } else if (settings.footprintIntervalMs && !isCluster(command)) {
+      if (settings.footprintIntervalMs) {
         stopFootprint = startFootprintSampler({
-          redis: command,
+          redis: deps.redis.command,
           keys,
           bullmqPrefix: settings.bullmqPrefix,
           intervalMs: settings.footprintIntervalMs,

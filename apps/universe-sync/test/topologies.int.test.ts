@@ -1,11 +1,14 @@
 import {
   createKeys,
+  DATA_LOSS_METRIC,
   enqueueUniverseSync,
   masterNodes,
+  metricTotal,
   type RedisClient,
   type RedisTarget,
 } from '@tickpulse/shared';
 import {
+  exactMemoryUsage,
   startRedisCluster,
   startRedisSentinel,
   uniqueName,
@@ -14,6 +17,8 @@ import {
   type TestRedisSentinel,
 } from '@tickpulse/testkit';
 import { Cluster, type Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { FootprintPart } from '../src/footprint';
 import {
   createTestDb,
   startReplica,
@@ -81,6 +86,21 @@ async function univIds(redis: RedisClient): Promise<number[]> {
     } while (cursor !== '0');
   }
   return ids.sort((a, b) => a - b);
+}
+
+/** The value of one labelled series (0 when absent). */
+async function labelled(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string>,
+): Promise<number> {
+  const { values } = (await registry.getSingleMetric(name)?.get()) ?? {
+    values: [],
+  };
+  const hit = values.find(v =>
+    Object.entries(labels).every(([k, x]) => v.labels[k] === x),
+  );
+  return hit?.value ?? 0;
 }
 
 describe.each(['cluster', 'sentinel'] as const)('universe-sync on %s', kind => {
@@ -202,6 +222,86 @@ describe.each(['cluster', 'sentinel'] as const)('universe-sync on %s', kind => {
     expect(second).toMatchObject({ created: 0, replaced: 0, removed: 0 });
     expect(second.trusted).toBeGreaterThan(0);
   });
+
+  it('exports a sane footprint gauge: every part sampled across the masters', async () => {
+    for (let i = 0; i < 5; i++) {
+      const id = await db.insert(true, tickers(300, `FP${i}X`));
+      await redis().hset(
+        keys.stratLast(id),
+        ...tickers(300, `FP${i}X`).flatMap(t => [t, '1752586200000']),
+      );
+    }
+    await replica.service.reconciler.run();
+    await redis().zadd(keys.tickUpd(), 1, 'AAPL', 2, 'MSFT');
+    const sampled = await startReplica({
+      databaseUrl: db.url,
+      keys,
+      bullmqPrefix: replica.service.queue.opts.prefix!,
+      queueName: 'universe-sync',
+      redisUrl: topo.target,
+      settings: { footprintIntervalMs: 200 },
+    });
+    try {
+      const gauge = (part: FootprintPart) =>
+        labelled(sampled.registry, 'tickpulse_redis_footprint_bytes', {
+          part,
+        });
+      await waitFor(async () => (await gauge('universes')) > 0, {
+        what: 'the universes part sampled',
+      });
+      let exact = 0;
+      for (const node of await masterNodes(redis()))
+        exact += (await exactMemoryUsage(node, keys.stratUnivPattern())).bytes;
+      // Every strategy drawn (5 of 5), each set's size sampled: within 20 %.
+      expect(Math.abs((await gauge('universes')) - exact) / exact).toBeLessThan(
+        0.2,
+      );
+      for (const part of ['tick_upd', 'last_buckets', 'fingerprints'] as const)
+        expect(await gauge(part)).toBeGreaterThan(0);
+      expect(
+        await labelled(sampled.registry, 'tickpulse_universe_errors_total', {
+          where: 'footprint',
+        }),
+      ).toBe(0);
+    } finally {
+      await sampled.stop();
+    }
+  });
+
+  it('rebuilds the universes after a master lost its data (on the cluster one without TICKPULSE:EPOCH)', async () => {
+    const want = new Map<number, string>();
+    for (let i = 0; i < 12; i++)
+      want.set(await db.insert(true, [`D${i}`]), `D${i}`);
+    await replica.service.reconciler.run();
+    const scan = async (node: Redis, pattern: string) =>
+      (await node.scan('0', 'MATCH', pattern, 'COUNT', 1000))[1];
+    // On the cluster: a master without the first marker, so only its own
+    // marker tells; on Sentinel the one master.
+    const masters = await masterNodes(redis());
+    let lossy = masters[0]!;
+    for (const n of masters)
+      if (
+        (await scan(n, keys.dataEpoch())).length === 0 &&
+        (await scan(n, keys.stratUnivPattern())).length > 0
+      )
+        lossy = n;
+    expect(await scan(lossy, keys.stratUnivPattern())).not.toEqual([]);
+    if (masters.length > 1)
+      expect(await scan(lossy, keys.dataEpoch())).toEqual([]);
+    await lossy.flushall();
+    await waitFor(
+      async () => {
+        for (const [id, member] of want)
+          if ((await redis().smembers(keys.stratUniv(id))).join() !== member)
+            return false;
+        return true;
+      },
+      { timeoutMs: 30_000, intervalMs: 500, what: 'universes rebuilt' },
+    );
+    expect(
+      await metricTotal(replica.registry, DATA_LOSS_METRIC),
+    ).toBeGreaterThanOrEqual(1);
+  }, 60_000);
 
   it('survives a failover: the replica is promoted, the service reconnects, the state is complete', async () => {
     const id = await db.insert(true, tickers(2200, 'FO'));

@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import {
   afterNthCall,
+  COMPARE_FIXTURE,
   deletePrefix,
   freePort,
   startPrivateRedis,
   testRedis,
   TEST_REDIS_URL,
   uniquePrefix,
+  writeCompareFixture,
   type PrivateRedis,
 } from '@tickpulse/testkit';
 import { compareCommand, type CompareDeps } from '../src/compare';
@@ -42,13 +44,7 @@ describe('tickpulse compare (the CLI process)', () => {
   });
   afterAll(() => redis.quit());
 
-  async function fixture(): Promise<void> {
-    await redis.zadd(`${ref}TICK:UPD`, 1000, 'AAPL', 2000, 'MSFT', 5, 'OLD');
-    await redis.zadd(`${shadow}TICK:UPD`, 400, 'AAPL', 2000, 'MSFT', 9, 'NEW');
-    await redis.sadd(`${ref}STRAT:7:UNIV`, 'AAPL', 'MSFT');
-    await redis.sadd(`${shadow}STRAT:7:UNIV`, 'AAPL');
-    await redis.sadd(`${shadow}STRAT:8:UNIV`, 'AAPL');
-  }
+  const fixture = () => writeCompareFixture(redis, ref, shadow);
 
   it('--json prints exactly one JSON object of the documented shape, and nothing else', async () => {
     await fixture();
@@ -62,27 +58,7 @@ describe('tickpulse compare (the CLI process)', () => {
     ]);
     expect(run.status).toBe(0);
     expect(run.stdout.trim().split('\n')).toHaveLength(1);
-    expect(JSON.parse(run.stdout)).toEqual({
-      ticks: {
-        reference: 3,
-        shadow: 3,
-        both: 2,
-        onlyReference: 1,
-        onlyShadow: 1,
-        equal: 1,
-        shadowAhead: 0,
-        shadowBehind: 1,
-        absDeltaMs: { p50: 0, p99: 600, max: 600 },
-      },
-      universes: {
-        reference: 1,
-        shadow: 2,
-        equal: 0,
-        differ: 1,
-        onlyReference: 0,
-        onlyShadow: 1,
-      },
-    });
+    expect(JSON.parse(run.stdout)).toEqual(COMPARE_FIXTURE.comparison);
   });
 
   it('takes the shadow namespace from REDIS_KEY_PREFIX and prints a readable report', async () => {
@@ -92,11 +68,11 @@ describe('tickpulse compare (the CLI process)', () => {
     });
     expect(run.status).toBe(0);
     expect(run.stdout).toContain(
-      'TICK:UPD      reference 3, shadow 3, in both 2, only reference 1, only shadow 1',
+      'TICK:UPD      reference 12, shadow 11, in both 10, only reference 2, only shadow 1',
     );
-    expect(run.stdout).toContain('|delta| p50 0 ms, p99 600 ms, max 600 ms');
-    expect(run.stdout).toContain('differ 1 (e.g. 7)');
-    expect(run.stdout).toContain('only shadow 1 (e.g. 8)');
+    expect(run.stdout).toContain('|delta| p50 200 ms, p99 500 ms, max 500 ms');
+    expect(run.stdout).toContain('differ 2 (e.g. 2, 3)');
+    expect(run.stdout).toContain('only shadow 2 (e.g. 5, 6)');
   });
 
   it.each([

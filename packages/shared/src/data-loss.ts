@@ -1,14 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import type { RedisClient } from './redis.js';
+import { isCluster, type RedisClient } from './redis.js';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { RedisKeys } from './keys.js';
 
-/** How often each process checks the marker (one GET): data loss is noticed within this. */
+/** How often each process checks the marker (one GET; on Cluster one per master): data loss is noticed within this. */
 export const DATA_LOSS_CHECK_MS = 5000;
 
 /** Counter name, the same in every app that watches (apps tell apart by their scrape job). */
 export const DATA_LOSS_METRIC = 'tickpulse_redis_data_loss_total';
+
+/** Bounds the search for a marker key in every master's slots (64 per round trip). */
+const MAX_MARKER_CANDIDATES = 1024;
+
+/** A `CLUSTER SLOTS` entry: first slot, last slot, master (host, port, …), replicas. */
+interface SlotRange {
+  0: number;
+  1: number;
+  2?: readonly [string, number, ...unknown[]];
+}
+
+/** `host:port` of a slot range's master. */
+const masterOf = (range: SlotRange) =>
+  range[2] ? `${range[2][0]}:${range[2][1]}` : undefined;
 
 /** A running data-loss watch. */
 export interface DataLossWatch {
@@ -38,8 +52,19 @@ export interface DataLossWatch {
  * kept the data (a false alarm), stays the same across FLUSHALL (a miss),
  * and differs on a failover to a fully synced replica. The marker is
  * replicated with the data, so it answers exactly "is this the data set I
- * started on". It costs one GET per check; a Redis error skips the check
+ * started on". It costs one GET per check (on Cluster one per master and a
+ * `CLUSTER SLOTS`); a Redis error skips the check
  * (an outage is not a loss; the first check after it tells).
+ *
+ * On Redis Cluster one marker sits on every master, since a master restarted
+ * empty (or flushed) loses only the keys of its own slots: the first of
+ * `dataEpoch()`, `dataEpochShard(0)`, `dataEpochShard(1)`, … whose slot the
+ * master serves (`CLUSTER SLOTS`, `CLUSTER KEYSLOT`; found again when the
+ * slot map changes). Any marker gone or replaced is a loss. A failover to a
+ * synced replica keeps the slot's marker; resharding may pick a new marker
+ * for a master, which is created, not an alarm. With a hash-tagged key
+ * prefix every tickpulse key, markers included, shares one slot and one
+ * marker covers them all.
  *
  * A recovery that throws is retried at the next check until it succeeds.
  */
@@ -52,7 +77,8 @@ export function createDataLossWatch(deps: {
   onDataLoss: () => Promise<void>;
   checkIntervalMs?: number;
 }): DataLossWatch {
-  const key = deps.keys.dataEpoch();
+  const redis = deps.redis;
+  const keys = deps.keys;
   const log = deps.logger.child({ component: 'data-loss' });
   const events = new Counter({
     name: DATA_LOSS_METRIC,
@@ -60,17 +86,61 @@ export function createDataLossWatch(deps: {
     registers: [deps.registry],
   });
   const every = deps.checkIntervalMs ?? DATA_LOSS_CHECK_MS;
-  let epoch: string | null = null;
+  /** Marker key → the epoch it held when last read; null before the first read. */
+  let epochs: Map<string, string> | null = null;
+  let placement: { slotMap: string; markers: string[] } | undefined;
   let recoveryPending = false;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let running: Promise<boolean | null> | undefined;
 
-  const currentEpoch = async (): Promise<string> => {
-    const value = await deps.redis.get(key);
-    if (value !== null) return value;
-    await deps.redis.set(key, randomUUID(), 'NX');
-    return (await deps.redis.get(key)) ?? '';
+  const markerKeys = async (): Promise<string[]> => {
+    if (!isCluster(redis)) return [keys.dataEpoch()];
+    const slots = await redis.cluster('SLOTS');
+    const slotMap = JSON.stringify(slots.map(r => [r[0], r[1], masterOf(r)]));
+    if (placement?.slotMap !== slotMap)
+      placement = { slotMap, markers: await placeMarkers(slots) };
+    return placement.markers;
+  };
+
+  /** One marker key per master (see above). */
+  const placeMarkers = async (slots: SlotRange[]): Promise<string[]> => {
+    const servedBy = (slot: number) => {
+      const range = slots.find(r => slot >= r[0] && slot <= r[1]);
+      return range && masterOf(range);
+    };
+    const masters = new Set(slots.map(masterOf));
+    masters.delete(undefined);
+    const chosen = new Map<string, string>();
+    const batch = 64;
+    for (let n = -1; n < MAX_MARKER_CANDIDATES && chosen.size < masters.size;) {
+      const candidates: string[] = [];
+      for (const end = n + batch; n < end; n++)
+        candidates.push(n < 0 ? keys.dataEpoch() : keys.dataEpochShard(n));
+      const slotsOf = await Promise.all(
+        candidates.map(async k => Number(await redis.cluster('KEYSLOT', k))),
+      );
+      candidates.forEach((k, i) => {
+        const master = servedBy(slotsOf[i]!);
+        if (master !== undefined && !chosen.has(master)) chosen.set(master, k);
+      });
+      // A hash-tagged prefix: every candidate is in one slot, one marker is all.
+      if (new Set(slotsOf).size === 1) break;
+    }
+    return [...chosen.values()];
+  };
+
+  const currentEpochs = async (): Promise<Map<string, string>> => {
+    const markers = await markerKeys();
+    const values = await Promise.all(
+      markers.map(async key => {
+        const value = await redis.get(key);
+        if (value !== null) return value;
+        await redis.set(key, randomUUID(), 'NX');
+        return (await redis.get(key)) ?? '';
+      }),
+    );
+    return new Map(markers.map((k, i) => [k, values[i]!]));
   };
 
   const recover = async () => {
@@ -84,22 +154,26 @@ export function createDataLossWatch(deps: {
   };
 
   const checkOnce = async (): Promise<boolean | null> => {
-    let now: string;
+    let now: Map<string, string>;
     try {
-      now = await currentEpoch();
+      now = await currentEpochs();
     } catch {
       return null;
     }
-    const lost = epoch !== null && now !== epoch;
+    const before = epochs;
+    const lostMarkers = [...now].filter(
+      ([key, value]) => before?.has(key) && before.get(key) !== value,
+    );
+    const lost = lostMarkers.length > 0;
     if (lost) {
       events.inc();
       recoveryPending = true;
       log.warn(
-        { previousEpoch: epoch, epoch: now },
+        { markers: lostMarkers.map(([key]) => key) },
         'Redis lost its data (marker key gone or replaced); rebuilding',
       );
     }
-    epoch = now;
+    epochs = now;
     if (recoveryPending) await recover();
     return lost;
   };
@@ -116,7 +190,7 @@ export function createDataLossWatch(deps: {
   return {
     async start() {
       // Redis unreachable at start: the first check that reaches it sets the epoch.
-      epoch = await currentEpoch().catch(() => null);
+      epochs = await currentEpochs().catch(() => null);
       schedule();
     },
     stop() {

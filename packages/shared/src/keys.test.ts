@@ -11,6 +11,7 @@ describe('Redis key schema', () => {
     expect(keys.watermark('ingest')).toBe('TICKPULSE:WATERMARK:ingest');
     expect(keys.stratClaim(42)).toBe('{STRAT:42:LAST}:CLAIM');
     expect(keys.dataEpoch()).toBe('TICKPULSE:EPOCH');
+    expect(keys.dataEpochShard(3)).toBe('TICKPULSE:EPOCH:{3}');
   });
 
   it('prepends a namespace prefix to every key', () => {

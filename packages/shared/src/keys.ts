@@ -46,6 +46,13 @@ export interface RedisKeys {
    */
   dataEpoch(): string;
   /**
+   * STRING: one more epoch marker, `{n}` its hash tag. On Redis Cluster the
+   * data-loss watch places one marker on every master (the first of
+   * `dataEpoch()`, `dataEpochShard(0)`, `dataEpochShard(1)`, … in a slot the
+   * master serves), so losing any one master's data is noticed.
+   */
+  dataEpochShard(n: number): string;
+  /**
    * STRING: decimal Unix ms up to which a feed was read and its ticks
    * published, e.g. `watermark('ingest')` (tickpulse-only): where the next
    * leader's gap begins.
@@ -74,6 +81,7 @@ export function createKeys(prefix = ''): RedisKeys {
     univFingerprints: () => `${prefix}TICKPULSE:UNIV:FP`,
     lease: name => `${prefix}TICKPULSE:LEASE:${name}`,
     dataEpoch: () => `${prefix}TICKPULSE:EPOCH`,
+    dataEpochShard: n => `${prefix}TICKPULSE:EPOCH:{${n}}`,
     watermark: name => `${prefix}TICKPULSE:WATERMARK:${name}`,
   };
 }

@@ -1,10 +1,12 @@
 import { Redis } from 'ioredis';
 import {
   afterNthCall,
+  COMPARE_FIXTURE,
   deletePrefix,
   startPrivateRedis,
   testRedis,
   uniquePrefix,
+  writeCompareFixture,
   type PrivateRedis,
 } from '@tickpulse/testkit';
 import {
@@ -47,63 +49,13 @@ describe('compareNamespaces against real Redis', () => {
   afterAll(() => redis.quit());
 
   it('counts a fixture with known differences exactly', async () => {
-    const ref = createKeys(refPrefix);
-    const shadow = createKeys(shadowPrefix);
-    // 10 shared tickers with deltas shadow − reference of -400, -300, …, 0, …, +500.
-    const deltas = [-400, -300, -200, -100, 0, 0, 100, 200, 300, 500];
-    const base = 1_750_000_000_000;
-    await redis.zadd(
-      ref.tickUpd(),
-      ...deltas.flatMap((_, i) => [base, `T${i}`]),
-      base,
-      'ONLYREF1',
-      base,
-      'ONLYREF2',
+    await writeCompareFixture(redis, refPrefix, shadowPrefix);
+    const result = await compareNamespaces(
+      redis,
+      createKeys(refPrefix),
+      createKeys(shadowPrefix),
     );
-    await redis.zadd(
-      shadow.tickUpd(),
-      ...deltas.flatMap((d, i) => [base + d, `T${i}`]),
-      base,
-      'ONLYSH',
-    );
-    await redis.sadd(ref.stratUniv(1), 'A', 'B');
-    await redis.sadd(shadow.stratUniv(1), 'B', 'A');
-    await redis.sadd(ref.stratUniv(2), 'A', 'B');
-    await redis.sadd(shadow.stratUniv(2), 'A', 'C');
-    await redis.sadd(ref.stratUniv(3), 'A');
-    await redis.sadd(shadow.stratUniv(3), 'A', 'B');
-    await redis.sadd(ref.stratUniv(4), 'X');
-    await redis.sadd(shadow.stratUniv(5), 'Y');
-    await redis.sadd(shadow.stratUniv(6), 'Z');
-
-    const { comparison, samples } = await compareNamespaces(redis, ref, shadow);
-    expect(comparison).toEqual({
-      ticks: {
-        reference: 12,
-        shadow: 11,
-        both: 10,
-        onlyReference: 2,
-        onlyShadow: 1,
-        equal: 2,
-        shadowAhead: 4,
-        shadowBehind: 4,
-        // |deltas| sorted: 0 0 100 100 200 200 300 300 400 500 → p50 = 5th, p99 = 10th.
-        absDeltaMs: { p50: 200, p99: 500, max: 500 },
-      },
-      universes: {
-        reference: 4,
-        shadow: 5,
-        equal: 1,
-        differ: 2,
-        onlyReference: 1,
-        onlyShadow: 2,
-      },
-    });
-    expect(samples).toEqual({
-      differ: [2, 3],
-      onlyReference: [4],
-      onlyShadow: [5, 6],
-    });
+    expect(result).toEqual(COMPARE_FIXTURE);
   });
 
   it('reports empty namespaces as zeros', async () => {

@@ -1,23 +1,30 @@
 import {
+  COMPARE_FIXTURE,
   startRedisCluster,
   startRedisSentinel,
   waitFor,
+  writeCompareFixture,
   type TestRedisCluster,
   type TestRedisSentinel,
 } from '@tickpulse/testkit';
 import type { Cluster, Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import {
   closeRedis,
+  compareNamespaces,
+  createDataLossWatch,
   createKeys,
   createLease,
   createLogger,
   createRedis,
   createTickStore,
   createUniverseStore,
+  DATA_LOSS_METRIC,
   describeRedisTarget,
   inspectRedisServer,
   isCluster,
   masterNodes,
+  metricTotal,
   type RedisClient,
   type RedisTarget,
 } from '../src';
@@ -124,6 +131,61 @@ describe('connection factory and data paths on a 3-master Redis Cluster', () => 
     expect(await b.acquire()).toBe(false);
     await a.release();
     expect(await b.acquire()).toBe(true);
+  });
+
+  it('compares the unprefixed and a shadow namespace spread over every master exactly', async () => {
+    const redis = client();
+    // The earlier tests' universes and TICK:UPD would count in the reference.
+    await Promise.all((await masterNodes(redis)).map(n => n.flushall()));
+    await writeCompareFixture(redis, '', 'sh:');
+    const held = await Promise.all(
+      (await masterNodes(redis)).map(
+        async node =>
+          (await node.scan('0', 'MATCH', '*STRAT:*', 'COUNT', 1000))[1].length,
+      ),
+    );
+    expect(held.every(n => n > 0)).toBe(true);
+    // Small pages: SCAN, ZSCAN and SSCAN each take several calls per master.
+    const result = await compareNamespaces(
+      redis,
+      createKeys(''),
+      createKeys('sh:'),
+      { pageSize: 2, strategiesPerRound: 2, sampleSize: 10 },
+    );
+    expect(result).toEqual(COMPARE_FIXTURE);
+  });
+
+  // Last in this suite: it flushes the masters one by one.
+  it('notices the data loss of any one master, whichever holds TICKPULSE:EPOCH', async () => {
+    const redis = client();
+    const registry = new Registry();
+    let rebuilds = 0;
+    const watch = createDataLossWatch({
+      redis,
+      keys,
+      logger,
+      registry,
+      onDataLoss: async () => void rebuilds++,
+      checkIntervalMs: 3_600_000,
+    });
+    await watch.start();
+    const markersOn = async (node: Redis) =>
+      (await node.scan('0', 'MATCH', 'TICKPULSE:EPOCH*', 'COUNT', 1000))[1];
+    const masters = await masterNodes(redis);
+    const placed = await Promise.all(masters.map(markersOn));
+    expect(placed.map(m => m.length)).toEqual([1, 1, 1]);
+    expect(placed.flat()).toContain(keys.dataEpoch());
+    expect(await watch.check()).toBe(false);
+    for (const [i, node] of masters.entries()) {
+      await node.flushall();
+      expect(await watch.check()).toBe(true);
+      expect(rebuilds).toBe(i + 1);
+      // The marker is back on that master and the next check is quiet.
+      expect(await markersOn(node)).toEqual(placed[i]);
+      expect(await watch.check()).toBe(false);
+    }
+    expect(await metricTotal(registry, DATA_LOSS_METRIC)).toBe(3);
+    watch.stop();
   });
 });
 

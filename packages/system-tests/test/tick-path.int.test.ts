@@ -32,7 +32,11 @@ import {
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createSystem, type AppProcess, type System } from '../src/harness';
-import { scriptFrames, TickOracle, type ScriptedTrade } from '../src/oracle';
+import { scriptFrames, type ScriptedTrade } from '../src/oracle';
+import {
+  createTickPathCheck,
+  type TickPathCheck,
+} from '../src/tick-path-check';
 
 jest.setTimeout(240_000);
 
@@ -47,8 +51,6 @@ describe('tick path end to end (sim → ingest → ticks → tick-writer → TIC
   const keyPrefix = uniquePrefix('e2e');
   const bullPrefix = uniqueName('e2eq');
   const keys = createKeys(keyPrefix);
-  const oracle = new TickOracle();
-  let tradesSent = 0;
 
   const tickers = Array.from({ length: 40 }, (_, i) => `E2E${i}`);
 
@@ -93,6 +95,13 @@ describe('tick path end to end (sim → ingest → ticks → tick-writer → TIC
       connection: { url: redisSrv.url, maxRetriesPerRequest: null },
       prefix: bullPrefix,
     });
+    check = createTickPathCheck({
+      sim,
+      ingest,
+      redis,
+      tickUpdKey: keys.tickUpd(),
+      queue,
+    });
   });
 
   afterAll(async () => {
@@ -103,65 +112,13 @@ describe('tick path end to end (sim → ingest → ticks → tick-writer → TIC
     await redisSrv?.stop();
   });
 
-  /** Sends frames (adding a couple of quotes, which ingest ignores) and records them in the oracle. */
-  const send = (frames: ScriptedTrade[][]) => {
-    for (const f of frames) {
-      oracle.add(f);
-      tradesSent += f.length;
-      const withQuote = [
-        ...f,
-        { ev: 'Q', sym: f[0]!.sym, bp: 1, ap: 2, t: Date.now() },
-      ];
-      expect(sim.sendFrames([withQuote])).toBe(1);
-    }
-  };
-
-  const allReceived = () =>
-    waitFor(
-      async () =>
-        (await ingest.metric('tickpulse_ingest_trades_received_total')) ===
-        tradesSent,
-      { timeoutMs: 60_000, what: `ingest received ${tradesSent} trades` },
-    );
-
-  const tickUpd = async () => {
-    const flat = await redis.zrange(keys.tickUpd(), '0', '-1', 'WITHSCORES');
-    const m = new Map<string, number>();
-    for (let i = 0; i < flat.length; i += 2)
-      m.set(flat[i]!, Number(flat[i + 1]));
-    return m;
-  };
-
-  const queueDrained = async () => {
-    const c = await queue.getJobCounts(
-      'wait',
-      'active',
-      'delayed',
-      'prioritized',
-    );
-    return Object.values(c).every(n => n === 0);
-  };
-
+  let check: TickPathCheck;
+  const send = (frames: ScriptedTrade[][]) => check.send(frames);
+  const allReceived = () => check.allReceived();
   /** TICK:UPD equals the oracle exactly (same members, same scores). */
   const expectExact = async () => {
-    await waitFor(
-      async () => {
-        if (!(await queueDrained())) return false;
-        const got = await tickUpd();
-        if (got.size !== oracle.expected.size) return false;
-        for (const [t, ms] of oracle.expected)
-          if (got.get(t) !== ms) return false;
-        return true;
-      },
-      {
-        timeoutMs: 120_000,
-        intervalMs: 200,
-        what: 'TICK:UPD to match the oracle',
-      },
-    ).catch(() => undefined);
-    expect(Object.fromEntries(await tickUpd())).toEqual(
-      Object.fromEntries(oracle.expected),
-    );
+    const { got, want } = await check.settled();
+    expect(got).toEqual(want);
   };
 
   it('writes exactly the newest eligible trade per ticker (ineligible, late, duplicate, reordered input)', async () => {
@@ -218,19 +175,20 @@ describe('tick path end to end (sim → ingest → ticks → tick-writer → TIC
       ],
     ]);
     await allReceived();
-    expect(oracle.expected.size).toBeGreaterThan(30);
+    expect(check.oracle.expected.size).toBeGreaterThan(30);
     expect(
-      oracle.seen.has('E2EINEL1') && !oracle.expected.has('E2EINEL1'),
+      check.oracle.seen.has('E2EINEL1') &&
+        !check.oracle.expected.has('E2EINEL1'),
     ).toBe(true);
 
     // Duplicate and out-of-order batches straight into the queue: replays of
     // the expected maxima, and older times published after newer ones.
-    const exact = new Map(oracle.expected);
+    const exact = new Map(check.oracle.expected);
     const older = new Map(
-      [...oracle.expected].map(([t, ms]) => [t, ms - 60_000]),
+      [...check.oracle.expected].map(([t, ms]) => [t, ms - 60_000]),
     );
     const oldest = new Map(
-      [...oracle.expected].map(([t, ms]) => [t, ms - 3_600_000]),
+      [...check.oracle.expected].map(([t, ms]) => [t, ms - 3_600_000]),
     );
     await publishTickBatch(queue, exact);
     await publishTickBatch(queue, older);

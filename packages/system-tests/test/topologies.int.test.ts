@@ -30,7 +30,11 @@ import {
 } from '@tickpulse/testkit';
 import { Queue } from 'bullmq';
 import { createSystem, type AppProcess, type System } from '../src/harness';
-import { scriptFrames, TickOracle, type ScriptedTrade } from '../src/oracle';
+import { scriptFrames, type ScriptedTrade } from '../src/oracle';
+import {
+  createTickPathCheck,
+  type TickPathCheck,
+} from '../src/tick-path-check';
 
 jest.setTimeout(240_000);
 
@@ -49,8 +53,6 @@ describe.each(['cluster', 'sentinel'] as const)(
     let queue: Queue;
     const bullPrefix =
       kind === 'cluster' ? `{${uniqueName('e2e')}}` : uniqueName('e2e');
-    const oracle = new TickOracle();
-    let tradesSent = 0;
     const tickers = Array.from({ length: 300 }, (_, i) => `TOP${i}`);
 
     beforeAll(async () => {
@@ -97,6 +99,13 @@ describe.each(['cluster', 'sentinel'] as const)(
         prefix: bullPrefix,
       });
       queue.on('error', () => undefined);
+      check = createTickPathCheck({
+        sim,
+        ingest,
+        redis,
+        tickUpdKey: keys.tickUpd(),
+        queue,
+      });
     }, 120_000);
 
     afterAll(async () => {
@@ -107,43 +116,12 @@ describe.each(['cluster', 'sentinel'] as const)(
       await stopServers?.();
     });
 
-    const send = (frames: ScriptedTrade[][]) => {
-      for (const f of frames) {
-        oracle.add(f);
-        tradesSent += f.length;
-        expect(sim.sendFrames([f])).toBe(1);
-      }
-    };
-    const allReceived = () =>
-      waitFor(
-        async () =>
-          (await ingest.metric('tickpulse_ingest_trades_received_total')) ===
-          tradesSent,
-        { timeoutMs: 60_000, what: `ingest received ${tradesSent} trades` },
-      );
-    const tickUpd = async () => {
-      const flat = await redis.zrange(keys.tickUpd(), '0', '-1', 'WITHSCORES');
-      const m = new Map<string, number>();
-      for (let i = 0; i < flat.length; i += 2)
-        m.set(flat[i]!, Number(flat[i + 1]));
-      return m;
-    };
+    let check: TickPathCheck;
+    const send = (frames: ScriptedTrade[][]) => check.send(frames);
+    const allReceived = () => check.allReceived();
     const expectExact = async () => {
-      await waitFor(
-        async () => {
-          const c = await queue.getJobCounts('wait', 'active', 'delayed');
-          if (Object.values(c).some(n => n > 0)) return false;
-          const got = await tickUpd();
-          if (got.size !== oracle.expected.size) return false;
-          for (const [t, ms] of oracle.expected)
-            if (got.get(t) !== ms) return false;
-          return true;
-        },
-        { timeoutMs: 120_000, intervalMs: 200, what: 'TICK:UPD = oracle' },
-      ).catch(() => undefined);
-      expect(Object.fromEntries(await tickUpd())).toEqual(
-        Object.fromEntries(oracle.expected),
-      );
+      const { got, want } = await check.settled();
+      expect(got).toEqual(want);
     };
     const frames = (seed: number) =>
       scriptFrames({
@@ -159,7 +137,7 @@ describe.each(['cluster', 'sentinel'] as const)(
       send(frames(1));
       await allReceived();
       await expectExact();
-      expect(oracle.expected.size).toBeGreaterThan(100);
+      expect(check.oracle.expected.size).toBeGreaterThan(100);
       if (kind === 'cluster') {
         // TICK:UPD and the queue's keys live on the nodes their slots say.
         const owners = await Promise.all(

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
 import { TEST_REDIS_URL } from './env.js';
-import { waitFor } from './wait.js';
+import { waitForRedisPing } from './redis-probe.js';
 
 export { TEST_DATABASE_URL, TEST_REDIS_URL } from './env.js';
 export * from './pg-schema.js';
@@ -37,7 +37,8 @@ export async function scanKeys<R extends Redis | Cluster>(
   pattern: string,
   page: (keys: string[], node: Redis) => Promise<void>,
 ): Promise<void> {
-  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis as Redis];
+  const nodes =
+    redis instanceof Cluster ? redis.nodes('master') : [redis as Redis];
   for (const node of nodes) {
     let cursor = '0';
     do {
@@ -112,7 +113,6 @@ export function freePort(): Promise<number> {
   });
 }
 
-
 /**
  * A private redis-server on its own port and directory, for tests that stop
  * or restart Redis without disturbing anything else on the machine.
@@ -172,29 +172,10 @@ export async function startPrivateRedis(
       ],
       { stdio: 'ignore' },
     );
-    const probe = new Redis(url, {
-      protocol: 2,
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
+    await waitForRedisPing(url, {
+      timeoutMs: 10_000,
+      what: `redis-server on ${port}`,
     });
-    try {
-      await waitFor(
-        async () => {
-          try {
-            if (probe.status !== 'ready')
-              await probe.connect().catch(() => undefined);
-            return (await probe.ping()) === 'PONG';
-          } catch {
-            probe.disconnect();
-            return false;
-          }
-        },
-        { timeoutMs: 10_000, what: `redis-server on ${port}` },
-      );
-    } finally {
-      probe.disconnect();
-    }
   };
 
   const kill = async () => {
@@ -236,6 +217,7 @@ export async function startPrivateRedis(
 export { seededRandom } from '@tickpulse/random';
 
 export * from './topologies.js';
+export * from './compare-fixture.js';
 /**
  * Wraps a client so that `action` runs right after the `n`-th reply of one
  * command (e.g. kill the server after the first page of a scan): a fault at

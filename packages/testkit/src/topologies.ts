@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
+import { waitForRedisPing } from './redis-probe.js';
 import { waitFor } from './wait.js';
 
 /**
@@ -93,32 +94,8 @@ function admin(port: number): Redis {
   return r;
 }
 
-async function waitForPing(port: number, what: string): Promise<void> {
-  const probe = new Redis(port, '127.0.0.1', {
-    protocol: 2,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  probe.on('error', () => undefined);
-  try {
-    await waitFor(
-      async () => {
-        try {
-          if (probe.status !== 'ready')
-            await probe.connect().catch(() => undefined);
-          return (await probe.ping()) === 'PONG';
-        } catch {
-          probe.disconnect();
-          return false;
-        }
-      },
-      { timeoutMs: 15_000, what },
-    );
-  } finally {
-    probe.disconnect();
-  }
-}
+const waitForPing = (port: number, what: string) =>
+  waitForRedisPing(`redis://127.0.0.1:${port}`, { timeoutMs: 15_000, what });
 
 /** A `host:port` of a test server. */
 export interface NodeAddress {
