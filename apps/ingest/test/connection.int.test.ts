@@ -4,11 +4,10 @@
  * connection, both `auth_timeout` paths, and `error`/unknown statuses that
  * neither crash nor drop the connection.
  */
-import { waitFor } from '@tickpulse/testkit';
+import { seriesValue, waitFor } from '@tickpulse/testkit';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   captureLogs,
-  metricValue,
   startHarness,
   trade,
   type Harness,
@@ -33,6 +32,20 @@ describe('Polygon connection', () => {
         r.ingest.status().state === 'streaming',
       { timeoutMs: 15_000, what: `connection ${connections} streaming` },
     );
+
+  /** Cuts the connection with auth left unanswered; waits until `series` counted `n`. */
+  const silenceAuth = async (
+    r: Replica,
+    series: [string, Record<string, string>],
+    n: number,
+  ) => {
+    h!.sim.ignoreAuth(true);
+    h!.sim.dropConnections();
+    await waitFor(async () => (await seriesValue(r.registry, ...series)) >= n, {
+      timeoutMs: 20_000,
+      what: `${n} × ${JSON.stringify(series)}`,
+    });
+  };
 
   it('grows the backoff across connections that drop before HEALTHY_AFTER_MS and resets it after one that stayed up longer', async () => {
     const logs = captureLogs();
@@ -70,7 +83,7 @@ describe('Polygon connection', () => {
       expect(l.delayMs).toBeLessThanOrEqual(base * 1.5);
     }
     expect(
-      await metricValue(r.registry, DISCONNECTS, { reason: 'closed' }),
+      await seriesValue(r.registry, DISCONNECTS, { reason: 'closed' }),
     ).toBe(5);
     expect(await r.metric('tickpulse_ingest_reconnects_total')).toBe(5);
     expect(r.fatal).toEqual([]);
@@ -92,15 +105,7 @@ describe('Polygon connection', () => {
     });
     const r = h.replicas[0]!;
     await streamingOn(r, 1);
-    h.sim.ignoreAuth(true);
-    h.sim.dropConnections();
-    await waitFor(
-      async () =>
-        (await metricValue(r.registry, DISCONNECTS, {
-          reason: 'auth_timeout',
-        })) >= 3,
-      { timeoutMs: 20_000, what: 'three auth timeouts' },
-    );
+    await silenceAuth(r, [DISCONNECTS, { reason: 'auth_timeout' }], 3);
     expect(h.sim.stats().authIgnored).toBeGreaterThanOrEqual(3);
     expect(
       logs.lines('not authenticated in time, reconnecting').length,
@@ -131,18 +136,10 @@ describe('Polygon connection', () => {
     });
     const r = h.replicas[0]!;
     await streamingOn(r, 1);
-    h.sim.ignoreAuth(true);
-    h.sim.dropConnections();
+    await silenceAuth(r, [STATUSES, { status: 'auth_timeout' }], 2);
     await waitFor(
       async () =>
-        (await metricValue(r.registry, STATUSES, {
-          status: 'auth_timeout',
-        })) >= 2,
-      { timeoutMs: 20_000, what: 'two auth_timeout statuses' },
-    );
-    await waitFor(
-      async () =>
-        (await metricValue(r.registry, DISCONNECTS, {
+        (await seriesValue(r.registry, DISCONNECTS, {
           reason: 'auth_timeout',
         })) >= 2,
     );
@@ -171,10 +168,10 @@ describe('Polygon connection', () => {
       return q.ERRA === t && q.ERRB === t + 1;
     });
 
-    expect(await metricValue(r.registry, STATUSES, { status: 'error' })).toBe(
+    expect(await seriesValue(r.registry, STATUSES, { status: 'error' })).toBe(
       1,
     );
-    expect(await metricValue(r.registry, STATUSES, { status: 'other' })).toBe(
+    expect(await seriesValue(r.registry, STATUSES, { status: 'other' })).toBe(
       1,
     );
     expect(logs.lines('Polygon reported an error')).toEqual([

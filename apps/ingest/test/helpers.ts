@@ -175,21 +175,6 @@ export function captureLogs(level = 'debug') {
   };
 }
 
-/** One labelled series of a counter or gauge (0 when absent). */
-export async function metricValue(
-  registry: Registry,
-  name: string,
-  labels: Record<string, string>,
-): Promise<number> {
-  const metric = registry.getSingleMetric(name);
-  if (!metric) return 0;
-  const { values } = await metric.get();
-  const hit = values.find(v =>
-    Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want),
-  );
-  return hit?.value ?? 0;
-}
-
 /** A trade event as Polygon sends it. */
 export function trade(
   sym: string,

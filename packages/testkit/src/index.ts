@@ -9,6 +9,7 @@ import { TEST_REDIS_URL } from './env.js';
 import { waitFor } from './wait.js';
 
 export { TEST_DATABASE_URL, TEST_REDIS_URL } from './env.js';
+export * from './metrics.js';
 export * from './pg-schema.js';
 export * from './tcp-proxy.js';
 export { waitFor } from './wait.js';
@@ -37,7 +38,8 @@ export async function scanKeys<R extends Redis | Cluster>(
   pattern: string,
   page: (keys: string[], node: Redis) => Promise<void>,
 ): Promise<void> {
-  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis as Redis];
+  const nodes =
+    redis instanceof Cluster ? redis.nodes('master') : [redis as Redis];
   for (const node of nodes) {
     let cursor = '0';
     do {
@@ -111,7 +113,6 @@ export function freePort(): Promise<number> {
     });
   });
 }
-
 
 /**
  * A private redis-server on its own port and directory, for tests that stop
