@@ -123,8 +123,13 @@ export const ConfigSchema = z
     BACKFILL_ENABLED: z.stringbool().optional(),
     /** `/v3/trades` lookups in flight at once. */
     BACKFILL_CONCURRENCY: positiveInt(4),
-    /** HTTP attempts one gap may send (snapshot, pages, retries). */
-    BACKFILL_REQUEST_BUDGET: positiveInt(5000),
+    /**
+     * HTTP attempts one gap may send (snapshot, pages, retries). A gap near
+     * BACKFILL_MAX_GAP_MS (and every rebuild after a Redis data loss) needs
+     * about one lookup per ticker whose last print is ineligible: ~5 000 of
+     * a 10 000-ticker market (see the README's gap-healing section).
+     */
+    BACKFILL_REQUEST_BUDGET: positiveInt(15_000),
     /** Longer gaps are healed only over their last this many ms. */
     BACKFILL_MAX_GAP_MS: milliseconds(15 * 60_000),
     /** Healing starts this long before the watermark (late and out-of-order prints, clock skew). */

@@ -121,6 +121,12 @@ export function createIngestMetrics(
       help: 'Connection attempts after a previous connection ended',
       registers,
     }),
+    disconnects: new Counter({
+      name: 'tickpulse_ingest_disconnects_total',
+      help: 'Polygon connections ended, by reason (closed, auth_timeout, read_timeout, max_connections, fatal)',
+      labelNames: ['reason'],
+      registers,
+    }),
     connectionState: new Gauge({
       name: 'tickpulse_ingest_connection_state',
       help: '1 for the current Polygon connection state, 0 for the others',

@@ -242,6 +242,7 @@ export function createPolygonClient(deps: {
           if (current === ws) current = undefined;
           const healthy =
             wasAuthed && Date.now() - authedAt >= timings.healthyAfterMs;
+          metrics.disconnects.inc({ reason: outcome });
           log.info(
             { code, reason: reason.toString().slice(0, 200), outcome, healthy },
             'connection closed',
@@ -268,6 +269,8 @@ export function createPolygonClient(deps: {
       if (!running) break;
       if (healthy) attempt = 0;
       let delay: number;
+      // The backoff step this delay used (0 after a healthy connection).
+      const step = attempt;
       if (outcome === 'max_connections') {
         setState('cooldown');
         delay = timings.maxConnectionsCooldownMs;
@@ -279,7 +282,10 @@ export function createPolygonClient(deps: {
           timings.reconnectMaxMs,
         );
       }
-      log.info({ delayMs: delay, outcome }, 'reconnecting after delay');
+      log.info(
+        { delayMs: delay, outcome, attempt: step, healthy },
+        'reconnecting after delay',
+      );
       await pause(delay);
     }
     setState('stopped');

@@ -10,6 +10,7 @@ import {
   metricTotal,
   parseTickBatch,
   QUEUE_NAMES,
+  type Logger,
 } from '@tickpulse/shared';
 import {
   deletePrefix,
@@ -56,6 +57,8 @@ export async function startHarness(opts: {
   redisUrl?: string;
   replicas?: number;
   rebuildTickUpd?: () => Promise<void>;
+  /** Every replica logs here (default: the silent test logger). */
+  logger?: Logger;
 }): Promise<Harness> {
   const sim = createPolygonSim({ apiKeys: ['test-key'], rate: 0, ...opts.sim });
   await sim.listen(0);
@@ -87,7 +90,7 @@ export async function startHarness(opts: {
     const fatal: Error[] = [];
     const ingest = createIngest({
       config: { ...config, REDIS_URL: url },
-      logger,
+      logger: opts.logger ?? logger,
       registry,
       redis,
       onFatal: err => fatal.push(err),
@@ -149,6 +152,26 @@ export async function startHarness(opts: {
         conn.disconnect();
       }
     },
+  };
+}
+
+/** A logger that keeps every line it writes (JSON, as in production), for assertions on logs. */
+export function captureLogs(level = 'debug') {
+  const raw: string[] = [];
+  const captured = createLogger({
+    service: 'ingest-test',
+    level,
+    destination: { write: (line: string) => void raw.push(line) },
+  });
+  return {
+    logger: captured,
+    /** Everything written so far, as one string. */
+    text: () => raw.join(''),
+    /** The parsed lines with message `msg`. */
+    lines: (msg: string) =>
+      raw
+        .map(l => JSON.parse(l) as Record<string, unknown>)
+        .filter(l => l.msg === msg),
   };
 }
 

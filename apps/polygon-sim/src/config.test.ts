@@ -131,6 +131,15 @@ describe('polygon-sim app', () => {
           })
         ).json(),
       ).toMatchObject({ stalled: true });
+      expect(
+        (
+          await app.inject({
+            method: 'POST',
+            url: '/control/ignore-auth',
+            payload: { on: true },
+          })
+        ).statusCode,
+      ).toBe(200);
       expect((await app.inject({ url: '/metrics' })).body).toContain(
         'tickpulse_sim_rate 500',
       );

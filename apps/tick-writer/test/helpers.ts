@@ -173,17 +173,5 @@ export async function waitDrained(
   );
 }
 
-/** Value of one labelled series (0 when absent). */
-export async function seriesValue(
-  registry: Registry,
-  name: string,
-  labels: Record<string, string>,
-): Promise<number> {
-  const metric = registry.getSingleMetric(name);
-  if (!metric) return 0;
-  const { values } = await metric.get();
-  const hit = values.find(v =>
-    Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want),
-  );
-  return hit?.value ?? 0;
-}
+/** Value of one labelled series (0 when absent); kept here for the tests that import it. */
+export { seriesValue } from '@tickpulse/testkit';

@@ -31,6 +31,7 @@ function num(v: unknown, name: string, min = 0): number {
  * - `POST /control/max-connections` — `max_connections` + close 1008
  * - `POST /control/malformed` `{ "kind": "not_json" | … }`
  * - `POST /control/stall` `{ "on": true }` — stop sending and answering pings
+ * - `POST /control/ignore-auth` `{ "on": true }` — leave `auth` unanswered
  * - `POST /control/frames` `{ "frames": [ "<raw>" | [ events… ] ] }`
  * - `POST /control/status` `{ "status": "…", "message": "…" }`
  * - `POST /control/future` `{ "count": 10, "aheadMs": 3600000 }`
@@ -61,6 +62,10 @@ export function registerSimControl(
   });
   app.post('/control/stall', async req => {
     sim.stall((req.body as Body)?.on !== false);
+    return sim.stats();
+  });
+  app.post('/control/ignore-auth', async req => {
+    sim.ignoreAuth((req.body as Body)?.on !== false);
     return sim.stats();
   });
   app.post('/control/frames', async (req, reply) => {

@@ -76,6 +76,8 @@ export interface SimStats {
   slowConsumerKills: number;
   rate: number;
   stalled: boolean;
+  /** `auth` messages left unanswered while `ignoreAuth` was on. */
+  authIgnored: number;
   /** REST requests answered, by `"<endpoint> <status>"`. */
   restRequests: Record<string, number>;
   /** Prints in the REST history now. */
@@ -111,6 +113,11 @@ export interface PolygonSim {
   sendMalformed(kind: MalformedKind): number;
   /** Stops sending anything and stops answering pings (or resumes). */
   stall(on: boolean): void;
+  /**
+   * While on, `auth` messages go unanswered (a server that never answers the
+   * auth); the connection then gets `auth_timeout` after `authTimeoutMs`.
+   */
+  ignoreAuth(on: boolean): void;
   /** Sends exact frames (raw strings, or arrays of events to serialise) to every subscribed connection. */
   sendFrames(frames: (string | unknown[])[]): number;
   /** Sends one status event to every open connection. */
@@ -181,6 +188,7 @@ export function createPolygonSim(opts: PolygonSimOptions = {}): PolygonSim {
   let nextId = 1;
   let rate = opts.rate ?? 0;
   let stalled = false;
+  let authSilent = false;
   let carry = 0;
   let lastTick = Date.now();
   let timer: NodeJS.Timeout | undefined;
@@ -198,6 +206,7 @@ export function createPolygonSim(opts: PolygonSimOptions = {}): PolygonSim {
     eventsSent: 0,
     pingsReceived: 0,
     slowConsumerKills: 0,
+    authIgnored: 0,
   };
 
   // Generated frames are Buffers but go out as text frames, as Polygon's do.
@@ -229,6 +238,10 @@ export function createPolygonSim(opts: PolygonSimOptions = {}): PolygonSim {
 
   const onAuth = (c: Client, key: unknown) => {
     if (c.account !== null) return;
+    if (authSilent) {
+      st.authIgnored++;
+      return;
+    }
     const ok =
       typeof key === 'string' &&
       key !== '' &&
@@ -498,6 +511,9 @@ export function createPolygonSim(opts: PolygonSimOptions = {}): PolygonSim {
     sendMalformed: kind => toSubscribed(malformed(kind)),
     stall(on) {
       stalled = on;
+    },
+    ignoreAuth(on) {
+      authSilent = on;
     },
     sendFrames(frames) {
       let sent = 0;

@@ -144,6 +144,29 @@ describe('polygon-sim', () => {
     c.ws.close();
   });
 
+  it('leaves auth unanswered while ignoring it, then sends auth_timeout and closes', async () => {
+    sim = createPolygonSim({ apiKeys: ['k1'], authTimeoutMs: 300 });
+    await sim.listen(0);
+    sim.ignoreAuth(true);
+    const c = connect(sim.url());
+    await waitFor(() => c.has('connected'));
+    c.send({ action: 'auth', params: 'k1' });
+    await waitFor(() => c.closeCode() !== undefined);
+    expect(c.statuses.map(s => s.status)).toEqual([
+      'connected',
+      'auth_timeout',
+    ]);
+    expect(c.closeCode()).toBe(1008);
+    expect(sim.stats()).toMatchObject({ authIgnored: 1, authSuccesses: 0 });
+
+    sim.ignoreAuth(false);
+    const d = connect(sim.url());
+    await waitFor(() => d.has('connected'));
+    d.send({ action: 'auth', params: 'k1' });
+    await waitFor(() => d.has('auth_success'));
+    d.ws.close();
+  });
+
   it('generates a deterministic universe of valid, distinct tickers', () => {
     const a = createUniverse(10_000, 1);
     const b = createUniverse(10_000, 1);

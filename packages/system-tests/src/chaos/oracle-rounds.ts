@@ -10,12 +10,6 @@ export interface Round {
   trades: ScriptedTrade[];
   /** Every frame reached exactly one subscribed connection, the same one. */
   sameConnection: boolean;
-  /**
-   * Sent before Redis lost its data: its tickers never trade again and are
-   * not in the simulator's REST universe, so they stay missing from TICK:UPD
-   * and are only checked for invented times.
-   */
-  lostWithRedisData?: boolean;
 }
 
 /** Tickers per round; the TICK:UPD check reports rounds × this. */

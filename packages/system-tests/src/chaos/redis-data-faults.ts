@@ -16,24 +16,19 @@ const SCHEDULERS = [
 ] as const;
 
 /**
- * Empties Redis with the feed paused, so no oracle round straddles the loss:
- * every round sent before it is marked lost (its tickers never trade again
- * and the simulator's REST does not know them, so no backfill brings them
- * back), every round after it is checked exactly as usual.
+ * Empties Redis while the feed and the oracle rounds go on. Every round sent
+ * before the loss is gone from TICK:UPD with the data; it is in polygon-sim's
+ * REST history, so ingest's rebuild (a backfill over `BACKFILL_MAX_GAP_MS`,
+ * far longer than a chaos run) must bring it back exactly.
  */
 async function loseData(
   ctx: FaultContext,
   empty: () => Promise<void>,
 ): Promise<void> {
-  ctx.load.feedPaused = true;
-  try {
-    // Ingest publishes every 50 ms; 1 s lets every sent round reach Redis first.
-    await sleep(1000);
-    await empty();
-    for (const r of ctx.load.rounds) r.lostWithRedisData = true;
-  } finally {
-    ctx.load.feedPaused = false;
-  }
+  // Rounds sent just before the loss, so some of them are only in the ticks
+  // queue or the coalescer when the data goes.
+  await sleep(1000);
+  await empty();
 }
 
 /** Evidence: every watching app counted the loss once more. */
