@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { echoValue } from './echo.js';
 import { isNormalizedTicker, normalizeTicker } from './tickers.js';
 
@@ -230,40 +229,12 @@ export function createStrategyReader(db: SqlClient): StrategyReader {
     async fetchManyWithDigest(ids) {
       const out = new Map<number, { row: StrategyRow; digest: string }>();
       if (ids.length === 0) return out;
-      // The universe as PostgreSQL's own text form: the digest is its md5,
-      // taken here rather than by PostgreSQL, and a plain one (no quotes, one
-      // dimension: every real universe) splits on commas, which is cheaper on
-      // both sides than array_to_json + JSON.parse. Anything else is read
-      // again as JSON, digest included, so a row and its digest always come
-      // from one statement.
-      const { rows } = await db.query<{
-        strategyid: number;
-        alertactive: boolean;
-        universe: string | null;
-      }>(
-        `SELECT strategyid, alertactive, alert_universe_full::text AS universe
+      const { rows } = await db.query<StrategyRow & { digest: string }>(
+        `SELECT ${COLUMNS}, ${DIGEST}
            FROM strategies WHERE strategyid = ANY($1::int[])`,
         [ids],
       );
-      const odd: number[] = [];
-      for (const { strategyid, alertactive, universe } of rows) {
-        const list = universe === null ? null : splitPlainArray(universe);
-        if (list === undefined) {
-          odd.push(strategyid);
-          continue;
-        }
-        out.set(strategyid, {
-          row: { strategyid, alertactive, alert_universe_full: list },
-          digest: universe === null ? 'null' : md5Hex(universe),
-        });
-      }
-      if (odd.length === 0) return out;
-      const again = await db.query<StrategyRow & { digest: string }>(
-        `SELECT ${COLUMNS}, ${DIGEST}
-           FROM strategies WHERE strategyid = ANY($1::int[])`,
-        [odd],
-      );
-      for (const { digest, ...row } of again.rows)
+      for (const { digest, ...row } of rows)
         out.set(row.strategyid, { row, digest });
       return out;
     },
@@ -271,26 +242,4 @@ export function createStrategyReader(db: SqlClient): StrategyReader {
       await db.query('SELECT 1');
     },
   };
-}
-
-/** Hex md5 of a string's UTF-8 bytes: what PostgreSQL's `md5(text)` returns in a UTF-8 database. */
-function md5Hex(text: string): string {
-  return createHash('md5').update(text, 'utf8').digest('hex');
-}
-
-/**
- * The elements of a one-dimensional array in PostgreSQL's text output when
- * no element is quoted (`{AAPL,MSFT,NULL}`), or undefined for any other form.
- * Unquoted, an element holds no comma, brace, quote, backslash or blank and
- * is never empty, and `NULL` is SQL NULL (the text 'NULL' comes quoted);
- * quotes, a nested `{` or a `[lower:upper]=` prefix make it undefined.
- */
-export function splitPlainArray(text: string): (string | null)[] | undefined {
-  if (text.charCodeAt(0) !== 0x7b || text.charCodeAt(1) === 0x7b)
-    return undefined;
-  if (text.includes('"')) return undefined;
-  if (text === '{}') return [];
-  const list: (string | null)[] = text.slice(1, -1).split(',');
-  for (let i = 0; i < list.length; i++) if (list[i] === 'NULL') list[i] = null;
-  return list;
 }
