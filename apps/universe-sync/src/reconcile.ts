@@ -6,6 +6,7 @@ import {
   type RedisKeys,
   type StrategyReader,
   type UniverseStore,
+  queueEncodedSadd,
 } from '@tickpulse/shared';
 import {
   createMalformedRowReporter,
@@ -48,32 +49,13 @@ export interface Reconciler {
 }
 
 /**
- * Member lists travel to Redis as ONE argument per set, joined by a newline
- * (a ticker never contains one: `desiredUniverse` keeps only validated
- * symbols), and a script splits them. Building a RESP argument per member in
- * ioredis was most of reconcile's CPU (5 M members, cold); Lua's split in
- * Redis is cheaper than that.
+ * A set is written as UNLINK (when it exists) + one pre-encoded SADD of all
+ * its members (`queueEncodedSadd`) inside the batch's MULTI, so WATCH guards it
+ * and a reader never sees it half written. The member comparison below
+ * travels the other way round: members joined by newlines into ONE argument
+ * per set and split by a script, which returns one integer per set instead
+ * of one per member.
  *
- * WRITE_SCRIPT: for each KEYS[i], replace the set by the members in ARGV[i].
- * Runs inside the batch's MULTI, so WATCH still guards it.
- */
-const WRITE_SCRIPT = `
-for i, key in ipairs(KEYS) do
-  redis.call('UNLINK', key)
-  local chunk, n = {}, 0
-  for m in string.gmatch(ARGV[i], '[^\\n]+') do
-    n = n + 1
-    chunk[n] = m
-    if n == 1000 then
-      redis.call('SADD', key, unpack(chunk, 1, n))
-      n = 0
-    end
-  end
-  if n > 0 then redis.call('SADD', key, unpack(chunk, 1, n)) end
-end
-return #KEYS`;
-
-/**
  * VERIFY_SCRIPT: for each KEYS[i], 1 when every member in ARGV[i] is in the
  * set, else 0 (the caller has already matched SCARD against the number of
  * distinct members, so 1 means equal). One integer per set comes back
@@ -272,13 +254,12 @@ export function createReconciler(deps: {
       let commands = 0;
       const fpSet: string[] = [];
       const fpDel: string[] = [];
-      const writeKeys: string[] = [];
-      const writeMembers: string[] = [];
       for (const item of plan.items) {
         const key = keys.stratUniv(item.id);
         if (item.outcome === 'created' || item.outcome === 'replaced') {
-          writeKeys.push(key);
-          writeMembers.push(item.joined ?? item.tickers!.join('\n'));
+          // Created: SCARD found no set and WATCH holds that until EXEC.
+          if (item.outcome === 'replaced') tx.unlink(key);
+          queueEncodedSadd(tx, key, item.tickers!);
           commands++;
         } else if (item.outcome === 'removed') {
           tx.unlink(key);
@@ -294,8 +275,6 @@ export function createReconciler(deps: {
           else fpSet.push(String(item.id), item.fp);
         }
       }
-      if (writeKeys.length > 0)
-        tx.eval(WRITE_SCRIPT, writeKeys.length, ...writeKeys, ...writeMembers);
       if (cluster) {
         if (fpSet.length > 0) after.push(() => conn.hset(fpKey, ...fpSet));
         if (fpDel.length > 0) after.push(() => conn.hdel(fpKey, ...fpDel));

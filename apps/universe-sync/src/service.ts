@@ -4,6 +4,7 @@ import {
   createStrategyReader,
   createUniverseStore,
   DEFAULT_JOB_OPTIONS,
+  UNIVERSE_SYNC_KEEP_FAILED,
   enqueueReconcile,
   enqueueUniverseSync,
   JOB_NAMES,
@@ -205,6 +206,7 @@ export function createUniverseSyncService(deps: {
         data: { kind: 'reconcile', reason: 'schedule' },
         opts: {
           ...DEFAULT_JOB_OPTIONS,
+          removeOnFail: UNIVERSE_SYNC_KEEP_FAILED,
           attempts: 3,
           backoff: { type: 'exponential', delay: 5000 },
         },

@@ -1,6 +1,5 @@
 import {
   createLease,
-  DEFAULT_JOB_OPTIONS,
   InvalidJobError,
   parseUniverseSyncJob,
   QUEUE_NAMES,
@@ -8,6 +7,7 @@ import {
   type Logger,
   type UniverseSyncJob,
   type RedisClient,
+  UNIVERSE_SYNC_KEEP_FAILED,
 } from '@tickpulse/shared';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { UniverseMetrics } from './metrics.js';
@@ -205,7 +205,7 @@ export function createUniverseSyncWorker(deps: {
         concurrency: deps.concurrency,
         // For jobs added without options (by hand, or by an older producer).
         removeOnComplete: { count: 0 },
-        removeOnFail: DEFAULT_JOB_OPTIONS.removeOnFail,
+        removeOnFail: UNIVERSE_SYNC_KEEP_FAILED,
       });
       worker.on('error', err => {
         metrics.errors.inc({ where: 'worker' });

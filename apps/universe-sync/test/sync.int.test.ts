@@ -1,6 +1,10 @@
-import { enqueueUniverseSync, metricTotal } from '@tickpulse/shared';
+import {
+  enqueueUniverseSync,
+  metricTotal,
+  UNIVERSE_SYNC_KEEP_FAILED,
+} from '@tickpulse/shared';
 import { waitFor } from '@tickpulse/testkit';
-import type { Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import {
   createNamespace,
   createTestDb,
@@ -212,6 +216,41 @@ describe('strategy sync jobs', () => {
         v => v.labels.kind === 'unknown' && v.labels.result === 'invalid',
       )?.value,
     ).toBe(1);
+  });
+
+  it('keeps only the newest 100 failed jobs for a day, also of jobs added without options', async () => {
+    const queue = replica.service.queue;
+    expect(UNIVERSE_SYNC_KEEP_FAILED).toEqual({ age: 24 * 3600, count: 100 });
+    const garbage = UNIVERSE_SYNC_KEEP_FAILED.count + 20;
+    // Jobs added by hand (no options): the worker's fallback bounds them.
+    for (let i = 0; i < garbage; i++)
+      await queue.add('sync-strategy', {
+        kind: 'strategy',
+        strategyId: `x${i}`,
+      });
+    await waitFor(
+      async () =>
+        (await queue.getJobCounts('waiting', 'active')).waiting === 0 &&
+        (await queue.getJobCounts('active')).active === 0,
+      { timeoutMs: 20_000, what: 'garbage jobs processed' },
+    );
+    const failed = await queue.getFailed(0, -1);
+    expect(failed).toHaveLength(UNIVERSE_SYNC_KEEP_FAILED.count);
+    expect(failed.map(j => j.data.strategyId)).toContain(`x${garbage - 1}`);
+    // The producers set the same bound (on a queue no worker takes from).
+    const idle = new Queue(`${ns.queueName}-idle`, {
+      connection: queue.opts.connection,
+      prefix: ns.bullmqPrefix,
+    });
+    try {
+      const id = await enqueueUniverseSync(idle, 424242, 'retention test');
+      expect((await idle.getJob(id!))?.opts.removeOnFail).toEqual(
+        UNIVERSE_SYNC_KEEP_FAILED,
+      );
+    } finally {
+      await idle.obliterate({ force: true });
+      await idle.close();
+    }
   });
 });
 

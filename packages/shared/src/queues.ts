@@ -221,6 +221,16 @@ export const strategyDedupId = (strategyId: number): string =>
   `strategy-${strategyId}`;
 
 /**
+ * Failed `universe-sync` jobs kept: the newest 100, for a day. A failed job
+ * is a strategy whose sync ran out of attempts (or a malformed job); the
+ * next reconcile repairs its set either way, so the failed set is only there
+ * to inspect recent reasons, which are also logged and counted. At one job
+ * per strategy (≈ 1.4 KB each) the former 10 000 for a week held 14 MB in a
+ * Redis shared with the alert service; 100 hold ≈ 0.14 MB.
+ */
+export const UNIVERSE_SYNC_KEEP_FAILED = { age: 24 * 3600, count: 100 };
+
+/**
  * Asks universe-sync to bring one strategy's set up to date. Requests for the
  * same strategy collapse into at most one waiting job, and a request that
  * lands while that strategy's sync is running schedules one more run after it
@@ -241,6 +251,7 @@ export async function enqueueUniverseSync(
   });
   const job = await queue.add(JOB_NAMES.syncStrategy, data, {
     ...DEFAULT_JOB_OPTIONS,
+    removeOnFail: UNIVERSE_SYNC_KEEP_FAILED,
     attempts: 8,
     backoff: { type: 'exponential', delay: 1000 },
     deduplication: { id: strategyDedupId(strategyId), keepLastIfActive: true },
@@ -256,6 +267,7 @@ export async function enqueueReconcile(
   const data = parseUniverseSyncJob({ kind: 'reconcile', reason: why });
   const job = await queue.add(JOB_NAMES.reconcile, data, {
     ...DEFAULT_JOB_OPTIONS,
+    removeOnFail: UNIVERSE_SYNC_KEEP_FAILED,
     attempts: 5,
     backoff: { type: 'exponential', delay: 5000 },
     deduplication: { id: 'reconcile', keepLastIfActive: true },
