@@ -55,6 +55,11 @@ async function labelled(
   return values.find(v => v.labels[label] === value)?.value ?? 0;
 }
 
+const batchesBy = (registry: Registry, result: string) =>
+  labelled(registry, 'tickpulse_tick_writer_batches_total', 'result', result);
+const failuresBy = (registry: Registry, reason: string) =>
+  labelled(registry, 'tickpulse_tick_writer_failures_total', 'reason', reason);
+
 describe('tick batch processor', () => {
   it.each([
     ['v1', { v: 1, ticks: { AAPL: NOW - 200, MSFT: NOW - 1000 } }],
@@ -80,14 +85,7 @@ describe('tick batch processor', () => {
           'tickpulse_tick_writer_members_changed_total',
         ),
       ).toBe(1);
-      expect(
-        await labelled(
-          t.registry,
-          'tickpulse_tick_writer_batches_total',
-          'result',
-          'written',
-        ),
-      ).toBe(1);
+      expect(await batchesBy(t.registry, 'written')).toBe(1);
       // Freshness is measured from the newest trade in the batch.
       expect(t.freshness.take()).toEqual({
         batches: 1,
@@ -121,22 +119,8 @@ describe('tick batch processor', () => {
       await expect(p).rejects.toBeInstanceOf(UnrecoverableError);
       await expect(p).rejects.toThrow(reason);
       expect(t.calls).toHaveLength(0);
-      expect(
-        await labelled(
-          t.registry,
-          'tickpulse_tick_writer_failures_total',
-          'reason',
-          'invalid_job',
-        ),
-      ).toBe(1);
-      expect(
-        await labelled(
-          t.registry,
-          'tickpulse_tick_writer_batches_total',
-          'result',
-          'invalid',
-        ),
-      ).toBe(1);
+      expect(await failuresBy(t.registry, 'invalid_job')).toBe(1);
+      expect(await batchesBy(t.registry, 'invalid')).toBe(1);
     },
   );
 
@@ -147,22 +131,8 @@ describe('tick batch processor', () => {
     const p = t.process(t.job({ v: 1, ticks: { AAPL: NOW } }));
     await expect(p).rejects.toThrow('LOADING');
     await expect(p).rejects.not.toBeInstanceOf(UnrecoverableError);
-    expect(
-      await labelled(
-        t.registry,
-        'tickpulse_tick_writer_failures_total',
-        'reason',
-        'redis_write',
-      ),
-    ).toBe(1);
-    expect(
-      await labelled(
-        t.registry,
-        'tickpulse_tick_writer_batches_total',
-        'result',
-        'error',
-      ),
-    ).toBe(1);
+    expect(await failuresBy(t.registry, 'redis_write')).toBe(1);
+    expect(await batchesBy(t.registry, 'error')).toBe(1);
     expect(await metricTotal(t.registry, 'tickpulse_tick_updates_total')).toBe(
       0,
     );
@@ -172,13 +142,6 @@ describe('tick batch processor', () => {
     const t = setup(async () => ({ sent: 0, changed: 0, calls: 0 }));
     await t.process(t.job({ v: 1, ticks: {} }));
     expect(t.freshness.take().batches).toBe(0);
-    expect(
-      await labelled(
-        t.registry,
-        'tickpulse_tick_writer_batches_total',
-        'result',
-        'written',
-      ),
-    ).toBe(1);
+    expect(await batchesBy(t.registry, 'written')).toBe(1);
   });
 });
