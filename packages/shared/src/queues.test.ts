@@ -10,6 +10,7 @@ import {
   publishTickBatch,
   QUEUE_NAMES,
   TICK_BATCH_JOB_OPTIONS,
+  type TickBatchPayload,
 } from './queues';
 
 // Queue and job names are a contract between separately deployed producers and
@@ -36,13 +37,17 @@ describe('ticks job contract', () => {
   };
 
   // A rolling deploy runs an old ingest (v1) next to a new tick-writer.
-  it.each([
+  const payloads: [string, TickBatchPayload][] = [
     ['v1', { v: 1, ticks: { AAPL: 1752586200412, 'BRK.A': 1752586200999 } }],
     ['v2', { v: 2, ...columns }],
-  ])('accepts a well-formed %s batch as columns', (_v, batch) => {
-    expect(parseTickBatch(batch)).toEqual(columns);
-    expect(newestTick(parseTickBatch(batch))).toBe(1752586200999);
-  });
+  ];
+  it.each(payloads)(
+    'accepts a well-formed %s batch as columns',
+    (_v, batch) => {
+      expect(parseTickBatch(batch)).toEqual(columns);
+      expect(newestTick(parseTickBatch(batch))).toBe(1752586200999);
+    },
+  );
 
   it('publishes v2: parallel arrays from a Map or a record', async () => {
     const added: unknown[] = [];
