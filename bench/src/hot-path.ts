@@ -5,7 +5,16 @@ import {
   type TradeProcessor,
 } from '@tickpulse/polygon';
 import { createTradeGenerator, createUniverse } from '@tickpulse/polygon-sim';
+import {
+  boundFutureTicks,
+  encodeZaddGt,
+  newestTick,
+  parseTickBatch,
+  publishTickBatch,
+} from '@tickpulse/shared';
 import { seededRandom } from '@tickpulse/testkit';
+import type { Queue } from 'bullmq';
+import { Command } from 'ioredis';
 import type { BenchContext, BenchOutcome } from './context.js';
 import { fmt, fmtInt, summarize, type Summary } from './stats.js';
 
@@ -131,6 +140,100 @@ function sameMap(a: Map<string, number>, b: Map<string, number>): boolean {
   return true;
 }
 
+/** Trades per `ticks` job: a 50 ms flush of a 300 000 trades/s stream. */
+const JOB_TRADES = 15_000;
+const ZADD_CHUNK = 500;
+
+/** The stream's jobs as ingest publishes them, as both payload versions' JSON. */
+async function recordJobs(
+  frames: Buffer[],
+  nowMs: number,
+): Promise<{ v1: string[]; v2: string[]; members: number }> {
+  const coalescer = createCoalescer();
+  const processor = createTradeProcessor({ policy: BACKEND_POLICY, coalescer });
+  const maps: Map<string, number>[] = [];
+  let inWindow = 0;
+  for (const f of frames) {
+    inWindow += processor.processFrame(f, nowMs).received;
+    if (inWindow >= JOB_TRADES) {
+      maps.push(coalescer.drain());
+      inWindow = 0;
+    }
+  }
+  if (coalescer.size > 0) maps.push(coalescer.drain());
+  // BullMQ stores `JSON.stringify(data)`; capture what publishTickBatch adds.
+  const v2: string[] = [];
+  const queue = {
+    add: async (_name: string, data: unknown) => {
+      v2.push(JSON.stringify(data));
+      return { id: String(v2.length) };
+    },
+  } as unknown as Queue;
+  for (const m of maps) await publishTickBatch(queue, m);
+  const v1 = maps.map(m =>
+    JSON.stringify({ v: 1, ticks: Object.fromEntries(m) }),
+  );
+  return { v1, v2, members: maps.reduce((a, m) => a + m.size, 0) };
+}
+
+/**
+ * tick-writer's CPU per job minus BullMQ and the socket: parse the stored
+ * JSON, validate, bound, and encode the ZADD GT CH pipeline to bytes. `v1 +
+ * ioredis` is the previous design (object payload, ioredis's per-argument
+ * encoding and the pipeline's string concatenation); `v2 + prebuilt` is the
+ * current one. Returns wire bytes (equal for both: a checksum).
+ */
+function writerPath(jobs: string[], nowMs: number, prebuilt: boolean): number {
+  let bytes = 0;
+  for (const json of jobs) {
+    const { accepted } = boundFutureTicks(
+      parseTickBatch(JSON.parse(json)),
+      nowMs,
+    );
+    newestTick(accepted);
+    const { tickers, times } = accepted;
+    if (prebuilt) {
+      const parts: Buffer[] = [];
+      for (let i = 0; i < tickers.length; i += ZADD_CHUNK)
+        parts.push(
+          encodeZaddGt(
+            'TICK:UPD',
+            tickers,
+            times,
+            i,
+            Math.min(tickers.length, i + ZADD_CHUNK),
+          ),
+        );
+      bytes += Buffer.concat(parts).length;
+    } else {
+      const args: (string | number)[] = [];
+      for (let i = 0; i < tickers.length; i++)
+        args.push(times[i]!, tickers[i]!);
+      let data = '';
+      for (let i = 0; i < args.length; i += ZADD_CHUNK * 2) {
+        const cmd = new Command('zadd', [
+          'TICK:UPD',
+          'GT',
+          'CH',
+          ...args.slice(i, i + ZADD_CHUNK * 2),
+        ]);
+        cmd.stringifyArguments();
+        data += cmd.toWritable({}) as string;
+      }
+      bytes += Buffer.byteLength(data);
+    }
+  }
+  return bytes;
+}
+
+/** CPU seconds (user + system) of one call. */
+function cpuOf(fn: () => unknown): number {
+  const t = process.cpuUsage();
+  fn();
+  const u = process.cpuUsage(t);
+  return (u.user + u.system) / 1e6;
+}
+
 /** Benchmark 1: the ingest hot path against plain JSON.parse. */
 export async function runHotPath(ctx: BenchContext): Promise<BenchOutcome> {
   const totalTrades = ctx.quick ? 20_000 : 300_000;
@@ -204,6 +307,38 @@ export async function runHotPath(ctx: BenchContext): Promise<BenchOutcome> {
     summaries[k] = summarize(v);
     if (!(summaries[k].median > 0)) problems.push(`${k}: zero throughput`);
   }
+  // The ticks job path, CPU time per round, interleaved the same way.
+  const jobs = await recordJobs(rec.frames, rec.nowMs);
+  if (
+    writerPath(jobs.v1, rec.nowMs, false) !==
+    writerPath(jobs.v2, rec.nowMs, true)
+  )
+    problems.push('prebuilt ZADD bytes differ from ioredis encoding');
+  const jobCpu = { old: [] as number[], now: [] as number[] };
+  const jobRatio: number[] = [];
+  const a = () => writerPath(jobs.v1, rec.nowMs, false);
+  const b = () => writerPath(jobs.v2, rec.nowMs, true);
+  for (let w = 0; w < warmup; w++) {
+    a();
+    b();
+  }
+  for (let r = 0; r < rounds; r++) {
+    let old: number;
+    let now: number;
+    if (r % 2) {
+      old = cpuOf(a);
+      now = cpuOf(b);
+    } else {
+      now = cpuOf(b);
+      old = cpuOf(a);
+    }
+    jobCpu.old.push(old);
+    jobCpu.now.push(now);
+    jobRatio.push(now / old);
+  }
+  const jobOld = summarize(jobCpu.old.map(x => (x / rec.trades) * 1e6));
+  const jobNew = summarize(jobCpu.now.map(x => (x / rec.trades) * 1e6));
+  const jobR = summarize(jobRatio);
   const ratio = summarize(ratioSamples);
   const ratioVsNaive = summarize(ratioNaive);
   const target = 1.5;
@@ -233,6 +368,17 @@ export async function runHotPath(ctx: BenchContext): Promise<BenchOutcome> {
     `Ratio tickpulse / naive pipeline: median ${fmt(ratioVsNaive.median)}× (min ${fmt(ratioVsNaive.min)}×, max ${fmt(ratioVsNaive.max)}×).`,
     `Fallback path: median ${fmtInt(summaries[slow.name]!.median)} trades/s (${fmt(summaries[slow.name]!.median / summaries[json.name]!.median)}× JSON.parse only).`,
     '',
+    '## ticks job path (tick-writer, minus BullMQ and the socket)',
+    '',
+    `The same stream coalesced into ${jobs.v1.length} jobs of ${fmtInt(JOB_TRADES)} trades (a 50 ms flush at 300 000 trades/s; ${fmtInt(jobs.members / jobs.v1.length)} tickers per job): JSON.parse of the stored payload, \`parseTickBatch\`, the future bound, and the ZADD GT CH pipeline (chunks of ${ZADD_CHUNK}) encoded to bytes. CPU time (\`process.cpuUsage\`) per round, old and new interleaved; µs per trade of the stream.`,
+    '',
+    '| variant | µs/trade median | min – max |',
+    '|---|---|---|',
+    `| v1 payload + ioredis encoding (before) | ${fmt(jobOld.median, 3)} | ${fmt(jobOld.min, 3)} – ${fmt(jobOld.max, 3)} |`,
+    `| v2 payload + prebuilt ZADD (now) | ${fmt(jobNew.median, 3)} | ${fmt(jobNew.min, 3)} – ${fmt(jobNew.max, 3)} |`,
+    '',
+    `Ratio now / before (per round): median ${fmt(jobR.median)}× (min ${fmt(jobR.min)}×, max ${fmt(jobR.max)}×).`,
+    '',
   ].join('\n');
   return {
     data: {
@@ -245,6 +391,13 @@ export async function runHotPath(ctx: BenchContext): Promise<BenchOutcome> {
       tradesPerSecond: summaries,
       ratioVsJsonParse: ratio,
       ratioVsNaivePipeline: ratioVsNaive,
+      ticksJobPath: {
+        jobs: jobs.v1.length,
+        tickersPerJob: jobs.members / jobs.v1.length,
+        usPerTradeBefore: jobOld,
+        usPerTradeNow: jobNew,
+        ratioNowVsBefore: jobR,
+      },
       target: { ratio: target, met },
     },
     markdown: md,

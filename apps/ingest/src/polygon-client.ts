@@ -101,6 +101,10 @@ export function createPolygonClient(deps: {
         setState('connecting');
         const ws = new WebSocket(deps.url, {
           perMessageDeflate: false,
+          // The parser reads bytes and accepts only ASCII tickers; its
+          // JSON.parse fallback decodes with replacement characters. A
+          // second full pass over every frame to validate UTF-8 buys nothing.
+          skipUTF8Validation: true,
           handshakeTimeout: timings.authTimeoutMs,
         });
         current = ws;

@@ -1,16 +1,40 @@
 import { Writable } from 'node:stream';
 import { createCoalescer } from '@tickpulse/polygon';
-import { createLogger } from '@tickpulse/shared';
+import { createLogger, parseTickBatch } from '@tickpulse/shared';
 import type { Queue } from 'bullmq';
 import { Registry } from 'prom-client';
 import { createIngestMetrics } from './metrics';
-import { createQueueCap } from './queue-cap';
+import { createQueueCap, type QueueCap } from './queue-cap';
 import { createTickPublisher } from './tick-publisher';
 
 const silent = createLogger({
   service: 'test',
   destination: new Writable({ write: (_c, _e, cb) => cb() }),
 });
+
+const T0 = 1_752_586_200_000;
+
+/** A job payload as ticker → ms, whatever version it was published in. */
+function ticksOf(data: unknown): Record<string, number> {
+  const { tickers, times } = parseTickBatch(data);
+  return Object.fromEntries(tickers.map((t, i) => [t, times[i]!]));
+}
+
+/** A publisher over a fresh coalescer and registry. */
+function setup(opts: { queue: Queue; cap: QueueCap; intervalMs?: number }) {
+  const coalescer = createCoalescer();
+  const metrics = createIngestMetrics(new Registry(), () => coalescer.size);
+  const publisher = createTickPublisher({
+    coalescer,
+    queue: opts.queue,
+    cap: opts.cap,
+    intervalMs: opts.intervalMs ?? 50,
+    timeoutMs: 1000,
+    logger: silent,
+    metrics,
+  });
+  return { coalescer, metrics, publisher };
+}
 
 /** A queue whose `add` fails until told otherwise, counting the attempts. */
 function flakyQueue() {
@@ -31,14 +55,14 @@ const roomy = () =>
   createQueueCap({ max: 1_000_000, recheckMs: 0, count: async () => 0 });
 
 /**
- * A queue whose added jobs stay pending until `complete` (tick-writer away),
- * and a cap reading their count, as ingest wires them.
+ * A queue whose added jobs stay pending until taken off `pending`
+ * (tick-writer away), and a cap reading their count, as ingest wires them.
  */
 function backlogQueue(max: number) {
-  const pending: { ticks: Record<string, number> }[] = [];
+  const pending: unknown[] = [];
   const state = { added: 0, reads: 0 };
   const queue = {
-    add: async (_name: string, data: { ticks: Record<string, number> }) => {
+    add: async (_name: string, data: unknown) => {
       pending.push(data);
       state.added++;
       return { id: String(state.added) };
@@ -57,17 +81,12 @@ function backlogQueue(max: number) {
 
 describe('tick publisher', () => {
   it('backs off after a failed publish instead of retrying on every flush', async () => {
-    const coalescer = createCoalescer();
     const { queue, state } = flakyQueue();
-    const publisher = createTickPublisher({
-      coalescer,
+    // A long interval makes the first back-off (≥ 5 s) outlast the loop below.
+    const { coalescer, publisher } = setup({
       queue,
-      // A long interval makes the first back-off (≥ 5 s) outlast the loop below.
-      intervalMs: 10_000,
-      timeoutMs: 1000,
-      logger: silent,
-      metrics: createIngestMetrics(new Registry(), () => coalescer.size),
       cap: roomy(),
+      intervalMs: 10_000,
     });
     coalescer.add('AAPL', 1_752_586_200_412);
     expect(await publisher.flush()).toBe(false);
@@ -81,24 +100,17 @@ describe('tick publisher', () => {
     state.failing = false;
     expect(await publisher.drain(5000)).toBe(true);
     expect(state.added).toEqual([
-      { v: 1, ticks: { AAPL: 1_752_586_200_412, MSFT: 1_752_586_200_599 } },
+      {
+        v: 2,
+        tickers: ['AAPL', 'MSFT'],
+        times: [1_752_586_200_412, 1_752_586_200_599],
+      },
     ]);
   });
 
-  const T0 = 1_752_586_200_000;
-
   it('publishes at once while there is room, reading the queue length only when its bound is full', async () => {
-    const coalescer = createCoalescer();
     const { queue, cap, pending, state } = backlogQueue(4);
-    const publisher = createTickPublisher({
-      coalescer,
-      queue,
-      cap,
-      intervalMs: 50,
-      timeoutMs: 1000,
-      logger: silent,
-      metrics: createIngestMetrics(new Registry(), () => coalescer.size),
-    });
+    const { coalescer, publisher } = setup({ queue, cap });
     for (let k = 0; k < 12; k++) {
       coalescer.add('AAPL', T0 + k);
       expect(await publisher.flush()).toBe(true);
@@ -111,19 +123,8 @@ describe('tick publisher', () => {
   });
 
   it('at the cap holds back and merges, then publishes one merged batch as soon as there is room', async () => {
-    const coalescer = createCoalescer();
     const { queue, cap, pending } = backlogQueue(3);
-    const registry = new Registry();
-    const metrics = createIngestMetrics(registry, () => coalescer.size);
-    const publisher = createTickPublisher({
-      coalescer,
-      queue,
-      cap,
-      intervalMs: 50,
-      timeoutMs: 1000,
-      logger: silent,
-      metrics,
-    });
+    const { coalescer, metrics, publisher } = setup({ queue, cap });
     const tickers = ['AAPL', 'MSFT', 'NVDA', 'TSLA', 'AMD'];
     const expected: Record<string, number> = {};
     const trade = (k: number) => {
@@ -153,28 +154,19 @@ describe('tick publisher', () => {
     expect((await metrics.heldBack.get()).values[0]!.value).toBe(0);
     const merged: Record<string, number> = {};
     for (const job of [...delivered, ...pending])
-      for (const [t, ms] of Object.entries(job.ticks))
+      for (const [t, ms] of Object.entries(ticksOf(job)))
         merged[t] = Math.max(merged[t] ?? 0, ms);
     expect(merged).toEqual(expected);
   });
 
   it('a shutdown drain publishes its final batch even at the cap', async () => {
-    const coalescer = createCoalescer();
     const { queue, cap, pending } = backlogQueue(1);
-    const publisher = createTickPublisher({
-      coalescer,
-      queue,
-      cap,
-      intervalMs: 50,
-      timeoutMs: 1000,
-      logger: silent,
-      metrics: createIngestMetrics(new Registry(), () => coalescer.size),
-    });
+    const { coalescer, publisher } = setup({ queue, cap });
     coalescer.add('AAPL', T0);
     expect(await publisher.flush()).toBe(true);
     coalescer.add('AAPL', T0 + 1);
     expect(await publisher.flush()).toBe(false);
     expect(await publisher.drain(1000)).toBe(true);
-    expect(pending.map(j => j.ticks)).toEqual([{ AAPL: T0 }, { AAPL: T0 + 1 }]);
+    expect(pending.map(ticksOf)).toEqual([{ AAPL: T0 }, { AAPL: T0 + 1 }]);
   });
 });

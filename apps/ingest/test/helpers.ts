@@ -120,8 +120,9 @@ export async function startHarness(opts: {
       const out: Record<string, number> = {};
       for (const job of jobs) {
         const batch = parseTickBatch(job.data);
-        for (const [t, ms] of Object.entries(batch.ticks))
-          out[t] = Math.max(out[t] ?? 0, ms);
+        batch.tickers.forEach((t, i) => {
+          out[t] = Math.max(out[t] ?? 0, batch.times[i]!);
+        });
       }
       return out;
     } finally {

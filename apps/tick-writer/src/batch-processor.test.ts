@@ -21,8 +21,8 @@ function setup(
   const freshness = createFreshnessWindow();
   const calls: [string, number][][] = [];
   const store = {
-    markUpdated: async (entries: Iterable<readonly [string, number]>) => {
-      const list = [...entries] as [string, number][];
+    markUpdatedColumns: async (tickers: string[], times: number[]) => {
+      const list = tickers.map((t, i): [string, number] => [t, times[i]!]);
       calls.push(list);
       return write(list);
     },
@@ -55,54 +55,60 @@ async function labelled(
   return values.find(v => v.labels[label] === value)?.value ?? 0;
 }
 
+const batchesBy = (registry: Registry, result: string) =>
+  labelled(registry, 'tickpulse_tick_writer_batches_total', 'result', result);
+const failuresBy = (registry: Registry, reason: string) =>
+  labelled(registry, 'tickpulse_tick_writer_failures_total', 'reason', reason);
+
 describe('tick batch processor', () => {
-  it('writes every ticker of a valid batch and records the metrics', async () => {
-    const t = setup(async l => ({ sent: l.length, changed: 1, calls: 1 }));
-    const r = await t.process(
-      t.job({ v: 1, ticks: { AAPL: NOW - 200, MSFT: NOW - 1000 } }),
-    );
-    expect(r).toEqual({ sent: 2, changed: 1, calls: 1, future: 0 });
-    expect(t.calls).toEqual([
-      [
-        ['AAPL', NOW - 200],
-        ['MSFT', NOW - 1000],
-      ],
-    ]);
-    expect(await metricTotal(t.registry, 'tickpulse_tick_updates_total')).toBe(
-      2,
-    );
-    expect(
-      await metricTotal(
-        t.registry,
-        'tickpulse_tick_writer_members_changed_total',
-      ),
-    ).toBe(1);
-    expect(
-      await labelled(
-        t.registry,
-        'tickpulse_tick_writer_batches_total',
-        'result',
-        'written',
-      ),
-    ).toBe(1);
-    // Freshness is measured from the newest trade in the batch.
-    expect(t.freshness.take()).toEqual({
-      batches: 1,
-      p50S: 0.2,
-      p99S: 0.2,
-      maxS: 0.2,
-    });
-    const size = await t.metrics.batchSize.get();
-    expect(size.values.find(v => v.metricName?.endsWith('_sum'))?.value).toBe(
-      2,
-    );
-  });
+  it.each([
+    ['v1', { v: 1, ticks: { AAPL: NOW - 200, MSFT: NOW - 1000 } }],
+    ['v2', { v: 2, tickers: ['AAPL', 'MSFT'], times: [NOW - 200, NOW - 1000] }],
+  ])(
+    'writes every ticker of a valid %s batch and records the metrics',
+    async (_v, data) => {
+      const t = setup(async l => ({ sent: l.length, changed: 1, calls: 1 }));
+      const r = await t.process(t.job(data));
+      expect(r).toEqual({ sent: 2, changed: 1, calls: 1, future: 0 });
+      expect(t.calls).toEqual([
+        [
+          ['AAPL', NOW - 200],
+          ['MSFT', NOW - 1000],
+        ],
+      ]);
+      expect(
+        await metricTotal(t.registry, 'tickpulse_tick_updates_total'),
+      ).toBe(2);
+      expect(
+        await metricTotal(
+          t.registry,
+          'tickpulse_tick_writer_members_changed_total',
+        ),
+      ).toBe(1);
+      expect(await batchesBy(t.registry, 'written')).toBe(1);
+      // Freshness is measured from the newest trade in the batch.
+      expect(t.freshness.take()).toEqual({
+        batches: 1,
+        p50S: 0.2,
+        p99S: 0.2,
+        maxS: 0.2,
+      });
+      const size = await t.metrics.batchSize.get();
+      expect(size.values.find(v => v.metricName?.endsWith('_sum'))?.value).toBe(
+        2,
+      );
+    },
+  );
 
   it.each([
     ['not an object', 'garbage'],
     ['unsupported version', { v: 9, ticks: {} }],
     ['invalid ticker', { v: 1, ticks: { 'not a ticker': NOW } }],
     ['invalid time', { v: 1, ticks: { AAPL: 'soon' } }],
+    ['invalid ticker', { v: 2, tickers: ['AAPL', 7], times: [NOW, NOW] }],
+    ['invalid time', { v: 2, tickers: ['AAPL'], times: [null] }],
+    ['differ in length', { v: 2, tickers: ['AAPL'], times: [] }],
+    ['unknown field(s) "ticks"', { v: 2, tickers: [], times: [], ticks: {} }],
   ])(
     'fails a garbage job (%s) as unrecoverable without writing',
     async (reason, data) => {
@@ -113,22 +119,8 @@ describe('tick batch processor', () => {
       await expect(p).rejects.toBeInstanceOf(UnrecoverableError);
       await expect(p).rejects.toThrow(reason);
       expect(t.calls).toHaveLength(0);
-      expect(
-        await labelled(
-          t.registry,
-          'tickpulse_tick_writer_failures_total',
-          'reason',
-          'invalid_job',
-        ),
-      ).toBe(1);
-      expect(
-        await labelled(
-          t.registry,
-          'tickpulse_tick_writer_batches_total',
-          'result',
-          'invalid',
-        ),
-      ).toBe(1);
+      expect(await failuresBy(t.registry, 'invalid_job')).toBe(1);
+      expect(await batchesBy(t.registry, 'invalid')).toBe(1);
     },
   );
 
@@ -139,22 +131,8 @@ describe('tick batch processor', () => {
     const p = t.process(t.job({ v: 1, ticks: { AAPL: NOW } }));
     await expect(p).rejects.toThrow('LOADING');
     await expect(p).rejects.not.toBeInstanceOf(UnrecoverableError);
-    expect(
-      await labelled(
-        t.registry,
-        'tickpulse_tick_writer_failures_total',
-        'reason',
-        'redis_write',
-      ),
-    ).toBe(1);
-    expect(
-      await labelled(
-        t.registry,
-        'tickpulse_tick_writer_batches_total',
-        'result',
-        'error',
-      ),
-    ).toBe(1);
+    expect(await failuresBy(t.registry, 'redis_write')).toBe(1);
+    expect(await batchesBy(t.registry, 'error')).toBe(1);
     expect(await metricTotal(t.registry, 'tickpulse_tick_updates_total')).toBe(
       0,
     );
@@ -164,13 +142,6 @@ describe('tick batch processor', () => {
     const t = setup(async () => ({ sent: 0, changed: 0, calls: 0 }));
     await t.process(t.job({ v: 1, ticks: {} }));
     expect(t.freshness.take().batches).toBe(0);
-    expect(
-      await labelled(
-        t.registry,
-        'tickpulse_tick_writer_batches_total',
-        'result',
-        'written',
-      ),
-    ).toBe(1);
+    expect(await batchesBy(t.registry, 'written')).toBe(1);
   });
 });

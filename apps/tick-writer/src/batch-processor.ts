@@ -81,11 +81,15 @@ export function createTickBatchProcessor(deps: {
         'ticks more than 10 s in the future left out (a producer clock is wrong)',
       );
     }
-    const entries = Object.entries(accepted.ticks);
+    const { tickers, times } = accepted;
     const started = process.hrtime.bigint();
     let result;
     try {
-      result = await deps.store.markUpdated(entries, deps.chunkSize);
+      result = await deps.store.markUpdatedColumns(
+        tickers,
+        times,
+        deps.chunkSize,
+      );
     } catch (err) {
       if (err instanceof InvalidTickerError) return rejectInvalid(job, err);
       metrics.batches.inc({ result: 'error' });
@@ -95,7 +99,7 @@ export function createTickBatchProcessor(deps: {
           err,
           jobId: job.id,
           attemptsMade: job.attemptsMade,
-          tickers: entries.length,
+          tickers: tickers.length,
         },
         'tick batch write failed; BullMQ will retry it',
       );
@@ -107,7 +111,7 @@ export function createTickBatchProcessor(deps: {
     metrics.tickUpdates.inc(result.sent);
     metrics.membersChanged.inc(result.changed);
     metrics.batches.inc({ result: 'written' });
-    metrics.batchSize.observe(entries.length);
+    metrics.batchSize.observe(tickers.length);
     const newest = newestTick(accepted);
     if (newest !== null) {
       // A replayed or stalled-then-retried batch shows up here as old, on purpose:

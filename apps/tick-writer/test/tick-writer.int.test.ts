@@ -77,6 +77,38 @@ describe('tick-writer against real Redis and BullMQ', () => {
     expect(counts).toEqual({ completed: 0, failed: 0 }); // completed jobs are removed
   });
 
+  // During a rolling deploy an ingest of the previous release still
+  // publishes v1 while the new one publishes v2; both must reach TICK:UPD.
+  it('writes v1 and v2 payloads alike, each through ZADD GT', async () => {
+    await producer.queue.add(
+      JOB_NAMES.tickBatch,
+      { v: 1, ticks: { AAPL: BASE + 10, MSFT: BASE + 20 } },
+      TICK_BATCH_JOB_OPTIONS,
+    );
+    await producer.queue.add(
+      JOB_NAMES.tickBatch,
+      {
+        v: 2,
+        tickers: ['MSFT', 'NVDA', 'AAPL'],
+        times: [BASE + 30, BASE + 40, BASE + 5],
+      },
+      TICK_BATCH_JOB_OPTIONS,
+    );
+    await waitFor(async () => (await written()) === 2, {
+      what: 'both batches written',
+    });
+    expect(await readTickUpd(admin, h.keyPrefix)).toEqual({
+      AAPL: BASE + 10, // the v2 entry is older: GT kept the v1 one
+      MSFT: BASE + 30,
+      NVDA: BASE + 40,
+    });
+    await publishTickBatch(producer.queue, new Map([['IBM', BASE]]));
+    await waitFor(async () => (await written()) === 3, {
+      what: 'published batch written',
+    });
+    expect((await readTickUpd(admin, h.keyPrefix)).IBM).toBe(BASE);
+  });
+
   it('leaves out far-future times so they cannot freeze a ticker, and writes the rest of the batch', async () => {
     const now = Date.now();
     await publishTickBatch(producer.queue, {
@@ -163,11 +195,15 @@ describe('tick-writer against real Redis and BullMQ', () => {
     expect(changed).toBeLessThanOrEqual(7); // never the replays or late prints
   });
 
+  // At most TICK_BATCH_KEEP_FAILED.count (10) entries: more would be trimmed from the failed set.
   it('fails garbage jobs at once, keeps them for inspection, counts them, and writes the rest', async () => {
     const garbage: unknown[] = [
       'not json object',
       { v: 2, ticks: { AAPL: BASE } },
+      { v: 3, tickers: ['AAPL'], times: [BASE] },
       { v: 1, ticks: { AAPL: 'yesterday' } },
+      { v: 2, tickers: ['AAPL', 'MSFT'], times: [BASE] },
+      { v: 2, tickers: ['bad ticker'], times: [BASE] },
       { v: 1, ticks: { 'bad ticker': BASE } },
       { v: 1, ticks: [1, 2, 3] },
       // Unknown fields and a 1 MB invalid ticker.

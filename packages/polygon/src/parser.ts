@@ -98,6 +98,8 @@ function tradeProblem(
   s: unknown,
   x: unknown,
   c: unknown,
+  /** The scanner's remembered verdict on `sym`, when it has one. */
+  symOk?: boolean,
 ): number {
   if (sym === undefined || t === undefined) return R_MISSING;
   if (typeof sym !== 'string' || typeof t !== 'number') return R_BAD_FIELD;
@@ -109,7 +111,7 @@ function tradeProblem(
     return R_BAD_FIELD;
   }
   if (c !== undefined && !isConditionList(c)) return R_BAD_CONDITIONS;
-  if (!tickerOk(sym)) return R_BAD_TICKER;
+  if (!(symOk ?? tickerOk(sym))) return R_BAD_TICKER;
   return -1;
 }
 
@@ -216,9 +218,14 @@ export class FrameParser implements ScanSink {
   }
 
   /** @internal sink for the scanner */
-  _trade(sym: string, t: number, c: number[] | undefined): void {
+  _trade(
+    sym: string,
+    t: number,
+    c: number[] | undefined,
+    symOk: boolean,
+  ): void {
     this.tradeEvents++;
-    const problem = tradeProblem(sym, t, 0, 0, 0, c);
+    const problem = tradeProblem(sym, t, 0, 0, 0, c, symOk);
     if (problem >= 0) this.invalid[problem]!++;
     else this.push(sym, t, c);
   }
@@ -236,6 +243,11 @@ export class FrameParser implements ScanSink {
     const problem = tradeProblem(sym, t, p, s, x, c);
     if (problem >= 0) this.invalid[problem]!++;
     else this.push(sym as string, t as number, c as number[] | undefined);
+  }
+
+  /** @internal sink for the scanner */
+  _symbolOk(sym: string): boolean {
+    return isNormalizedTicker(sym);
   }
 
   /** @internal sink for the scanner */

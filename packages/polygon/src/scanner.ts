@@ -11,7 +11,13 @@
 
 /** What the scanner reports to. */
 export interface ScanSink {
-  _trade(sym: string, t: number, c: number[] | undefined): void;
+  /**
+   * A trade with every field typed as expected; `symOk` is the sink's
+   * `_symbolOk(sym)`, remembered with the interned symbol.
+   */
+  _trade(sym: string, t: number, c: number[] | undefined, symOk: boolean): void;
+  /** Whether a symbol is acceptable; asked once per interned symbol, so it must be pure. */
+  _symbolOk(sym: string): boolean;
   _badTrade(
     sym: string | null | undefined,
     t: number | null | undefined,
@@ -57,26 +63,40 @@ const EV_STATUS = 2;
 const EV_OTHER = 3;
 const EV_BAD = 4;
 
-// Tickers interned by a hash of their bytes: after warm-up no string is
-// created per trade. Bounded, so garbage symbols cannot grow it.
-const interned = new Map<number, string>();
+// Tickers interned by a hash of their bytes, with the sink's verdict on
+// them: after warm-up no string is created and no symbol is validated per
+// trade (a per-trade lookup of the string in a Set cost more than the rest
+// of the trade's validation). Bounded, so garbage symbols cannot grow it.
+interface Interned {
+  s: string;
+  ok: boolean;
+}
+const interned = new Map<number, Interned>();
 const INTERN_MAX = 65_536;
+/** The verdict on the symbol `internAscii` returned last. */
+let internedOk = false;
 
 function internAscii(
   b: Uint8Array,
   start: number,
   end: number,
   h: number,
+  sink: ScanSink,
 ): string {
   const known = interned.get(h);
-  if (known !== undefined && known.length === end - start) {
+  if (known !== undefined && known.s.length === end - start) {
+    const ks = known.s;
     let k = 0;
-    while (k < known.length && known.charCodeAt(k) === b[start + k]) k++;
-    if (k === known.length) return known;
+    while (k < ks.length && ks.charCodeAt(k) === b[start + k]) k++;
+    if (k === ks.length) {
+      internedOk = known.ok;
+      return ks;
+    }
   }
   const s = Buffer.prototype.latin1Slice.call(b, start, end) as string;
   if (interned.size >= INTERN_MAX) interned.clear();
-  interned.set(h, s);
+  internedOk = sink._symbolOk(s);
+  interned.set(h, { s, ok: internedOk });
   return s;
 }
 
@@ -219,7 +239,7 @@ let endPos = 0;
 function plainAscii(
   b: Uint8Array,
   i: number,
-  intern: boolean,
+  intern: ScanSink | null,
 ): string | undefined {
   const start = i + 1;
   const n = b.length;
@@ -234,7 +254,7 @@ function plainAscii(
     k++;
   }
   endPos = k + 1;
-  return intern ? internAscii(b, start, k, h) : ascii(b, start, k);
+  return intern ? internAscii(b, start, k, h, intern) : ascii(b, start, k);
 }
 
 /** A plain string (UTF-8 allowed, no escapes) at its opening quote, else undefined. */
@@ -304,6 +324,7 @@ export function scanFrame(b: Uint8Array, sink: ScanSink): boolean {
     } else {
       let ev = EV_MISSING;
       let sym: string | null | undefined;
+      let symOk = false;
       let t: number | null | undefined;
       let p: number | null | undefined;
       let s: number | null | undefined;
@@ -448,16 +469,17 @@ export function scanFrame(b: Uint8Array, sink: ScanSink): boolean {
               ev = EV_T;
               i += 3;
             } else {
-              const str = plainAscii(b, i, false);
+              const str = plainAscii(b, i, null);
               if (str === undefined) return false;
               i = endPos;
               ev = str === 'status' ? EV_STATUS : EV_OTHER;
             }
           } else if (field === F_SYM) {
-            const str = plainAscii(b, i, true);
+            const str = plainAscii(b, i, sink);
             if (str === undefined) return false;
             i = endPos;
             sym = str;
+            symOk = internedOk;
           } else {
             const str = plainString(b, i);
             if (str === undefined) return false;
@@ -481,7 +503,12 @@ export function scanFrame(b: Uint8Array, sink: ScanSink): boolean {
         }
       if (ev === EV_T) {
         if (typed && sym !== undefined && t !== undefined)
-          sink._trade(sym as string, t as number, c as number[] | undefined);
+          sink._trade(
+            sym as string,
+            t as number,
+            c as number[] | undefined,
+            symOk,
+          );
         else sink._badTrade(sym, t, p, s, x, c);
       } else if (ev === EV_STATUS) sink._status(status, message);
       else if (ev === EV_OTHER) sink._ignored();

@@ -25,3 +25,4 @@ export * from './summary.js';
 export * from './tick-store.js';
 export * from './tickers.js';
 export * from './universe-store.js';
+export * from './zadd-gt-command.js';

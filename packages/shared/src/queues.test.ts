@@ -1,12 +1,16 @@
+import type { Queue } from 'bullmq';
 import { InvalidJobError } from './errors';
 import {
+  boundFutureTicks,
   DEFAULT_JOB_OPTIONS,
   JOB_NAMES,
   newestTick,
   parseTickBatch,
   parseUniverseSyncJob,
+  publishTickBatch,
   QUEUE_NAMES,
   TICK_BATCH_JOB_OPTIONS,
+  type TickBatchPayload,
 } from './queues';
 
 // Queue and job names are a contract between separately deployed producers and
@@ -27,19 +31,80 @@ describe('queue and job names', () => {
 });
 
 describe('ticks job contract', () => {
-  it('accepts a well-formed batch', () => {
+  const columns = {
+    tickers: ['AAPL', 'BRK.A'],
+    times: [1752586200412, 1752586200999],
+  };
+
+  // A rolling deploy runs an old ingest (v1) next to a new tick-writer.
+  const payloads: [string, TickBatchPayload][] = [
+    ['v1', { v: 1, ticks: { AAPL: 1752586200412, 'BRK.A': 1752586200999 } }],
+    ['v2', { v: 2, ...columns }],
+  ];
+  it.each(payloads)(
+    'accepts a well-formed %s batch as columns',
+    (_v, batch) => {
+      expect(parseTickBatch(batch)).toEqual(columns);
+      expect(newestTick(parseTickBatch(batch))).toBe(1752586200999);
+    },
+  );
+
+  it('publishes v2: parallel arrays from a Map or a record', async () => {
+    const added: unknown[] = [];
+    const queue = {
+      add: async (name: string, data: unknown) => {
+        added.push({ name, data });
+        return { id: String(added.length) };
+      },
+    } as unknown as Queue;
+    await publishTickBatch(
+      queue,
+      new Map([
+        ['AAPL', 1],
+        ['MSFT', 2],
+      ]),
+    );
+    await publishTickBatch(queue, { IBM: 3 });
+    expect(added).toEqual([
+      {
+        name: 'tick-batch',
+        data: { v: 2, tickers: ['AAPL', 'MSFT'], times: [1, 2] },
+      },
+      { name: 'tick-batch', data: { v: 2, tickers: ['IBM'], times: [3] } },
+    ]);
+  });
+
+  it('leaves out entries beyond the future bound, keeping the rest in order', () => {
     const batch = {
-      v: 1,
-      ticks: { AAPL: 1752586200412, 'BRK.A': 1752586200999 },
+      tickers: ['A', 'B', 'C', 'D'],
+      times: [1000, 20_000, 2000, 30_000],
     };
-    expect(parseTickBatch(batch)).toEqual(batch);
-    expect(newestTick(parseTickBatch(batch))).toBe(1752586200999);
+    expect(boundFutureTicks(batch, 0, 10_000)).toEqual({
+      accepted: { tickers: ['A', 'C'], times: [1000, 2000] },
+      future: [
+        ['B', 20_000],
+        ['D', 30_000],
+      ],
+    });
+    const ok = { tickers: ['A'], times: [1000] };
+    expect(boundFutureTicks(ok, 0, 10_000).accepted).toBe(ok);
   });
 
   it.each([
     [null, 'not an object'],
     [[1, 2], 'not an object'],
-    [{ v: 2, ticks: {} }, 'unsupported version'],
+    [{ v: 3, tickers: [], times: [] }, 'unsupported version'],
+    [{ ticks: {} }, 'unsupported version'],
+    [{ v: 2, ticks: {} }, 'unknown field(s) "ticks"'],
+    [{ v: 1, ticks: {}, times: [] }, 'unknown field(s) "times"'],
+    [{ v: 2, tickers: {}, times: [] }, 'tickers is not an array'],
+    [{ v: 2, tickers: [], times: 5 }, 'times is not an array'],
+    [{ v: 2, tickers: ['A'], times: [] }, 'differ in length (1 vs 0)'],
+    [{ v: 2, tickers: [7], times: [1752586200412] }, 'invalid ticker 7 at 0'],
+    [{ v: 2, tickers: ['aapl'], times: [1752586200412] }, 'invalid ticker'],
+    [{ v: 2, tickers: ['AAPL'], times: ['1752586200412'] }, 'invalid time'],
+    [{ v: 2, tickers: ['AAPL'], times: [1752586200] }, 'invalid time'],
+    [{ v: 2, tickers: ['AAPL'], times: [1752586200412.5] }, 'invalid time'],
     [{ v: 1, ticks: [] }, 'ticks is not an object'],
     [{ v: 1, ticks: { aapl: 1752586200412 } }, 'invalid ticker'],
     [{ v: 1, ticks: { AAPL: '1752586200412' } }, 'invalid time'],
@@ -80,7 +145,7 @@ describe('ticks job contract', () => {
   });
 
   it('has no newest tick for an empty batch', () => {
-    expect(newestTick({ v: 1, ticks: {} })).toBeNull();
+    expect(newestTick({ tickers: [], times: [] })).toBeNull();
   });
 });
 

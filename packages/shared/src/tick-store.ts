@@ -1,7 +1,9 @@
+import type { Pipeline } from 'ioredis';
 import type { RedisClient } from './redis.js';
 import { InvalidTickerError } from './errors.js';
 import type { RedisKeys } from './keys.js';
 import { isNormalizedTicker } from './tickers.js';
+import { ZaddGtCommand } from './zadd-gt-command.js';
 
 /** Members per `ZADD`: past ~100–500 Redis gains little and latency grows (docs/redis-bullmq.md#chunk-sizes). */
 export const DEFAULT_ZADD_CHUNK = 500;
@@ -28,6 +30,17 @@ export interface TickStore {
     entries: Iterable<readonly [string, number]>,
     chunkSize?: number,
   ): Promise<TickWriteResult>;
+  /**
+   * `markUpdated` for parallel arrays (`times[i]` belongs to `tickers[i]`),
+   * as a `ticks` batch carries them: no entry array per ticker.
+   *
+   * @throws InvalidTickerError as `markUpdated` does.
+   */
+  markUpdatedColumns(
+    tickers: readonly string[],
+    times: readonly number[],
+    chunkSize?: number,
+  ): Promise<TickWriteResult>;
   /** Tickers whose latest trade is at or after `sinceMs` (inclusive, as the alert loop reads it). */
   updatedSince(sinceMs: number): Promise<string[]>;
   /** One ticker's stored trade time, or null. */
@@ -44,42 +57,74 @@ export function createTickStore(
   keys: RedisKeys,
 ): TickStore {
   const key = keys.tickUpd();
-  return {
-    async markUpdated(entries, chunkSize = DEFAULT_ZADD_CHUNK) {
-      const args: (string | number)[] = [];
-      const invalid: { index: number; value: unknown; reason: string }[] = [];
-      let index = 0;
-      for (const [ticker, ms] of entries) {
-        if (typeof ticker !== 'string' || !isNormalizedTicker(ticker)) {
-          invalid.push({
-            index,
-            value: ticker,
-            reason: 'not a normalised ticker',
-          });
-        } else if (!Number.isSafeInteger(ms) || ms <= 0) {
-          invalid.push({ index, value: ms, reason: `bad time for ${ticker}` });
-        } else {
-          args.push(ms, ticker);
-        }
-        index++;
-      }
-      if (invalid.length > 0) throw new InvalidTickerError(invalid);
-      const sent = args.length / 2;
-      if (sent === 0) return { sent: 0, changed: 0, calls: 0 };
 
-      const pipeline = redis.pipeline();
-      const step = chunkSize * 2;
-      for (let i = 0; i < args.length; i += step) {
-        pipeline.zadd(key, 'GT', 'CH', ...args.slice(i, i + step));
+  const writeColumns = async (
+    tickers: readonly string[],
+    times: readonly number[],
+    chunkSize = DEFAULT_ZADD_CHUNK,
+  ): Promise<TickWriteResult> => {
+    const invalid: { index: number; value: unknown; reason: string }[] = [];
+    for (let i = 0; i < tickers.length; i++) {
+      const ticker: unknown = tickers[i];
+      const ms = times[i];
+      if (typeof ticker !== 'string' || !isNormalizedTicker(ticker)) {
+        invalid.push({
+          index: i,
+          value: ticker,
+          reason: 'not a normalised ticker',
+        });
+      } else if (!Number.isSafeInteger(ms) || ms! <= 0) {
+        invalid.push({ index: i, value: ms, reason: `bad time for ${ticker}` });
       }
-      const results = await pipeline.exec();
-      let changed = 0;
-      for (const [err, res] of results ?? []) {
-        if (err) throw err;
-        changed += Number(res);
+    }
+    if (tickers.length !== times.length)
+      invalid.push({
+        index: Math.min(tickers.length, times.length),
+        value: Math.abs(tickers.length - times.length),
+        reason: 'tickers and times differ in length',
+      });
+    if (invalid.length > 0) throw new InvalidTickerError(invalid);
+    const sent = tickers.length;
+    if (sent === 0) return { sent: 0, changed: 0, calls: 0 };
+
+    // Prebuilt commands: see ZaddGtCommand for why not `pipeline.zadd(...)`.
+    // The typed pipeline hides sendCommand; the runtime object is a Pipeline.
+    const pipeline = redis.pipeline() as unknown as Pipeline;
+    let calls = 0;
+    for (let i = 0; i < sent; i += chunkSize) {
+      pipeline.sendCommand(
+        new ZaddGtCommand(
+          key,
+          tickers,
+          times,
+          i,
+          Math.min(sent, i + chunkSize),
+        ),
+      );
+      calls++;
+    }
+    const results = await pipeline.exec();
+    let changed = 0;
+    for (const [err, res] of results ?? []) {
+      if (err) throw err;
+      changed += Number(res);
+    }
+    return { sent, changed, calls };
+  };
+
+  return {
+    markUpdated(entries, chunkSize) {
+      const tickers: string[] = [];
+      const times: number[] = [];
+      for (const [ticker, ms] of entries) {
+        tickers.push(ticker);
+        times.push(ms);
       }
-      return { sent, changed, calls: results?.length ?? 0 };
+      return writeColumns(tickers, times, chunkSize);
     },
+
+    markUpdatedColumns: (tickers, times, chunkSize) =>
+      writeColumns(tickers, times, chunkSize),
 
     updatedSince: sinceMs =>
       redis.zrange(key, String(sinceMs), '+inf', 'BYSCORE'),
