@@ -11,11 +11,11 @@ import {
   runMain,
   type Shutdown,
 } from '@tickpulse/shared';
-import { loadIngestConfig } from './config.js';
+import { loadConfig } from './config.js';
 import { createIngest } from './ingest.js';
 
 runMain('ingest', async () => {
-  const config = loadIngestConfig(process.env);
+  const config = loadConfig(process.env);
   const logger = createLogger({ service: 'ingest', level: config.LOG_LEVEL });
   const redis = createRedis(redisTarget(config), {
     role: 'producer',

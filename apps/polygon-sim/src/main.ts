@@ -11,11 +11,11 @@ import {
   listenOps,
   runMain,
 } from '@tickpulse/shared';
-import { loadSimConfig } from './config.js';
+import { loadConfig } from './config.js';
 import { registerSimMetrics } from './metrics.js';
 
 runMain('polygon-sim', async () => {
-  const config = loadSimConfig(process.env);
+  const config = loadConfig(process.env);
   const logger = createLogger({
     service: 'polygon-sim',
     level: config.LOG_LEVEL,

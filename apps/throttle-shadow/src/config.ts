@@ -1,7 +1,7 @@
 import {
   baseEnvSchema,
   durationMs,
-  loadConfig as loadEnv,
+  parseEnv,
   positiveInt,
   trustProxySchema,
 } from '@tickpulse/shared';
@@ -88,5 +88,5 @@ export type Config = z.infer<typeof ConfigSchema>;
  * @throws ConfigError listing every bad or missing variable.
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  return loadEnv(ConfigSchema, env, 'throttle-shadow');
+  return parseEnv(ConfigSchema, env, 'throttle-shadow');
 }

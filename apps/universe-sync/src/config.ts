@@ -1,7 +1,7 @@
 import {
   baseEnvSchema,
   durationMs,
-  loadConfig as loadEnv,
+  parseEnv,
   positiveInt,
   trustProxySchema,
 } from '@tickpulse/shared';
@@ -105,7 +105,7 @@ export type Config = z.infer<typeof ConfigSchema>;
  * @throws ConfigError listing every bad or missing variable.
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  return loadEnv(ConfigSchema, env, 'universe-sync');
+  return parseEnv(ConfigSchema, env, 'universe-sync');
 }
 
 /** The variables the `migrate` command reads (no token needed to migrate). */
@@ -124,5 +124,5 @@ export const MigrateConfigSchema = z.object({
 export function loadMigrateConfig(
   env: Record<string, string | undefined>,
 ): z.infer<typeof MigrateConfigSchema> {
-  return loadEnv(MigrateConfigSchema, env, 'universe-sync migrate');
+  return parseEnv(MigrateConfigSchema, env, 'universe-sync migrate');
 }

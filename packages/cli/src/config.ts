@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseEnvSchema, loadConfig, MAX_DURATION_MS } from '@tickpulse/shared';
+import { baseEnvSchema, MAX_DURATION_MS, parseEnv } from '@tickpulse/shared';
 
 /** What the CLI reads from the environment (the same variables as the apps). */
 export const CliConfigSchema = z.object({
@@ -30,5 +30,5 @@ export const CliConfigSchema = z.object({
 export type CliConfig = z.infer<typeof CliConfigSchema>;
 
 /** Validates the CLI's environment. */
-export const loadCliConfig = (env: NodeJS.ProcessEnv): CliConfig =>
-  loadConfig(CliConfigSchema, env, 'tickpulse');
+export const loadConfig = (env: NodeJS.ProcessEnv): CliConfig =>
+  parseEnv(CliConfigSchema, env, 'tickpulse');

@@ -60,7 +60,7 @@ export const positiveInt = (defaultValue: number) =>
 export function baseEnvSchema(defaultPort: number) {
   return {
     // Where Redis is: exactly one of REDIS_URL, REDIS_SENTINELS,
-    // REDIS_CLUSTER_NODES (checked by loadConfig; see redisTarget).
+    // REDIS_CLUSTER_NODES (checked by parseEnv; see redisTarget).
     /** A standalone Redis (`rediss://` for TLS); default `redis://127.0.0.1:6379`. */
     REDIS_URL: redisUrl.optional(),
     /** Sentinels that monitor the master, `host:port,…`. */
@@ -101,7 +101,7 @@ export function baseEnvSchema(defaultPort: number) {
  *
  * @throws ConfigError listing every bad or missing variable at once.
  */
-export function loadConfig<S extends z.ZodType>(
+export function parseEnv<S extends z.ZodType>(
   schema: S,
   env: Record<string, string | undefined>,
   service?: string,
