@@ -35,8 +35,7 @@ describe('parseEnv', () => {
 
   it('treats an empty variable as unset', () => {
     expect(
-      parseEnv(schema, { API_TOKEN: 'x'.repeat(16), HTTP_PORT: '' })
-        .HTTP_PORT,
+      parseEnv(schema, { API_TOKEN: 'x'.repeat(16), HTTP_PORT: '' }).HTTP_PORT,
     ).toBe(9000);
   });
 
