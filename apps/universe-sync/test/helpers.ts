@@ -7,6 +7,7 @@ import {
   type RedisClient,
   type RedisKeys,
   type RedisTarget,
+  waitForRedisReady,
 } from '@tickpulse/shared';
 import {
   createTestSchema,
@@ -144,14 +145,7 @@ export async function startReplica(opts: {
       autoResend: false,
     }),
   };
-  await Promise.all(
-    Object.values(redis).map(
-      c =>
-        new Promise<void>(resolve =>
-          c.status === 'ready' ? resolve() : c.once('ready', () => resolve()),
-        ),
-    ),
-  );
+  await Promise.all(Object.values(redis).map(c => waitForRedisReady(c)));
   const pool = createPgPool({
     url: opts.databaseUrl,
     max: 4,
