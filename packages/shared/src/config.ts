@@ -95,26 +95,54 @@ export function baseEnvSchema(defaultPort: number) {
   };
 }
 
+const WARNINGS = Symbol('config warnings');
+
+/**
+ * What `parseEnv` has to say about a valid configuration (a deprecated
+ * variable name in use); `createAppLogger` logs it once the logger exists.
+ */
+export function configWarnings(config: object): readonly string[] {
+  return (config as { [WARNINGS]?: string[] })[WARNINGS] ?? [];
+}
+
 /**
  * Validates environment variables against a schema. Unset and empty
  * variables both take the default, so `HTTP_PORT=` in a manifest is not 0.
  *
+ * @param renamed deprecated variable names, each mapped to the name that
+ *   replaced it: the old name still works (with a warning, see
+ *   `configWarnings`) unless the new one is set too, which is an error.
  * @throws ConfigError listing every bad or missing variable at once.
  */
 export function parseEnv<S extends z.ZodType>(
   schema: S,
   env: Record<string, string | undefined>,
   service?: string,
+  renamed: Record<string, string> = {},
 ): z.infer<S> {
   const cleaned: Record<string, string> = {};
   for (const [k, v] of Object.entries(env))
     if (v !== undefined && v !== '') cleaned[k] = v;
+  const warnings: string[] = [];
+  const conflicts: string[] = [];
+  for (const [old, current] of Object.entries(renamed)) {
+    if (!(old in cleaned)) continue;
+    if (current in cleaned)
+      conflicts.push(
+        `${old}: set only ${current} (${old} is its deprecated name) (given)`,
+      );
+    else {
+      cleaned[current] = cleaned[old]!;
+      warnings.push(`${old} is deprecated: set ${current} instead`);
+    }
+    delete cleaned[old];
+  }
   const result = schema.safeParse(cleaned);
   const topology =
     schema instanceof z.ZodObject && 'REDIS_CLUSTER_NODES' in schema.shape
       ? redisTopologyProblems(cleaned)
       : [];
-  if (result.success && topology.length === 0) {
+  if (result.success && topology.length === 0 && conflicts.length === 0) {
     const data = result.data as Record<string, unknown>;
     if (
       cleaned.REDIS_CLUSTER_NODES &&
@@ -122,6 +150,8 @@ export function parseEnv<S extends z.ZodType>(
       'BULLMQ_PREFIX' in data
     )
       data.BULLMQ_PREFIX = CLUSTER_BULLMQ_PREFIX;
+    if (warnings.length > 0)
+      Object.defineProperty(data, WARNINGS, { value: warnings });
     return result.data;
   }
   const issues = result.success ? [] : result.error.issues;
@@ -137,7 +167,7 @@ export function parseEnv<S extends z.ZodType>(
           : `got ${echoValue(given, 200)}`;
     return `${name}: ${issue.message} (${shown})`;
   });
-  throw new ConfigError([...problems, ...topology], service);
+  throw new ConfigError([...problems, ...topology, ...conflicts], service);
 }
 
 /** The Redis variables of a config built on `baseEnvSchema`. */

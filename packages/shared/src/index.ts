@@ -4,6 +4,7 @@ export * from './bucket.js';
 export * from './config.js';
 export * from './data-loss.js';
 export * from './echo.js';
+export * from './env-fragments.js';
 export * from './errors.js';
 export * from './http.js';
 export * from './keys.js';
