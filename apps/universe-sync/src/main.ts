@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     metrics: service.metrics,
     logger: logger.child({ component: 'api' }),
     token: config.API_TOKEN,
-    bodyLimit: config.API_BODY_LIMIT,
+    bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
     rateLimitPerMinute: config.API_RATE_LIMIT,
   });
 

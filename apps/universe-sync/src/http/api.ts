@@ -47,7 +47,7 @@ const ERRORS = {
   400: { description: 'Invalid id or body', schema: errorResponse },
   401: { description: 'Missing or wrong bearer token', schema: errorResponse },
   413: {
-    description: 'Body larger than API_BODY_LIMIT',
+    description: 'Body larger than HTTP_BODY_LIMIT_BYTES',
     schema: errorResponse,
   },
   503: {
