@@ -27,3 +27,4 @@ export * from './summary.js';
 export * from './tick-store.js';
 export * from './tickers.js';
 export * from './universe-store.js';
+export * from './v1-api.js';
