@@ -18,9 +18,10 @@ describe('polygon-sim app', () => {
       SIM_HISTORY_PER_TICKER: 64,
       SIM_REST_PAGE_SIZE: 50_000,
     });
-    expect(loadConfig({ SIM_API_KEY: 'a, b', SIM_RATE: '0' })).toMatchObject(
-      { SIM_API_KEY: ['a', 'b'], SIM_RATE: 0 },
-    );
+    expect(loadConfig({ SIM_API_KEY: 'a, b', SIM_RATE: '0' })).toMatchObject({
+      SIM_API_KEY: ['a', 'b'],
+      SIM_RATE: 0,
+    });
     expect(() => loadConfig({ SIM_RATE: '-1' })).toThrow(/SIM_RATE/);
   });
 

@@ -42,8 +42,6 @@ export const ConfigSchema = z.object({
 export type SimConfig = z.infer<typeof ConfigSchema>;
 
 /** Validates the simulator's environment. */
-export function loadConfig(
-  env: Record<string, string | undefined>,
-): SimConfig {
+export function loadConfig(env: Record<string, string | undefined>): SimConfig {
   return parseEnv(ConfigSchema, env, 'polygon-sim');
 }
