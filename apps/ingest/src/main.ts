@@ -1,6 +1,6 @@
 import {
   closeRedis,
-  createLogger,
+  createAppLogger,
   createMetricsRegistry,
   createOpsServer,
   createRedis,
@@ -16,7 +16,7 @@ import { createIngest } from './ingest.js';
 
 runMain('ingest', async () => {
   const config = loadConfig(process.env);
-  const logger = createLogger({ service: 'ingest', level: config.LOG_LEVEL });
+  const logger = createAppLogger('ingest', config);
   const redis = createRedis(redisTarget(config), {
     role: 'producer',
     logger,
