@@ -36,4 +36,13 @@ describe('logEvery', () => {
     expect(b(() => undefined)).toBe(true);
     expect(a(() => undefined)).toBe(false);
   });
+
+  it('measures a call at the time it is given instead of the clock', () => {
+    const gate = logEvery(1000, () => {
+      throw new Error('the clock is not read when the time is given');
+    });
+    expect(gate(() => undefined, 50_000)).toBe(true);
+    expect(gate(() => undefined, 50_999)).toBe(false);
+    expect(gate(() => undefined, 51_000)).toBe(true);
+  });
 });

@@ -12,16 +12,17 @@
  * @param now the clock (tests pass their own).
  * @returns a gate: it calls `emit` with the number of calls held back since
  *   the last line when a period has passed (the first call always passes)
- *   and returns whether it did.
+ *   and returns whether it did. `at` is the time of the call when the caller
+ *   already has it (its own clock); `now()` otherwise.
  */
 export function logEvery(
   everyMs: number,
   now: () => number = Date.now,
-): (emit: (suppressed: number) => void) => boolean {
+): (emit: (suppressed: number) => void, at?: number) => boolean {
   let last: number | null = null;
   let suppressed = 0;
-  return emit => {
-    const t = now();
+  return (emit, at) => {
+    const t = at ?? now();
     if (last !== null && t - last < everyMs) {
       suppressed++;
       return false;
