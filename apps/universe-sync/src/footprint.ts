@@ -1,4 +1,9 @@
-import { QUEUE_NAMES, type Logger, type RedisKeys } from '@tickpulse/shared';
+import {
+  logEvery,
+  type Logger,
+  QUEUE_NAMES,
+  type RedisKeys,
+} from '@tickpulse/shared';
 import type { Redis } from 'ioredis';
 import type { Gauge } from 'prom-client';
 
@@ -204,7 +209,7 @@ export function startFootprintSampler(deps: {
   logger: Logger;
   onError: () => void;
 }): () => void {
-  let lastLog = 0;
+  const warnFailed = logEvery(600_000);
   let running = false;
   const sample = async () => {
     if (running) return;
@@ -218,10 +223,9 @@ export function startFootprintSampler(deps: {
       for (const part of FOOTPRINT_PARTS) deps.gauge.set({ part }, parts[part]);
     } catch (err) {
       deps.onError();
-      if (Date.now() - lastLog > 600_000) {
-        lastLog = Date.now();
-        deps.logger.warn({ err }, 'sampling the Redis footprint failed');
-      }
+      warnFailed(() =>
+        deps.logger.warn({ err }, 'sampling the Redis footprint failed'),
+      );
     } finally {
       running = false;
     }
