@@ -4,11 +4,11 @@ import {
   redisTarget,
   waitForRedisReady,
   type Logger,
-  type RedisClient,
 } from '@tickpulse/shared';
 import type pg from 'pg';
 import type { Config } from './config.js';
 import { createPgPool } from './db.js';
+import type { ServiceRedis } from './service.js';
 
 /** The part of the config the connections read. */
 export type ConnectionsConfig = Pick<
@@ -27,12 +27,7 @@ export type ConnectionsConfig = Pick<
 
 /** universe-sync's four Redis connections (see createUniverseSyncService) and its PostgreSQL pool. */
 export interface Connections {
-  redis: {
-    command: RedisClient;
-    producer: RedisClient;
-    worker: RedisClient;
-    reconcile: RedisClient;
-  };
+  redis: ServiceRedis;
   pool: pg.Pool;
   /** Resolves once the fail-fast connections can take commands. */
   ready(): Promise<void>;

@@ -71,6 +71,14 @@ export interface ServiceSettings {
   triggerRecheckMs?: number;
 }
 
+/** The service's four Redis connections, one per role (see createUniverseSyncService). */
+export interface ServiceRedis {
+  command: RedisClient;
+  producer: RedisClient;
+  worker: RedisClient;
+  reconcile: RedisClient;
+}
+
 /** The part of the app config the service reads. */
 export type ServiceConfig = Pick<
   Config,
@@ -133,12 +141,7 @@ export function createUniverseSyncService(deps: {
   logger: Logger;
   registry: Registry;
   keys: RedisKeys;
-  redis: {
-    command: RedisClient;
-    producer: RedisClient;
-    worker: RedisClient;
-    reconcile: RedisClient;
-  };
+  redis: ServiceRedis;
   pool: pg.Pool;
   hooks?: WorkerHooks;
 }): UniverseSyncService {

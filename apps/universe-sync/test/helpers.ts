@@ -4,7 +4,6 @@ import {
   createLogger,
   createRedis,
   type Logger,
-  type RedisClient,
   type RedisKeys,
   type RedisTarget,
   waitForRedisReady,
@@ -29,6 +28,7 @@ import { createPgPool } from '../src/db';
 import { migrate } from '../src/migrations';
 import {
   createUniverseSyncService,
+  type ServiceRedis,
   type ServiceSettings,
   type UniverseSyncService,
 } from '../src/service';
@@ -100,12 +100,7 @@ export async function createTestDb(
 /** One universe-sync replica on an isolated prefix / queue, against a test schema. */
 export interface TestReplica {
   service: UniverseSyncService;
-  redis: {
-    command: RedisClient;
-    producer: RedisClient;
-    worker: RedisClient;
-    reconcile: RedisClient;
-  };
+  redis: ServiceRedis;
   pool: pg.Pool;
   registry: Registry;
   stop(): Promise<void>;
