@@ -287,6 +287,14 @@ export const MAX_DURATION_MS = 2_147_483_647;
 
 const TOO_LONG = `must be at most ${MAX_DURATION_MS} ms (about 24.8 days; Node's timers fire at once beyond that)`;
 
+/*
+ * Durations. The convention for a new variable is a `*_MS` name holding whole
+ * milliseconds, read with `milliseconds`. `durationMs` reads the variables
+ * that predate it and carry a unit in their value (`RECONCILE_INTERVAL=15m`,
+ * `SHADOW_INTERVAL=10s`): their names and syntax are part of the deployed
+ * configuration, so they keep it. Both give milliseconds, bounded alike.
+ */
+
 /**
  * A whole number of milliseconds from a `*_MS` variable, 1 … MAX_DURATION_MS.
  *
