@@ -1,4 +1,12 @@
-import type { RedisClient } from './redis.js';
+/**
+ * What `waitForRedisReady` reads of a client (a `Redis` or a `Cluster`);
+ * structural, so that this module needs nothing from redis.ts, which uses it.
+ */
+export interface ConnectionEvents {
+  readonly status: string;
+  once(event: 'ready' | 'end', listener: () => void): unknown;
+  off(event: 'ready' | 'end', listener: () => void): unknown;
+}
 
 /**
  * Resolves `true` once the client is connected and ready (at once if it is
@@ -11,7 +19,7 @@ import type { RedisClient } from './redis.js';
  *   keeps trying (its own retry strategy decides).
  */
 export function waitForRedisReady(
-  client: RedisClient,
+  client: ConnectionEvents,
   timeoutMs?: number,
 ): Promise<boolean> {
   if (client.status === 'ready') return Promise.resolve(true);
