@@ -1,9 +1,9 @@
 import { ConfigError } from '@tickpulse/shared';
-import { loadIngestConfig, SIMULATOR_WS_URL } from './config';
+import { loadConfig, SIMULATOR_WS_URL } from './config';
 
 describe('ingest config', () => {
   it('uses the local simulator when no API key is set', () => {
-    const c = loadIngestConfig({});
+    const c = loadConfig({});
     expect(c.POLYGON_WS_URL).toBe(SIMULATOR_WS_URL);
     expect(c.usingSimulator).toBe(true);
     expect(c.POLYGON_SUBSCRIPTIONS).toBe('T.*');
@@ -15,13 +15,13 @@ describe('ingest config', () => {
     expect(c.POLYGON_REST_URL).toBe('http://127.0.0.1:9100');
     expect(c.BACKFILL_ENABLED).toBe(true);
     expect(
-      loadIngestConfig({ POLYGON_WS_URL: 'ws://localhost:4567/stocks' })
+      loadConfig({ POLYGON_WS_URL: 'ws://localhost:4567/stocks' })
         .POLYGON_REST_URL,
     ).toBe('http://localhost:4567');
   });
 
   it('uses the real-time cluster when a key is set', () => {
-    const c = loadIngestConfig({
+    const c = loadConfig({
       POLYGON_API_KEY: 'k',
       CONDITION_POLICY: 'sip-last',
     });
@@ -33,26 +33,26 @@ describe('ingest config', () => {
   });
 
   it('turns backfill off by default on a delayed cluster, whose snapshot cannot heal a recent gap', () => {
-    const delayed = loadIngestConfig({
+    const delayed = loadConfig({
       POLYGON_API_KEY: 'k',
       POLYGON_WS_URL: 'wss://delayed.polygon.io/stocks',
     });
     expect(delayed.BACKFILL_ENABLED).toBe(false);
     expect(
-      loadIngestConfig({
+      loadConfig({
         POLYGON_API_KEY: 'k',
         POLYGON_WS_URL: 'wss://delayed.massive.com/stocks',
         BACKFILL_ENABLED: 'true',
       }).BACKFILL_ENABLED,
     ).toBe(true);
     expect(
-      loadIngestConfig({ BACKFILL_ENABLED: 'false' }).BACKFILL_ENABLED,
+      loadConfig({ BACKFILL_ENABLED: 'false' }).BACKFILL_ENABLED,
     ).toBe(false);
     expect(() =>
-      loadIngestConfig({ POLYGON_REST_URL: 'https://api.massive.com' }),
+      loadConfig({ POLYGON_REST_URL: 'https://api.massive.com' }),
     ).toThrow(/POLYGON_API_KEY/);
     expect(() =>
-      loadIngestConfig({
+      loadConfig({
         POLYGON_REST_URL: 'ftp://x',
         BACKFILL_CONCURRENCY: '0',
       }),
@@ -64,7 +64,7 @@ describe('ingest config', () => {
   it('lists every bad variable and never echoes the key', () => {
     let err: unknown;
     try {
-      loadIngestConfig({
+      loadConfig({
         CONDITION_POLICY: 'strict',
         FLUSH_INTERVAL_MS: '0',
         POLYGON_SUBSCRIPTIONS: 'Q.*',
@@ -84,7 +84,7 @@ describe('ingest config', () => {
       expect(msg).toContain(v);
     // Cross-field rules are checked once every variable is valid on its own.
     expect(() =>
-      loadIngestConfig({
+      loadConfig({
         POLYGON_WS_URL: 'wss://socket.polygon.io/stocks',
         PING_INTERVAL_MS: '30000',
         READ_TIMEOUT_MS: '30000',
@@ -93,7 +93,7 @@ describe('ingest config', () => {
       /READ_TIMEOUT_MS[\s\S]*POLYGON_API_KEY|POLYGON_API_KEY[\s\S]*READ_TIMEOUT_MS/,
     );
     expect(() =>
-      loadIngestConfig({ POLYGON_API_KEY: 'secret-key-123', HTTP_PORT: 'x' }),
+      loadConfig({ POLYGON_API_KEY: 'secret-key-123', HTTP_PORT: 'x' }),
     ).toThrow(
       expect.objectContaining({
         message: expect.not.stringContaining('secret-key-123'),
@@ -103,7 +103,7 @@ describe('ingest config', () => {
 
   it('accepts an explicit list of excluded condition ids', () => {
     expect(
-      loadIngestConfig({ CONDITION_POLICY: '12, 37' }).CONDITION_POLICY
+      loadConfig({ CONDITION_POLICY: '12, 37' }).CONDITION_POLICY
         .excluded,
     ).toEqual([12, 37]);
   });
@@ -129,11 +129,11 @@ describe('ingest config', () => {
       ].map(name => [name, String(600 * 3_600_000)]),
     );
     for (const name of Object.keys(tooLong))
-      expect(() => loadIngestConfig(tooLong)).toThrow(
+      expect(() => loadConfig(tooLong)).toThrow(
         new RegExp(`${name}: must be at most 2147483647 ms`),
       );
     expect(
-      loadIngestConfig({ SUMMARY_INTERVAL_MS: '2147483647' })
+      loadConfig({ SUMMARY_INTERVAL_MS: '2147483647' })
         .SUMMARY_INTERVAL_MS,
     ).toBe(2_147_483_647);
   });

@@ -5,7 +5,7 @@ import {
 } from '@tickpulse/polygon';
 import {
   baseEnvSchema,
-  loadConfig,
+  parseEnv,
   milliseconds,
   positiveInt,
   TICK_FUTURE_TOLERANCE_MS,
@@ -219,8 +219,8 @@ export const ConfigSchema = z
 export type IngestConfig = z.infer<typeof ConfigSchema>;
 
 /** Validates ingest's environment; lists every problem at once. */
-export function loadIngestConfig(
+export function loadConfig(
   env: Record<string, string | undefined>,
 ): IngestConfig {
-  return loadConfig(ConfigSchema, env, 'ingest');
+  return parseEnv(ConfigSchema, env, 'ingest');
 }

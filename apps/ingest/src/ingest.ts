@@ -6,17 +6,19 @@ import {
 } from '@tickpulse/polygon';
 import {
   CHECK_TIMEOUT_MS,
+  type CheckResult,
   createDataLossWatch,
   createKeys,
   createLease,
+  logEvery,
+  type Logger,
   QUEUE_NAMES,
   redactUrl,
+  type RedisClient,
   sleep,
   startCounterSummary,
+  waitForRedisReady,
   withDeadline,
-  type CheckResult,
-  type Logger,
-  type RedisClient,
 } from '@tickpulse/shared';
 import { Queue } from 'bullmq';
 import type { Registry } from 'prom-client';
@@ -142,7 +144,7 @@ export function createIngest(deps: {
     metrics,
     onPublished: batch => healer.published(batch),
   });
-  let lastInvalidLog = 0;
+  const warnInvalid = logEvery(10_000);
 
   // Per-frame counts go into plain accumulators and reach prom-client when
   // the metrics are read (collect hook) or every second, instead of several
@@ -158,13 +160,14 @@ export function createIngest(deps: {
     if (r.invalid) {
       for (const [reason, n] of Object.entries(r.invalid))
         metrics.invalid.inc({ reason }, n);
-      if (now - lastInvalidLog > 10_000) {
-        lastInvalidLog = now;
-        log.warn(
-          { invalid: r.invalid },
-          'skipped invalid frames/events (logged at most every 10 s)',
-        );
-      }
+      warnInvalid(
+        () =>
+          log.warn(
+            { invalid: r.invalid },
+            'skipped invalid frames/events (logged at most every 10 s)',
+          ),
+        now,
+      );
     }
     acc.unknownConditions += r.unknownConditions;
     acc.ignored += r.ignored;
@@ -305,17 +308,7 @@ export function createIngest(deps: {
     async start() {
       // The producer connection rejects commands until it is ready; a first
       // lease attempt before that would only log a spurious failure.
-      if (deps.redis.status !== 'ready') {
-        await new Promise<void>(resolve => {
-          const done = () => {
-            clearTimeout(timer);
-            deps.redis.off('ready', done);
-            resolve();
-          };
-          const timer = setTimeout(done, 5000);
-          deps.redis.once('ready', done);
-        });
-      }
+      await waitForRedisReady(deps.redis, 5000);
       publisher.start();
       await dataLoss.start();
       elector.start();

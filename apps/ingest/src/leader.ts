@@ -1,4 +1,9 @@
-import { withDeadline, type Lease, type Logger } from '@tickpulse/shared';
+import {
+  type Lease,
+  logEvery,
+  type Logger,
+  withDeadline,
+} from '@tickpulse/shared';
 import type { IngestMetrics } from './metrics.js';
 
 /** Decides whether this replica holds the Polygon connection. */
@@ -36,7 +41,7 @@ export function createLeaderElector(deps: {
   let running = false;
   let timer: NodeJS.Timeout | undefined;
   let watchdog: NodeJS.Timeout | undefined;
-  let lastErrorLog = 0;
+  const warnLease = logEvery(10_000);
 
   const demote = (reason: string) => {
     if (!leader) return;
@@ -91,11 +96,7 @@ export function createLeaderElector(deps: {
         deps.onElected();
       }
     } catch (err) {
-      const now = Date.now();
-      if (now - lastErrorLog > 10_000) {
-        lastErrorLog = now;
-        log.warn({ err, leader }, 'lease operation failed');
-      }
+      warnLease(() => log.warn({ err, leader }, 'lease operation failed'));
     }
   };
 

@@ -1,6 +1,6 @@
 import {
   closeRedis,
-  createLogger,
+  createAppLogger,
   createMetricsRegistry,
   createOpsServer,
   createRedis,
@@ -11,12 +11,12 @@ import {
   runMain,
   type Shutdown,
 } from '@tickpulse/shared';
-import { loadIngestConfig } from './config.js';
+import { loadConfig } from './config.js';
 import { createIngest } from './ingest.js';
 
 runMain('ingest', async () => {
-  const config = loadIngestConfig(process.env);
-  const logger = createLogger({ service: 'ingest', level: config.LOG_LEVEL });
+  const config = loadConfig(process.env);
+  const logger = createAppLogger('ingest', config);
   const redis = createRedis(redisTarget(config), {
     role: 'producer',
     logger,

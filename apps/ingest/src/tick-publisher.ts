@@ -1,9 +1,10 @@
 import type { Coalescer } from '@tickpulse/polygon';
 import {
+  logEvery,
+  type Logger,
   publishTickBatch,
   sleep,
   withDeadline,
-  type Logger,
 } from '@tickpulse/shared';
 import type { Queue } from 'bullmq';
 import { backoffDelay } from './backoff.js';
@@ -72,12 +73,12 @@ export function createTickPublisher(deps: {
   const log = deps.logger.child({ component: 'publisher' });
   let inFlight: Promise<boolean> | undefined;
   let timer: NodeJS.Timeout | undefined;
-  let lastFailureLog = 0;
+  const warnFailure = logEvery(LOG_EVERY_MS);
   let failuresSinceLog = 0;
   let consecutiveFailures = 0;
   let retryAt = 0;
   let heldSince = 0;
-  let lastHeldLog = 0;
+  const warnHeld = logEvery(LOG_EVERY_MS);
   let heldChecks = 0;
 
   const failed = (err: unknown, what: string) => {
@@ -87,13 +88,14 @@ export function createTickPublisher(deps: {
     retryAt =
       now +
       backoffDelay(consecutiveFailures++, deps.intervalMs, MAX_RETRY_DELAY_MS);
-    if (now - lastFailureLog > LOG_EVERY_MS) {
-      lastFailureLog = now;
-      log.warn(
-        { err, pendingTickers: coalescer.size, failures: failuresSinceLog },
-        what,
-      );
-    }
+    warnFailure(
+      () =>
+        log.warn(
+          { err, pendingTickers: coalescer.size, failures: failuresSinceLog },
+          what,
+        ),
+      now,
+    );
   };
 
   const holdBack = (now: number) => {
@@ -103,18 +105,19 @@ export function createTickPublisher(deps: {
       heldSince = now;
       metrics.heldBack.set(1);
     }
-    if (now - lastHeldLog > LOG_EVERY_MS) {
-      lastHeldLog = now;
-      log.warn(
-        {
-          pendingJobs: deps.cap.pendingBound,
-          pendingTickers: coalescer.size,
-          heldForMs: now - heldSince,
-          heldChecks,
-        },
-        'ticks queue at its cap (tick-writer down or slow): holding back, merging trades per ticker',
-      );
-    }
+    warnHeld(
+      () =>
+        log.warn(
+          {
+            pendingJobs: deps.cap.pendingBound,
+            pendingTickers: coalescer.size,
+            heldForMs: now - heldSince,
+            heldChecks,
+          },
+          'ticks queue at its cap (tick-writer down or slow): holding back, merging trades per ticker',
+        ),
+      now,
+    );
   };
 
   const release = (now: number, tickers: number) => {

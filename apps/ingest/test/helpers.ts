@@ -22,7 +22,7 @@ import {
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { loadIngestConfig, type IngestConfig } from '../src/config';
+import { loadConfig, type IngestConfig } from '../src/config';
 import { createIngest, type Ingest } from '../src/ingest';
 
 export const logger = createLogger({
@@ -65,7 +65,7 @@ export async function startHarness(opts: {
   const prefix = uniquePrefix('ingest');
   const bull = uniqueName('bull');
   const redisUrl = opts.redisUrl ?? TEST_REDIS_URL;
-  const config = loadIngestConfig({
+  const config = loadConfig({
     POLYGON_API_KEY: 'test-key',
     POLYGON_WS_URL: sim.url(),
     REDIS_URL: redisUrl,

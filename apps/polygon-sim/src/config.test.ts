@@ -5,12 +5,12 @@ import {
   registerSimRest,
 } from '@tickpulse/polygon-sim';
 import { Registry } from 'prom-client';
-import { loadSimConfig } from './config';
+import { loadConfig } from './config';
 import { registerSimMetrics } from './metrics';
 
 describe('polygon-sim app', () => {
   it('reads its variables with defaults', () => {
-    expect(loadSimConfig({})).toMatchObject({
+    expect(loadConfig({})).toMatchObject({
       HTTP_PORT: 9100,
       SIM_RATE: 2000,
       SIM_TICKERS: 10_000,
@@ -18,10 +18,11 @@ describe('polygon-sim app', () => {
       SIM_HISTORY_PER_TICKER: 64,
       SIM_REST_PAGE_SIZE: 50_000,
     });
-    expect(loadSimConfig({ SIM_API_KEY: 'a, b', SIM_RATE: '0' })).toMatchObject(
-      { SIM_API_KEY: ['a', 'b'], SIM_RATE: 0 },
-    );
-    expect(() => loadSimConfig({ SIM_RATE: '-1' })).toThrow(/SIM_RATE/);
+    expect(loadConfig({ SIM_API_KEY: 'a, b', SIM_RATE: '0' })).toMatchObject({
+      SIM_API_KEY: ['a', 'b'],
+      SIM_RATE: 0,
+    });
+    expect(() => loadConfig({ SIM_RATE: '-1' })).toThrow(/SIM_RATE/);
   });
 
   it('serves the control API and the metrics', async () => {

@@ -1,4 +1,4 @@
-import { baseEnvSchema, loadConfig } from '@tickpulse/shared';
+import { baseEnvSchema, parseEnv } from '@tickpulse/shared';
 import { z } from 'zod';
 
 /** polygon-sim's environment (documented in apps/polygon-sim/README.md). */
@@ -42,8 +42,6 @@ export const ConfigSchema = z.object({
 export type SimConfig = z.infer<typeof ConfigSchema>;
 
 /** Validates the simulator's environment. */
-export function loadSimConfig(
-  env: Record<string, string | undefined>,
-): SimConfig {
-  return loadConfig(ConfigSchema, env, 'polygon-sim');
+export function loadConfig(env: Record<string, string | undefined>): SimConfig {
+  return parseEnv(ConfigSchema, env, 'polygon-sim');
 }

@@ -1,36 +1,21 @@
+import { registerSimControl, registerSimRest } from '@tickpulse/polygon-sim';
 import {
-  createPolygonSim,
-  registerSimControl,
-  registerSimRest,
-} from '@tickpulse/polygon-sim';
-import {
-  createLogger,
+  createAppLogger,
   createMetricsRegistry,
   createOpsServer,
   createShutdown,
   listenOps,
   runMain,
 } from '@tickpulse/shared';
-import { loadSimConfig } from './config.js';
+import { loadConfig } from './config.js';
+import { createSim } from './sim.js';
 import { registerSimMetrics } from './metrics.js';
 
 runMain('polygon-sim', async () => {
-  const config = loadSimConfig(process.env);
-  const logger = createLogger({
-    service: 'polygon-sim',
-    level: config.LOG_LEVEL,
-  });
+  const config = loadConfig(process.env);
+  const logger = createAppLogger('polygon-sim', config);
   const registry = createMetricsRegistry();
-  const sim = createPolygonSim({
-    apiKeys: config.SIM_API_KEY,
-    rate: config.SIM_RATE,
-    tickers: config.SIM_TICKERS,
-    seed: config.SIM_SEED,
-    maxEventsPerFrame: config.SIM_MAX_EVENTS_PER_FRAME,
-    session: config.SIM_SESSION,
-    historyPerTicker: config.SIM_HISTORY_PER_TICKER,
-    restPageSize: config.SIM_REST_PAGE_SIZE,
-  });
+  const sim = createSim(config);
   registerSimMetrics(registry, sim);
   const app = createOpsServer({
     logger,

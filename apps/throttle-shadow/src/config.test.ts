@@ -40,7 +40,7 @@ describe('throttle-shadow config', () => {
     }
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).problems.join('\n')).toMatch(
-      /API_TOKEN: required/,
+      /API_TOKEN: is required/,
     );
   });
 

@@ -1,9 +1,11 @@
 import {
+  apiEnv,
   baseEnvSchema,
+  databaseEnv,
   durationMs,
-  loadConfig as loadEnv,
-  positiveInt,
-  trustProxySchema,
+  httpBodyLimitBytes,
+  parseEnv,
+  requireApiToken,
 } from '@tickpulse/shared';
 import { z } from 'zod';
 
@@ -19,13 +21,8 @@ export const ConfigSchema = z
     THROTTLE_SHADOW_ENABLED: z.stringbool().default(false),
     /** Time between shadow cycles; the Go strategy loop runs every 10 s. */
     SHADOW_INTERVAL: durationMs('10s'),
-    /** PostgreSQL holding `strategies` (read only). */
-    DATABASE_URL: z
-      .string()
-      .refine(s => /^postgres(ql)?:\/\//.test(s) && URL.canParse(s), {
-        message: 'must be a postgres:// or postgresql:// URL',
-      })
-      .default('postgres://postgres@127.0.0.1:5432/postgres'),
+    // DATABASE_URL: PostgreSQL holding `strategies` (read only).
+    ...databaseEnv(),
 
     // --- namespace comparison (cutover) -------------------------------------
     /** Compares this app's namespace (REDIS_KEY_PREFIX, the shadow) with COMPARE_REFERENCE_PREFIX periodically. */
@@ -41,18 +38,13 @@ export const ConfigSchema = z
     // --- planner API --------------------------------------------------------
     /** Serves POST /v1/plan, /v1/record, /v1/release for the Go alert service. */
     PLANNER_API_ENABLED: z.stringbool().default(false),
-    /** Bearer token the API requires; required when the API is enabled. */
-    API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-    /** Serve the API without a token (local development only). */
-    ALLOW_UNAUTHENTICATED: z.stringbool().default(false),
+    // API_TOKEN (required when the API is enabled), ALLOW_UNAUTHENTICATED,
+    // API_RATE_LIMIT (6000 per minute), TRUST_PROXY.
+    ...apiEnv(6000),
     /** Default lifetime of a claim made through the API. */
     PLANNER_CLAIM_TTL: durationMs('60s'),
-    /** Requests per minute one client address may send to the planner API (429 beyond). */
-    API_RATE_LIMIT: positiveInt(6000),
-    /** Proxies whose X-Forwarded-For names the client (the rate-limit key), e.g. the ingress controller's pod CIDR. */
-    TRUST_PROXY: trustProxySchema(),
     /** Largest accepted request body, in bytes (a record call for 20 000 tickers is ~300 kB). */
-    HTTP_BODY_LIMIT_BYTES: positiveInt(1024 * 1024),
+    HTTP_BODY_LIMIT_BYTES: httpBodyLimitBytes({ default: 1024 * 1024 }),
   })
   .superRefine((cfg, ctx) => {
     if (
@@ -66,18 +58,8 @@ export const ConfigSchema = z
           'must differ from REDIS_KEY_PREFIX when COMPARE_ENABLED=true (a namespace compared with itself)',
       });
     }
-    if (
-      cfg.PLANNER_API_ENABLED &&
-      !cfg.API_TOKEN &&
-      !cfg.ALLOW_UNAUTHENTICATED
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['API_TOKEN'],
-        message:
-          'required when PLANNER_API_ENABLED=true (or set ALLOW_UNAUTHENTICATED=true for local use)',
-      });
-    }
+    if (cfg.PLANNER_API_ENABLED)
+      requireApiToken(cfg, ctx, 'PLANNER_API_ENABLED=true');
   });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -88,5 +70,5 @@ export type Config = z.infer<typeof ConfigSchema>;
  * @throws ConfigError listing every bad or missing variable.
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  return loadEnv(ConfigSchema, env, 'throttle-shadow');
+  return parseEnv(ConfigSchema, env, 'throttle-shadow');
 }

@@ -250,7 +250,7 @@ describe('throttle-shadow process (dist/main.js)', () => {
     const app = await startApp({ PLANNER_API_ENABLED: 'true' });
     expect(await app.exit).toBe(78);
     expect(app.output()).toMatch(
-      /API_TOKEN: required when PLANNER_API_ENABLED=true/,
+      /API_TOKEN: is required when PLANNER_API_ENABLED=true/,
     );
   });
 });

@@ -2,7 +2,7 @@ import {
   baseEnvSchema,
   DEFAULT_ZADD_CHUNK,
   durationMs,
-  loadConfig as loadEnv,
+  parseEnv,
   milliseconds,
   positiveInt,
 } from '@tickpulse/shared';
@@ -61,5 +61,5 @@ export type Config = z.infer<typeof ConfigSchema>;
  * @throws ConfigError listing every bad variable.
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  return loadEnv(ConfigSchema, env, 'tick-writer');
+  return parseEnv(ConfigSchema, env, 'tick-writer');
 }

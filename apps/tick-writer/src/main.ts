@@ -1,6 +1,6 @@
 import {
   closeRedis,
-  createLogger,
+  createAppLogger,
   createMetricsRegistry,
   createOpsServer,
   createRedis,
@@ -15,27 +15,19 @@ import { createTickWriter } from './tick-writer.js';
 
 runMain('tick-writer', async () => {
   const config = loadConfig(process.env);
-  const logger = createLogger({
-    service: 'tick-writer',
-    level: config.LOG_LEVEL,
-  });
+  const logger = createAppLogger('tick-writer', config);
   const redis = createRedis(redisTarget(config), {
     role: 'worker',
     logger,
     name: 'tick-writer',
   });
   const registry = createMetricsRegistry();
-
   const writer = createTickWriter({ config, logger, registry, redis });
-  await writer.start();
-
   const app = createOpsServer({
     logger,
     registry,
     readiness: () => writer.readiness(),
   });
-  const port = await listenOps(app, config.HTTP_PORT);
-
   createShutdown({
     logger,
     // The drain has its own timeout; the rest (quit Redis, close HTTP) needs seconds at most.
@@ -46,7 +38,8 @@ runMain('tick-writer', async () => {
       { name: 'http', run: () => app.close() },
     ],
   }).install();
-
+  await writer.start();
+  const port = await listenOps(app, config.HTTP_PORT);
   logger.info(
     {
       port,

@@ -6,6 +6,7 @@ import {
   type Logger,
   type RedisClient,
   type RedisServerInfo,
+  waitForRedisReady,
 } from '@tickpulse/shared';
 import { uniqueName, uniquePrefix, waitFor } from '@tickpulse/testkit';
 import { Queue } from 'bullmq';
@@ -103,9 +104,8 @@ export async function tickQueue(
     logger,
     name: 'test-producer',
   });
-  await waitFor(() => redis.status === 'ready', {
-    what: 'producer connection',
-  });
+  if (!(await waitForRedisReady(redis, 10_000)))
+    throw new Error('the producer connection did not become ready');
   const queue = new Queue(QUEUE_NAMES.ticks, {
     connection: redis,
     prefix: bullPrefix,

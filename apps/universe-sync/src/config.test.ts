@@ -1,4 +1,4 @@
-import { ConfigError } from '@tickpulse/shared';
+import { ConfigError, configWarnings } from '@tickpulse/shared';
 import { loadConfig } from './config';
 
 describe('universe-sync config', () => {
@@ -62,5 +62,28 @@ describe('universe-sync config', () => {
       expect(() => loadConfig(tooLong)).toThrow(
         new RegExp(`${name}: must be at most 2147483647 ms`),
       );
+  });
+
+  it('reads the deprecated API_BODY_LIMIT as HTTP_BODY_LIMIT_BYTES, with a warning', () => {
+    const base = { ALLOW_UNAUTHENTICATED: 'true' };
+    expect(loadConfig(base).HTTP_BODY_LIMIT_BYTES).toBe(4096);
+    const old = loadConfig({ ...base, API_BODY_LIMIT: '8192' });
+    expect(old.HTTP_BODY_LIMIT_BYTES).toBe(8192);
+    expect(configWarnings(old)).toEqual([
+      'API_BODY_LIMIT is deprecated: set HTTP_BODY_LIMIT_BYTES instead',
+    ]);
+    const current = loadConfig({ ...base, HTTP_BODY_LIMIT_BYTES: '8192' });
+    expect(current.HTTP_BODY_LIMIT_BYTES).toBe(8192);
+    expect(configWarnings(current)).toEqual([]);
+    expect(() => loadConfig({ ...base, API_BODY_LIMIT: '100' })).toThrow(
+      /HTTP_BODY_LIMIT_BYTES/,
+    );
+    expect(() =>
+      loadConfig({
+        ...base,
+        API_BODY_LIMIT: '8192',
+        HTTP_BODY_LIMIT_BYTES: '8192',
+      }),
+    ).toThrow(/API_BODY_LIMIT: set only HTTP_BODY_LIMIT_BYTES/);
   });
 });

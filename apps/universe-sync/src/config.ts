@@ -1,9 +1,12 @@
 import {
+  apiEnv,
   baseEnvSchema,
+  databaseEnv,
   durationMs,
-  loadConfig as loadEnv,
+  httpBodyLimitBytes,
+  parseEnv,
   positiveInt,
-  trustProxySchema,
+  requireApiToken,
 } from '@tickpulse/shared';
 import { z } from 'zod';
 
@@ -13,22 +16,14 @@ export const DEFAULT_HTTP_PORT = 9103;
 /** A PostgreSQL identifier usable as a LISTEN channel and a trigger argument without quoting. */
 const CHANNEL_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 
-const postgresUrl = z
-  .string()
-  .refine(s => /^postgres(ql)?:\/\//.test(s) && URL.canParse(s), {
-    message: 'must be a postgres:// or postgresql:// URL',
-  });
-
 /** Every environment variable universe-sync reads. */
 export const ConfigSchema = z
   .object({
     ...baseEnvSchema(DEFAULT_HTTP_PORT),
 
     // ---- PostgreSQL ----
-    /** The database holding the `strategies` table (read-only, plus the optional trigger). */
-    DATABASE_URL: postgresUrl.default(
-      'postgres://postgres@127.0.0.1:5432/postgres',
-    ),
+    // DATABASE_URL: the `strategies` table (read-only, plus the optional trigger).
+    ...databaseEnv(),
     /** Size of the query pool (sync jobs and reconcile pages share it). */
     PG_POOL_MAX: positiveInt(5),
     /** A query that cannot get a connection within this long fails (and the job retries). */
@@ -70,32 +65,19 @@ export const ConfigSchema = z
     REDIS_FOOTPRINT_BUDGET_BYTES: positiveInt(400_000_000),
 
     // ---- HTTP API ----
-    /** Bearer token the /v1 API requires; compared in constant time, never logged. */
-    API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-    /** Serve the /v1 API without a token. Local development only. */
-    ALLOW_UNAUTHENTICATED: z.stringbool().default(false),
-    /** Requests per minute one client address may send to /v1 (429 beyond). */
-    API_RATE_LIMIT: z.coerce.number().int().positive().default(600),
-    /** Proxies whose X-Forwarded-For names the client (the rate-limit key), e.g. the ingress controller's pod CIDR. */
-    TRUST_PROXY: trustProxySchema(),
-    /** Largest accepted /v1 request body, in bytes. */
-    API_BODY_LIMIT: z.coerce
-      .number()
-      .int()
-      .min(256)
-      .max(1_048_576)
-      .default(4096),
+    // API_TOKEN, ALLOW_UNAUTHENTICATED, API_RATE_LIMIT (600 per minute), TRUST_PROXY.
+    ...apiEnv(600),
+    /** Largest accepted /v1 request body, in bytes (formerly `API_BODY_LIMIT`). */
+    HTTP_BODY_LIMIT_BYTES: httpBodyLimitBytes({
+      default: 4096,
+      min: 256,
+      max: 1_048_576,
+    }),
   })
-  .superRefine((cfg, ctx) => {
-    if (!cfg.API_TOKEN && !cfg.ALLOW_UNAUTHENTICATED) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['API_TOKEN'],
-        message:
-          'is required (or set ALLOW_UNAUTHENTICATED=true for local use only)',
-      });
-    }
-  });
+  .superRefine((cfg, ctx) => requireApiToken(cfg, ctx));
+
+/** Deprecated variable names, still read (with a warning) under their new names. */
+export const RENAMED_ENV = { API_BODY_LIMIT: 'HTTP_BODY_LIMIT_BYTES' };
 
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -105,15 +87,13 @@ export type Config = z.infer<typeof ConfigSchema>;
  * @throws ConfigError listing every bad or missing variable.
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  return loadEnv(ConfigSchema, env, 'universe-sync');
+  return parseEnv(ConfigSchema, env, 'universe-sync', RENAMED_ENV);
 }
 
 /** The variables the `migrate` command reads (no token needed to migrate). */
 export const MigrateConfigSchema = z.object({
   LOG_LEVEL: baseEnvSchema(DEFAULT_HTTP_PORT).LOG_LEVEL,
-  DATABASE_URL: postgresUrl.default(
-    'postgres://postgres@127.0.0.1:5432/postgres',
-  ),
+  ...databaseEnv(),
   PG_NOTIFY_CHANNEL: z
     .string()
     .regex(CHANNEL_RE, 'must be a lower-case identifier (a-z, 0-9, _)')
@@ -124,5 +104,5 @@ export const MigrateConfigSchema = z.object({
 export function loadMigrateConfig(
   env: Record<string, string | undefined>,
 ): z.infer<typeof MigrateConfigSchema> {
-  return loadEnv(MigrateConfigSchema, env, 'universe-sync migrate');
+  return parseEnv(MigrateConfigSchema, env, 'universe-sync migrate');
 }

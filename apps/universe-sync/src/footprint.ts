@@ -1,6 +1,7 @@
 import {
-  QUEUE_NAMES,
+  logEvery,
   type Logger,
+  QUEUE_NAMES,
   type RedisClient,
   type RedisKeys,
 } from '@tickpulse/shared';
@@ -213,7 +214,7 @@ export function startFootprintSampler(deps: {
   logger: Logger;
   onError: () => void;
 }): () => void {
-  let lastLog = 0;
+  const warnFailed = logEvery(600_000);
   let running = false;
   const sample = async () => {
     if (running) return;
@@ -227,10 +228,9 @@ export function startFootprintSampler(deps: {
       for (const part of FOOTPRINT_PARTS) deps.gauge.set({ part }, parts[part]);
     } catch (err) {
       deps.onError();
-      if (Date.now() - lastLog > 600_000) {
-        lastLog = Date.now();
-        deps.logger.warn({ err }, 'sampling the Redis footprint failed');
-      }
+      warnFailed(() =>
+        deps.logger.warn({ err }, 'sampling the Redis footprint failed'),
+      );
     } finally {
       running = false;
     }

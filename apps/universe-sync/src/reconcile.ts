@@ -7,6 +7,7 @@ import {
   type StrategyReader,
   type UniverseStore,
   queueEncodedSadd,
+  waitForRedisReady,
 } from '@tickpulse/shared';
 import {
   createMalformedRowReporter,
@@ -482,14 +483,7 @@ export function createReconciler(deps: {
       metrics.errors.inc({ where: 'reconcile' });
       logger.warn({ err }, 'second reconcile connection error');
     });
-    const ready = await new Promise<boolean>(resolve => {
-      const timer = setTimeout(() => resolve(false), 5000);
-      conn.once('ready', () => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
-    if (ready) return conn;
+    if (await waitForRedisReady(conn, 5000)) return conn;
     conn.disconnect();
     logger.warn('second reconcile connection not ready; one batch at a time');
     return undefined;

@@ -21,6 +21,7 @@ import {
 import { Queue } from 'bullmq';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
+import type { Config } from './config.js';
 import { startFootprintSampler } from './footprint.js';
 import { createMalformedRowReporter } from './malformed-rows.js';
 import {
@@ -70,6 +71,47 @@ export interface ServiceSettings {
   triggerRecheckMs?: number;
 }
 
+/** The service's four Redis connections, one per role (see createUniverseSyncService). */
+export interface ServiceRedis {
+  command: RedisClient;
+  producer: RedisClient;
+  worker: RedisClient;
+  reconcile: RedisClient;
+}
+
+/** The part of the app config the service reads. */
+export type ServiceConfig = Pick<
+  Config,
+  | 'BULLMQ_PREFIX'
+  | 'WORKER_CONCURRENCY'
+  | 'RECONCILE_INTERVAL'
+  | 'RECONCILE_ON_START'
+  | 'RECONCILE_PAGE_SIZE'
+  | 'RECONCILE_FULL_CHECK_EVERY'
+  | 'LISTEN_NOTIFY'
+  | 'DATABASE_URL'
+  | 'PG_NOTIFY_CHANNEL'
+  | 'REDIS_FOOTPRINT_INTERVAL'
+  | 'REDIS_FOOTPRINT_BUDGET_BYTES'
+>;
+
+/** The service's settings for a configuration (the knobs tests turn stay at their defaults). */
+export function serviceSettings(config: ServiceConfig): ServiceSettings {
+  return {
+    bullmqPrefix: config.BULLMQ_PREFIX,
+    concurrency: config.WORKER_CONCURRENCY,
+    reconcileIntervalMs: config.RECONCILE_INTERVAL,
+    reconcileOnStart: config.RECONCILE_ON_START,
+    reconcilePageSize: config.RECONCILE_PAGE_SIZE,
+    reconcileFullCheckEvery: config.RECONCILE_FULL_CHECK_EVERY,
+    listen: config.LISTEN_NOTIFY,
+    databaseUrl: config.DATABASE_URL,
+    notifyChannel: config.PG_NOTIFY_CHANNEL,
+    footprintIntervalMs: config.REDIS_FOOTPRINT_INTERVAL,
+    footprintBudgetBytes: config.REDIS_FOOTPRINT_BUDGET_BYTES,
+  };
+}
+
 /** The running universe-sync: worker, reconcile schedule, LISTEN and their shared parts. */
 export interface UniverseSyncService {
   readonly queue: Queue;
@@ -99,12 +141,7 @@ export function createUniverseSyncService(deps: {
   logger: Logger;
   registry: Registry;
   keys: RedisKeys;
-  redis: {
-    command: RedisClient;
-    producer: RedisClient;
-    worker: RedisClient;
-    reconcile: RedisClient;
-  };
+  redis: ServiceRedis;
   pool: pg.Pool;
   hooks?: WorkerHooks;
 }): UniverseSyncService {

@@ -5,6 +5,7 @@ import {
   JOB_NAMES,
   strategyDedupId,
   withDeadline,
+  waitForRedisReady,
 } from '@tickpulse/shared';
 import { startPrivateRedis, waitFor } from '@tickpulse/testkit';
 import { Queue } from 'bullmq';
@@ -303,7 +304,7 @@ describe('HTTP API without Redis', () => {
       logger,
       name: 'api-503',
     });
-    await new Promise(r => producer.once('ready', r));
+    await waitForRedisReady(producer);
     const queue = new Queue('universe-sync', {
       connection: producer,
       prefix: 'bull',

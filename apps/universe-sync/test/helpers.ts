@@ -4,9 +4,9 @@ import {
   createLogger,
   createRedis,
   type Logger,
-  type RedisClient,
   type RedisKeys,
   type RedisTarget,
+  waitForRedisReady,
 } from '@tickpulse/shared';
 import {
   createTestSchema,
@@ -28,6 +28,7 @@ import { createPgPool } from '../src/db';
 import { migrate } from '../src/migrations';
 import {
   createUniverseSyncService,
+  type ServiceRedis,
   type ServiceSettings,
   type UniverseSyncService,
 } from '../src/service';
@@ -99,12 +100,7 @@ export async function createTestDb(
 /** One universe-sync replica on an isolated prefix / queue, against a test schema. */
 export interface TestReplica {
   service: UniverseSyncService;
-  redis: {
-    command: RedisClient;
-    producer: RedisClient;
-    worker: RedisClient;
-    reconcile: RedisClient;
-  };
+  redis: ServiceRedis;
   pool: pg.Pool;
   registry: Registry;
   stop(): Promise<void>;
@@ -144,14 +140,7 @@ export async function startReplica(opts: {
       autoResend: false,
     }),
   };
-  await Promise.all(
-    Object.values(redis).map(
-      c =>
-        new Promise<void>(resolve =>
-          c.status === 'ready' ? resolve() : c.once('ready', () => resolve()),
-        ),
-    ),
-  );
+  await Promise.all(Object.values(redis).map(c => waitForRedisReady(c)));
   const pool = createPgPool({
     url: opts.databaseUrl,
     max: 4,

@@ -1,11 +1,11 @@
-import { loadCliConfig } from './config';
+import { loadConfig } from './config';
 
 describe('CLI config', () => {
   it('bounds STATUS_INTERVAL_S by the timer limit', () => {
     expect(
-      loadCliConfig({ STATUS_INTERVAL_S: '2147483' }).STATUS_INTERVAL_S,
+      loadConfig({ STATUS_INTERVAL_S: '2147483' }).STATUS_INTERVAL_S,
     ).toBe(2_147_483);
-    expect(() => loadCliConfig({ STATUS_INTERVAL_S: '2160000' })).toThrow(
+    expect(() => loadConfig({ STATUS_INTERVAL_S: '2160000' })).toThrow(
       /STATUS_INTERVAL_S: must be at most 2147483 s/,
     );
   });

@@ -1,13 +1,16 @@
 import { z } from 'zod';
-import { baseEnvSchema, loadConfig, MAX_DURATION_MS } from '@tickpulse/shared';
+import {
+  baseEnvSchema,
+  databaseEnv,
+  MAX_DURATION_MS,
+  parseEnv,
+} from '@tickpulse/shared';
 
 /** What the CLI reads from the environment (the same variables as the apps). */
 export const CliConfigSchema = z.object({
   ...baseEnvSchema(0),
-  /** PostgreSQL with the `strategies` table (the demo creates it when missing). */
-  DATABASE_URL: z
-    .string()
-    .default('postgres://postgres@127.0.0.1:5432/postgres'),
+  // DATABASE_URL: the `strategies` table (the demo creates it when missing).
+  ...databaseEnv(),
   /** When set, `up` connects ingest to the real Polygon feed instead of the simulator. */
   POLYGON_API_KEY: z.string().optional(),
   /** Seconds between status lines of `up`. */
@@ -30,5 +33,5 @@ export const CliConfigSchema = z.object({
 export type CliConfig = z.infer<typeof CliConfigSchema>;
 
 /** Validates the CLI's environment. */
-export const loadCliConfig = (env: NodeJS.ProcessEnv): CliConfig =>
-  loadConfig(CliConfigSchema, env, 'tickpulse');
+export const loadConfig = (env: NodeJS.ProcessEnv): CliConfig =>
+  parseEnv(CliConfigSchema, env, 'tickpulse');

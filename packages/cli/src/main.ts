@@ -15,7 +15,7 @@ import {
   syncCommand,
 } from './commands.js';
 import { compareCommand } from './compare.js';
-import { loadCliConfig } from './config.js';
+import { loadConfig } from './config.js';
 import { futureTicksCommand } from './future-ticks.js';
 import { upCommand } from './up.js';
 
@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
     print(USAGE);
     return command ? 0 : 2;
   }
-  const config = loadCliConfig(process.env);
+  const config = loadConfig(process.env);
   if (command === 'up') return upCommand(config, print);
 
   // A CLI command answers or fails within seconds: a few retries, no logs

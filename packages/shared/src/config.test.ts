@@ -2,7 +2,7 @@ import { z } from 'zod';
 import {
   baseEnvSchema,
   durationMs,
-  loadConfig,
+  parseEnv,
   MAX_DURATION_MS,
   milliseconds,
   redisTarget,
@@ -16,9 +16,9 @@ const schema = z.object({
   EVERY: durationMs('15m'),
 });
 
-describe('loadConfig', () => {
+describe('parseEnv', () => {
   it('applies defaults', () => {
-    const c = loadConfig(schema, { API_TOKEN: 'x'.repeat(16) });
+    const c = parseEnv(schema, { API_TOKEN: 'x'.repeat(16) });
     expect(redisTarget(c)).toEqual({
       mode: 'standalone',
       url: 'redis://127.0.0.1:6379',
@@ -35,31 +35,30 @@ describe('loadConfig', () => {
 
   it('treats an empty variable as unset', () => {
     expect(
-      loadConfig(schema, { API_TOKEN: 'x'.repeat(16), HTTP_PORT: '' })
-        .HTTP_PORT,
+      parseEnv(schema, { API_TOKEN: 'x'.repeat(16), HTTP_PORT: '' }).HTTP_PORT,
     ).toBe(9000);
   });
 
   it('reads "false" as false, not as a truthy string', () => {
     expect(
-      loadConfig(schema, { API_TOKEN: 'x'.repeat(16), FLAG: 'false' }).FLAG,
+      parseEnv(schema, { API_TOKEN: 'x'.repeat(16), FLAG: 'false' }).FLAG,
     ).toBe(false);
     expect(
-      loadConfig(schema, { API_TOKEN: 'x'.repeat(16), FLAG: 'true' }).FLAG,
+      parseEnv(schema, { API_TOKEN: 'x'.repeat(16), FLAG: 'true' }).FLAG,
     ).toBe(true);
   });
 
   it('parses durations', () => {
     const base = { API_TOKEN: 'x'.repeat(16) };
-    expect(loadConfig(schema, { ...base, EVERY: '30s' }).EVERY).toBe(30_000);
-    expect(loadConfig(schema, { ...base, EVERY: '250' }).EVERY).toBe(250);
-    expect(loadConfig(schema, { ...base, EVERY: '1h' }).EVERY).toBe(3_600_000);
+    expect(parseEnv(schema, { ...base, EVERY: '30s' }).EVERY).toBe(30_000);
+    expect(parseEnv(schema, { ...base, EVERY: '250' }).EVERY).toBe(250);
+    expect(parseEnv(schema, { ...base, EVERY: '1h' }).EVERY).toBe(3_600_000);
   });
 
   it('lists every bad or missing variable in one error', () => {
     let caught: unknown;
     try {
-      loadConfig(
+      parseEnv(
         schema,
         {
           REDIS_URL: 'http://nope',
@@ -93,7 +92,7 @@ describe('loadConfig', () => {
 
   it('never echoes a secret value in the error', () => {
     try {
-      loadConfig(schema, {
+      parseEnv(schema, {
         API_TOKEN: 'short-secret',
         REDIS_URL: 'redis://:hunter2@ho st',
       });
@@ -108,7 +107,7 @@ describe('loadConfig', () => {
     const base = { API_TOKEN: 'x'.repeat(16) };
     const problems = (env: Record<string, string>) => {
       try {
-        loadConfig(schema, { ...base, ...env });
+        parseEnv(schema, { ...base, ...env });
       } catch (err) {
         return (err as ConfigError).problems;
       }
@@ -116,7 +115,7 @@ describe('loadConfig', () => {
     };
 
     it('keeps REDIS_URL as given: TLS and credentials in the URL', () => {
-      const c = loadConfig(schema, {
+      const c = parseEnv(schema, {
         ...base,
         REDIS_URL: 'rediss://app:s3cret@redis.example:6380/0',
       });
@@ -128,7 +127,7 @@ describe('loadConfig', () => {
     });
 
     it('reads sentinels with the master name and both passwords', () => {
-      const c = loadConfig(schema, {
+      const c = parseEnv(schema, {
         ...base,
         REDIS_SENTINELS: 'sentinel-a:26379, 10.0.0.2:26380,[::1]:26381',
         REDIS_SENTINEL_NAME: 'mymaster',
@@ -150,7 +149,7 @@ describe('loadConfig', () => {
     });
 
     it('reads cluster nodes and hash-tags the BullMQ prefix by default', () => {
-      const c = loadConfig(schema, {
+      const c = parseEnv(schema, {
         ...base,
         REDIS_CLUSTER_NODES: 'n1:7000,n2:7001',
       });
@@ -163,7 +162,7 @@ describe('loadConfig', () => {
       });
       expect(c.BULLMQ_PREFIX).toBe('{tickpulse}');
       expect(
-        loadConfig(schema, {
+        parseEnv(schema, {
           ...base,
           REDIS_CLUSTER_NODES: 'n1:7000',
           BULLMQ_PREFIX: '{tp-staging}',
@@ -225,7 +224,7 @@ describe('duration bounds', () => {
   it('accepts MAX_DURATION_MS (2^31 − 1), the longest delay Node timers honour', () => {
     expect(MAX_DURATION_MS).toBe(2 ** 31 - 1);
     expect(
-      loadConfig(bounded, { EVERY: '2147483647', WAIT_MS: '2147483647' }),
+      parseEnv(bounded, { EVERY: '2147483647', WAIT_MS: '2147483647' }),
     ).toEqual({ EVERY: MAX_DURATION_MS, WAIT_MS: MAX_DURATION_MS });
   });
 
@@ -238,16 +237,16 @@ describe('duration bounds', () => {
       { WAIT_MS: '1e12' },
     ]) {
       const name = Object.keys(env)[0]!;
-      expect(() => loadConfig(bounded, env)).toThrow(
+      expect(() => parseEnv(bounded, env)).toThrow(
         new RegExp(`${name}: must be at most 2147483647 ms`),
       );
     }
   });
 
   it('rejects zero and fractions of a millisecond', () => {
-    expect(() => loadConfig(bounded, { WAIT_MS: '0' })).toThrow(/WAIT_MS/);
-    expect(() => loadConfig(bounded, { WAIT_MS: '1.5' })).toThrow(/WAIT_MS/);
-    expect(() => loadConfig(bounded, { EVERY: '0s' })).toThrow(
+    expect(() => parseEnv(bounded, { WAIT_MS: '0' })).toThrow(/WAIT_MS/);
+    expect(() => parseEnv(bounded, { WAIT_MS: '1.5' })).toThrow(/WAIT_MS/);
+    expect(() => parseEnv(bounded, { EVERY: '0s' })).toThrow(
       /EVERY: must be greater than zero/,
     );
   });

@@ -60,7 +60,7 @@ export const positiveInt = (defaultValue: number) =>
 export function baseEnvSchema(defaultPort: number) {
   return {
     // Where Redis is: exactly one of REDIS_URL, REDIS_SENTINELS,
-    // REDIS_CLUSTER_NODES (checked by loadConfig; see redisTarget).
+    // REDIS_CLUSTER_NODES (checked by parseEnv; see redisTarget).
     /** A standalone Redis (`rediss://` for TLS); default `redis://127.0.0.1:6379`. */
     REDIS_URL: redisUrl.optional(),
     /** Sentinels that monitor the master, `host:port,…`. */
@@ -95,26 +95,54 @@ export function baseEnvSchema(defaultPort: number) {
   };
 }
 
+const WARNINGS = Symbol('config warnings');
+
+/**
+ * What `parseEnv` has to say about a valid configuration (a deprecated
+ * variable name in use); `createAppLogger` logs it once the logger exists.
+ */
+export function configWarnings(config: object): readonly string[] {
+  return (config as { [WARNINGS]?: string[] })[WARNINGS] ?? [];
+}
+
 /**
  * Validates environment variables against a schema. Unset and empty
  * variables both take the default, so `HTTP_PORT=` in a manifest is not 0.
  *
+ * @param renamed deprecated variable names, each mapped to the name that
+ *   replaced it: the old name still works (with a warning, see
+ *   `configWarnings`) unless the new one is set too, which is an error.
  * @throws ConfigError listing every bad or missing variable at once.
  */
-export function loadConfig<S extends z.ZodType>(
+export function parseEnv<S extends z.ZodType>(
   schema: S,
   env: Record<string, string | undefined>,
   service?: string,
+  renamed: Record<string, string> = {},
 ): z.infer<S> {
   const cleaned: Record<string, string> = {};
   for (const [k, v] of Object.entries(env))
     if (v !== undefined && v !== '') cleaned[k] = v;
+  const warnings: string[] = [];
+  const conflicts: string[] = [];
+  for (const [old, current] of Object.entries(renamed)) {
+    if (!(old in cleaned)) continue;
+    if (current in cleaned)
+      conflicts.push(
+        `${old}: set only ${current} (${old} is its deprecated name) (given)`,
+      );
+    else {
+      cleaned[current] = cleaned[old]!;
+      warnings.push(`${old} is deprecated: set ${current} instead`);
+    }
+    delete cleaned[old];
+  }
   const result = schema.safeParse(cleaned);
   const topology =
     schema instanceof z.ZodObject && 'REDIS_CLUSTER_NODES' in schema.shape
       ? redisTopologyProblems(cleaned)
       : [];
-  if (result.success && topology.length === 0) {
+  if (result.success && topology.length === 0 && conflicts.length === 0) {
     const data = result.data as Record<string, unknown>;
     if (
       cleaned.REDIS_CLUSTER_NODES &&
@@ -122,6 +150,8 @@ export function loadConfig<S extends z.ZodType>(
       'BULLMQ_PREFIX' in data
     )
       data.BULLMQ_PREFIX = CLUSTER_BULLMQ_PREFIX;
+    if (warnings.length > 0)
+      Object.defineProperty(data, WARNINGS, { value: warnings });
     return result.data;
   }
   const issues = result.success ? [] : result.error.issues;
@@ -137,7 +167,7 @@ export function loadConfig<S extends z.ZodType>(
           : `got ${echoValue(given, 200)}`;
     return `${name}: ${issue.message} (${shown})`;
   });
-  throw new ConfigError([...problems, ...topology], service);
+  throw new ConfigError([...problems, ...topology, ...conflicts], service);
 }
 
 /** The Redis variables of a config built on `baseEnvSchema`. */
@@ -256,6 +286,14 @@ function isSecretName(name: string): boolean {
 export const MAX_DURATION_MS = 2_147_483_647;
 
 const TOO_LONG = `must be at most ${MAX_DURATION_MS} ms (about 24.8 days; Node's timers fire at once beyond that)`;
+
+/*
+ * Durations. The convention for a new variable is a `*_MS` name holding whole
+ * milliseconds, read with `milliseconds`. `durationMs` reads the variables
+ * that predate it and carry a unit in their value (`RECONCILE_INTERVAL=15m`,
+ * `SHADOW_INTERVAL=10s`): their names and syntax are part of the deployed
+ * configuration, so they keep it. Both give milliseconds, bounded alike.
+ */
 
 /**
  * A whole number of milliseconds from a `*_MS` variable, 1 … MAX_DURATION_MS.

@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { configWarnings } from './config.js';
 import { redactSecrets, redactUrlsIn, serializeError } from './redact.js';
 
 export type { Logger } from 'pino';
@@ -52,4 +53,22 @@ export function createLogger(opts: {
 
 function redactMessage(msg: unknown): unknown {
   return typeof msg === 'string' ? redactUrlsIn(msg) : msg;
+}
+
+/**
+ * An app's root logger at its configured level; logs what `parseEnv` had to
+ * say about the configuration (a deprecated variable in use) first.
+ */
+export function createAppLogger(
+  service: string,
+  config: { LOG_LEVEL: string },
+  destination?: DestinationStream,
+): Logger {
+  const logger = createLogger({
+    service,
+    level: config.LOG_LEVEL,
+    ...(destination && { destination }),
+  });
+  for (const warning of configWarnings(config)) logger.warn(warning);
+  return logger;
 }

@@ -5,7 +5,9 @@ import {
   type RedisOptions,
 } from 'ioredis';
 import type { Logger } from 'pino';
+import { logEvery } from './log-every.js';
 import { redactUrl } from './redact.js';
+import { waitForRedisReady } from './redis-ready.js';
 
 /**
  * A connection to tickpulse's Redis in any topology. `Redis` covers a
@@ -153,18 +155,12 @@ export function createRedis(
     client = new Cluster(t.nodes, clusterOptions);
   }
   const log = opts.logger.child({ component: 'redis', connection: opts.name });
-  let lastLogged = 0;
-  let suppressed = 0;
-  client.on('error', (err: Error) => {
-    const now = Date.now();
-    if (now - lastLogged < 10_000) {
-      suppressed++;
-      return;
-    }
-    log.warn({ err, suppressed }, 'redis connection error');
-    lastLogged = now;
-    suppressed = 0;
-  });
+  const warnError = logEvery(10_000);
+  client.on('error', (err: Error) =>
+    warnError(suppressed =>
+      log.warn({ err, suppressed }, 'redis connection error'),
+    ),
+  );
   client.on('ready', () => log.debug('redis ready'));
   return client;
 }
@@ -190,20 +186,8 @@ export function describeRedisTarget(target: RedisTarget): string {
  */
 export async function masterNodes(client: RedisClient): Promise<Redis[]> {
   if (!isCluster(client)) return [client];
-  if (client.status !== 'ready') {
-    await new Promise<void>((resolve, reject) => {
-      const onReady = () => {
-        client.off('end', onEnd);
-        resolve();
-      };
-      const onEnd = () => {
-        client.off('ready', onReady);
-        reject(new Error('cluster connection ended before it was ready'));
-      };
-      client.once('ready', onReady);
-      client.once('end', onEnd);
-    });
-  }
+  if (!(await waitForRedisReady(client)))
+    throw new Error('cluster connection ended before it was ready');
   return client.nodes('master');
 }
 

@@ -4,7 +4,7 @@ import {
   createLogger,
   createOpsServer,
   limitRequestRate,
-  loadConfig,
+  parseEnv,
   requireBearerToken,
   trustProxySchema,
   type TrustProxy,
@@ -12,7 +12,7 @@ import {
 import { z } from 'zod';
 
 const trustProxy = (value: string | undefined) =>
-  loadConfig(z.object({ TRUST_PROXY: trustProxySchema() }), {
+  parseEnv(z.object({ TRUST_PROXY: trustProxySchema() }), {
     TRUST_PROXY: value,
   }).TRUST_PROXY;
 

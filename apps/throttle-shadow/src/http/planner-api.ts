@@ -3,12 +3,10 @@ import {
   echoValue,
   InvalidTimeframeError,
   isNormalizedTicker,
-  limitRequestRate,
   MAX_STRATEGY_ID,
-  requireBearerToken,
+  v1Api,
   type ThrottlePlanner,
 } from '@tickpulse/shared';
-import Ajv from 'ajv';
 import type { FastifyInstance } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 
@@ -90,13 +88,6 @@ interface FinishBody {
   claimId?: string;
 }
 
-const strictAjv = new Ajv({
-  coerceTypes: false,
-  removeAdditional: false,
-  useDefaults: false,
-  allErrors: false,
-});
-
 class BadRequest extends Error {
   statusCode = 400;
 }
@@ -124,94 +115,94 @@ export function registerPlannerApi(
     labelNames: ['route', 'status'],
     registers: [deps.registry],
   });
-  app.register(async api => {
-    await limitRequestRate(api, deps.rateLimitPerMinute);
-    // Fastify's default Ajv coerces types and silently drops unknown fields;
-    // a wire contract with another service should reject both.
-    api.setValidatorCompiler(({ schema }) => strictAjv.compile(schema));
-    api.addHook('onRequest', requireBearerToken(deps.apiToken));
-    api.addHook('onResponse', async (req, reply) => {
-      const route = req.routeOptions.url?.replace('/v1/', '') ?? 'unknown';
-      requests.inc({ route, status: String(reply.statusCode) });
-    });
-
-    api.post<{ Body: PlanBody }>(
-      '/v1/plan',
-      { schema: { body: planBody } },
-      async req => {
-        const b = req.body;
-        const hasTf = b.timeframe !== undefined;
-        const hasBucket = b.bucketStartMs !== undefined;
-        if (hasTf === hasBucket) {
-          throw new BadRequest(
-            'body must have exactly one of timeframe or bucketStartMs',
-          );
-        }
-        if (hasBucket && b.at !== undefined) {
-          throw new BadRequest('body/at only applies with timeframe');
-        }
-        let bucket: number;
-        if (hasBucket) {
-          bucket = b.bucketStartMs!;
-        } else {
-          try {
-            bucket = bucketStart(b.at ?? now(), b.timeframe!);
-          } catch (err) {
-            if (
-              err instanceof InvalidTimeframeError ||
-              err instanceof RangeError
-            ) {
+  app.register(
+    v1Api({
+      token: deps.apiToken,
+      rateLimitPerMinute: deps.rateLimitPerMinute,
+      countRequest: (req, reply) => {
+        const route = req.routeOptions.url?.replace('/v1/', '') ?? 'unknown';
+        requests.inc({ route, status: String(reply.statusCode) });
+      },
+      routes: api => {
+        api.post<{ Body: PlanBody }>(
+          '/v1/plan',
+          { schema: { body: planBody } },
+          async req => {
+            const b = req.body;
+            const hasTf = b.timeframe !== undefined;
+            const hasBucket = b.bucketStartMs !== undefined;
+            if (hasTf === hasBucket) {
               throw new BadRequest(
-                `body/${err instanceof RangeError ? 'at' : 'timeframe'}: ${err.message}`,
+                'body must have exactly one of timeframe or bucketStartMs',
               );
             }
-            throw err;
-          }
-        }
-        return deps.planner.plan(
-          { id: b.strategyId, global: b.global ?? false },
-          bucket,
-          {
-            mode: b.mode,
-            claimTtlMs: b.claimTtlMs ?? deps.defaultClaimTtlMs,
-            ...(b.claimId ? { claimId: b.claimId } : {}),
+            if (hasBucket && b.at !== undefined) {
+              throw new BadRequest('body/at only applies with timeframe');
+            }
+            let bucket: number;
+            if (hasBucket) {
+              bucket = b.bucketStartMs!;
+            } else {
+              try {
+                bucket = bucketStart(b.at ?? now(), b.timeframe!);
+              } catch (err) {
+                if (
+                  err instanceof InvalidTimeframeError ||
+                  err instanceof RangeError
+                ) {
+                  throw new BadRequest(
+                    `body/${err instanceof RangeError ? 'at' : 'timeframe'}: ${err.message}`,
+                  );
+                }
+                throw err;
+              }
+            }
+            return deps.planner.plan(
+              { id: b.strategyId, global: b.global ?? false },
+              bucket,
+              {
+                mode: b.mode,
+                claimTtlMs: b.claimTtlMs ?? deps.defaultClaimTtlMs,
+                ...(b.claimId ? { claimId: b.claimId } : {}),
+              },
+            );
+          },
+        );
+
+        api.post<{ Body: FinishBody }>(
+          '/v1/record',
+          { schema: { body: recordBody } },
+          async req => {
+            const b = req.body;
+            checkTickers(b.tickers);
+            const recorded = await deps.planner.recordEvaluated(
+              b.strategyId,
+              b.tickers,
+              b.bucketStartMs,
+              b.claimId,
+            );
+            return { recorded };
+          },
+        );
+
+        api.post<{ Body: Required<FinishBody> }>(
+          '/v1/release',
+          { schema: { body: releaseBody } },
+          async req => {
+            const b = req.body;
+            checkTickers(b.tickers);
+            const released = await deps.planner.release(
+              b.strategyId,
+              b.tickers,
+              b.bucketStartMs,
+              b.claimId,
+            );
+            return { released };
           },
         );
       },
-    );
-
-    api.post<{ Body: FinishBody }>(
-      '/v1/record',
-      { schema: { body: recordBody } },
-      async req => {
-        const b = req.body;
-        checkTickers(b.tickers);
-        const recorded = await deps.planner.recordEvaluated(
-          b.strategyId,
-          b.tickers,
-          b.bucketStartMs,
-          b.claimId,
-        );
-        return { recorded };
-      },
-    );
-
-    api.post<{ Body: Required<FinishBody> }>(
-      '/v1/release',
-      { schema: { body: releaseBody } },
-      async req => {
-        const b = req.body;
-        checkTickers(b.tickers);
-        const released = await deps.planner.release(
-          b.strategyId,
-          b.tickers,
-          b.bucketStartMs,
-          b.claimId,
-        );
-        return { released };
-      },
-    );
-  });
+    }),
+  );
 }
 
 function checkTickers(list: string[]): void {

@@ -3,16 +3,14 @@ import {
   desiredUniverse,
   enqueueReconcile,
   enqueueUniverseSync,
-  limitRequestRate,
   parseStrategyId,
-  requireBearerToken,
+  v1Api,
   withDeadline,
   type Logger,
   type StrategyReader,
   type StrategyRow,
   type UniverseStore,
 } from '@tickpulse/shared';
-import { Ajv } from 'ajv';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { UniverseMetrics } from '../metrics.js';
@@ -47,7 +45,7 @@ const ERRORS = {
   400: { description: 'Invalid id or body', schema: errorResponse },
   401: { description: 'Missing or wrong bearer token', schema: errorResponse },
   413: {
-    description: 'Body larger than API_BODY_LIMIT',
+    description: 'Body larger than HTTP_BODY_LIMIT_BYTES',
     schema: errorResponse,
   },
   503: {
@@ -151,116 +149,118 @@ export async function registerApi(
     return undefined;
   };
 
-  await app.register(async api => {
-    await limitRequestRate(api, deps.rateLimitPerMinute);
-    api.addHook('onResponse', async (request, reply) => {
-      metrics.apiRequests.inc({
-        method: request.method,
-        route: request.routeOptions.url ?? 'unmatched',
-        status: String(reply.statusCode),
-      });
-    });
+  // The strict validator coerces nothing: a path id like `1e3` or `Infinity`
+  // stays text until `strategyIdOf` converts it.
+  await app.register(
+    v1Api({
+      token: deps.token,
+      rateLimitPerMinute: deps.rateLimitPerMinute,
+      countRequest: (request, reply) =>
+        metrics.apiRequests.inc({
+          method: request.method,
+          route: request.routeOptions.url ?? 'unmatched',
+          status: String(reply.statusCode),
+        }),
+      publicRoutes: api => {
+        api.get(ROUTES.openapi.url, async () => openapi);
+      },
+      routes: secured => {
+        secured.post<{ Params: { id: string }; Body?: { reason?: string } }>(
+          ROUTES.sync.url,
+          {
+            bodyLimit: deps.bodyLimit,
+            schema: { params: ROUTES.sync.params, body: ROUTES.sync.body },
+          },
+          async (request, reply) => {
+            const id = strategyIdOf(request.params.id, reply);
+            if (id === undefined) return reply;
+            let jobId: string | undefined;
+            try {
+              jobId = await withDeadline(
+                enqueueUniverseSync(queue, id, request.body?.reason ?? 'api'),
+                timeoutMs,
+                'enqueue',
+              );
+            } catch (err) {
+              return unavailable(reply, 'queue', err);
+            }
+            return reply.code(202).send({ jobId: String(jobId) });
+          },
+        );
 
-    api.get(ROUTES.openapi.url, async () => openapi);
+        secured.post<{ Body?: { reason?: string } }>(
+          ROUTES.reconcile.url,
+          {
+            bodyLimit: deps.bodyLimit,
+            schema: { body: ROUTES.reconcile.body },
+          },
+          async (request, reply) => {
+            let jobId: string | undefined;
+            try {
+              jobId = await withDeadline(
+                enqueueReconcile(queue, request.body?.reason ?? 'api'),
+                timeoutMs,
+                'enqueue',
+              );
+            } catch (err) {
+              return unavailable(reply, 'queue', err);
+            }
+            return reply.code(202).send({ jobId: String(jobId) });
+          },
+        );
 
-    await api.register(async secured => {
-      // fastify's default Ajv coerces types and strips unknown properties, so
-      // `{"reason": 5}` or a misspelt field would pass silently, and a path id
-      // like `1e3` or `Infinity` would be coerced. Everything is validated
-      // strictly; a path id stays text until `strategyIdOf` converts it.
-      const strict = new Ajv({ coerceTypes: false, removeAdditional: false });
-      secured.setValidatorCompiler(({ schema }) => strict.compile(schema));
-      secured.addHook('onRequest', requireBearerToken(deps.token));
-
-      secured.post<{ Params: { id: string }; Body?: { reason?: string } }>(
-        ROUTES.sync.url,
-        {
-          bodyLimit: deps.bodyLimit,
-          schema: { params: ROUTES.sync.params, body: ROUTES.sync.body },
-        },
-        async (request, reply) => {
-          const id = strategyIdOf(request.params.id, reply);
-          if (id === undefined) return reply;
-          let jobId: string | undefined;
-          try {
-            jobId = await withDeadline(
-              enqueueUniverseSync(queue, id, request.body?.reason ?? 'api'),
-              timeoutMs,
-              'enqueue',
-            );
-          } catch (err) {
-            return unavailable(reply, 'queue', err);
-          }
-          return reply.code(202).send({ jobId: String(jobId) });
-        },
-      );
-
-      secured.post<{ Body?: { reason?: string } }>(
-        ROUTES.reconcile.url,
-        { bodyLimit: deps.bodyLimit, schema: { body: ROUTES.reconcile.body } },
-        async (request, reply) => {
-          let jobId: string | undefined;
-          try {
-            jobId = await withDeadline(
-              enqueueReconcile(queue, request.body?.reason ?? 'api'),
-              timeoutMs,
-              'enqueue',
-            );
-          } catch (err) {
-            return unavailable(reply, 'queue', err);
-          }
-          return reply.code(202).send({ jobId: String(jobId) });
-        },
-      );
-
-      secured.get<{ Params: { id: string } }>(
-        ROUTES.state.url,
-        { schema: { params: ROUTES.state.params } },
-        async (request, reply) => {
-          const id = strategyIdOf(request.params.id, reply);
-          if (id === undefined) return reply;
-          let row: StrategyRow | undefined;
-          let members: string[];
-          try {
-            row = await withDeadline(reader.fetch(id), timeoutMs, 'read');
-          } catch (err) {
-            return unavailable(reply, 'database', err);
-          }
-          try {
-            members = await withDeadline(store.read(id), timeoutMs, 'read');
-          } catch (err) {
-            return unavailable(reply, 'redis', err);
-          }
-          const desired = desiredUniverse(row);
-          const expectedSet = desired.kind === 'set' ? desired.tickers : [];
-          const want = new Set(expectedSet);
-          const have = new Set(members);
-          const missing = expectedSet.filter(t => !have.has(t)).sort();
-          const extra = members.filter(t => !want.has(t)).sort();
-          return {
-            strategyId: id,
-            database: {
-              exists: row !== undefined,
-              alertActive: row?.alertactive ?? null,
-              // A malformed universe is not an array of text: described, not echoed.
-              universe:
-                desired.kind === 'none' && desired.reason === 'malformed'
-                  ? null
-                  : (row?.alert_universe_full ?? null),
-              state: desired.kind === 'set' ? 'active' : desired.reason,
-              ...(desired.kind === 'none' && desired.problem
-                ? { problem: desired.problem }
-                : {}),
-              expected: [...expectedSet].sort(),
-              invalid: describeInvalid(desired.invalid, 100),
-            },
-            redis: { exists: members.length > 0, members: [...members].sort() },
-            inSync: missing.length === 0 && extra.length === 0,
-            missing,
-            extra,
-          };
-        },
-      );
-    });
-  });
+        secured.get<{ Params: { id: string } }>(
+          ROUTES.state.url,
+          { schema: { params: ROUTES.state.params } },
+          async (request, reply) => {
+            const id = strategyIdOf(request.params.id, reply);
+            if (id === undefined) return reply;
+            let row: StrategyRow | undefined;
+            let members: string[];
+            try {
+              row = await withDeadline(reader.fetch(id), timeoutMs, 'read');
+            } catch (err) {
+              return unavailable(reply, 'database', err);
+            }
+            try {
+              members = await withDeadline(store.read(id), timeoutMs, 'read');
+            } catch (err) {
+              return unavailable(reply, 'redis', err);
+            }
+            const desired = desiredUniverse(row);
+            const expectedSet = desired.kind === 'set' ? desired.tickers : [];
+            const want = new Set(expectedSet);
+            const have = new Set(members);
+            const missing = expectedSet.filter(t => !have.has(t)).sort();
+            const extra = members.filter(t => !want.has(t)).sort();
+            return {
+              strategyId: id,
+              database: {
+                exists: row !== undefined,
+                alertActive: row?.alertactive ?? null,
+                // A malformed universe is not an array of text: described, not echoed.
+                universe:
+                  desired.kind === 'none' && desired.reason === 'malformed'
+                    ? null
+                    : (row?.alert_universe_full ?? null),
+                state: desired.kind === 'set' ? 'active' : desired.reason,
+                ...(desired.kind === 'none' && desired.problem
+                  ? { problem: desired.problem }
+                  : {}),
+                expected: [...expectedSet].sort(),
+                invalid: describeInvalid(desired.invalid, 100),
+              },
+              redis: {
+                exists: members.length > 0,
+                members: [...members].sort(),
+              },
+              inSync: missing.length === 0 && extra.length === 0,
+              missing,
+              extra,
+            };
+          },
+        );
+      },
+    }),
+  );
 }
