@@ -178,6 +178,9 @@ export async function startPrivateRedis(
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
     });
+    // Until the server listens every attempt is refused; without a listener
+    // ioredis prints each refusal as an "Unhandled error event".
+    probe.on('error', () => undefined);
     try {
       await waitFor(
         async () => {
