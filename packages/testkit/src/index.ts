@@ -37,7 +37,8 @@ export async function scanKeys<R extends Redis | Cluster>(
   pattern: string,
   page: (keys: string[], node: Redis) => Promise<void>,
 ): Promise<void> {
-  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis as Redis];
+  const nodes =
+    redis instanceof Cluster ? redis.nodes('master') : [redis as Redis];
   for (const node of nodes) {
     let cursor = '0';
     do {
@@ -111,7 +112,6 @@ export function freePort(): Promise<number> {
     });
   });
 }
-
 
 /**
  * A private redis-server on its own port and directory, for tests that stop
