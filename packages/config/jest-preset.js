@@ -33,4 +33,11 @@ module.exports = {
   // No forceExit: a suite closes what it opens. A leaked handle fails the run
   // (after a grace period) instead of hanging it.
   globalTeardown: require.resolve('./jest-exit-guard.js'),
+  // CI's unit-test pass measures coverage (TICKPULSE_COVERAGE=1) against each
+  // workspace's coverageThreshold; v8 instruments nothing, so the pass stays
+  // as fast as without it. .ci/coverage-summary.js prints the one-line result.
+  collectCoverage: process.env.TICKPULSE_COVERAGE === '1',
+  coverageProvider: 'v8',
+  coverageReporters: ['json-summary'],
+  coverageDirectory: '<rootDir>/coverage',
 };
