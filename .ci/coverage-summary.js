@@ -12,7 +12,9 @@ for (const group of ['apps', 'packages', '.']) {
     const file = join(root, group, dir, 'coverage', 'coverage-summary.json');
     if (!existsSync(file)) continue;
     const { total } = JSON.parse(readFileSync(file, 'utf8'));
-    parts.push(`${group === '.' ? '' : `${group}/`}${dir} ${total.lines.pct}%/${total.branches.pct}%`);
+    parts.push(
+      `${group === '.' ? '' : `${group}/`}${dir} ${total.lines.pct}%/${total.branches.pct}%`,
+    );
   }
 }
 console.log(
