@@ -64,7 +64,7 @@ export interface System {
   exits: ExitRecord[];
   /** Exits the harness did not cause (crashes, fatal errors). */
   unexpectedExits(): ExitRecord[];
-  /** SIGKILLs every child still running. Idempotent; safe in afterAll. */
+  /** SIGKILLs every child still running; safe in afterEach and afterAll. */
   killAll(): Promise<void>;
 }
 
@@ -77,11 +77,12 @@ export function createSystem(baseEnv: Record<string, string>): System {
   const exits: ExitRecord[] = [];
   const children = new Set<ChildProcess>();
 
-  // Last resort: never leave children behind if the test runner dies.
+  // Last resort: never leave children behind if the test runner dies. Armed
+  // while children run; killAll disarms it and the next start re-arms it.
   const onExit = () => {
     for (const c of children) c.kill('SIGKILL');
   };
-  process.once('exit', onExit);
+  let armed = false;
 
   const add = async (
     name: string,
@@ -123,6 +124,10 @@ export function createSystem(baseEnv: Record<string, string>): System {
         );
         child = c;
         children.add(c);
+        if (!armed) {
+          process.once('exit', onExit);
+          armed = true;
+        }
         let buf = '';
         c.stdout!.setEncoding('utf8');
         c.stdout!.on('data', (chunk: string) => {
@@ -229,6 +234,8 @@ export function createSystem(baseEnv: Record<string, string>): System {
     exits,
     unexpectedExits: () => exits.filter(e => !e.expected),
     killAll() {
+      // Concurrent calls share one kill; a later call (the next test's
+      // afterEach) kills what was started since.
       killing ??= (async () => {
         await Promise.all(
           [...procs.values()]
@@ -237,7 +244,10 @@ export function createSystem(baseEnv: Record<string, string>): System {
         );
         for (const c of children) c.kill('SIGKILL');
         process.off('exit', onExit);
-      })();
+        armed = false;
+      })().finally(() => {
+        killing = undefined;
+      });
       return killing;
     },
   };
