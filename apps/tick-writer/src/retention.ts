@@ -1,20 +1,24 @@
-import type { Logger, TickStore } from '@tickpulse/shared';
+import {
+  JOB_NAMES,
+  QUEUE_NAMES,
+  type Logger,
+  type TickStore,
+} from '@tickpulse/shared';
 import type { Queue } from 'bullmq';
 import type { TickWriterMetrics } from './metrics.js';
 
 /**
- * tick-writer's internal queue for housekeeping. Not the `ticks` queue: that
- * one is a contract whose every job is a tick batch (ingest produces it, its
- * validation rejects anything else, its depth means "ticks waiting"); mixing
- * in another job type would make garbage-job handling and depth alerts lie.
+ * tick-writer's internal queue for housekeeping, never the `ticks` queue:
+ * mixing another job type into it would make garbage-job handling and depth
+ * alerts lie.
  */
-export const MAINTENANCE_QUEUE = 'tick-maintenance';
+export const MAINTENANCE_QUEUE = QUEUE_NAMES.tickMaintenance;
 
 /** Scheduler id of the retention job: upserting it at every start is idempotent. */
 export const RETENTION_SCHEDULER_ID = 'tick-upd-retention';
 
 /** Job name of a retention run. */
-export const RETENTION_JOB_NAME = 'tick-upd-retention';
+export const RETENTION_JOB_NAME = JOB_NAMES.retention;
 
 const DAY_MS = 24 * 3600 * 1000;
 

@@ -37,12 +37,13 @@ describe('tick-writer after Redis lost its data', () => {
       url: server.url,
       env: { TICK_RETENTION_INTERVAL: '1s' },
     });
+    // On admin's connection: BullMQ does not close a connection it was given.
     maintenance = new Queue(MAINTENANCE_QUEUE, {
-      connection: testRedis(server.url),
+      connection: admin,
       prefix: harness.bullPrefix,
     });
     ticks = new Queue(QUEUE_NAMES.ticks, {
-      connection: testRedis(server.url),
+      connection: admin,
       prefix: harness.bullPrefix,
     });
     for (const q of [maintenance, ticks]) q.on('error', () => undefined);

@@ -10,6 +10,7 @@ import {
   startReplica,
   testLogger,
   type TestDb,
+  type TestNamespace,
   type TestReplica,
 } from './helpers';
 
@@ -21,11 +22,12 @@ describe('/readyz and /metrics while Redis does not answer (SIGSTOP)', () => {
   let server: PrivateRedis;
   let db: TestDb;
   let replica: TestReplica;
+  let ns: TestNamespace;
 
   beforeAll(async () => {
     server = await startPrivateRedis();
     db = await createTestDb();
-    const ns = createNamespace();
+    ns = createNamespace();
     replica = await startReplica({
       databaseUrl: db.url,
       keys: ns.keys,
@@ -39,6 +41,7 @@ describe('/readyz and /metrics while Redis does not answer (SIGSTOP)', () => {
     await replica.stop();
     await server.stop();
     await db.drop();
+    await ns.cleanup();
   });
 
   it('answers both within the probe budget, not ready, naming Redis without its error text', async () => {

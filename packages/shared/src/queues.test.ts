@@ -21,11 +21,13 @@ describe('queue and job names', () => {
     expect(QUEUE_NAMES).toEqual({
       ticks: 'ticks',
       universeSync: 'universe-sync',
+      tickMaintenance: 'tick-maintenance',
     });
     expect(JOB_NAMES).toEqual({
       tickBatch: 'tick-batch',
       syncStrategy: 'sync-strategy',
       reconcile: 'reconcile',
+      retention: 'tick-upd-retention',
     });
   });
 });

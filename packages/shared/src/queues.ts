@@ -5,10 +5,17 @@ import { InvalidJobError } from './errors.js';
 import { MAX_STRATEGY_ID } from './strategy-id.js';
 import { isNormalizedTicker } from './tickers.js';
 
-/** BullMQ queue names (contract). */
+/**
+ * BullMQ queue names (contract). `tickMaintenance` is tick-writer's own
+ * housekeeping queue, not the `ticks` one: that one is a contract whose every
+ * job is a tick batch (its validation rejects anything else, its depth means
+ * "ticks waiting"). It is listed here so its name is pinned with the others
+ * and tools that show every queue (the CLI) see it.
+ */
 export const QUEUE_NAMES = {
   ticks: 'ticks',
   universeSync: 'universe-sync',
+  tickMaintenance: 'tick-maintenance',
 } as const;
 
 /** Job names within the queues. */
@@ -16,6 +23,7 @@ export const JOB_NAMES = {
   tickBatch: 'tick-batch',
   syncStrategy: 'sync-strategy',
   reconcile: 'reconcile',
+  retention: 'tick-upd-retention',
 } as const;
 
 /** Completed jobs go; failed ones stay a week (at most 10 000) for inspection. */

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parsePromText, sumOf, type PromSample } from '@tickpulse/shared';
 import { freePort, waitFor } from '@tickpulse/testkit';
 
 /** The monorepo root (this file lives in packages/system-tests/{src,dist}). */
@@ -41,54 +42,13 @@ export interface AppProcess {
   /** SIGKILL, then start again. */
   restart(sig?: NodeJS.Signals): Promise<void>;
   /** The /metrics text parsed into samples. */
-  metrics(): Promise<MetricSample[]>;
+  metrics(): Promise<PromSample[]>;
   /** Sum of a metric's samples whose labels include `labels`. */
   metric(name: string, labels?: Record<string, string>): Promise<number>;
   /** Resident set size in bytes (from /proc), or undefined when not running. */
   rssBytes(): number | undefined;
   /** Log lines whose `msg` contains the text. */
   logsMatching(text: string | RegExp): LogLine[];
-}
-
-/** One Prometheus sample. */
-export interface MetricSample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** Parses the Prometheus text format (enough of it for prom-client's output). */
-export function parsePrometheus(text: string): MetricSample[] {
-  const out: MetricSample[] = [];
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)/.exec(line);
-    if (!m) continue;
-    const labels: Record<string, string> = {};
-    if (m[3]) {
-      for (const lm of m[3].matchAll(
-        /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g,
-      )) {
-        labels[lm[1]!] = lm[2]!;
-      }
-    }
-    out.push({ name: m[1]!, labels, value: Number(m[4]) });
-  }
-  return out;
-}
-
-function sumMetric(
-  samples: MetricSample[],
-  name: string,
-  labels: Record<string, string> = {},
-): number {
-  let total = 0;
-  for (const s of samples) {
-    if (s.name !== name) continue;
-    if (Object.entries(labels).some(([k, v]) => s.labels[k] !== v)) continue;
-    total += s.value;
-  }
-  return total;
 }
 
 /** A set of app processes that always gets cleaned up. */
@@ -104,7 +64,7 @@ export interface System {
   exits: ExitRecord[];
   /** Exits the harness did not cause (crashes, fatal errors). */
   unexpectedExits(): ExitRecord[];
-  /** SIGKILLs every child still running. Idempotent; safe in afterAll. */
+  /** SIGKILLs every child still running; safe in afterEach and afterAll. */
   killAll(): Promise<void>;
 }
 
@@ -117,11 +77,12 @@ export function createSystem(baseEnv: Record<string, string>): System {
   const exits: ExitRecord[] = [];
   const children = new Set<ChildProcess>();
 
-  // Last resort: never leave children behind if the test runner dies.
+  // Last resort: never leave children behind if the test runner dies. Armed
+  // while children run; killAll disarms it and the next start re-arms it.
   const onExit = () => {
     for (const c of children) c.kill('SIGKILL');
   };
-  process.once('exit', onExit);
+  let armed = false;
 
   const add = async (
     name: string,
@@ -163,6 +124,10 @@ export function createSystem(baseEnv: Record<string, string>): System {
         );
         child = c;
         children.add(c);
+        if (!armed) {
+          process.once('exit', onExit);
+          armed = true;
+        }
         let buf = '';
         c.stdout!.setEncoding('utf8');
         c.stdout!.on('data', (chunk: string) => {
@@ -229,10 +194,10 @@ export function createSystem(baseEnv: Record<string, string>): System {
       async metrics() {
         const r = await fetch(`${base}/metrics`);
         if (r.status !== 200) throw new Error(`${name} /metrics: ${r.status}`);
-        return parsePrometheus(await r.text());
+        return parsePromText(await r.text());
       },
       async metric(metricName, labels) {
-        return sumMetric(await proc.metrics(), metricName, labels);
+        return sumOf(await proc.metrics(), metricName, labels);
       },
       rssBytes() {
         const pid = child?.pid;
@@ -269,6 +234,8 @@ export function createSystem(baseEnv: Record<string, string>): System {
     exits,
     unexpectedExits: () => exits.filter(e => !e.expected),
     killAll() {
+      // Concurrent calls share one kill; a later call (the next test's
+      // afterEach) kills what was started since.
       killing ??= (async () => {
         await Promise.all(
           [...procs.values()]
@@ -277,7 +244,10 @@ export function createSystem(baseEnv: Record<string, string>): System {
         );
         for (const c of children) c.kill('SIGKILL');
         process.off('exit', onExit);
-      })();
+        armed = false;
+      })().finally(() => {
+        killing = undefined;
+      });
       return killing;
     },
   };
