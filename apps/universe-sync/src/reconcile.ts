@@ -8,6 +8,8 @@ import {
   type UniverseStore,
   queueEncodedSadd,
   waitForRedisReady,
+  EncodedMembersScript,
+  queueEncodedMembersScript,
 } from '@tickpulse/shared';
 import {
   createMalformedRowReporter,
@@ -52,49 +54,37 @@ export interface Reconciler {
 /**
  * A set is written as UNLINK (when it exists) + one pre-encoded SADD of all
  * its members (`queueEncodedSadd`) inside the batch's MULTI, so WATCH guards it
- * and a reader never sees it half written. The member comparison below
- * travels the other way round: members joined by newlines into ONE argument
- * per set and split by a script, which returns one integer per set instead
- * of one per member.
- *
- * VERIFY_SCRIPT: for each KEYS[i], 1 when every member in ARGV[i] is in the
- * set, else 0 (the caller has already matched SCARD against the number of
- * distinct members, so 1 means equal). One integer per set comes back
- * instead of one per member.
+ * and a reader never sees it half written. The member comparison is one
+ * pre-encoded EVAL of VERIFY_SCRIPT per set, each member its own argument:
+ * 1 when every member is in the set, else 0 (the caller has already matched
+ * SCARD against the number of distinct members, so 1 means equal). One
+ * integer per set comes back: SMISMEMBER's one per member cost Node more to
+ * decode than the comparison itself, and members joined into one argument
+ * cost Redis more to split in Lua than the lookups.
  */
 const VERIFY_SCRIPT = `
-local out = {}
-for i, key in ipairs(KEYS) do
-  local ok, chunk, n = 1, {}, 0
-  local function check()
-    local found = redis.call('SMISMEMBER', key, unpack(chunk, 1, n))
-    for j = 1, n do
-      if found[j] == 0 then ok = 0 end
-    end
-    n = 0
+local n = #ARGV
+for i = 1, n, 1000 do
+  local found = redis.call('SMISMEMBER', KEYS[1], unpack(ARGV, i, math.min(i + 999, n)))
+  for j = 1, #found do
+    if found[j] == 0 then return 0 end
   end
-  for m in string.gmatch(ARGV[i], '[^\\n]+') do
-    n = n + 1
-    chunk[n] = m
-    if n == 1000 then check() end
-    if ok == 0 then break end
-  end
-  if n > 0 and ok == 1 then check() end
-  out[i] = ok
 end
-return out`;
-/** Sets per VERIFY_SCRIPT call: bounds how long one call holds Redis. */
-const VERIFY_BATCH = 100;
+return 1`;
 /** A batch whose keys keep changing under it is left to the sync jobs after this many tries. */
 const MAX_BATCH_ATTEMPTS = 5;
 /** Default of `fullCheckEvery`. */
 export const DEFAULT_FULL_CHECK_EVERY = 4;
-/** Bump when `desiredUniverse` changes meaning: every stored fingerprint then stops matching. */
-const FINGERPRINT_VERSION = '2';
+/**
+ * Bump when `desiredUniverse` or the row version changes meaning: every
+ * stored fingerprint then stops matching. 3: row version (xmin/ctid/size)
+ * instead of md5 of the universe's text.
+ */
+const FINGERPRINT_VERSION = '3';
 
-/** The stored fingerprint of a set computed from a row with this digest and `size` members. */
-function fingerprint(digest: string, size: number): string {
-  return `${FINGERPRINT_VERSION}:${digest}:${size}`;
+/** The stored fingerprint of a set computed from a row of this version (`StrategyDigest.digest`) with `size` members. */
+function fingerprint(version: string, size: number): string {
+  return `${FINGERPRINT_VERSION}:${version}:${size}`;
 }
 
 /**
@@ -102,10 +92,12 @@ function fingerprint(digest: string, size: number): string {
  *
  * The table is read in keyset pages of alert-active ids (the next page's ids
  * are fetched while the current page is worked on); each page is a batch:
- * WATCH its keys, ask PostgreSQL for a digest of each row's universe (md5 of
- * the array, no arrays shipped), read the stored fingerprints (one HMGET) and
- * every SCARD in one pipeline. A strategy whose stored fingerprint equals
- * `digest + current SCARD` is unchanged without comparing members; the others
+ * WATCH its keys, ask PostgreSQL for each row's version (xmin, ctid and the
+ * column's stored size: no array read or hashed), read the stored
+ * fingerprints (one HMGET) and every SCARD in one pipeline. A strategy whose
+ * stored fingerprint equals `version + current SCARD` is unchanged without
+ * comparing members (the row was not written since the set was compared);
+ * the others
  * (and every strategy whose id falls in this run's full-check slice, see
  * `fullCheckEvery`) are read in full and compared member by member (SCARD,
  * then SMISMEMBER). Every difference, and every fingerprint to store or drop,
@@ -126,7 +118,7 @@ function fingerprint(digest: string, size: number): string {
  * after it, in its own hash) and a deleted strategy's `:LAST` (removed
  * after it). A crash between the two leaves no fingerprint at worst (the
  * next run compares members), and a fingerprint recorded after a sync job's
- * write names the digest of the row reconcile read, which no longer matches
+ * write names the version of the row reconcile read, which no longer matches
  * the row, so the next run compares members too.
  *
  * What the fingerprint shortcut cannot see: a set edited outside tickpulse
@@ -134,6 +126,11 @@ function fingerprint(digest: string, size: number): string {
  * unchanged. Additions, removals, a deleted or evicted key change SCARD and
  * are caught on every run; a same-size swap is caught by the run whose
  * full-check slice holds that strategy, i.e. within `fullCheckEvery` runs.
+ * The same slice covers the one way a written row can keep its version (a
+ * transaction id reused on the same tuple slot: xid wraparound, or a
+ * point-in-time restore replaying ids, and only for an edit no sync job
+ * saw): the row is read and its members compared within `fullCheckEvery`
+ * runs.
  * Sync jobs drop the strategy's fingerprint around their write, so a set
  * tickpulse itself rewrites is always compared in full next time.
  *
@@ -176,8 +173,6 @@ export function createReconciler(deps: {
     id: number;
     outcome: Outcome | 'absent';
     tickers?: string[];
-    /** `tickers` joined by newlines, once computed. */
-    joined?: string;
     deleted?: boolean;
     /** Members in Redis when read (SCARD). */
     count: number;
@@ -393,7 +388,6 @@ export function createReconciler(deps: {
           else if (n !== desired.tickers.length) item.outcome = 'replaced';
           else {
             item.outcome = 'unchanged';
-            item.joined = desired.tickers.join('\n');
             probed.push(item);
           }
         } else {
@@ -408,27 +402,28 @@ export function createReconciler(deps: {
         }
       }
       if (probed.length > 0) {
-        // One set per script on a cluster (one slot per call).
-        const perCall = cluster ? 1 : VERIFY_BATCH;
+        // A cluster pipeline must stay on one node; the keys do not.
         const verify = cluster ? null : conn.pipeline();
         const calls: Promise<unknown>[] = [];
-        for (let i = 0; i < probed.length; i += perCall) {
-          const part = probed.slice(i, i + perCall);
-          const args = [
-            VERIFY_SCRIPT,
-            part.length,
-            ...part.map(item => keys.stratUniv(item.id)),
-            ...part.map(item => item.joined!),
-          ] as const;
-          if (verify) verify.eval(...args);
-          else calls.push(conn.eval(...args));
+        for (const item of probed) {
+          const key = keys.stratUniv(item.id);
+          if (verify)
+            queueEncodedMembersScript(verify, VERIFY_SCRIPT, key, item.tickers!);
+          else {
+            const cmd = new EncodedMembersScript(
+              VERIFY_SCRIPT,
+              key,
+              item.tickers!,
+            );
+            void conn.sendCommand(cmd);
+            calls.push(cmd.promise);
+          }
         }
-        const replies = verify
-          ? checked(await verify.exec())
-          : await Promise.all(calls);
-        const equal = (replies as number[][]).flat();
+        const replies = (
+          verify ? checked(await verify.exec()) : await Promise.all(calls)
+        ) as number[];
         probed.forEach((item, i) => {
-          if (equal[i] !== 1) item.outcome = 'replaced';
+          if (replies[i] !== 1) item.outcome = 'replaced';
         });
       }
     }

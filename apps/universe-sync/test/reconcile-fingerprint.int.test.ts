@@ -46,7 +46,7 @@ describe('reconcile fingerprints', () => {
       fullCheckEvery,
     });
 
-  it('trusts a stored fingerprint only while SCARD and the row digest match, and the full check catches a same-size swap', async () => {
+  it('trusts a stored fingerprint only while SCARD and the row version match, and the full check catches a same-size swap', async () => {
     const { redis, keys } = ns;
     const a = await db.insert(true, ['AAPL', 'msft', 'AAPL']);
     const b = await db.insert(true, ['TSLA', 'BRK.A', 'BF-B', ' nvda ']);
@@ -79,7 +79,7 @@ describe('reconcile fingerprints', () => {
     expect(await trust.run()).toMatchObject({ created: 1, removed: 1 });
     expect(await redis.exists(keys.stratUniv(g))).toBe(0);
 
-    // A row edited without a sync job (lost notification), same size: the digest differs.
+    // A row edited without a sync job (lost notification), same size: the row version differs.
     await db.update(a, true, ['AAPL', 'AMD']);
     expect(await trust.run()).toMatchObject({ replaced: 1, compared: 1 });
     expect(await members(redis, keys, a)).toEqual(['AAPL', 'AMD']);
@@ -107,6 +107,49 @@ describe('reconcile fingerprints', () => {
         'tickpulse_universe_reconcile_checks_total',
       ),
     ).toBeGreaterThan(0);
+  });
+
+  it('any write to the row, even one keeping the stored size or the universe, makes the next run compare it', async () => {
+    const { redis, keys } = ns;
+    const a = await db.insert(true, ['AAPL', 'AMD']);
+    const trust = reconciler(0);
+    await trust.run();
+    expect(await trust.run()).toMatchObject({ trusted: 1, compared: 0 });
+
+    // Same stored size (pg_column_size), other members: only xmin tells.
+    await db.update(a, true, ['AAPL', 'IBM']);
+    expect(await trust.run()).toMatchObject({ replaced: 1, compared: 1 });
+    expect(await members(redis, keys, a)).toEqual(['AAPL', 'IBM']);
+    // A write of the same universe is compared once, found equal, trusted again.
+    await db.update(a, true, ['AAPL', 'IBM']);
+    expect(await trust.run()).toMatchObject({ unchanged: 1, compared: 1 });
+    expect(await trust.run()).toMatchObject({ trusted: 1, compared: 0 });
+  });
+
+  it('a row version that matches a stale fingerprint (reused transaction id) is repaired by the full-check slice', async () => {
+    const { redis, keys } = ns;
+    const a = await db.insert(true, ['AAPL', 'AMD']);
+    await reconciler(0).run();
+    await db.update(a, true, ['AAPL', 'IBM']);
+    // What a reused xid on the same tuple slot would leave: the stored
+    // fingerprint names the row's current version, Redis the old members.
+    const version = (await replica.service.reader.digests([a])).get(a)!.digest;
+    const stored = await redis.hget(keys.univFingerprints(), String(a));
+    await redis.hset(
+      keys.univFingerprints(),
+      String(a),
+      stored!.replace(/^(\d+):.*:(\d+)$/, `$1:${version}:$2`),
+    );
+    expect(await reconciler(0).run()).toMatchObject({
+      trusted: 1,
+      replaced: 0,
+    });
+    expect(await members(redis, keys, a)).toEqual(['AAPL', 'AMD']);
+    expect(await reconciler(1).run()).toMatchObject({
+      replaced: 1,
+      compared: 1,
+    });
+    expect(await members(redis, keys, a)).toEqual(['AAPL', 'IBM']);
   });
 
   it('a sync job drops the fingerprint so the next reconcile compares members', async () => {

@@ -1,5 +1,9 @@
 import { Command } from 'ioredis';
-import { EncodedSadd, encodeSadd } from './encoded-sadd';
+import {
+  EncodedMembersScript,
+  EncodedSadd,
+  encodeSadd,
+} from './encoded-sadd';
 
 /** What ioredis itself writes for the same SADD. */
 const ioredisWire = (key: string, members: string[]) =>
@@ -23,5 +27,24 @@ describe('encodeSadd', () => {
   it('routes by its key and refuses an SADD without members', () => {
     expect(new EncodedSadd('{a}x', ['A']).getKeys()).toEqual(['{a}x']);
     expect(() => new EncodedSadd('k', [])).toThrow(RangeError);
+  });
+});
+
+describe('EncodedMembersScript', () => {
+  it('writes the bytes ioredis writes for the same EVAL, routed by its key', () => {
+    const members = ['AAPL', 'ÄPFEL', 'BRK.A'];
+    const script = 'return #ARGV';
+    const cmd = new EncodedMembersScript(script, 'STRAT:1:UNIV', members);
+    const ioredis = Buffer.from(
+      new Command('EVAL', [script, '1', 'STRAT:1:UNIV', ...members]).toWritable(
+        {},
+      ) as string,
+      'utf8',
+    );
+    expect(cmd.toWritable().equals(ioredis)).toBe(true);
+    expect(cmd.getKeys()).toEqual(['STRAT:1:UNIV']);
+    expect(() => new EncodedMembersScript(script, 'k', [])).toThrow(
+      RangeError,
+    );
   });
 });

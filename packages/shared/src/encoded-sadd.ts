@@ -27,6 +27,30 @@ export class EncodedSadd extends Command {
 }
 
 /**
+ * `EVAL <script> 1 key ...members`, pre-encoded like `EncodedSadd`: a script
+ * handed every member as its own argument (no splitting in Lua) that answers
+ * one value for the whole set, where SMISMEMBER's one reply per member cost
+ * Node more to decode than Redis to answer. Routed by `key`.
+ */
+export class EncodedMembersScript extends Command {
+  private readonly wire: Buffer;
+
+  constructor(script: string, key: string, members: readonly string[]) {
+    super('eval', [script, '1', key]);
+    if (members.length === 0) throw new RangeError('the script needs a member');
+    this.wire = encodeMembersCommand(['EVAL', script, '1', key], members);
+  }
+
+  override toWritable(): Buffer {
+    return this.wire;
+  }
+
+  override getKeys(): string[] {
+    return [this.args[2] as string];
+  }
+}
+
+/**
  * Queues `SADD key ...members` (pre-encoded) on a pipeline or MULTI.
  * `multi()`/`pipeline()` return a `Pipeline`, whose `sendCommand` the
  * `ChainableCommander` type leaves out.
@@ -39,9 +63,30 @@ export function queueEncodedSadd(
   (batch as unknown as Pipeline).sendCommand(new EncodedSadd(key, members));
 }
 
+/** Queues an `EncodedMembersScript` on a pipeline. */
+export function queueEncodedMembersScript(
+  batch: ChainableCommander,
+  script: string,
+  key: string,
+  members: readonly string[],
+): void {
+  (batch as unknown as Pipeline).sendCommand(
+    new EncodedMembersScript(script, key, members),
+  );
+}
+
 /** `SADD key ...members` as RESP. */
 export function encodeSadd(key: string, members: readonly string[]): Buffer {
-  const head = `*${members.length + 2}\r\n$4\r\nSADD\r\n$${Buffer.byteLength(key)}\r\n${key}\r\n`;
+  return encodeMembersCommand(['SADD', key], members);
+}
+
+/** `...head ...members` as RESP. */
+function encodeMembersCommand(
+  head0: readonly string[],
+  members: readonly string[],
+): Buffer {
+  let head = `*${members.length + head0.length}\r\n`;
+  for (const a of head0) head += `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
   // Exact for ASCII members: `$<len>\r\n<member>\r\n`.
   let size = Buffer.byteLength(head);
   for (const m of members) size += m.length + digits(m.length) + 5;

@@ -45,7 +45,25 @@ describe('StrategyReader.fetchManyWithDigest', () => {
     expect(got.get(4)!.row.alert_universe_full).toEqual([['AAPL'], ['MSFT']]);
     expect(got.get(8)).toEqual({
       row: { strategyid: 8, alertactive: true, alert_universe_full: null },
-      digest: 'null',
+      digest: expect.stringMatching(/^\d+\/\(\d+,\d+\)\/-1$/),
     });
+  });
+
+  it('the version changes with every write of the row, not with reads', async () => {
+    const reader = createStrategyReader(db.pool);
+    const version = async () => (await reader.digests([1])).get(1)!.digest;
+    const before = await version();
+    await reader.fetchManyWithDigest([1]);
+    expect(await version()).toBe(before);
+    // The same value written again is a new tuple: a new version.
+    await db.pool.query(
+      'UPDATE strategies SET alert_universe_full = alert_universe_full WHERE strategyid = 1',
+    );
+    const rewritten = await version();
+    expect(rewritten).not.toBe(before);
+    await db.pool.query(
+      `UPDATE strategies SET alert_universe_full = ARRAY['AAPL','MSFT','BRK.B'] WHERE strategyid = 1`,
+    );
+    expect(await version()).not.toBe(rewritten);
   });
 });
