@@ -13,7 +13,7 @@ import {
   type PrivateRedis,
 } from '@tickpulse/testkit';
 import { createKeys } from '@tickpulse/shared';
-import { loadIngestConfig } from '../src/config';
+import { loadConfig } from '../src/config';
 import { startHarness, trade, type Harness } from './helpers';
 
 describe('publish outage', () => {
@@ -96,7 +96,7 @@ describe('high availability', () => {
 
   it('fails over under the default lease settings: the standby takes the lease within one poll of its expiry, well inside 10 s of the last renewal', async () => {
     // The production defaults, not the harness's short test lease.
-    const defaults = loadIngestConfig({});
+    const defaults = loadConfig({});
     const ttlMs = defaults.LEASE_TTL_MS;
     const pollMs = defaults.LEASE_POLL_MS;
     // The claim: last renewal → lease expired (TTL) → next standby poll
