@@ -11,6 +11,7 @@ import {
   QUEUE_NAMES,
   TICK_BATCH_JOB_OPTIONS,
   TICK_BATCH_KEEP_FAILED,
+  UNIVERSE_SYNC_KEEP_FAILED,
 } from '@tickpulse/shared';
 import { exactMemoryUsage, seededRandom } from '@tickpulse/testkit';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
@@ -84,6 +85,9 @@ export async function runFootprint(ctx: BenchContext): Promise<BenchOutcome> {
     pattern: string,
     contract: boolean,
     write: () => Promise<void>,
+    // An earlier part that `write` turns into this one (jobs that fail leave
+    // the waiting set): added back so this part counts what stays.
+    replaces?: FootprintPart,
   ) => {
     const before = await exactMemoryUsage(redis, pattern);
     const mem0 = await usedMemory(redis);
@@ -93,8 +97,9 @@ export async function runFootprint(ctx: BenchContext): Promise<BenchOutcome> {
       part,
       contents,
       keys: after.keys,
-      bytes: after.bytes - before.bytes,
-      usedMemoryDelta: (await usedMemory(redis)) - mem0,
+      bytes: after.bytes - before.bytes + (replaces?.bytes ?? 0),
+      usedMemoryDelta:
+        (await usedMemory(redis)) - mem0 + (replaces?.usedMemoryDelta ?? 0),
       contract,
     };
     parts.push(p);
@@ -168,7 +173,8 @@ export async function runFootprint(ctx: BenchContext): Promise<BenchOutcome> {
     await measure(
       'STRAT:<id>:CLAIM',
       `${fmtInt(claimed)} strategies mid-evaluation, ${perStrategy} tickers claimed each`,
-      keys.stratClaim(1).replace(/1:CLAIM$/, '*:CLAIM'),
+      // `{STRAT:<id>:LAST}:CLAIM`: the id sits inside the hash tag.
+      keys.stratClaim(1).replace('STRAT:1:', 'STRAT:*:'),
       false,
       async () => {
         for (let id = 1; id <= claimed; id++) {
@@ -184,7 +190,7 @@ export async function runFootprint(ctx: BenchContext): Promise<BenchOutcome> {
       },
     );
 
-    // Same format as universe-sync's reconcile: `<version>:<md5 hex>:<size>`.
+    // Same format as universe-sync's reconcile: `3:<xmin>/<ctid>/<stored size>:<members>`.
     await measure(
       'TICKPULSE:UNIV:FP',
       `${fmtInt(strategies)} reconcile fingerprints`,
@@ -197,7 +203,7 @@ export async function runFootprint(ctx: BenchContext): Promise<BenchOutcome> {
           for (let k = id; k < Math.min(id + 1000, strategies + 1); k++)
             args.push(
               String(k),
-              `1:${(k * 2654435761).toString(16).padStart(32, '0').slice(-32)}:${perStrategy}`,
+              `3:${(k * 2654435761) % 4294967296}/(${Math.floor(k / 3)},${(k % 3) + 1})/${perStrategy * 5 + 24}:${perStrategy}`,
             );
           await redis.hset(fp, ...args);
         }
@@ -286,7 +292,7 @@ export async function runFootprint(ctx: BenchContext): Promise<BenchOutcome> {
 
     // ---- universe-sync: every strategy edited at once --------------------
     const syncPattern = `${bull}:${QUEUE_NAMES.universeSync}:*`;
-    await measure(
+    const waiting = await measure(
       'universe-sync: waiting jobs',
       `one sync per strategy (${fmtInt(strategies)}; deduplication caps it there)`,
       syncPattern,
@@ -302,12 +308,13 @@ export async function runFootprint(ctx: BenchContext): Promise<BenchOutcome> {
     );
     await measure(
       'universe-sync: failed jobs',
-      `the same ${fmtInt(strategies)} jobs failed (kept: at most 10 000, 7 days)`,
+      `${UNIVERSE_SYNC_KEEP_FAILED.count} kept (of the same ${fmtInt(strategies)} jobs failed)`,
       syncPattern,
       false,
       async () => {
         await drain(syncQueue, true, strategies);
       },
+      waiting,
     );
   } finally {
     await ticksQueue.close().catch(() => undefined);

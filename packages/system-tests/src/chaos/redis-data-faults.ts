@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
-import { DATA_LOSS_METRIC } from '@tickpulse/shared';
+import { DATA_LOSS_METRIC, QUEUE_NAMES } from '@tickpulse/shared';
 import { waitFor } from '@tickpulse/testkit';
 import { Queue } from 'bullmq';
 import type { AppProcess } from '../harness.js';
@@ -11,8 +11,8 @@ import type { Fault, FaultContext } from './fault.js';
 
 /** The schedulers the apps create at start (ids from universe-sync and tick-writer). */
 const SCHEDULERS = [
-  { queue: 'universe-sync', id: 'universe-reconcile' },
-  { queue: 'tick-maintenance', id: 'tick-upd-retention' },
+  { queue: QUEUE_NAMES.universeSync, id: 'universe-reconcile' },
+  { queue: QUEUE_NAMES.tickMaintenance, id: 'tick-upd-retention' },
 ] as const;
 
 /**
