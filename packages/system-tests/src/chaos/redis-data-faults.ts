@@ -177,11 +177,17 @@ export const SECRET_FAULTS: readonly Fault[] = [
     async inject({ stack }, ev) {
       const port = stack.redisServer.port;
       const wrong = [secret('wrong-userinfo'), secret('wrong-query')];
+      // ingest-a's whole environment (the system's base env holds only
+      // Redis): without its POLYGON_WS_URL an extra that later wins the lease
+      // dials the default URL, where no simulator listens, for good.
+      const ingestEnv = stack.apps.ingestA.env;
       const procs = await Promise.all([
         stack.system.add('ingest-wrong-a', 'ingest', {
+          ...ingestEnv,
           REDIS_URL: `redis://:${wrong[0]}@127.0.0.1:${port}`,
         }),
         stack.system.add('ingest-wrong-b', 'ingest', {
+          ...ingestEnv,
           REDIS_URL: `redis://127.0.0.1:${port}/?password=${wrong[1]}`,
         }),
       ]);
