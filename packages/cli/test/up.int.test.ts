@@ -1,14 +1,14 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import type { Redis } from 'ioredis';
 import {
+  createTestSchema,
   deletePrefix,
   seededRandom,
   testRedis,
-  TEST_DATABASE_URL,
   TEST_REDIS_URL,
+  type TestSchema,
   uniqueName,
   uniquePrefix,
   waitFor,
@@ -44,7 +44,7 @@ describe('npm start (the launcher: tickpulse up)', () => {
   let redis: Redis;
   let prefix: string;
   let bullPrefix: string;
-  let schema: string;
+  let schema: TestSchema;
 
   beforeAll(() => {
     redis = testRedis();
@@ -52,29 +52,20 @@ describe('npm start (the launcher: tickpulse up)', () => {
   beforeEach(async () => {
     prefix = uniquePrefix('up');
     bullPrefix = uniqueName('up');
-    schema = `tp_up_${uniqueName('s').replace(/-/g, '_')}`;
-    const c = new Client({ connectionString: TEST_DATABASE_URL });
-    await c.connect();
-    await c.query(`CREATE SCHEMA ${schema}`);
-    await c.end();
+    schema = await createTestSchema({ label: 'tp_up' });
   });
   afterEach(async () => {
     await deletePrefix(redis, prefix);
     await deletePrefix(redis, `${bullPrefix}:`);
-    const c = new Client({ connectionString: TEST_DATABASE_URL });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await c.end();
+    await schema.drop();
   });
   afterAll(() => redis.quit());
 
   it('starts every app, fills TICK:UPD and the universes, and on Ctrl-C every app exits 0', async () => {
-    const db = new URL(TEST_DATABASE_URL);
-    db.searchParams.set('options', `-c search_path=${schema}`);
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       REDIS_URL: TEST_REDIS_URL,
-      DATABASE_URL: db.toString(),
+      DATABASE_URL: schema.url,
       REDIS_KEY_PREFIX: prefix,
       BULLMQ_PREFIX: bullPrefix,
       UP_PORT_BASE: String(await freePortRun()),

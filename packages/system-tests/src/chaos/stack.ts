@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { createPolygonSim, type PolygonSim } from '@tickpulse/polygon-sim';
 import { createKeys, QUEUE_NAMES, type RedisKeys } from '@tickpulse/shared';
 import {
+  createTestSchema,
   TEST_DATABASE_URL,
   startPrivateRedis,
   startTcpProxy,
@@ -107,7 +108,6 @@ export async function startChaosStack(
   const keyPrefix = uniquePrefix('chaos');
   const bullPrefix = uniqueName('chaosq');
   const keys = createKeys(keyPrefix);
-  const schema = `tp_chaos_${hex(4)}`;
   const channel = `tp_chaos_${hex(4)}`;
 
   // Undone in reverse order; a failing step must not keep the others from running.
@@ -136,15 +136,12 @@ export async function startChaosStack(
     redis.on('error', () => undefined);
     cleanups.push(() => redis.disconnect());
 
+    const pgSchema = await createTestSchema({ label: 'tp_chaos' });
+    cleanups.push(() => pgSchema.drop());
+    const schema = pgSchema.name;
     const admin = new Client({ connectionString: TEST_DATABASE_URL });
     await admin.connect();
-    cleanups.push(async () => {
-      await admin
-        .query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
-        .catch(() => undefined);
-      await admin.end();
-    });
-    await admin.query(`CREATE SCHEMA ${schema}`);
+    cleanups.push(() => admin.end());
 
     const proxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
     cleanups.push(() => proxy.close());
