@@ -112,7 +112,6 @@ export function createLeaderElector(deps: {
       'stepping down as leader: no live Polygon stream for LEADER_STEP_DOWN_AFTER_MS; ' +
         'closing the connection, then releasing the lease so that a standby can try',
     );
-    cooldownUntil = now + sd.cooldownMs;
     // Closed before released: a standby may connect as soon as the lease is free.
     await deps.onDemoted('stepped_down');
     await release();
