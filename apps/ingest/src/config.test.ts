@@ -122,6 +122,7 @@ describe('ingest config', () => {
         'MAX_CONNECTIONS_COOLDOWN_MS',
         'LEASE_TTL_MS',
         'LEASE_POLL_MS',
+        'LEADER_STEP_DOWN_AFTER_MS',
         'TRADE_FUTURE_TOLERANCE_MS',
         'TRADE_MAX_AGE_MS',
         'SUMMARY_INTERVAL_MS',
@@ -136,5 +137,33 @@ describe('ingest config', () => {
       loadConfig({ SUMMARY_INTERVAL_MS: '2147483647' })
         .SUMMARY_INTERVAL_MS,
     ).toBe(2_147_483_647);
+  });
+
+  it('steps a leader down after 60 s (or 2 × a longer lease TTL) without a live stream by default; 0 disables it', () => {
+    expect(loadConfig({}).LEADER_STEP_DOWN_AFTER_MS).toBe(60_000);
+    expect(
+      loadConfig({ LEASE_TTL_MS: '60000' }).LEADER_STEP_DOWN_AFTER_MS,
+    ).toBe(120_000);
+    expect(
+      loadConfig({ LEADER_STEP_DOWN_AFTER_MS: '0' }).LEADER_STEP_DOWN_AFTER_MS,
+    ).toBe(0);
+    expect(
+      loadConfig({ LEADER_STEP_DOWN_AFTER_MS: '5001' })
+        .LEADER_STEP_DOWN_AFTER_MS,
+    ).toBe(5001);
+  });
+
+  it('rejects a step-down period that is not longer than the lease TTL, or not a whole number of ms', () => {
+    for (const env of [
+      { LEADER_STEP_DOWN_AFTER_MS: '5000' },
+      { LEADER_STEP_DOWN_AFTER_MS: '1500', LEASE_TTL_MS: '2000' },
+    ])
+      expect(() => loadConfig(env)).toThrow(
+        /LEADER_STEP_DOWN_AFTER_MS: must be 0 \(never step down\) or greater than LEASE_TTL_MS/,
+      );
+    for (const bad of ['-1', '1.5', 'soon'])
+      expect(() => loadConfig({ LEADER_STEP_DOWN_AFTER_MS: bad })).toThrow(
+        /LEADER_STEP_DOWN_AFTER_MS/,
+      );
   });
 });

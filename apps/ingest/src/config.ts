@@ -5,6 +5,7 @@ import {
 } from '@tickpulse/polygon';
 import {
   baseEnvSchema,
+  MAX_DURATION_MS,
   parseEnv,
   milliseconds,
   positiveInt,
@@ -143,6 +144,21 @@ export const ConfigSchema = z
     LEASE_TTL_MS: milliseconds(5000),
     /** How often a standby tries to take the lease. */
     LEASE_POLL_MS: milliseconds(1000),
+    /**
+     * A leader whose stream has not been live (subscribed) for this long
+     * releases the lease so that a standby can try; 0 never steps down.
+     * Default: 60 s, or 2 × LEASE_TTL_MS when that is longer (a deployment
+     * with a long lease keeps a valid configuration).
+     */
+    LEADER_STEP_DOWN_AFTER_MS: z.coerce
+      .number()
+      .int()
+      .nonnegative()
+      .max(
+        MAX_DURATION_MS,
+        `must be at most ${MAX_DURATION_MS} ms (about 24.8 days; Node's timers fire at once beyond that)`,
+      )
+      .optional(),
     // ---- Trade time bounds ----
     /** Trades timestamped further ahead of the local clock are rejected. */
     TRADE_FUTURE_TOLERANCE_MS: milliseconds(TICK_FUTURE_TOLERANCE_MS),
@@ -174,6 +190,19 @@ export const ConfigSchema = z
         code: 'custom',
         path: ['LEASE_TTL_MS'],
         message: 'must be at least 1000',
+      });
+    }
+    // A shorter period could step down before a fresh leader's first
+    // connection had a chance (it may wait ¾ TTL after a Redis data loss).
+    if (
+      cfg.LEADER_STEP_DOWN_AFTER_MS !== undefined &&
+      cfg.LEADER_STEP_DOWN_AFTER_MS !== 0 &&
+      cfg.LEADER_STEP_DOWN_AFTER_MS <= cfg.LEASE_TTL_MS
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LEADER_STEP_DOWN_AFTER_MS'],
+        message: 'must be 0 (never step down) or greater than LEASE_TTL_MS',
       });
     }
     if (
@@ -210,6 +239,8 @@ export const ConfigSchema = z
         cfg.POLYGON_REST_URL ??
         (isLocal(ws) ? restUrlBeside(ws) : POLYGON_REST_URL),
       BACKFILL_ENABLED: cfg.BACKFILL_ENABLED ?? !isDelayed(ws),
+      LEADER_STEP_DOWN_AFTER_MS:
+        cfg.LEADER_STEP_DOWN_AFTER_MS ?? Math.max(60_000, 2 * cfg.LEASE_TTL_MS),
       POLYGON_API_KEY: cfg.POLYGON_API_KEY ?? SIMULATOR_API_KEY,
       /** True when no key was configured (talking to the simulator). */
       usingSimulator: !cfg.POLYGON_API_KEY,

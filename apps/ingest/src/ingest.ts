@@ -221,7 +221,15 @@ export function createIngest(deps: {
     onElected: () => void connectAsLeader(),
     onDemoted: () => {
       healer.abort();
-      void client.stop();
+      return client.stop();
+    },
+    // A `max_connections` cooldown counts as down too: every replica uses the
+    // same key, so a standby would meet the same limit and stepping down costs
+    // nothing. A rejected key (fatal) shuts the process down instead.
+    stepDown: {
+      afterMs: config.LEADER_STEP_DOWN_AFTER_MS,
+      cooldownMs: 3 * config.LEASE_POLL_MS,
+      isLive: () => fatal || client.state === 'streaming',
     },
   });
 

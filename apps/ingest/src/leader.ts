@@ -24,6 +24,14 @@ export interface LeaderElector {
  * so the socket is closed before any standby can acquire the lease and
  * connect. Two replicas never hold the Polygon account at once (it would
  * evict one of them with `max_connections`).
+ *
+ * With `stepDown`, a leader whose stream has not been live for `afterMs`
+ * (since its election or the last renew that found it live) gives the lease
+ * up: a replica that cannot reach Polygon would otherwise hold it forever
+ * while healthy standbys wait. It closes its connection first (`onDemoted`
+ * resolves once the socket is closed), then releases, then sits out
+ * `cooldownMs` so that a standby wins the next poll; a single replica retakes
+ * the lease after the cooldown.
  */
 export function createLeaderElector(deps: {
   lease: Lease;
@@ -32,7 +40,14 @@ export function createLeaderElector(deps: {
   logger: Logger;
   metrics: IngestMetrics;
   onElected: () => void;
-  onDemoted: (reason: string) => void;
+  /** Closes the Polygon connection; resolves once it is closed. */
+  onDemoted: (reason: string) => Promise<void> | void;
+  stepDown?: {
+    afterMs: number;
+    cooldownMs: number;
+    /** True while the Polygon stream is live (subscribed), sampled at every renew. */
+    isLive: () => boolean;
+  };
 }): LeaderElector {
   const log = deps.logger.child({ component: 'leader' });
   const renewMs = Math.max(100, Math.floor(deps.ttlMs / 3));
@@ -42,12 +57,20 @@ export function createLeaderElector(deps: {
   let timer: NodeJS.Timeout | undefined;
   let watchdog: NodeJS.Timeout | undefined;
   const warnLease = logEvery(10_000);
+  // Election, or the last renew that found the stream live.
+  let liveAt = 0;
+  let cooldownUntil = 0;
 
   const demote = (reason: string) => {
     if (!leader) return;
     leader = false;
     clearTimeout(watchdog);
     deps.metrics.leader.set(0);
+    if (reason === 'stepped_down') {
+      deps.metrics.leaderTransitions.inc({ transition: 'stepped_down' });
+      // The caller logs the reason and awaits the close.
+      return;
+    }
     if (reason === 'shutdown') {
       deps.metrics.leaderTransitions.inc({ transition: 'released' });
       log.info('stepping down as leader for shutdown');
@@ -58,7 +81,41 @@ export function createLeaderElector(deps: {
         'lost the ingest lease; closing the Polygon connection',
       );
     }
-    deps.onDemoted(reason);
+    void deps.onDemoted(reason);
+  };
+
+  const release = async () => {
+    try {
+      await withDeadline(deps.lease.release(), 2000, 'lease release');
+    } catch (err) {
+      log.warn({ err }, 'could not release the lease; it expires by itself');
+    }
+  };
+
+  /** Gives the lease up when the stream has not been live for `afterMs`. */
+  const stepDownIfDead = async (now: number): Promise<void> => {
+    const sd = deps.stepDown;
+    if (!sd || sd.afterMs === 0) return;
+    if (sd.isLive()) {
+      liveAt = now;
+      return;
+    }
+    const downMs = now - liveAt;
+    if (downMs < sd.afterMs) return;
+    demote('stepped_down');
+    log.warn(
+      {
+        reason: 'Polygon stream not live',
+        downMs,
+        cooldownMs: sd.cooldownMs,
+      },
+      'stepping down as leader: no live Polygon stream for LEADER_STEP_DOWN_AFTER_MS; ' +
+        'closing the connection, then releasing the lease so that a standby can try',
+    );
+    // Closed before released: a standby may connect as soon as the lease is free.
+    await deps.onDemoted('stepped_down');
+    await release();
+    cooldownUntil = Date.now() + sd.cooldownMs;
   };
 
   const extend = (sentAt: number) => {
@@ -79,9 +136,15 @@ export function createLeaderElector(deps: {
           'lease renew',
         );
         if (!running) return;
-        if (ok) extend(sentAt);
-        else demote('lease taken or expired');
+        if (!ok) {
+          demote('lease taken or expired');
+          return;
+        }
+        extend(sentAt);
+        // Right after a renew: the lease stays ours while the socket closes.
+        await stepDownIfDead(sentAt);
       } else {
+        if (sentAt < cooldownUntil) return;
         const ok = await withDeadline(
           deps.lease.acquire(),
           deps.pollMs,
@@ -89,6 +152,7 @@ export function createLeaderElector(deps: {
         );
         if (!running || !ok) return;
         leader = true;
+        liveAt = sentAt;
         extend(sentAt);
         deps.metrics.leader.set(1);
         deps.metrics.leaderTransitions.inc({ transition: 'acquired' });
@@ -118,13 +182,7 @@ export function createLeaderElector(deps: {
       clearTimeout(timer);
       demote('shutdown');
     },
-    async release() {
-      try {
-        await withDeadline(deps.lease.release(), 2000, 'lease release');
-      } catch (err) {
-        log.warn({ err }, 'could not release the lease; it expires by itself');
-      }
-    },
+    release,
     get isLeader() {
       return leader;
     },

@@ -140,7 +140,7 @@ export function createIngestMetrics(
     }),
     leaderTransitions: new Counter({
       name: 'tickpulse_ingest_leader_transitions_total',
-      help: 'Lease acquired or lost',
+      help: 'Lease acquired, lost, released (shutdown) or stepped down (stream not live)',
       labelNames: ['transition'],
       registers,
     }),

@@ -35,8 +35,11 @@ export interface Harness {
   sim: PolygonSim;
   config: IngestConfig;
   replicas: Replica[];
-  /** Starts another replica with the same configuration. */
-  addReplica(redisUrl?: string): Promise<Replica>;
+  /** Starts another replica with the same configuration, but for `overrides`. */
+  addReplica(
+    redisUrl?: string,
+    overrides?: Partial<IngestConfig>,
+  ): Promise<Replica>;
   /** Merged newest time per ticker over every job waiting in the ticks queue. */
   queued(url?: string): Promise<Record<string, number>>;
   close(): Promise<void>;
@@ -80,7 +83,10 @@ export async function startHarness(opts: {
     ...opts.env,
   });
   const replicas: Replica[] = [];
-  const addReplica = async (url = redisUrl): Promise<Replica> => {
+  const addReplica = async (
+    url = redisUrl,
+    overrides: Partial<IngestConfig> = {},
+  ): Promise<Replica> => {
     const redis = createRedis(url, {
       role: 'producer',
       logger,
@@ -89,7 +95,7 @@ export async function startHarness(opts: {
     const registry = new Registry();
     const fatal: Error[] = [];
     const ingest = createIngest({
-      config: { ...config, REDIS_URL: url },
+      config: { ...config, ...overrides, REDIS_URL: url },
       logger: opts.logger ?? logger,
       registry,
       redis,
