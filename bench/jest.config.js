@@ -1,5 +1,5 @@
 // Coverage floor (TICKPULSE_COVERAGE=1): a few points under what the unit tests reach.
 module.exports = {
   preset: '@tickpulse/config',
-  coverageThreshold: { global: { lines: 80, branches: 97 } },
+  coverageThreshold: { global: { lines: 75, branches: 89 } },
 };
