@@ -1,4 +1,12 @@
-import { Command, type ChainableCommander, type Pipeline } from 'ioredis';
+import type { ChainableCommander, Pipeline } from 'ioredis';
+import {
+  CR,
+  digits,
+  LF,
+  PrebuiltCommand,
+  respHead,
+  writeBulkLength,
+} from './resp-wire.js';
 
 /**
  * An SADD whose RESP bytes are written once, straight into one Buffer, for
@@ -12,17 +20,10 @@ import { Command, type ChainableCommander, type Pipeline } from 'ioredis';
  * encoded as UTF-8. The key is its first argument, so Cluster routes it by
  * the key's slot as for any SADD. The reply is SADD's (members added).
  */
-export class EncodedSadd extends Command {
-  private readonly wire: Buffer;
-
+export class EncodedSadd extends PrebuiltCommand {
   constructor(key: string, members: readonly string[]) {
-    super('sadd', [key]);
     if (members.length === 0) throw new RangeError('SADD needs a member');
-    this.wire = encodeSadd(key, members);
-  }
-
-  override toWritable(): Buffer {
-    return this.wire;
+    super('sadd', [key], encodeSadd(key, members));
   }
 }
 
@@ -32,17 +33,14 @@ export class EncodedSadd extends Command {
  * one value for the whole set, where SMISMEMBER's one reply per member cost
  * Node more to decode than Redis to answer. Routed by `key`.
  */
-export class EncodedMembersScript extends Command {
-  private readonly wire: Buffer;
-
+export class EncodedMembersScript extends PrebuiltCommand {
   constructor(script: string, key: string, members: readonly string[]) {
-    super('eval', [script, '1', key]);
     if (members.length === 0) throw new RangeError('the script needs a member');
-    this.wire = encodeMembersCommand(['EVAL', script, '1', key], members);
-  }
-
-  override toWritable(): Buffer {
-    return this.wire;
+    super(
+      'eval',
+      [script, '1', key],
+      encodeMembersCommand(['EVAL', script, '1', key], members),
+    );
   }
 
   override getKeys(): string[] {
@@ -85,8 +83,7 @@ function encodeMembersCommand(
   head0: readonly string[],
   members: readonly string[],
 ): Buffer {
-  let head = `*${members.length + head0.length}\r\n`;
-  for (const a of head0) head += `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
+  const head = respHead(members.length + head0.length, head0);
   // Exact for ASCII members: `$<len>\r\n<member>\r\n`.
   let size = Buffer.byteLength(head);
   for (const m of members) size += m.length + digits(m.length) + 5;
@@ -94,17 +91,14 @@ function encodeMembersCommand(
   let p = buf.write(head, 0, 'utf8');
   for (const m of members) {
     const len = m.length;
-    buf[p++] = 0x24; // $
-    p = writeUint(buf, p, len);
-    buf[p++] = 0x0d;
-    buf[p++] = 0x0a;
+    p = writeBulkLength(buf, p, len);
     for (let i = 0; i < len; i++) {
       const c = m.charCodeAt(i);
       if (c > 0x7f) return encodeUtf8(head, members);
       buf[p++] = c;
     }
-    buf[p++] = 0x0d;
-    buf[p++] = 0x0a;
+    buf[p++] = CR;
+    buf[p++] = LF;
   }
   return buf;
 }
@@ -114,22 +108,4 @@ function encodeUtf8(head: string, members: readonly string[]): Buffer {
   let s = head;
   for (const m of members) s += `$${Buffer.byteLength(m)}\r\n${m}\r\n`;
   return Buffer.from(s, 'utf8');
-}
-
-function digits(n: number): number {
-  let d = 1;
-  while (n >= 10) {
-    n = Math.floor(n / 10);
-    d++;
-  }
-  return d;
-}
-
-function writeUint(buf: Buffer, p: number, n: number): number {
-  const end = p + digits(n);
-  for (let i = end - 1; i >= p; i--) {
-    buf[i] = 0x30 + (n % 10);
-    n = Math.floor(n / 10);
-  }
-  return end;
 }

@@ -1,0 +1,74 @@
+import { Command } from 'ioredis';
+
+/**
+ * A command whose RESP bytes were built by the caller, in one Buffer.
+ * ioredis encodes every argument on its own (type checks, string
+ * concatenation, one large UTF-8 conversion at the socket); for commands of
+ * thousands of arguments that costs more than the data it carries. `args`
+ * are only what routing needs (the key, so Cluster picks the slot as for the
+ * plain command); `wire` is what is written.
+ */
+export class PrebuiltCommand extends Command {
+  private readonly wire: Buffer;
+
+  constructor(name: string, args: string[], wire: Buffer) {
+    super(name, args);
+    this.wire = wire;
+  }
+
+  override toWritable(): Buffer {
+    return this.wire;
+  }
+}
+
+export const CR = 0x0d;
+export const LF = 0x0a;
+const DOLLAR = 0x24;
+
+/** Decimal digits of a non-negative integer. */
+export function digits(n: number): number {
+  let d = 1;
+  for (let p = 10; p <= n; p *= 10) d++;
+  return d;
+}
+
+/**
+ * Writes a non-negative integer's decimal digits at `p`; returns the end.
+ * `d` is `digits(n)` when the caller already has it.
+ */
+export function writeUint(
+  buf: Buffer,
+  p: number,
+  n: number,
+  d = digits(n),
+): number {
+  const end = p + d;
+  for (let i = end - 1; i >= p; i--) {
+    const q = Math.floor(n / 10);
+    buf[i] = 0x30 + (n - q * 10);
+    n = q;
+  }
+  return end;
+}
+
+/** Writes a bulk string's header `$<len>\r\n` at `o`; returns the end. */
+export function writeBulkLength(buf: Buffer, o: number, len: number): number {
+  buf[o++] = DOLLAR;
+  // Members are short: two digits at most, without the general loop.
+  if (len < 100) {
+    if (len >= 10) buf[o++] = 0x30 + Math.floor(len / 10);
+    buf[o++] = 0x30 + (len % 10);
+  } else {
+    o = writeUint(buf, o, len);
+  }
+  buf[o++] = CR;
+  buf[o++] = LF;
+  return o;
+}
+
+/** `*<count>\r\n` and the bulk strings `args`, as ioredis would write them. */
+export function respHead(count: number, args: readonly string[]): string {
+  let head = `*${count}\r\n`;
+  for (const a of args) head += `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
+  return head;
+}
