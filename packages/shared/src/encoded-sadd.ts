@@ -1,9 +1,10 @@
-import type { ChainableCommander, Pipeline } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import {
   CR,
   digits,
   LF,
   PrebuiltCommand,
+  queueCommand,
   respHead,
   writeBulkLength,
 } from './resp-wire.js';
@@ -48,17 +49,13 @@ export class EncodedMembersScript extends PrebuiltCommand {
   }
 }
 
-/**
- * Queues `SADD key ...members` (pre-encoded) on a pipeline or MULTI.
- * `multi()`/`pipeline()` return a `Pipeline`, whose `sendCommand` the
- * `ChainableCommander` type leaves out.
- */
+/** Queues `SADD key ...members` (pre-encoded) on a pipeline or MULTI. */
 export function queueEncodedSadd(
   batch: ChainableCommander,
   key: string,
   members: readonly string[],
 ): void {
-  (batch as unknown as Pipeline).sendCommand(new EncodedSadd(key, members));
+  queueCommand(batch, new EncodedSadd(key, members));
 }
 
 /** Queues an `EncodedMembersScript` on a pipeline. */
@@ -68,9 +65,7 @@ export function queueEncodedMembersScript(
   key: string,
   members: readonly string[],
 ): void {
-  (batch as unknown as Pipeline).sendCommand(
-    new EncodedMembersScript(script, key, members),
-  );
+  queueCommand(batch, new EncodedMembersScript(script, key, members));
 }
 
 /** `SADD key ...members` as RESP. */

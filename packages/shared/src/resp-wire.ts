@@ -1,4 +1,4 @@
-import { Command } from 'ioredis';
+import { Command, type ChainableCommander, type Pipeline } from 'ioredis';
 
 /**
  * A command whose RESP bytes were built by the caller, in one Buffer.
@@ -19,6 +19,17 @@ export class PrebuiltCommand extends Command {
   override toWritable(): Buffer {
     return this.wire;
   }
+}
+
+/**
+ * Queues a command on a pipeline or MULTI. `multi()`/`pipeline()` return a
+ * `Pipeline`, whose `sendCommand` the `ChainableCommander` type leaves out.
+ */
+export function queueCommand(
+  batch: ChainableCommander,
+  command: PrebuiltCommand,
+): void {
+  (batch as unknown as Pipeline).sendCommand(command);
 }
 
 export const CR = 0x0d;

@@ -1,8 +1,8 @@
-import type { Pipeline } from 'ioredis';
 import type { RedisClient } from './redis.js';
 import { InvalidTickerError } from './errors.js';
 import type { RedisKeys } from './keys.js';
 import { isNormalizedTicker } from './tickers.js';
+import { queueCommand } from './resp-wire.js';
 import { ZaddGtCommand } from './zadd-gt-command.js';
 
 /** Members per `ZADD`: past ~100–500 Redis gains little and latency grows (docs/redis-bullmq.md#chunk-sizes). */
@@ -88,11 +88,11 @@ export function createTickStore(
     if (sent === 0) return { sent: 0, changed: 0, calls: 0 };
 
     // Prebuilt commands: see ZaddGtCommand for why not `pipeline.zadd(...)`.
-    // The typed pipeline hides sendCommand; the runtime object is a Pipeline.
-    const pipeline = redis.pipeline() as unknown as Pipeline;
+    const pipeline = redis.pipeline();
     let calls = 0;
     for (let i = 0; i < sent; i += chunkSize) {
-      pipeline.sendCommand(
+      queueCommand(
+        pipeline,
         new ZaddGtCommand(
           key,
           tickers,
