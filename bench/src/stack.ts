@@ -33,7 +33,7 @@ export function skipUnlessBuilt(...scripts: string[]): BenchOutcome | null {
       };
 }
 
-/** A private redis-server (noeviction, no persistence) with its pid. */
+/** A private redis-server (noeviction; no persistence unless asked) with its pid. */
 export interface BenchRedis {
   server: PrivateRedis;
   url: string;
@@ -44,9 +44,14 @@ export interface BenchRedis {
   close(): Promise<void>;
 }
 
-/** Starts a private redis-server for one benchmark. */
-export async function startBenchRedis(): Promise<BenchRedis> {
-  const server = await startPrivateRedis();
+/**
+ * Starts a private redis-server for one benchmark. `redis-server` arguments
+ * (after the defaults, so they win) let a benchmark ask for persistence.
+ */
+export async function startBenchRedis(
+  extraArgs: string[] = [],
+): Promise<BenchRedis> {
+  const server = await startPrivateRedis(extraArgs);
   const client = new Redis(server.url, {
     protocol: 2,
     maxRetriesPerRequest: 1,

@@ -8,11 +8,17 @@ describe('redis helpers', () => {
     expect(versionAtLeast('5.0.7', 6, 2)).toBe(false);
   });
 
-  it('backs off between 0.75 s and 25 s', () => {
-    for (let attempt = 1; attempt < 30; attempt++) {
+  it('retries about every second at first, then backs off to at most 5 s (±25 %)', () => {
+    for (let attempt = 1; attempt <= 6; attempt++) {
       const d = reconnectDelayMs(attempt);
       expect(d).toBeGreaterThanOrEqual(750);
-      expect(d).toBeLessThanOrEqual(25_000);
+      expect(d).toBeLessThanOrEqual(1250);
+    }
+    expect(reconnectDelayMs(8)).toBeGreaterThanOrEqual(0.75 * Math.exp(8));
+    for (let attempt = 9; attempt < 40; attempt++) {
+      const d = reconnectDelayMs(attempt);
+      expect(d).toBeGreaterThanOrEqual(3750);
+      expect(d).toBeLessThanOrEqual(6250);
     }
   });
 });

@@ -66,9 +66,16 @@ const ROLE_OPTIONS: Record<RedisRole, RedisOptions> = {
   },
 };
 
-/** 1–20 s with jitter, BullMQ's documented curve: no reconnect storm after a Redis restart. */
+/**
+ * Delay before reconnect attempt `attempt` (1-based): BullMQ's documented
+ * curve (`exp(attempt)` ms, at least 1 s), ±25 % jitter so that replicas do not
+ * reconnect in step, capped at 5 s rather than BullMQ's 20 s. Ingest holds
+ * coalesced ticks until Redis is back, so every second of backoff after a
+ * restart is a second TICK:UPD stays stale; tickpulse opens a few dozen
+ * connections in all, too few for a faster retry to load a recovering Redis.
+ */
 export function reconnectDelayMs(attempt: number): number {
-  const base = Math.max(Math.min(Math.exp(attempt) * 100, 20_000), 1000);
+  const base = Math.min(Math.max(Math.exp(attempt), 1000), 5000);
   return Math.round(base * (0.75 + Math.random() * 0.5));
 }
 
