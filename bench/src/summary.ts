@@ -76,6 +76,13 @@ export function writeSummary(dir: string): string {
     rounds: number;
     targets: TargetResult[];
   }>(dir, 'cost');
+  const gap = load<{
+    rate: number;
+    gapSeconds: number;
+    healedAfterS: number;
+    mismatches: number;
+    requests: number;
+  }>(dir, 'gap');
 
   const rows: string[] = [];
   const mark = (ok: boolean) => (ok ? '✅ met' : '❌ missed');
@@ -133,13 +140,27 @@ export function writeSummary(dir: string): string {
       `| 6. Cost per trade vs a bare \`JSON.parse\` client, ${fmtInt(r.trades)} trades at ${fmtInt(r.rate)}/s × ${r.rounds} (standalone Redis; cluster in the details) | ingest ≤ 1.0×, tick-writer ≤ 0.25 µs, pipeline ≤ 1.5×, e2e rate ≥ 0.95× | ${byNode.join('; ')} | ${r.devRun ? '⚠️ dev run only, not a recorded result' : missed === 0 ? '✅ met' : `❌ ${missed} of ${std.length} missed`} | [cost.md](cost.md) |`,
     );
   }
+  if (gap) {
+    const r = gap.results;
+    rows.push(
+      `| 7. Gap healing: ingest SIGKILLed for a ${r.gapSeconds} s gap in a 10 000-ticker market at ${fmtInt(r.rate)} trades/s, reconnect → \`TICK:UPD\` exact from REST | time and REST requests | ${r.mismatches === 0 ? `**${fmt(r.healedAfterS, 2)} s**` : `${fmtInt(r.mismatches)} tickers still differ`}, ${fmtInt(r.requests)} REST requests (attempts) | ${r.mismatches === 0 ? 'recorded' : '❌ not healed'} | [gap.md](gap.md) |`,
+    );
+  }
   const any = hot ?? e2e ?? base ?? univ ?? mem;
   const machine = any
     ? `${any.machine.nproc} CPUs (${any.machine.cpuModel}), ${any.machine.memoryGiB} GiB RAM, Node ${any.versions.node}, redis-server ${any.versions['redis-server']}`
     : 'n/a';
   const seen = new Set<string>();
   // A dev run of the cost benchmark is not a recorded run.
-  const dates = [hot, e2e, base, univ, mem, cost?.results.devRun ? null : cost]
+  const dates = [
+    hot,
+    e2e,
+    base,
+    univ,
+    mem,
+    cost?.results.devRun ? null : cost,
+    gap,
+  ]
     .filter(r => r !== null && !seen.has(r.command) && !!seen.add(r.command))
     .map(r => `${r!.date.slice(0, 16)} (${r!.command})`);
   const text = [
