@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Redis, type Cluster } from 'ioredis';
+import { sumOf } from '@tickpulse/shared';
 import {
   freePort,
   startRedisCluster,
@@ -19,7 +20,14 @@ import {
   variantSummaries,
   type CostSample,
 } from './cost-math.js';
-import { cpuSeconds, postJson, spawnApp, waitHttp, type App } from './procs.js';
+import {
+  cpuSeconds,
+  postJson,
+  scrape,
+  spawnApp,
+  waitHttp,
+  type App,
+} from './procs.js';
 import { REPO_ROOT } from './results.js';
 import {
   INGEST_MAIN,
@@ -236,6 +244,9 @@ export async function runCost(ctx: BenchContext): Promise<BenchOutcome> {
   const samples: (CostSample & {
     maxBufferedBytes: number;
     feederSentPerSec: number;
+    /** ticks jobs tick-writer processed and the tickers they held (tickpulse only). */
+    jobs: number | null;
+    members: number | null;
   })[] = [];
   ctx.log(`cost: generating ${fmtInt(trades)} trades (frames ≤ ${frameMax})`);
   const feeder = await startFeeder(ctx, { trades, rate, frameMax, seed: 42 });
@@ -303,6 +314,8 @@ export async function runCost(ctx: BenchContext): Promise<BenchOutcome> {
       seconds: (last.lastAt - startedAt) / 1000,
       cpuSeconds: delta(cpu0, cpu1),
       fs,
+      jobs: null,
+      members: null,
     };
   };
 
@@ -373,6 +386,11 @@ export async function runCost(ctx: BenchContext): Promise<BenchOutcome> {
       );
       const cpu1 = cpuOf(pids);
       const fs = await feeder.stats();
+      // tick-writer's cost is per job and per member, not per trade: the
+      // record says how many of each a run took.
+      const m = await scrape(`${writer.base}/metrics`);
+      const jobs = sumOf(m, 'tickpulse_tick_writer_batch_size_tickers_count');
+      const members = sumOf(m, 'tickpulse_tick_writer_batch_size_tickers_sum');
       const left = await differing(client, key, feeder.expected);
       await stopAll();
       if (at === null || left.length > 0) {
@@ -385,6 +403,8 @@ export async function runCost(ctx: BenchContext): Promise<BenchOutcome> {
         seconds: (at - startedAt) / 1000,
         cpuSeconds: delta(cpu0, cpu1),
         fs,
+        jobs,
+        members,
       };
     } finally {
       await stopAll();
@@ -409,6 +429,8 @@ export async function runCost(ctx: BenchContext): Promise<BenchOutcome> {
           seconds: r.seconds,
           cpuSeconds: r.cpuSeconds,
           maxBufferedBytes: r.fs.maxBufferedBytes,
+          jobs: r.jobs,
+          members: r.members,
           feederSentPerSec:
             (r.fs.sentTrades * 1000) / (r.fs.finishedAt - r.fs.startedAt),
         };
@@ -418,7 +440,9 @@ export async function runCost(ctx: BenchContext): Promise<BenchOutcome> {
             s.cpuSeconds,
           )
             .map(([k, c]) => `${k} ${fmt((c * 1e6) / s.trades, 3)}`)
-            .join(', ')}`,
+            .join(
+              ', ',
+            )}${s.jobs === null ? '' : `; ${fmtInt(s.jobs)} ticks jobs, ${fmtInt((s.members ?? 0) / Math.max(1, s.jobs))} tickers/job`}`,
         );
       }
     }
@@ -490,6 +514,8 @@ function costMarkdown(
     samples: (CostSample & {
       maxBufferedBytes: number;
       feederSentPerSec: number;
+      jobs: number | null;
+      members: number | null;
     })[];
     ratios: ReturnType<typeof roundRatios>;
     perVariant: ReturnType<typeof variantSummaries>;
@@ -556,11 +582,11 @@ function costMarkdown(
     '',
     '### Every sample',
     '',
-    `| round | variant | window s | trades/s | feeder sent/s | max buffered KiB | ${procs.map(p => `${p} µs/trade`).join(' | ')} |`,
-    `|---|---|---|---|---|---|${procs.map(() => '---').join('|')}|`,
+    `| round | variant | window s | trades/s | feeder sent/s | max buffered KiB | ticks jobs | tickers/job | ${procs.map(p => `${p} µs/trade`).join(' | ')} |`,
+    `|---|---|---|---|---|---|---|---|${procs.map(() => '---').join('|')}|`,
     ...d.samples.map(
       s =>
-        `| ${s.round} | ${s.variant} | ${fmt(s.seconds, 3)} | ${fmtInt(s.trades / s.seconds)} | ${fmtInt(s.feederSentPerSec)} | ${fmtInt(s.maxBufferedBytes / 1024)} | ${procs
+        `| ${s.round} | ${s.variant} | ${fmt(s.seconds, 3)} | ${fmtInt(s.trades / s.seconds)} | ${fmtInt(s.feederSentPerSec)} | ${fmtInt(s.maxBufferedBytes / 1024)} | ${s.jobs === null ? '–' : fmtInt(s.jobs)} | ${s.jobs === null ? '–' : fmtInt((s.members ?? 0) / Math.max(1, s.jobs))} | ${procs
           .map(p =>
             s.cpuSeconds[p] === undefined
               ? '–'
