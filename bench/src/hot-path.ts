@@ -7,10 +7,11 @@ import {
 import { createTradeGenerator, createUniverse } from '@tickpulse/polygon-sim';
 import {
   boundFutureTicks,
-  encodeZaddGt,
+  batchTickers,
   newestTick,
   parseTickBatch,
   publishTickBatch,
+  zaddGtCommands,
 } from '@tickpulse/shared';
 import { seededRandom } from '@tickpulse/testkit';
 import type { Queue } from 'bullmq';
@@ -191,21 +192,12 @@ function writerPath(jobs: string[], nowMs: number, prebuilt: boolean): number {
       nowMs,
     );
     newestTick(accepted);
-    const { tickers, times } = accepted;
     if (prebuilt) {
-      const parts: Buffer[] = [];
-      for (let i = 0; i < tickers.length; i += ZADD_CHUNK)
-        parts.push(
-          encodeZaddGt(
-            'TICK:UPD',
-            tickers,
-            times,
-            i,
-            Math.min(tickers.length, i + ZADD_CHUNK),
-          ),
-        );
-      bytes += Buffer.concat(parts).length;
+      for (const c of zaddGtCommands('TICK:UPD', accepted, ZADD_CHUNK))
+        bytes += c.toWritable().length;
     } else {
+      const { times } = accepted;
+      const tickers = batchTickers(accepted);
       const args: (string | number)[] = [];
       for (let i = 0; i < tickers.length; i++)
         args.push(times[i]!, tickers[i]!);

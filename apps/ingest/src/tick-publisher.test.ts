@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { createCoalescer } from '@tickpulse/polygon';
-import { createLogger, parseTickBatch } from '@tickpulse/shared';
+import { batchTickers, createLogger, parseTickBatch } from '@tickpulse/shared';
 import type { Queue } from 'bullmq';
 import { Registry } from 'prom-client';
 import { createIngestMetrics } from './metrics';
@@ -16,8 +16,10 @@ const T0 = 1_752_586_200_000;
 
 /** A job payload as ticker → ms, whatever version it was published in. */
 function ticksOf(data: unknown): Record<string, number> {
-  const { tickers, times } = parseTickBatch(data);
-  return Object.fromEntries(tickers.map((t, i) => [t, times[i]!]));
+  const batch = parseTickBatch(data);
+  return Object.fromEntries(
+    batchTickers(batch).map((t, i) => [t, batch.times[i]!]),
+  );
 }
 
 /** A publisher over a fresh coalescer and registry. */
@@ -102,8 +104,9 @@ describe('tick publisher', () => {
     expect(state.added).toEqual([
       {
         v: 2,
-        tickers: ['AAPL', 'MSFT'],
-        times: [1_752_586_200_412, 1_752_586_200_599],
+        base: 1_752_586_200_412,
+        tickers: 'AAPL MSFT',
+        offsets: [0, 187],
       },
     ]);
   });

@@ -8,6 +8,7 @@ import {
   createLogger,
   createRedis,
   metricTotal,
+  batchTickers,
   parseTickBatch,
   QUEUE_NAMES,
   type Logger,
@@ -126,7 +127,7 @@ export async function startHarness(opts: {
       const out: Record<string, number> = {};
       for (const job of jobs) {
         const batch = parseTickBatch(job.data);
-        batch.tickers.forEach((t, i) => {
+        batchTickers(batch).forEach((t, i) => {
           out[t] = Math.max(out[t] ?? 0, batch.times[i]!);
         });
       }

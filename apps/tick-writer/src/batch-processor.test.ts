@@ -1,6 +1,8 @@
 import {
+  batchTickers,
   createLogger,
   metricTotal,
+  type TickBatch,
   type TickStore,
   type TickWriteResult,
 } from '@tickpulse/shared';
@@ -21,8 +23,11 @@ function setup(
   const freshness = createFreshnessWindow();
   const calls: [string, number][][] = [];
   const store = {
-    markUpdatedColumns: async (tickers: string[], times: number[]) => {
-      const list = tickers.map((t, i): [string, number] => [t, times[i]!]);
+    markUpdatedBatch: async (batch: TickBatch) => {
+      const list = batchTickers(batch).map((t, i): [string, number] => [
+        t,
+        batch.times[i]!,
+      ]);
       calls.push(list);
       return write(list);
     },
@@ -63,7 +68,7 @@ const failuresBy = (registry: Registry, reason: string) =>
 describe('tick batch processor', () => {
   it.each([
     ['v1', { v: 1, ticks: { AAPL: NOW - 200, MSFT: NOW - 1000 } }],
-    ['v2', { v: 2, tickers: ['AAPL', 'MSFT'], times: [NOW - 200, NOW - 1000] }],
+    ['v2', { v: 2, base: NOW - 1000, tickers: 'AAPL MSFT', offsets: [800, 0] }],
   ])(
     'writes every ticker of a valid %s batch and records the metrics',
     async (_v, data) => {
@@ -105,10 +110,16 @@ describe('tick batch processor', () => {
     ['unsupported version', { v: 9, ticks: {} }],
     ['invalid ticker', { v: 1, ticks: { 'not a ticker': NOW } }],
     ['invalid time', { v: 1, ticks: { AAPL: 'soon' } }],
-    ['invalid ticker', { v: 2, tickers: ['AAPL', 7], times: [NOW, NOW] }],
-    ['invalid time', { v: 2, tickers: ['AAPL'], times: [null] }],
-    ['differ in length', { v: 2, tickers: ['AAPL'], times: [] }],
-    ['unknown field(s) "ticks"', { v: 2, tickers: [], times: [], ticks: {} }],
+    [
+      'invalid ticker',
+      { v: 2, base: NOW, tickers: 'AAPL aapl', offsets: [0, 0] },
+    ],
+    ['invalid offset', { v: 2, base: NOW, tickers: 'AAPL', offsets: [null] }],
+    ['differ in length', { v: 2, base: NOW, tickers: 'AAPL', offsets: [] }],
+    [
+      'unknown field(s) "ticks"',
+      { v: 2, base: NOW, tickers: '', offsets: [], ticks: {} },
+    ],
   ])(
     'fails a garbage job (%s) as unrecoverable without writing',
     async (reason, data) => {

@@ -1,7 +1,6 @@
 import {
   boundFutureTicks,
   InvalidJobError,
-  InvalidTickerError,
   newestTick,
   parseTickBatch,
   type Logger,
@@ -81,17 +80,12 @@ export function createTickBatchProcessor(deps: {
         'ticks more than 10 s in the future left out (a producer clock is wrong)',
       );
     }
-    const { tickers, times } = accepted;
+    const members = accepted.times.length;
     const started = process.hrtime.bigint();
     let result;
     try {
-      result = await deps.store.markUpdatedColumns(
-        tickers,
-        times,
-        deps.chunkSize,
-      );
+      result = await deps.store.markUpdatedBatch(accepted, deps.chunkSize);
     } catch (err) {
-      if (err instanceof InvalidTickerError) return rejectInvalid(job, err);
       metrics.batches.inc({ result: 'error' });
       metrics.failures.inc({ reason: 'redis_write' });
       logger.error(
@@ -99,7 +93,7 @@ export function createTickBatchProcessor(deps: {
           err,
           jobId: job.id,
           attemptsMade: job.attemptsMade,
-          tickers: tickers.length,
+          tickers: members,
         },
         'tick batch write failed; BullMQ will retry it',
       );
@@ -111,7 +105,7 @@ export function createTickBatchProcessor(deps: {
     metrics.tickUpdates.inc(result.sent);
     metrics.membersChanged.inc(result.changed);
     metrics.batches.inc({ result: 'written' });
-    metrics.batchSize.observe(tickers.length);
+    metrics.batchSize.observe(members);
     const newest = newestTick(accepted);
     if (newest !== null) {
       // A replayed or stalled-then-retried batch shows up here as old, on purpose:

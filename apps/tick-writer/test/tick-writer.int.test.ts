@@ -89,8 +89,9 @@ describe('tick-writer against real Redis and BullMQ', () => {
       JOB_NAMES.tickBatch,
       {
         v: 2,
-        tickers: ['MSFT', 'NVDA', 'AAPL'],
-        times: [BASE + 30, BASE + 40, BASE + 5],
+        base: BASE + 5,
+        tickers: 'MSFT NVDA AAPL',
+        offsets: [25, 35, 0],
       },
       TICK_BATCH_JOB_OPTIONS,
     );
@@ -202,8 +203,8 @@ describe('tick-writer against real Redis and BullMQ', () => {
       { v: 2, ticks: { AAPL: BASE } },
       { v: 3, tickers: ['AAPL'], times: [BASE] },
       { v: 1, ticks: { AAPL: 'yesterday' } },
-      { v: 2, tickers: ['AAPL', 'MSFT'], times: [BASE] },
-      { v: 2, tickers: ['bad ticker'], times: [BASE] },
+      { v: 2, base: BASE, tickers: 'AAPL MSFT', offsets: [0] },
+      { v: 2, base: BASE, tickers: 'bad ticker', offsets: [0, 0] },
       { v: 1, ticks: { 'bad ticker': BASE } },
       { v: 1, ticks: [1, 2, 3] },
       // Unknown fields and a 1 MB invalid ticker.

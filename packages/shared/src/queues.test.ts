@@ -1,6 +1,8 @@
 import type { Queue } from 'bullmq';
-import { InvalidJobError } from './errors';
+import { seededRandom } from '@tickpulse/testkit';
+import { InvalidJobError, InvalidTickerError } from './errors';
 import {
+  batchTickers,
   boundFutureTicks,
   DEFAULT_JOB_OPTIONS,
   JOB_NAMES,
@@ -10,8 +12,10 @@ import {
   publishTickBatch,
   QUEUE_NAMES,
   TICK_BATCH_JOB_OPTIONS,
+  tickBatchOf,
   type TickBatchPayload,
 } from './queues';
+import { isNormalizedTicker } from './tickers';
 
 // Queue and job names are a contract between separately deployed producers and
 // consumers (an old ingest and a new tick-writer during a rolling deploy): a
@@ -33,63 +37,120 @@ describe('queue and job names', () => {
 });
 
 describe('ticks job contract', () => {
-  const columns = {
-    tickers: ['AAPL', 'BRK.A'],
-    times: [1752586200412, 1752586200999],
-  };
+  const tickers = ['AAPL', 'BRK.A'];
+  const times = [1752586200412, 1752586200999];
+  const batch = tickBatchOf(tickers, times);
 
   // A rolling deploy runs an old ingest (v1) next to a new tick-writer.
   const payloads: [string, TickBatchPayload][] = [
     ['v1', { v: 1, ticks: { AAPL: 1752586200412, 'BRK.A': 1752586200999 } }],
-    ['v2', { v: 2, ...columns }],
+    [
+      'v2',
+      { v: 2, base: 1752586200412, tickers: 'AAPL BRK.A', offsets: [0, 587] },
+    ],
   ];
-  it.each(payloads)(
-    'accepts a well-formed %s batch as columns',
-    (_v, batch) => {
-      expect(parseTickBatch(batch)).toEqual(columns);
-      expect(newestTick(parseTickBatch(batch))).toBe(1752586200999);
-    },
-  );
+  it.each(payloads)('accepts a well-formed %s batch', (_v, payload) => {
+    const parsed = parseTickBatch(payload);
+    expect(parsed).toEqual(batch);
+    expect(batchTickers(parsed)).toEqual(tickers);
+    expect(parsed.times).toEqual(times);
+    expect(newestTick(parsed)).toBe(1752586200999);
+  });
 
-  it('publishes v2: parallel arrays from a Map or a record', async () => {
-    const added: unknown[] = [];
+  it('accepts an empty v2 batch', () => {
+    const empty = parseTickBatch({ v: 2, base: 0, tickers: '', offsets: [] });
+    expect(batchTickers(empty)).toEqual([]);
+    expect(newestTick(empty)).toBeNull();
+  });
+
+  it('publishes v2: packed tickers and offsets from the oldest time, from a Map or a record', async () => {
+    const added: { name: string; data: unknown }[] = [];
     const queue = {
       add: async (name: string, data: unknown) => {
         added.push({ name, data });
         return { id: String(added.length) };
       },
     } as unknown as Queue;
+    const t = 1752586200000;
     await publishTickBatch(
       queue,
       new Map([
-        ['AAPL', 1],
-        ['MSFT', 2],
+        ['AAPL', t + 40],
+        ['MSFT', t + 5],
+        ['BRK.A', t + 90_000],
       ]),
     );
-    await publishTickBatch(queue, { IBM: 3 });
+    await publishTickBatch(queue, { IBM: t });
     expect(added).toEqual([
       {
         name: 'tick-batch',
-        data: { v: 2, tickers: ['AAPL', 'MSFT'], times: [1, 2] },
+        data: {
+          v: 2,
+          base: t + 5,
+          tickers: 'AAPL MSFT BRK.A',
+          offsets: [35, 0, 89_995],
+        },
       },
-      { name: 'tick-batch', data: { v: 2, tickers: ['IBM'], times: [3] } },
+      {
+        name: 'tick-batch',
+        data: { v: 2, base: t, tickers: 'IBM', offsets: [0] },
+      },
     ]);
+    // What tick-writer reads back is what was published.
+    const back = parseTickBatch(added[0]!.data);
+    expect(batchTickers(back)).toEqual(['AAPL', 'MSFT', 'BRK.A']);
+    expect(back.times).toEqual([t + 40, t + 5, t + 90_000]);
+  });
+
+  it('reads packed tickers by exactly the rule of isNormalizedTicker', () => {
+    const rand = seededRandom(7);
+    const alphabet = 'AZ09az./-_ éß\t';
+    for (let n = 0; n < 3000; n++) {
+      let ticker = '';
+      const len = Math.floor(rand() * 19);
+      for (let k = 0; k < len; k++)
+        ticker += alphabet[Math.floor(rand() * alphabet.length)];
+      if (ticker.includes(' ') || ticker === '') continue;
+      const payload = {
+        v: 2,
+        base: 1752586200000,
+        tickers: `AAPL ${ticker} MSFT`,
+        offsets: [0, 1, 2],
+      };
+      let accepted = true;
+      try {
+        parseTickBatch(payload);
+      } catch {
+        accepted = false;
+      }
+      expect([ticker, accepted]).toEqual([ticker, isNormalizedTicker(ticker)]);
+    }
   });
 
   it('leaves out entries beyond the future bound, keeping the rest in order', () => {
-    const batch = {
-      tickers: ['A', 'B', 'C', 'D'],
-      times: [1000, 20_000, 2000, 30_000],
-    };
-    expect(boundFutureTicks(batch, 0, 10_000)).toEqual({
-      accepted: { tickers: ['A', 'C'], times: [1000, 2000] },
-      future: [
-        ['B', 20_000],
-        ['D', 30_000],
-      ],
-    });
-    const ok = { tickers: ['A'], times: [1000] };
+    const four = tickBatchOf(
+      ['A', 'B', 'C', 'D'],
+      [1000, 20_000, 2000, 30_000],
+    );
+    const { accepted, future } = boundFutureTicks(four, 0, 10_000);
+    expect(batchTickers(accepted)).toEqual(['A', 'C']);
+    expect(accepted.times).toEqual([1000, 2000]);
+    expect(future).toEqual([
+      ['B', 20_000],
+      ['D', 30_000],
+    ]);
+    const ok = tickBatchOf(['A'], [1000]);
     expect(boundFutureTicks(ok, 0, 10_000).accepted).toBe(ok);
+  });
+
+  it('packs columns only when every entry is valid', () => {
+    expect(() => tickBatchOf(['AAPL', 'a b'], [1, 2])).toThrow(
+      InvalidTickerError,
+    );
+    expect(() => tickBatchOf(['AAPL'], [0])).toThrow(InvalidTickerError);
+    expect(() => tickBatchOf(['AAPL', 'MSFT'], [1])).toThrow(
+      InvalidTickerError,
+    );
   });
 
   it.each([
@@ -99,14 +160,78 @@ describe('ticks job contract', () => {
     [{ ticks: {} }, 'unsupported version'],
     [{ v: 2, ticks: {} }, 'unknown field(s) "ticks"'],
     [{ v: 1, ticks: {}, times: [] }, 'unknown field(s) "times"'],
-    [{ v: 2, tickers: {}, times: [] }, 'tickers is not an array'],
-    [{ v: 2, tickers: [], times: 5 }, 'times is not an array'],
-    [{ v: 2, tickers: ['A'], times: [] }, 'differ in length (1 vs 0)'],
-    [{ v: 2, tickers: [7], times: [1752586200412] }, 'invalid ticker 7 at 0'],
-    [{ v: 2, tickers: ['aapl'], times: [1752586200412] }, 'invalid ticker'],
-    [{ v: 2, tickers: ['AAPL'], times: ['1752586200412'] }, 'invalid time'],
-    [{ v: 2, tickers: ['AAPL'], times: [1752586200] }, 'invalid time'],
-    [{ v: 2, tickers: ['AAPL'], times: [1752586200412.5] }, 'invalid time'],
+    [
+      { v: 2, base: 1752586200412, tickers: ['A'], offsets: [0], times: [] },
+      'unknown field(s) "times"',
+    ],
+    [{ v: 2, base: 1.5, tickers: 'A', offsets: [0] }, 'invalid base'],
+    [
+      { v: 2, base: '1752586200412', tickers: 'A', offsets: [0] },
+      'invalid base',
+    ],
+    [{ v: 2, tickers: 'A', offsets: [0] }, 'invalid base'],
+    [
+      { v: 2, base: 1752586200412, tickers: ['A'], offsets: [0] },
+      'not a string',
+    ],
+    [{ v: 2, base: 1752586200412, tickers: 'A', offsets: 5 }, 'not an array'],
+    [
+      { v: 2, base: 1752586200412, tickers: 'A', offsets: [] },
+      'differ in length (1 vs 0)',
+    ],
+    [
+      { v: 2, base: 1752586200412, tickers: '', offsets: [0] },
+      'differ in length (0 vs 1)',
+    ],
+    [
+      { v: 2, base: 1752586200412, tickers: 'A B', offsets: [0] },
+      'differ in length (2 vs 1)',
+    ],
+    [
+      { v: 2, base: 1752586200412, tickers: 'A  B', offsets: [0, 0] },
+      'empty ticker at 1',
+    ],
+    [
+      { v: 2, base: 1752586200412, tickers: 'A ', offsets: [0] },
+      'empty ticker at 1',
+    ],
+    [
+      { v: 2, base: 1752586200412, tickers: ' A', offsets: [0] },
+      'empty ticker at 0',
+    ],
+    [
+      { v: 2, base: 1752586200412, tickers: 'A aapl', offsets: [0, 0] },
+      'invalid ticker "a" at 1',
+    ],
+    [
+      { v: 2, base: 1752586200412, tickers: '.A', offsets: [0] },
+      'invalid ticker "." at 0',
+    ],
+    [
+      { v: 2, base: 1752586200412, tickers: 'A'.repeat(17), offsets: [0] },
+      'invalid ticker',
+    ],
+    [
+      { v: 2, base: 1752586200412, tickers: 'AÉ', offsets: [0] },
+      'invalid ticker',
+    ],
+    [
+      { v: 2, base: 1752586200412, tickers: 'A', offsets: [-1] },
+      'invalid offset -1 at 0',
+    ],
+    [
+      { v: 2, base: 1752586200412, tickers: 'A', offsets: [0.5] },
+      'invalid offset',
+    ],
+    [
+      { v: 2, base: 1752586200412, tickers: 'A', offsets: ['0'] },
+      'invalid offset',
+    ],
+    [{ v: 2, base: 1752586200, tickers: 'A', offsets: [0] }, 'invalid offset'],
+    [
+      { v: 2, base: 1752586200412, tickers: 'A', offsets: [4e12] },
+      'invalid offset',
+    ],
     [{ v: 1, ticks: [] }, 'ticks is not an object'],
     [{ v: 1, ticks: { aapl: 1752586200412 } }, 'invalid ticker'],
     [{ v: 1, ticks: { AAPL: '1752586200412' } }, 'invalid time'],
@@ -147,7 +272,7 @@ describe('ticks job contract', () => {
   });
 
   it('has no newest tick for an empty batch', () => {
-    expect(newestTick({ tickers: [], times: [] })).toBeNull();
+    expect(newestTick(tickBatchOf([], []))).toBeNull();
   });
 });
 

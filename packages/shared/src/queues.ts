@@ -1,7 +1,7 @@
 import type { JobsOptions, Queue } from 'bullmq';
 import { z } from 'zod';
 import { echoValue, truncateText } from './echo.js';
-import { InvalidJobError } from './errors.js';
+import { InvalidJobError, InvalidTickerError } from './errors.js';
 import { MAX_STRATEGY_ID } from './strategy-id.js';
 import { isNormalizedTicker } from './tickers.js';
 
@@ -46,16 +46,25 @@ export interface TickBatchV1 {
 }
 
 /**
- * `ticks` payload version 2, what ingest publishes: the same content as two
- * parallel arrays, `times[i]` being the newest trade time of `tickers[i]`.
- * An object with thousands of keys is the slowest thing JSON.parse builds
- * (a dictionary-mode object, one property per ticker); two arrays parse
- * several times faster and feed the ZADD without an entries array.
+ * `ticks` payload version 2, what ingest publishes: the same content packed
+ * for the two places it is paid for, BullMQ's `JSON.parse` of the stored
+ * data and tick-writer's ZADD encoding. `tickers` is one string of
+ * space-separated tickers (normalised tickers never contain a space) and
+ * `base + offsets[i]` is the newest trade time of the i-th one. In an array,
+ * every ticker is a string of its own that `JSON.parse` looks up in V8's
+ * string table and tick-writer then reads back from wherever it lies: per
+ * ticker, two cache misses. One string is one allocation whose bytes are
+ * copied into the ZADD in order, and offsets from the oldest time are small
+ * integers that need no heap number. The job is about 60 % smaller.
  */
 export interface TickBatchV2 {
   v: 2;
-  tickers: string[];
-  times: number[];
+  /** Unix ms of the oldest entry. */
+  base: number;
+  /** Tickers separated by one space. */
+  tickers: string;
+  /** Per ticker, ms after `base`. */
+  offsets: number[];
 }
 
 /** A `ticks` job payload as it sits on the queue. */
@@ -64,10 +73,18 @@ export type TickBatchPayload = TickBatchV1 | TickBatchV2;
 /** The version ingest publishes. */
 export const TICK_BATCH_VERSION = 2;
 
-/** A validated `ticks` batch of either version, as columns. */
+declare const validated: unique symbol;
+
+/**
+ * A validated `ticks` batch of either version: `times[i]` is the newest
+ * trade time of the i-th space-separated ticker in `symbols`. Only this
+ * module makes one (`parseTickBatch`, `tickBatchOf`), so a holder may write
+ * it without checking it again.
+ */
 export interface TickBatch {
-  tickers: string[];
-  times: number[];
+  readonly symbols: string;
+  readonly times: readonly number[];
+  readonly [validated]: true;
 }
 
 /**
@@ -84,7 +101,7 @@ const MIN_MS = 946_684_800_000;
 const MAX_MS = 4_102_444_800_000;
 
 const V1_FIELDS = ['v', 'ticks'];
-const V2_FIELDS = ['v', 'tickers', 'times'];
+const V2_FIELDS = ['v', 'base', 'tickers', 'offsets'];
 
 /** Names of unknown fields for a message: a few, each bounded. */
 function describeKeys(keys: readonly string[]): string {
@@ -104,13 +121,16 @@ const validTime = (ms: unknown): boolean =>
   ms >= MIN_MS &&
   ms <= MAX_MS;
 
+const batchOf = (symbols: string, times: readonly number[]): TickBatch =>
+  ({ symbols, times }) as unknown as TickBatch;
+
 /**
- * Validates a `ticks` job payload of version 1 or 2 and returns it as
- * columns. Exactly the fields of its version: a field the version does not
- * know is rejected rather than ignored, since a producer that sends one
- * means something the consumer would silently not do. Hand-written rather
- * than zod because a batch carries up to tens of thousands of entries. A
- * ticker repeated in a v2 batch is allowed: `ZADD GT` keeps the newest.
+ * Validates a `ticks` job payload of version 1 or 2. Exactly the fields of
+ * its version: a field the version does not know is rejected rather than
+ * ignored, since a producer that sends one means something the consumer
+ * would silently not do. Hand-written rather than zod because a batch
+ * carries up to tens of thousands of entries. A ticker repeated in a batch
+ * is allowed: `ZADD GT` keeps the newest.
  *
  * @throws InvalidJobError naming the first problem.
  */
@@ -145,25 +165,103 @@ function parseV1(data: Record<string, unknown>): TickBatch {
     tickers.push(ticker);
     times.push(ms as number);
   }
-  return { tickers, times };
+  return batchOf(tickers.join(' '), times);
 }
 
 function parseV2(data: Record<string, unknown>): TickBatch {
-  const { tickers, times } = data;
-  if (!Array.isArray(tickers)) return failTicks('tickers is not an array');
-  if (!Array.isArray(times)) return failTicks('times is not an array');
-  if (tickers.length !== times.length)
-    failTicks(
-      `tickers and times differ in length (${tickers.length} vs ${times.length})`,
-    );
-  for (let i = 0; i < tickers.length; i++) {
-    const ticker: unknown = tickers[i];
-    if (typeof ticker !== 'string' || !isNormalizedTicker(ticker))
-      failTicks(`invalid ticker ${echoValue(ticker)} at ${i}`);
-    if (!validTime(times[i]))
-      failTicks(`invalid time for ${ticker as string}: ${echoValue(times[i])}`);
+  const { base, tickers, offsets } = data;
+  if (!Number.isSafeInteger(base) || (base as number) < 0)
+    return failTicks(`invalid base ${echoValue(base)}`);
+  if (typeof tickers !== 'string') return failTicks('tickers is not a string');
+  if (!Array.isArray(offsets)) return failTicks('offsets is not an array');
+  const bad = checkPackedTickers(tickers, offsets.length);
+  if (bad) return failTicks(bad);
+  const times: number[] = [];
+  for (let i = 0; i < offsets.length; i++) {
+    const off: unknown = offsets[i];
+    const ms = (base as number) + (off as number);
+    if (!Number.isSafeInteger(off) || (off as number) < 0 || !validTime(ms))
+      failTicks(`invalid offset ${echoValue(off)} at ${i}`);
+    times.push(ms);
   }
-  return { tickers: tickers as string[], times: times as number[] };
+  return batchOf(tickers, times);
+}
+
+const SPACE = 0x20;
+const MAY_START = 1;
+const MAY_FOLLOW = 2;
+/** Per ASCII code: may a normalised ticker start with it, may it follow. */
+const TICKER_CHARS = (() => {
+  const t = new Uint8Array(128);
+  for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')
+    t[c.charCodeAt(0)] = MAY_START | MAY_FOLLOW;
+  for (const c of './-') t[c.charCodeAt(0)] = MAY_FOLLOW;
+  return t;
+})();
+
+/**
+ * Why `packed` is not `count` normalised tickers separated by single spaces,
+ * or null when it is. The same rule as `isNormalizedTicker`, one character
+ * at a time, so no string is made per ticker.
+ */
+function checkPackedTickers(packed: string, count: number): string | null {
+  const differ = (n: number) =>
+    `tickers and offsets differ in length (${n} vs ${count})`;
+  if (packed === '') return count === 0 ? null : differ(0);
+  let n = 0;
+  let start = 0;
+  for (let i = 0; i <= packed.length; i++) {
+    const c = i < packed.length ? packed.charCodeAt(i) : SPACE;
+    if (c !== SPACE) {
+      const may = c < 128 ? TICKER_CHARS[c]! : 0;
+      if (!(may & (i === start ? MAY_START : MAY_FOLLOW)) || i - start >= 16)
+        return `invalid ticker ${echoValue(packed.slice(start, i + 1))} at ${n}`;
+      continue;
+    }
+    if (i === start) return `empty ticker at ${n}`;
+    n++;
+    start = i + 1;
+  }
+  return n === count ? null : differ(n);
+}
+
+/**
+ * Packs and validates columns into a batch (for writers that hold tickers
+ * one by one, such as `TickStore.markUpdated`).
+ *
+ * @throws InvalidTickerError listing every invalid entry, before anything is written.
+ */
+export function tickBatchOf(
+  tickers: readonly unknown[],
+  times: readonly unknown[],
+): TickBatch {
+  const invalid: { index: number; value: unknown; reason: string }[] = [];
+  for (let i = 0; i < tickers.length; i++) {
+    const ticker = tickers[i];
+    const ms = times[i];
+    if (typeof ticker !== 'string' || !isNormalizedTicker(ticker)) {
+      invalid.push({
+        index: i,
+        value: ticker,
+        reason: 'not a normalised ticker',
+      });
+    } else if (!Number.isSafeInteger(ms) || (ms as number) <= 0) {
+      invalid.push({ index: i, value: ms, reason: `bad time for ${ticker}` });
+    }
+  }
+  if (tickers.length !== times.length)
+    invalid.push({
+      index: Math.min(tickers.length, times.length),
+      value: Math.abs(tickers.length - times.length),
+      reason: 'tickers and times differ in length',
+    });
+  if (invalid.length > 0) throw new InvalidTickerError(invalid);
+  return batchOf(tickers.join(' '), times as number[]);
+}
+
+/** The tickers of a batch, one string each (for the rare paths that need them). */
+export function batchTickers(batch: TickBatch): string[] {
+  return batch.symbols === '' ? [] : batch.symbols.split(' ');
 }
 
 /**
@@ -202,23 +300,22 @@ export function boundFutureTicks(
   toleranceMs = TICK_FUTURE_TOLERANCE_MS,
 ): { accepted: TickBatch; future: [string, number][] } {
   const limit = nowMs + toleranceMs;
-  const { tickers, times } = batch;
+  const { times } = batch;
   let n = 0;
   while (n < times.length && times[n]! <= limit) n++;
   if (n === times.length) return { accepted: batch, future: [] };
+  const tickers = batchTickers(batch);
   const future: [string, number][] = [];
-  const accepted: TickBatch = {
-    tickers: tickers.slice(0, n),
-    times: times.slice(0, n),
-  };
-  for (let i = n; i < times.length; i++) {
+  const keptTickers: string[] = [];
+  const keptTimes: number[] = [];
+  for (let i = 0; i < times.length; i++) {
     if (times[i]! > limit) future.push([tickers[i]!, times[i]!]);
     else {
-      accepted.tickers.push(tickers[i]!);
-      accepted.times.push(times[i]!);
+      keptTickers.push(tickers[i]!);
+      keptTimes.push(times[i]!);
     }
   }
-  return { accepted, future };
+  return { accepted: batchOf(keptTickers.join(' '), keptTimes), future };
 }
 
 /** Newest trade time in a batch, or null when it is empty. */
@@ -257,7 +354,16 @@ export async function publishTickBatch(
       times.push(record[ticker]!);
     }
   }
-  const batch: TickBatchV2 = { v: TICK_BATCH_VERSION, tickers, times };
+  let base = times.length > 0 ? times[0]! : 0;
+  for (let i = 1; i < times.length; i++) if (times[i]! < base) base = times[i]!;
+  const offsets: number[] = [];
+  for (let i = 0; i < times.length; i++) offsets.push(times[i]! - base);
+  const batch: TickBatchV2 = {
+    v: TICK_BATCH_VERSION,
+    base,
+    tickers: tickers.join(' '),
+    offsets,
+  };
   const job = await queue.add(
     JOB_NAMES.tickBatch,
     batch,

@@ -1,9 +1,7 @@
 import type { RedisClient } from './redis.js';
-import { InvalidTickerError } from './errors.js';
 import type { RedisKeys } from './keys.js';
-import { isNormalizedTicker } from './tickers.js';
-import { queueCommand } from './resp-wire.js';
-import { ZaddGtCommand } from './zadd-gt-command.js';
+import { tickBatchOf, type TickBatch } from './queues.js';
+import { zaddGtCommands } from './zadd-gt-command.js';
 
 /** Members per `ZADD`: past ~100–500 Redis gains little and latency grows (docs/redis-bullmq.md#chunk-sizes). */
 export const DEFAULT_ZADD_CHUNK = 500;
@@ -31,14 +29,11 @@ export interface TickStore {
     chunkSize?: number,
   ): Promise<TickWriteResult>;
   /**
-   * `markUpdated` for parallel arrays (`times[i]` belongs to `tickers[i]`),
-   * as a `ticks` batch carries them: no entry array per ticker.
-   *
-   * @throws InvalidTickerError as `markUpdated` does.
+   * `markUpdated` for a validated `ticks` batch, as tick-writer holds it:
+   * no entry per ticker, and nothing left to check.
    */
-  markUpdatedColumns(
-    tickers: readonly string[],
-    times: readonly number[],
+  markUpdatedBatch(
+    batch: TickBatch,
     chunkSize?: number,
   ): Promise<TickWriteResult>;
   /** Tickers whose latest trade is at or after `sinceMs` (inclusive, as the alert loop reads it). */
@@ -58,73 +53,37 @@ export function createTickStore(
 ): TickStore {
   const key = keys.tickUpd();
 
-  const writeColumns = async (
-    tickers: readonly string[],
-    times: readonly number[],
+  const writeBatch = async (
+    batch: TickBatch,
     chunkSize = DEFAULT_ZADD_CHUNK,
   ): Promise<TickWriteResult> => {
-    const invalid: { index: number; value: unknown; reason: string }[] = [];
-    for (let i = 0; i < tickers.length; i++) {
-      const ticker: unknown = tickers[i];
-      const ms = times[i];
-      if (typeof ticker !== 'string' || !isNormalizedTicker(ticker)) {
-        invalid.push({
-          index: i,
-          value: ticker,
-          reason: 'not a normalised ticker',
-        });
-      } else if (!Number.isSafeInteger(ms) || ms! <= 0) {
-        invalid.push({ index: i, value: ms, reason: `bad time for ${ticker}` });
-      }
-    }
-    if (tickers.length !== times.length)
-      invalid.push({
-        index: Math.min(tickers.length, times.length),
-        value: Math.abs(tickers.length - times.length),
-        reason: 'tickers and times differ in length',
-      });
-    if (invalid.length > 0) throw new InvalidTickerError(invalid);
-    const sent = tickers.length;
+    const sent = batch.times.length;
     if (sent === 0) return { sent: 0, changed: 0, calls: 0 };
-
-    // Prebuilt commands: see ZaddGtCommand for why not `pipeline.zadd(...)`.
-    const pipeline = redis.pipeline();
-    let calls = 0;
-    for (let i = 0; i < sent; i += chunkSize) {
-      queueCommand(
-        pipeline,
-        new ZaddGtCommand(
-          key,
-          tickers,
-          times,
-          i,
-          Math.min(sent, i + chunkSize),
-        ),
-      );
-      calls++;
-    }
-    const results = await pipeline.exec();
+    // Prebuilt commands (see ZaddGtCommand), sent one after the other in the
+    // same tick: ioredis writes them back to back, as a pipeline would, and
+    // a Pipeline copies every script BullMQ defined on the connection onto
+    // itself when it is made.
+    const commands = zaddGtCommands(key, batch, chunkSize);
+    const replies = await Promise.all(
+      commands.map(c => redis.sendCommand(c) as Promise<unknown>),
+    );
     let changed = 0;
-    for (const [err, res] of results ?? []) {
-      if (err) throw err;
-      changed += Number(res);
-    }
-    return { sent, changed, calls };
+    for (const r of replies) changed += Number(r);
+    return { sent, changed, calls: commands.length };
   };
 
   return {
-    markUpdated(entries, chunkSize) {
-      const tickers: string[] = [];
-      const times: number[] = [];
+    async markUpdated(entries, chunkSize) {
+      const tickers: unknown[] = [];
+      const times: unknown[] = [];
       for (const [ticker, ms] of entries) {
         tickers.push(ticker);
         times.push(ms);
       }
-      return writeColumns(tickers, times, chunkSize);
+      return writeBatch(tickBatchOf(tickers, times), chunkSize);
     },
 
-    markUpdatedColumns: (tickers, times, chunkSize) =>
-      writeColumns(tickers, times, chunkSize),
+    markUpdatedBatch: writeBatch,
 
     updatedSince: sinceMs =>
       redis.zrange(key, String(sinceMs), '+inf', 'BYSCORE'),
