@@ -378,7 +378,7 @@ export const CHAOS_FAULTS: readonly Fault[] = [
         timeoutMs: 30_000,
         what: 'an ingest leader',
       });
-      const s = stack.ingests.find(p => p !== l)!;
+      const s = stack.ingests().find(p => p !== l && p.running())!;
       const acquired = () =>
         stack.metricOr0(s, 'tickpulse_ingest_leader_transitions_total', {
           transition: 'acquired',

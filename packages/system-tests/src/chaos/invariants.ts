@@ -5,11 +5,64 @@ import type { FaultContext } from './fault.js';
 import { ROUND_TICKERS } from './oracle-rounds.js';
 import type { CheckRecord, FaultRecord } from './result.js';
 import { toMiB } from './rss-sampler.js';
+import type { ChaosStack } from './stack.js';
 
 /** What the settle step observed that a check reports. */
 export interface Settled {
   /** Status of the final `POST /v1/reconcile`. */
   reconcileStatus: number;
+}
+
+/**
+ * One metric of every running ingest process. A scrape that fails throws
+ * (the caller's `waitFor` asks again): read as 0, a replica too busy to
+ * answer would pass for one with nothing running or pending.
+ */
+function everyIngest(stack: ChaosStack, name: string): Promise<number[]> {
+  return Promise.all(
+    stack
+      .ingests()
+      .filter(p => p.running())
+      .map(p => p.metric(name)),
+  );
+}
+
+/**
+ * Waits until every ingest replica has put on the `ticks` queue what it held
+ * when the backfills finished. Ticks reach TICK:UPD from a replica's
+ * coalescer, not from the backfill itself, and a replica demoted while Redis
+ * refused it (the password rotation) still holds the trades it read until
+ * its connection is back: an empty queue says nothing about them. A replica
+ * is done when it holds nothing, or when two publishes completed after this
+ * point (publishes never overlap, so the second one took everything held
+ * before the first finished). The leader keeps reading the feed, so its
+ * pending count need not reach 0.
+ */
+async function ingestsHandedOver(stack: ChaosStack): Promise<void> {
+  const published = 'tickpulse_ingest_batches_published_total';
+  const procs = stack.ingests().filter(p => p.running());
+  const base = await waitFor(
+    () => Promise.all(procs.map(p => p.metric(published))),
+    { timeoutMs: 30_000, what: 'ingest publish counters' },
+  );
+  await waitFor(
+    async () => {
+      const done = await Promise.all(
+        procs.map(
+          async (p, i) =>
+            !p.running() ||
+            (await p.metric('tickpulse_ingest_pending_tickers')) === 0 ||
+            (await p.metric(published)) >= base[i]! + 2,
+        ),
+      );
+      return done.every(Boolean);
+    },
+    {
+      timeoutMs: 120_000,
+      intervalMs: 250,
+      what: 'every ingest replica published what it held',
+    },
+  );
 }
 
 /**
@@ -36,12 +89,15 @@ export async function settle(ctx: FaultContext): Promise<Settled> {
     timeoutMs: 120_000,
     what: 'the final reconcile',
   });
-  // Gaps of the last faults may still be healing from REST.
+  // Gaps of the last faults may still be healing from REST, on any replica.
   await waitFor(
     async () =>
-      (await stack.sumIngest('tickpulse_ingest_backfill_running')) === 0,
+      (await everyIngest(stack, 'tickpulse_ingest_backfill_running')).every(
+        n => n === 0,
+      ),
     { timeoutMs: 180_000, intervalMs: 250, what: 'ingest backfills finished' },
   );
+  await ingestsHandedOver(stack);
   await waitFor(
     async () => {
       const c = await stack.ticksQueue.getJobCounts(

@@ -65,7 +65,11 @@ export interface ChaosStack {
   readonly sim: PolygonSim;
   readonly system: System;
   readonly apps: ChaosApps;
-  readonly ingests: readonly AppProcess[];
+  /**
+   * Every ingest process, the extra standbys a fault adds included: any of
+   * them may hold the lease, run a backfill or hold unpublished ticks.
+   */
+  ingests(): AppProcess[];
   readonly ticksQueue: Queue;
   readonly syncQueue: Queue;
   readonly strategies: StrategyTable;
@@ -77,7 +81,7 @@ export interface ChaosStack {
     name: string,
     labels?: Record<string, string>,
   ): Promise<number>;
-  /** A metric summed over both ingest processes. */
+  /** A metric summed over every running ingest process. */
   sumIngest(name: string, labels?: Record<string, string>): Promise<number>;
   /** The ingest process holding the lease, if any. */
   leader(): Promise<AppProcess | undefined>;
@@ -215,14 +219,14 @@ export async function startChaosStack(
       what: 'an ingest leader streaming',
     });
 
-    const ingests = [apps.ingestA, apps.ingestB];
+    const ingests = () => system.all().filter(p => p.app === 'ingest');
     const metricOr0 = async (
       p: AppProcess,
       name: string,
       labels?: Record<string, string>,
     ) => (p.running() ? p.metric(name, labels).catch(() => 0) : 0);
     const leader = async () => {
-      for (const p of ingests)
+      for (const p of ingests())
         if ((await metricOr0(p, 'tickpulse_ingest_leader')) === 1) return p;
       return undefined;
     };
@@ -244,12 +248,12 @@ export async function startChaosStack(
       metricOr0,
       sumIngest: async (name, labels) =>
         (
-          await Promise.all(ingests.map(p => metricOr0(p, name, labels)))
+          await Promise.all(ingests().map(p => metricOr0(p, name, labels)))
         ).reduce((a, b) => a + b, 0),
       leader,
       standby: async () => {
         const l = await leader();
-        return ingests.find(p => p !== l && p.running());
+        return ingests().find(p => p !== l && p.running());
       },
       zscore: async member => {
         const s = await redis.zscore(keys.tickUpd(), member).catch(() => null);
