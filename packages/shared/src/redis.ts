@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { logEvery } from './log-every.js';
 import { redactUrl } from './redact.js';
 import { waitForRedisReady } from './redis-ready.js';
+import { reviveAfterUnexpectedEnd } from './sentinel-revive.js';
 
 /**
  * A connection to tickpulse's Redis in any topology. `Redis` covers a
@@ -108,7 +109,9 @@ export interface CreateRedisOptions {
  *   password in the URL);
  * - sentinel: the master named `name`, found through the sentinels; after a
  *   failover ioredis reconnects to the promoted replica, and a `READONLY`
- *   reply (a demoted master still answering) forces that reconnect;
+ *   reply (a demoted master still answering) forces that reconnect; a client
+ *   ioredis ends during a failover is connected again
+ *   (`reviveAfterUnexpectedEnd`);
  * - cluster: the role options apply to every node connection; the producer's
  *   fail-fast also covers the cluster-level offline queue.
  */
@@ -132,10 +135,11 @@ export function createRedis(
     autoResendUnfulfilledCommands: opts.autoResend ?? true,
     ...role,
   };
+  const log = opts.logger.child({ component: 'redis', connection: opts.name });
   let client: RedisClient;
   if (t.mode === 'standalone') client = new Redis(t.url, common);
   else if (t.mode === 'sentinel') {
-    client = new Redis({
+    const sentinelClient = new Redis({
       ...common,
       sentinels: t.sentinels,
       name: t.name,
@@ -146,6 +150,10 @@ export function createRedis(
       failoverDetector: true,
       sentinelRetryStrategy: role.retryStrategy ?? reconnectDelayMs,
       reconnectOnError: err => (err.message.startsWith('READONLY') ? 2 : false),
+    });
+    client = reviveAfterUnexpectedEnd(sentinelClient, {
+      logger: log,
+      delayMs: reconnectDelayMs,
     });
   } else {
     const { lazyConnect, retryStrategy, ...nodeOptions } = common;
@@ -161,7 +169,6 @@ export function createRedis(
     };
     client = new Cluster(t.nodes, clusterOptions);
   }
-  const log = opts.logger.child({ component: 'redis', connection: opts.name });
   const warnError = logEvery(10_000);
   client.on('error', (err: Error) =>
     warnError(suppressed =>

@@ -7,7 +7,7 @@ import {
   type TestRedisCluster,
   type TestRedisSentinel,
 } from '@tickpulse/testkit';
-import type { Cluster, Redis } from 'ioredis';
+import { type Cluster, Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import {
   closeRedis,
@@ -232,5 +232,73 @@ describe('connection factory on Sentinel (master, replica, 3 sentinels)', () => 
     expect(await store.read(1)).toHaveLength(3000);
     expect(await ticks.lastUpdate('AAPL')).toBe(5000);
     expect(await ticks.lastUpdate('MSFT')).toBe(6000);
+  }, 90_000);
+});
+
+describe('a Sentinel client that ioredis ends during a failover', () => {
+  let set: TestRedisSentinel;
+  beforeAll(async () => {
+    set = await startRedisSentinel({ name: 'tprevive' });
+  }, 60_000);
+  afterAll(() => set.stop());
+
+  /** Ids of the clients of `port` whose CLIENT LIST line matches `line`. */
+  const clientIds = async (admin: Redis, line: RegExp) =>
+    ((await admin.call('CLIENT', 'LIST')) as string)
+      .split('\n')
+      .filter(l => line.test(l))
+      .map(l => /\bid=(\d+)/.exec(l)![1]!);
+
+  it('connects again when +switch-master arrives while it asks a sentinel', async () => {
+    const [first, second, third] = set.sentinels;
+    // Only the first sentinel is configured, so every reconnect asks it
+    // first; the client learns the other two and its failover detector
+    // subscribes to all three.
+    const client = createRedis(
+      { mode: 'sentinel', sentinels: [first!], name: set.name },
+      { role: 'producer', logger, name: 'test-revive' },
+    ) as Redis;
+    const admins = [second!, third!].map(
+      s => new Redis({ port: s.port, protocol: 2, lazyConnect: true }),
+    );
+    const master = new Redis({ port: set.master().port, protocol: 2 });
+    try {
+      await waitFor(() => client.status === 'ready', { what: 'ready' });
+      const detectorOn = async () =>
+        (
+          await Promise.all(
+            admins.map(a => clientIds(a, /\bsub=1\b.*\bcmd=subscribe\b/)),
+          )
+        ).every(ids => ids.length > 0);
+      await waitFor(detectorOn, { what: 'failover detector subscribed' });
+
+      // The client's reconnect now hangs on the paused sentinel …
+      set.sentinelSignal(0, 'pause');
+      for (const id of await clientIds(master, /name=tickpulse:test-revive/))
+        await master.call('CLIENT', 'KILL', 'ID', id);
+      await waitFor(() => client.status === 'connecting', {
+        what: 'reconnect asking the paused sentinel',
+      });
+      // … while a failover completes: the detector disconnects (its
+      // subscriptions close) in the middle of that connect.
+      await admins[0]!.call('SENTINEL', 'FAILOVER', set.name);
+      await waitFor(async () => !(await detectorOn()), {
+        timeoutMs: 30_000,
+        what: 'the failover detector to fire',
+      });
+      set.sentinelSignal(0, 'resume');
+
+      // ioredis alone leaves the client in `end` here, for good.
+      await waitFor(() => client.status === 'ready', {
+        timeoutMs: 30_000,
+        what: 'the client connected again',
+      });
+      expect(await client.set('revived', '1')).toBe('OK');
+    } finally {
+      set.sentinelSignal(0, 'resume');
+      await closeRedis(client);
+      admins.forEach(a => a.disconnect());
+      master.disconnect();
+    }
   }, 90_000);
 });

@@ -285,6 +285,11 @@ export interface TestRedisSentinel {
    * addresses. The old master stays down.
    */
   failover(): Promise<{ from: NodeAddress; to: NodeAddress }>;
+  /**
+   * SIGSTOPs (`pause`) or SIGCONTs (`resume`) sentinel `index`: its
+   * connections stay open and nothing answers until it is resumed.
+   */
+  sentinelSignal(index: number, action: 'pause' | 'resume'): void;
   stop(): Promise<void>;
 }
 
@@ -431,6 +436,11 @@ export async function startRedisSentinel(
       }
       current = to;
       return { from: addr(from), to: addr(to) };
+    },
+    sentinelSignal(index, action) {
+      const proc = sentinelProcs[index];
+      if (!proc) throw new Error(`no sentinel ${index}`);
+      proc.kill(action === 'pause' ? 'SIGSTOP' : 'SIGCONT');
     },
     stop,
   };
