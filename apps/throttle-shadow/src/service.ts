@@ -64,7 +64,8 @@ export function createThrottleShadowService(deps: {
       logger.warn({ err }, 'idle PostgreSQL client error'),
     );
     shadow = createShadow({
-      planner,
+      redis,
+      keys,
       source: createStrategySource(pool),
       registry,
       logger,

@@ -1,27 +1,23 @@
-import {
-  bucketStart,
-  parseTimeframe,
-  type Logger,
-  type PlanStats,
-  type ThrottlePlanner,
-  type Timeframe,
-} from '@tickpulse/shared';
+import type { Logger, RedisClient, RedisKeys } from '@tickpulse/shared';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import {
-  STRATEGY_CLASSES,
-  strategyClass,
-  type StrategyClass,
-} from './strategy-class.js';
+import { strategyClass, type StrategyClass } from './strategy-class.js';
 import type { ActiveStrategy, StrategySource } from './strategy-source.js';
+import {
+  createThrottleModels,
+  goPathOf,
+  timeframeOrNull,
+  type GoPath,
+  type StrategyTally,
+  type ThrottleReport,
+} from './throttle-models.js';
 
-/** Ticker-level outcome of one cycle for one class, both throttles. */
-export interface ClassCycle {
-  strategies: number;
-  /** In-scope tickers over all strategies of the class. */
-  slots: number;
-  strategyEvaluations: number;
-  tickerEvaluations: number;
-}
+/**
+ * How far back the shadow reads `TICK:UPD` each cycle: the market a global
+ * run evaluates, and every trade a bucket of a week or less can hold.
+ * (Quarter and year buckets reach further back; only a ticker that last
+ * traded over a week ago is then left out, at most once per bucket.)
+ */
+export const MARKET_WINDOW_MS = 7 * 24 * 3_600_000;
 
 /** What the last cycle saw; /readyz and the summary line read it. */
 export interface CycleReport {
@@ -29,7 +25,8 @@ export interface CycleReport {
   ok: boolean;
   durationMs: number;
   strategies: number;
-  byClass: Partial<Record<StrategyClass, ClassCycle>>;
+  /** Strategies per Go path; `disabled` ones never run with per-ticker on. */
+  goPaths: Partial<Record<GoPath, number>>;
 }
 
 export interface Shadow {
@@ -38,39 +35,44 @@ export interface Shadow {
   /** One cycle now (the loop calls this; tests call it directly). */
   runOnce(): Promise<CycleReport>;
   lastCycle(): CycleReport | null;
+  /** The three models' figures since the shadow started. */
+  report(): ThrottleReport;
 }
 
 /** Counter names the 5-minute summary line reports. */
 export const SHADOW_SUMMARY_COUNTERS = [
   'tickpulse_throttle_shadow_cycles_total',
-  'tickpulse_throttle_shadow_ticker_evaluations_total',
-  'tickpulse_throttle_shadow_ticker_skips_total',
   'tickpulse_throttle_shadow_strategy_runs_total',
-  'tickpulse_throttle_shadow_strategy_skips_total',
+  'tickpulse_throttle_shadow_ticker_evaluations_total',
+  'tickpulse_throttle_shadow_late_updates_total',
   'tickpulse_throttle_shadow_errors_total',
 ] as const;
 
+/** The metric label of each model. */
+const MODELS = {
+  legacy: 'legacy',
+  goPerTicker: 'go_per_ticker',
+  lossless: 'lossless',
+} as const;
+
+/** The live shadow cannot see which evaluations would match (see the README). */
+const NEVER_MATCHES = () => false;
+
 /**
- * The shadow comparison the original plan called for before switching the
- * alert loop to per-ticker throttling. Every `intervalMs` it reads the
- * active strategies, plans each in `preview` mode (nothing is written to
- * Redis) and counts, per strategy class and timeframe unit, what two
- * throttles would evaluate:
+ * The evidence for "should per-ticker throttling be on?": every
+ * `intervalMs` (Go's cycle) it reads the alert-active strategies with the
+ * columns the Go loop reads and `TICK:UPD`, and advances the three models
+ * of `throttle-models.ts` (legacy, Go's per-ticker path, tickpulse's
+ * lossless planner). It reads no `STRAT:<id>:LAST` and writes nothing: each
+ * model keeps its own evaluations in memory, so the live Go loop (which
+ * writes `LAST` in whatever namespace it runs) cannot skew the numbers.
  *
- * - `strategy` — the old strategy-level throttle: a strategy runs once per
- *   bucket on its whole universe; later cycles of the same bucket skip it.
- * - `ticker` — the per-ticker throttle: only tickers updated since the
- *   bucket start and not yet evaluated in it. Because the shadow records
- *   nothing, it remembers in memory which tickers it would already have
- *   evaluated in the current bucket (as `recordEvaluated` would), on top of
- *   whatever the live alert loop recorded in STRAT:<id>:LAST.
- *
- * A ticker "slot" is one in-scope ticker of one strategy in one cycle
- * (universe size, or every ticker in TICK:UPD for a global strategy);
- * skip ratio = skips / slots.
+ * The figures are exported per strategy class, timeframe unit and model,
+ * and as one report (`report()`, the shape `throttle-report --json` prints).
  */
 export function createShadow(deps: {
-  planner: ThrottlePlanner;
+  redis: RedisClient;
+  keys: RedisKeys;
   source: StrategySource;
   registry: Registry;
   logger: Logger;
@@ -80,54 +82,36 @@ export function createShadow(deps: {
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ component: 'shadow' });
   const registers = [deps.registry];
-  const labelNames = ['class', 'unit', 'throttle'] as const;
+  const labelNames = ['class', 'unit', 'model'] as const;
 
   const cycles = new Counter({
     name: 'tickpulse_throttle_shadow_cycles_total',
-    help: 'Shadow cycles run, by outcome (ok: every strategy planned; failed: the strategy list could not be read)',
+    help: 'Shadow cycles run, by outcome (ok: every model advanced; failed: the strategies or TICK:UPD could not be read)',
     labelNames: ['outcome'],
     registers,
   });
   const cycleDuration = new Histogram({
     name: 'tickpulse_throttle_shadow_cycle_duration_seconds',
-    help: 'Time to read the active strategies and plan every one of them',
+    help: 'Time to read the strategies and TICK:UPD and advance the three models',
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers,
   });
-  const strategyRuns = new Counter({
+  const runs = new Counter({
     name: 'tickpulse_throttle_shadow_strategy_runs_total',
-    help: 'Strategy evaluations each throttle would start (ticker throttle: at least one ticker due)',
+    help: 'Strategy runs each model would make (model: legacy, go_per_ticker, lossless; go_per_ticker runs of class global have no symbol filter)',
     labelNames,
     registers,
   });
-  const strategySkips = new Counter({
-    name: 'tickpulse_throttle_shadow_strategy_skips_total',
-    help: 'Strategy evaluations each throttle would skip in a cycle',
-    labelNames,
-    registers,
-  });
-  const tickerEvals = new Counter({
+  const evaluations = new Counter({
     name: 'tickpulse_throttle_shadow_ticker_evaluations_total',
-    help: 'In-scope tickers each throttle would evaluate (strategy throttle: the whole universe when the strategy runs)',
+    help: 'Ticker evaluations each model would make (a strategy-level run evaluates its typed symbols, or the market)',
     labelNames,
     registers,
   });
-  const tickerSkips = new Counter({
-    name: 'tickpulse_throttle_shadow_ticker_skips_total',
-    help: 'In-scope tickers each throttle would not evaluate; skip ratio = rate(skips) / (rate(skips) + rate(evaluations))',
+  const lateUpdates = new Counter({
+    name: 'tickpulse_throttle_shadow_late_updates_total',
+    help: '(ticker, bucket) pairs with an eligible trade after the ticker’s evaluation in the bucket that the model never evaluates: alerts it can miss',
     labelNames,
-    registers,
-  });
-  const skipReasons = new Counter({
-    name: 'tickpulse_throttle_shadow_ticker_skip_reasons_total',
-    help: 'Why the ticker throttle skips in-scope tickers: not_updated since the bucket start, already_evaluated in it, claimed by a live evaluator',
-    labelNames: ['class', 'reason'],
-    registers,
-  });
-  const skipRatio = new Gauge({
-    name: 'tickpulse_throttle_shadow_ticker_skip_ratio',
-    help: 'Fraction of in-scope tickers each throttle skipped in the last cycle (0–1), per strategy class',
-    labelNames: ['class', 'throttle'],
     registers,
   });
   const strategiesGauge = new Gauge({
@@ -136,9 +120,15 @@ export function createShadow(deps: {
     labelNames: ['class'],
     registers,
   });
+  const goPathGauge = new Gauge({
+    name: 'tickpulse_throttle_shadow_go_path_strategies',
+    help: 'Active strategies in the last cycle per path the Go loop takes with per-ticker on (disabled: never run)',
+    labelNames: ['path'],
+    registers,
+  });
   const errors = new Counter({
     name: 'tickpulse_throttle_shadow_errors_total',
-    help: 'Shadow failures, by reason (strategies_failed, plan_failed, invalid_timeframe)',
+    help: 'Shadow failures, by reason (strategies_failed, tick_upd_failed; invalid_timeframe once per strategy)',
     labelNames: ['reason'],
     registers,
   });
@@ -148,11 +138,13 @@ export function createShadow(deps: {
     registers,
   });
 
-  /** Old throttle: the bucket each strategy last ran in. */
-  const oldLastBucket = new Map<number, number>();
-  /** Ticker throttle: tickers the shadow would have recorded in the current bucket. */
-  const evaluated = new Map<number, { bucket: number; tickers: Set<string> }>();
-  const timeframes = new Map<string, Timeframe | null>();
+  const models = createThrottleModels();
+  /** Per strategy: its labels and the tally already exported. */
+  const exported = new Map<
+    number,
+    { cls: StrategyClass; unit: string; tally: StrategyTally }
+  >();
+  const warnedInvalid = new Set<number>();
 
   let last: CycleReport | null = null;
   let timer: NodeJS.Timeout | undefined;
@@ -160,144 +152,116 @@ export function createShadow(deps: {
   let running = false;
   let stopping: Promise<void> | undefined;
 
-  const parseCached = (tf: string): Timeframe | null => {
-    if (!timeframes.has(tf)) {
-      try {
-        timeframes.set(tf, parseTimeframe(tf));
-      } catch {
-        timeframes.set(tf, null);
-      }
-    }
-    return timeframes.get(tf) ?? null;
+  const readMarket = async (atMs: number): Promise<Map<string, number>> => {
+    const flat = await deps.redis.zrangebyscore(
+      deps.keys.tickUpd(),
+      atMs - MARKET_WINDOW_MS,
+      '+inf',
+      'WITHSCORES',
+    );
+    const market = new Map<string, number>();
+    for (let i = 0; i + 1 < flat.length; i += 2)
+      market.set(flat[i]!, Number(flat[i + 1]));
+    return market;
   };
 
-  const planOne = async (
-    s: ActiveStrategy,
-    atMs: number,
-    byClass: Partial<Record<StrategyClass, ClassCycle>>,
-  ) => {
-    const cls = strategyClass(s);
-    const agg = (byClass[cls] ??= {
-      strategies: 0,
-      slots: 0,
-      strategyEvaluations: 0,
-      tickerEvaluations: 0,
-    });
-    agg.strategies++;
-    const tf = parseCached(s.timeframe);
-    if (!tf) {
-      // The Go loop skips such a strategy (skipped_no_update); so would both throttles.
+  const labelsOf = (s: ActiveStrategy) => {
+    const tf = timeframeOrNull(s.timeframe);
+    const path = goPathOf(s, tf);
+    if (path === 'invalid-timeframe' && !warnedInvalid.has(s.id)) {
+      warnedInvalid.add(s.id);
       errors.inc({ reason: 'invalid_timeframe' });
       log.warn(
         { strategyId: s.id, timeframe: s.timeframe },
-        'invalid min_timeframe; strategy skipped',
+        'invalid min_timeframe: legacy runs it every cycle, Go per-ticker never',
       );
-      return;
     }
-    const bucket = bucketStart(atMs, tf);
-    let plan: { tickers: string[]; stats: PlanStats };
-    try {
-      plan = await deps.planner.plan({ id: s.id, global: s.global }, bucket, {
-        mode: 'preview',
-      });
-    } catch (err) {
-      errors.inc({ reason: 'plan_failed' });
-      log.warn(
-        { err, strategyId: s.id },
-        'plan failed; strategy left out of this cycle',
-      );
-      return;
-    }
-    const labels = { class: cls, unit: tf.unit };
-    const slots = plan.stats.universe;
-    agg.slots += slots;
+    const cls = strategyClass({
+      global: path === 'global',
+      universeSize:
+        s.universeSet.length > 0
+          ? s.universeSet.length
+          : s.alertUniverse.length,
+    });
+    return { path, cls, unit: tf?.unit ?? 'invalid' };
+  };
 
-    // Old throttle: once per bucket, whole universe.
-    const oldRuns = oldLastBucket.get(s.id) !== bucket;
-    oldLastBucket.set(s.id, bucket);
-    const old = { ...labels, throttle: 'strategy' };
-    if (oldRuns) {
-      strategyRuns.inc(old);
-      tickerEvals.inc(old, slots);
-      agg.strategyEvaluations += slots;
-    } else {
-      strategySkips.inc(old);
-      tickerSkips.inc(old, slots);
+  /** Adds what each strategy's tally grew by in this cycle to the counters. */
+  const exportDeltas = (
+    report: ThrottleReport,
+    labels: Map<number, { cls: StrategyClass; unit: string }>,
+  ) => {
+    for (const t of report.strategies) {
+      const l = labels.get(t.id);
+      if (!l) continue;
+      const prev = exported.get(t.id)?.tally;
+      for (const key of Object.keys(MODELS) as (keyof typeof MODELS)[]) {
+        const m = { class: l.cls, unit: l.unit, model: MODELS[key] };
+        const cur = t[key];
+        const before = prev?.[key];
+        runs.inc(m, cur.runs - (before?.runs ?? 0));
+        evaluations.inc(m, cur.evaluations - (before?.evaluations ?? 0));
+        if ('lateUpdates' in cur)
+          lateUpdates.inc(
+            m,
+            cur.lateUpdates -
+              ((before as { lateUpdates?: number } | undefined)?.lateUpdates ??
+                0),
+          );
+      }
+      exported.set(t.id, { ...l, tally: structuredClone(t) });
     }
+  };
 
-    // Ticker throttle, with the shadow's own would-be records.
-    let mem = evaluated.get(s.id);
-    if (!mem || mem.bucket !== bucket) {
-      mem = { bucket, tickers: new Set() };
-      evaluated.set(s.id, mem);
-    }
-    const due = plan.tickers.filter(t => !mem.tickers.has(t));
-    for (const t of due) mem.tickers.add(t);
-    const perTicker = { ...labels, throttle: 'ticker' };
-    if (due.length > 0) strategyRuns.inc(perTicker);
-    else strategySkips.inc(perTicker);
-    tickerEvals.inc(perTicker, due.length);
-    tickerSkips.inc(perTicker, Math.max(slots - due.length, 0));
-    agg.tickerEvaluations += due.length;
-    skipReasons.inc(
-      { class: cls, reason: 'not_updated' },
-      Math.max(slots - plan.stats.updated, 0),
-    );
-    skipReasons.inc(
-      { class: cls, reason: 'already_evaluated' },
-      plan.stats.alreadyEvaluated + (plan.tickers.length - due.length),
-    );
-    skipReasons.inc(
-      { class: cls, reason: 'claimed' },
-      plan.stats.claimedElsewhere,
-    );
+  const failed = (started: number, reason: string, err: unknown) => {
+    cycles.inc({ outcome: 'failed' });
+    errors.inc({ reason });
+    log.warn({ err }, `shadow cycle skipped: ${reason.replace(/_/g, ' ')}`);
+    last = {
+      atMs: started,
+      ok: false,
+      durationMs: now() - started,
+      strategies: 0,
+      goPaths: {},
+    };
+    return last;
   };
 
   const cycle = async (): Promise<CycleReport> => {
     const started = now();
     const endTimer = cycleDuration.startTimer();
     let strategies: ActiveStrategy[];
+    let market: Map<string, number>;
     try {
       strategies = await deps.source.listActive();
     } catch (err) {
       endTimer();
-      cycles.inc({ outcome: 'failed' });
-      errors.inc({ reason: 'strategies_failed' });
-      log.warn({ err }, 'could not read active strategies; cycle skipped');
-      last = {
-        atMs: started,
-        ok: false,
-        durationMs: now() - started,
-        strategies: 0,
-        byClass: {},
-      };
-      return last;
+      return failed(started, 'strategies_failed', err);
     }
-    const byClass: Partial<Record<StrategyClass, ClassCycle>> = {};
-    for (const s of strategies) await planOne(s, started, byClass);
+    try {
+      market = await readMarket(started);
+    } catch (err) {
+      endTimer();
+      return failed(started, 'tick_upd_failed', err);
+    }
+    models.step({ atMs: started, tickUpd: market }, strategies, NEVER_MATCHES);
 
-    // Forget strategies that are no longer active (their ids never return: edits get new ids).
-    const active = new Set(strategies.map(s => s.id));
-    for (const id of oldLastBucket.keys())
-      if (!active.has(id)) oldLastBucket.delete(id);
-    for (const id of evaluated.keys())
-      if (!active.has(id)) evaluated.delete(id);
-
-    skipRatio.reset();
+    const labels = new Map<number, { cls: StrategyClass; unit: string }>();
+    const goPaths: Partial<Record<GoPath, number>> = {};
     strategiesGauge.reset();
-    for (const cls of STRATEGY_CLASSES) {
-      const c = byClass[cls];
-      strategiesGauge.set({ class: cls }, c?.strategies ?? 0);
-      if (!c || c.slots === 0) continue;
-      skipRatio.set(
-        { class: cls, throttle: 'strategy' },
-        1 - c.strategyEvaluations / c.slots,
-      );
-      skipRatio.set(
-        { class: cls, throttle: 'ticker' },
-        1 - c.tickerEvaluations / c.slots,
-      );
+    goPathGauge.reset();
+    for (const s of strategies) {
+      const l = labelsOf(s);
+      labels.set(s.id, l);
+      goPaths[l.path] = (goPaths[l.path] ?? 0) + 1;
+      strategiesGauge.inc({ class: l.cls });
+      goPathGauge.inc({ path: l.path });
     }
+    exportDeltas(models.report(), labels);
+    // A strategy no longer active keeps its figures in the report (and its
+    // exported tally, should it return); its per-ticker state goes.
+    models.retire(labels);
+
     endTimer();
     cycles.inc({ outcome: 'ok' });
     lastCycleTs.set(started / 1000);
@@ -306,9 +270,9 @@ export function createShadow(deps: {
       ok: true,
       durationMs: now() - started,
       strategies: strategies.length,
-      byClass,
+      goPaths,
     };
-    log.debug({ strategies: strategies.length, byClass }, 'shadow cycle');
+    log.debug(last, 'shadow cycle');
     return last;
   };
 
@@ -344,5 +308,6 @@ export function createShadow(deps: {
     },
     runOnce,
     lastCycle: () => last,
+    report: () => models.report(),
   };
 }

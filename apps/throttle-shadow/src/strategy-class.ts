@@ -1,6 +1,10 @@
 import type { TimeframeUnit } from '@tickpulse/shared';
 
-/** A bounded label for a strategy: global, or its universe size band (the Go metrics loop's bands). */
+/**
+ * A bounded label for a strategy: global (the Go loop's global path: no
+ * typed `alert_universe`), or the size band of its universe. The bands are
+ * tickpulse's; the Go metrics loop logs ≤ 10, ≤ 100, ≤ 1 000 and > 1 000.
+ */
 export type StrategyClass = 'global' | 'small' | 'medium' | 'large';
 
 export const STRATEGY_CLASSES: readonly StrategyClass[] = [

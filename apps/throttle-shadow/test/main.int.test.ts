@@ -122,8 +122,8 @@ describe('throttle-shadow process (dist/main.js)', () => {
   it('THROTTLE_SHADOW_ENABLED=true: runs cycles against PostgreSQL, API behind the token', async () => {
     const keys = createKeys(prefix);
     await schema.pool.query(
-      `INSERT INTO strategies (strategyid, alertactive, alert_universe_full, min_timeframe)
-       VALUES (1, true, ARRAY['AAPL'], '1m'), (2, true, NULL, '1d')`,
+      `INSERT INTO strategies (strategyid, alertactive, alert_universe, alert_universe_full, min_timeframe)
+       VALUES (1, true, ARRAY['AAPL'], ARRAY['AAPL'], '1m'), (2, true, NULL, NULL, '1d')`,
     );
     await redis.sadd(keys.stratUniv(1), 'AAPL');
     await redis.zadd(keys.tickUpd(), Date.now(), 'AAPL');

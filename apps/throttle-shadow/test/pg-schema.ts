@@ -4,8 +4,8 @@ export type { TestSchema };
 
 /**
  * A private schema holding a `strategies` table shaped like production's
- * (with the `name` and `alert_universe` columns universe-sync's demo schema
- * leaves out); `withTable: false` gives a database without the table.
+ * (with the `name` column universe-sync's demo schema leaves out);
+ * `withTable: false` gives a database without the table.
  */
 export async function createStrategiesSchema(
   withTable = true,
@@ -19,7 +19,8 @@ export async function createStrategiesSchema(
         alertactive boolean NOT NULL DEFAULT false,
         alert_universe text[],
         alert_universe_full text[],
-        min_timeframe text
+        min_timeframe text,
+        alert_last_trigger_at timestamptz
       )`);
   }
   return schema;

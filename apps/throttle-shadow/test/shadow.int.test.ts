@@ -6,12 +6,7 @@ import {
   uniquePrefix,
   waitFor,
 } from '@tickpulse/testkit';
-import {
-  createKeys,
-  createLogger,
-  createThrottlePlanner,
-  type RedisKeys,
-} from '@tickpulse/shared';
+import { createKeys, createLogger, type RedisKeys } from '@tickpulse/shared';
 import { createShadow } from '../src/shadow';
 import { createStrategySource } from '../src/strategy-source';
 import { createStrategiesSchema, type TestSchema } from './pg-schema';
@@ -55,18 +50,17 @@ describe('shadow comparison against real PostgreSQL and Redis', () => {
   afterAll(() => redis.quit());
 
   async function seed() {
-    const medium = Array.from({ length: 150 }, (_, i) => `M${i}`);
     await schema.pool.query(
-      `INSERT INTO strategies (strategyid, alertactive, alert_universe_full, min_timeframe) VALUES
-         (1, true,  ARRAY['A','B','C'], '1h'),
-         (2, true,  NULL, NULL),
-         (3, false, ARRAY['A'], '1m'),
-         (4, true,  ARRAY['  ', NULL], '5x'),
-         (5, true,  $1::text[], '15m')`,
-      [medium],
+      `INSERT INTO strategies
+         (strategyid, alertactive, alert_universe, alert_universe_full, min_timeframe, alert_last_trigger_at)
+       VALUES
+         (1, true,  ARRAY['A','B','C'], ARRAY['A','B','C'], '1h', NULL),
+         (2, true,  NULL,               NULL,               NULL, NULL),
+         (3, true,  ARRAY['X'],         NULL,               '1m', NULL),
+         (4, true,  ARRAY['A'],         ARRAY['A'],         '5x', NULL),
+         (5, false, ARRAY['A'],         ARRAY['A'],         '1m', NULL),
+         (6, true,  '{}',               ARRAY['A','B'],     '15m', '2025-07-15T14:01:00Z')`,
     );
-    await redis.sadd(keys.stratUniv(1), 'A', 'B', 'C');
-    await redis.sadd(keys.stratUniv(5), ...medium);
     await redis.zadd(
       keys.tickUpd(),
       T('2025-07-15T14:01:00Z'),
@@ -75,142 +69,146 @@ describe('shadow comparison against real PostgreSQL and Redis', () => {
       'B',
       T('2025-07-14T15:00:00Z'),
       'OLD',
-      ...medium.slice(0, 50).flatMap(t => [T('2025-07-15T14:02:00Z'), t]),
+      T('2025-07-01T15:00:00Z'),
+      'ANCIENT',
     );
-    // The live alert loop already evaluated A in this hour.
+    // The live Go loop, in the same namespace, already evaluated A this hour.
     await redis.hset(keys.stratLast(1), 'A', String(HOUR_BUCKET));
   }
 
-  it('counts what each throttle would evaluate, per class, and writes nothing', async () => {
-    await seed();
-    const registry = new Registry();
-    let now = NOW;
-    const shadow = createShadow({
-      planner: createThrottlePlanner(redis, keys),
+  const shadowOn = (
+    registry: Registry,
+    now: () => number,
+    intervalMs = 10_000,
+  ) =>
+    createShadow({
+      redis,
+      keys,
       source: createStrategySource(schema.pool),
       registry,
       logger,
-      intervalMs: 10_000,
-      now: () => now,
+      intervalMs,
+      now,
     });
-    const ev = (cls: string, throttle: string) =>
-      value(registry, 'tickpulse_throttle_shadow_ticker_evaluations_total', {
-        class: cls,
-        throttle,
-      });
-    const sk = (cls: string, throttle: string) =>
-      value(registry, 'tickpulse_throttle_shadow_ticker_skips_total', {
-        class: cls,
-        throttle,
-      });
-    const ratio = (cls: string, throttle: string) =>
-      value(registry, 'tickpulse_throttle_shadow_ticker_skip_ratio', {
-        class: cls,
-        throttle,
-      });
 
+  it('models legacy, Go per-ticker and lossless from the Go loop’s inputs, ignoring the live LAST, writing nothing', async () => {
+    await seed();
+    const registry = new Registry();
+    let now = NOW;
+    const shadow = shadowOn(registry, () => now);
     const first = await shadow.runOnce();
-    expect(first.ok).toBe(true);
-    expect(first.strategies).toBe(4);
-    // small (1): A already evaluated, B updated before 14:00, C never.
-    expect([
-      await ev('small', 'strategy'),
-      await ev('small', 'ticker'),
-      await sk('small', 'ticker'),
-    ]).toEqual([3, 0, 3]);
-    // medium (5): 50 of 150 updated since 14:00.
-    expect([
-      await ev('medium', 'strategy'),
-      await ev('medium', 'ticker'),
-      await sk('medium', 'ticker'),
-    ]).toEqual([150, 50, 100]);
-    // global (2): every ticker in TICK:UPD (53), 52 updated since 00:00 ET; (4) has a bad timeframe.
-    expect([
-      await ev('global', 'strategy'),
-      await ev('global', 'ticker'),
-      await sk('global', 'ticker'),
-    ]).toEqual([53, 52, 1]);
+    expect(first).toMatchObject({
+      ok: true,
+      strategies: 5,
+      goPaths: {
+        'per-ticker': 1,
+        global: 2,
+        disabled: 1,
+        'invalid-timeframe': 1,
+      },
+    });
+    // 14:03, market A, B, OLD (ANCIENT is older than a week). 1: legacy its
+    // 3 symbols; Go only A (updated this hour; the live LAST is not read).
+    // 2: global, the market for legacy and Go; lossless A and B (today).
+    // 3: legacy X; Go never. 4: legacy every cycle; Go never. 6: its last
+    // trigger is in this 15 m bucket: legacy and Go skip; lossless A.
+    expect(shadow.report().totals).toEqual({
+      legacy: { runs: 4, evaluations: 8 },
+      goPerTicker: {
+        runs: 2,
+        evaluations: 4,
+        lateUpdates: 0,
+        unfilteredRuns: 1,
+      },
+      lossless: { runs: 3, evaluations: 4, lateUpdates: 0 },
+    });
+
+    // A trades again, C for the first time, in the same buckets.
+    await redis.zadd(
+      keys.tickUpd(),
+      T('2025-07-15T14:04:00Z'),
+      'A',
+      T('2025-07-15T14:04:10Z'),
+      'C',
+    );
+    now = T('2025-07-15T14:04:30Z');
+    await shadow.runOnce();
+    const report = shadow.report();
+    expect(report.window).toEqual({ from: NOW, to: now, cycles: 2 });
+    expect(report.totals).toEqual({
+      legacy: { runs: 8, evaluations: 17 },
+      // Go evaluates C; A's new trade is a late update (1 evaluated A at 14:03).
+      goPerTicker: {
+        runs: 4,
+        evaluations: 9,
+        lateUpdates: 1,
+        unfilteredRuns: 2,
+      },
+      lossless: { runs: 7, evaluations: 10, lateUpdates: 0 },
+    });
+    expect(report.strategies.map(x => [x.id, x.goPath])).toEqual([
+      [1, 'per-ticker'],
+      [2, 'global'],
+      [3, 'disabled'],
+      [4, 'invalid-timeframe'],
+      [6, 'global'],
+    ]);
+
+    const metric = (name: string, labels: Record<string, string>) =>
+      value(registry, `tickpulse_throttle_shadow_${name}`, labels);
     expect(
-      await value(registry, 'tickpulse_throttle_shadow_errors_total', {
-        reason: 'invalid_timeframe',
+      await metric('late_updates_total', {
+        model: 'go_per_ticker',
+        class: 'small',
+        unit: 'h',
       }),
     ).toBe(1);
     expect(
-      await value(registry, 'tickpulse_throttle_shadow_strategies', {
+      await metric('strategy_runs_total', {
+        model: 'go_per_ticker',
         class: 'global',
       }),
     ).toBe(2);
-    expect(await ratio('medium', 'strategy')).toBe(0);
-    expect(await ratio('medium', 'ticker')).toBeCloseTo(100 / 150);
+    expect(await metric('strategy_runs_total', { model: 'legacy' })).toBe(8);
     expect(
-      await value(
-        registry,
-        'tickpulse_throttle_shadow_ticker_skip_reasons_total',
-        { class: 'small', reason: 'already_evaluated' },
-      ),
-    ).toBe(1);
-    expect(
-      await value(
-        registry,
-        'tickpulse_throttle_shadow_ticker_skip_reasons_total',
-        { class: 'small', reason: 'not_updated' },
-      ),
-    ).toBe(2);
-    expect(
-      await value(registry, 'tickpulse_throttle_shadow_strategy_runs_total', {
-        class: 'small',
-        throttle: 'ticker',
-      }),
-    ).toBe(0);
-    expect(
-      await value(registry, 'tickpulse_throttle_shadow_strategy_skips_total', {
-        class: 'small',
-        throttle: 'ticker',
-      }),
-    ).toBe(1);
+      await metric('ticker_evaluations_total', { model: 'lossless' }),
+    ).toBe(10);
+    expect(await metric('go_path_strategies', { path: 'disabled' })).toBe(1);
+    expect(await metric('strategies', { class: 'global' })).toBe(2);
+    expect(await metric('strategies', { class: 'small' })).toBe(3);
+    // Counted once per strategy, not once per cycle.
+    expect(await metric('errors_total', { reason: 'invalid_timeframe' })).toBe(
+      1,
+    );
+    expect(await metric('cycles_total', { outcome: 'ok' })).toBe(2);
 
-    // Same buckets, one new trade: the old throttle skips everything, the
-    // per-ticker one evaluates only the new ticker.
-    await redis.zadd(keys.tickUpd(), T('2025-07-15T14:04:00Z'), 'M60');
-    now = T('2025-07-15T14:04:30Z');
-    await shadow.runOnce();
-    expect(await ratio('medium', 'strategy')).toBe(1);
-    expect(await ratio('medium', 'ticker')).toBeCloseTo(149 / 150);
-    expect(await ev('medium', 'ticker')).toBe(51);
-    expect(await ev('global', 'ticker')).toBe(53);
-    expect(await ev('medium', 'strategy')).toBe(150);
-    expect(
-      await value(registry, 'tickpulse_throttle_shadow_strategy_skips_total', {
-        class: 'medium',
-        throttle: 'strategy',
-      }),
-    ).toBe(1);
-
-    // A new 15-minute bucket: the old throttle runs strategy 5 again, the new one has nothing updated.
-    now = T('2025-07-15T14:15:30Z');
-    await shadow.runOnce();
-    expect(await ev('medium', 'strategy')).toBe(300);
-    expect(await ev('medium', 'ticker')).toBe(51);
-    expect(await ratio('small', 'strategy')).toBe(1);
-
-    // Preview only: LAST untouched, no claims anywhere.
+    // Nothing written: the live LAST as it was, no claims, no other key.
     expect(await redis.hgetall(keys.stratLast(1))).toEqual({
       A: String(HOUR_BUCKET),
     });
-    expect(await redis.exists(keys.stratLast(2), keys.stratLast(5))).toBe(0);
-    const [, claimKeys] = await redis.scan(
+    const [, written] = await redis.scan(
       '0',
       'MATCH',
-      `${prefix}*CLAIM*`,
+      `${prefix}*`,
       'COUNT',
       1000,
     );
-    expect(claimKeys).toEqual([]);
+    expect(written.sort()).toEqual([keys.tickUpd(), keys.stratLast(1)].sort());
+  });
+
+  it('counts a failed cycle when TICK:UPD cannot be read', async () => {
+    await seed();
+    await redis.del(keys.tickUpd());
+    await redis.set(keys.tickUpd(), 'not a sorted set');
+    const registry = new Registry();
+    const shadow = shadowOn(registry, () => NOW);
+    expect((await shadow.runOnce()).ok).toBe(false);
     expect(
-      await value(registry, 'tickpulse_throttle_shadow_cycles_total', {
-        outcome: 'ok',
+      await value(registry, 'tickpulse_throttle_shadow_errors_total', {
+        reason: 'tick_upd_failed',
       }),
-    ).toBe(3);
+    ).toBe(1);
+    expect(shadow.report().window.cycles).toBe(0);
   });
 
   it('counts a failed cycle when the strategies cannot be read, and keeps running', async () => {
@@ -218,7 +216,8 @@ describe('shadow comparison against real PostgreSQL and Redis', () => {
     try {
       const registry = new Registry();
       const shadow = createShadow({
-        planner: createThrottlePlanner(redis, keys),
+        redis,
+        keys,
         source: createStrategySource(broken.pool),
         registry,
         logger,
@@ -249,13 +248,7 @@ describe('shadow comparison against real PostgreSQL and Redis', () => {
   it('runs on its interval until stopped', async () => {
     await seed();
     const registry = new Registry();
-    const shadow = createShadow({
-      planner: createThrottlePlanner(redis, keys),
-      source: createStrategySource(schema.pool),
-      registry,
-      logger,
-      intervalMs: 20,
-    });
+    const shadow = shadowOn(registry, Date.now, 20);
     await shadow.start();
     await waitFor(
       async () =>

@@ -11,11 +11,17 @@ CREATE TABLE IF NOT EXISTS strategies (
   strategyid          serial  PRIMARY KEY,
   alertactive         boolean NOT NULL DEFAULT false,
   alert_universe_full text[]  NULL,
-  -- read by throttle-shadow (COALESCE(min_timeframe, '1d')), as by the Go alert loop
+  -- read by throttle-shadow, as by the Go alert loop: COALESCE(min_timeframe,
+  -- '1d'), the typed universe (empty = global) and the last matching run
   min_timeframe       text    NULL,
+  alert_universe      text[]  NULL,
+  alert_last_trigger_at timestamptz NULL,
   CONSTRAINT alert_universe_full_nonempty
     CHECK (alert_universe_full IS NULL OR NOT ('' = ANY(alert_universe_full)))
-)`;
+);
+ALTER TABLE strategies
+  ADD COLUMN IF NOT EXISTS alert_universe text[] NULL,
+  ADD COLUMN IF NOT EXISTS alert_last_trigger_at timestamptz NULL`;
 
 /** Name of the notify function and trigger (in the first schema of search_path). */
 export const TRIGGER_NAME = 'tickpulse_strategies_notify';

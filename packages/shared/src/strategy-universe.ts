@@ -15,11 +15,6 @@ export interface StrategyRow {
   alert_universe_full: unknown;
 }
 
-/** An alert-active row with its timeframe, as throttle-shadow reads it. */
-export interface ActiveStrategyRow extends StrategyRow {
-  /** `COALESCE(min_timeframe, '1d')`, as the Go loop reads it. */
-  timeframe: string;
-}
 
 /** Why a strategy has no `STRAT:<id>:UNIV` set. */
 export type NoSetReason =
@@ -151,8 +146,6 @@ export interface StrategyReader {
   fetch(strategyId: number): Promise<StrategyRow | undefined>;
   /** Ids of alert-active strategies above `afterId`, ascending (keyset page). */
   activeIdsAfter(afterId: number, limit: number): Promise<number[]>;
-  /** Alert-active rows above `afterId`, ascending, with their timeframe (keyset page). */
-  activeRowsAfter(afterId: number, limit: number): Promise<ActiveStrategyRow[]>;
   /**
    * Per id: `alertactive` and the row's version (see `StrategyDigest`),
    * without shipping or hashing the arrays. Missing ids are deleted
@@ -212,16 +205,6 @@ export function createStrategyReader(db: SqlClient): StrategyReader {
         [afterId, limit],
       );
       return rows.map(r => r.strategyid);
-    },
-    async activeRowsAfter(afterId, limit) {
-      const { rows } = await db.query<ActiveStrategyRow>(
-        `SELECT ${COLUMNS}, COALESCE(min_timeframe, '1d') AS timeframe
-           FROM strategies
-          WHERE alertactive AND strategyid > $1
-          ORDER BY strategyid LIMIT $2`,
-        [afterId, limit],
-      );
-      return rows;
     },
     async digests(ids) {
       const out = new Map<number, StrategyDigest>();
