@@ -34,6 +34,8 @@ export interface FootprintPart {
   bytes: number;
   /** INFO used_memory after minus before writing the part (allocator view). */
   usedMemoryDelta: number;
+  /** Only with the planner's lossless throttle: left out of the total. */
+  optional?: boolean;
   /** True for keys the Go alert service also keeps today (the contract keys). */
   contract: boolean;
 }
@@ -190,6 +192,46 @@ export async function runFootprint(ctx: BenchContext): Promise<BenchOutcome> {
       },
     );
 
+    // The lossless throttle's own hashes, every strategy on it: SEEN holds
+    // one trade time per evaluated ticker; TRIG the tickers that triggered
+    // (a tenth here). A bucket of their own, so the claims above stay.
+    const losslessBucket = bucket - 120_000;
+    const recordLossless = (triggeredEvery: number) => async () => {
+      for (let id = 1; id <= strategies; id += 50) {
+        const batch = [];
+        for (let k = id; k < Math.min(id + 50, strategies + 1); k++)
+          batch.push(
+            store.read(k).then(u =>
+              planner.recordLossless(
+                k,
+                {
+                  tickers: u,
+                  seenMs: u.map(t => full.get(t)!),
+                  triggered: u.filter((_, i) => i % triggeredEvery === 0),
+                },
+                losslessBucket,
+              ),
+            ),
+          );
+        await Promise.all(batch);
+      }
+    };
+    const seenPart = await measure(
+      '{STRAT:<id>:LAST}:SEEN',
+      `lossless only: ${fmtInt(strategies)} strategies × ${perStrategy} tickers evaluated`,
+      keys.stratSeen(1).replace('STRAT:1:', 'STRAT:*:'),
+      false,
+      recordLossless(Number.MAX_SAFE_INTEGER),
+    );
+    const trigPart = await measure(
+      '{STRAT:<id>:LAST}:TRIG',
+      `lossless only: ${fmtInt(strategies)} strategies × ${perStrategy / 10} tickers triggered in the bucket`,
+      keys.stratTriggered(1).replace('STRAT:1:', 'STRAT:*:'),
+      false,
+      recordLossless(10),
+    );
+    seenPart.optional = trigPart.optional = true;
+
     // Same format as universe-sync's reconcile: `3:<xmin>/<ctid>/<stored size>:<members>`.
     await measure(
       'TICKPULSE:UNIV:FP',
@@ -323,7 +365,12 @@ export async function runFootprint(ctx: BenchContext): Promise<BenchOutcome> {
     await server.close();
   }
 
-  const total = parts.reduce((s, p) => s + p.bytes, 0);
+  const total = parts
+    .filter(p => !p.optional)
+    .reduce((s, p) => s + p.bytes, 0);
+  const lossless = parts
+    .filter(p => p.optional)
+    .reduce((s, p) => s + p.bytes, 0);
   const contract = parts
     .filter(p => p.contract)
     .reduce((s, p) => s + p.bytes, 0);
@@ -337,7 +384,9 @@ export async function runFootprint(ctx: BenchContext): Promise<BenchOutcome> {
       p =>
         `| \`${p.part}\` | ${p.contents} | ${fmtInt(p.keys)} | ${fmt(p.bytes / MB, 2)} MB | ${fmt(p.usedMemoryDelta / MB, 2)} MB | ${p.contract ? 'yes (contract key)' : 'no'} |`,
     ),
-    `| **total** | | | **${fmt(total / MB, 1)} MB** | | ${fmt(contract / MB, 1)} MB of it in contract keys |`,
+    `| **total** (without the lossless-only parts) | | | **${fmt(total / MB, 1)} MB** | | ${fmt(contract / MB, 1)} MB of it in contract keys |`,
+    '',
+    `The planner's lossless throttle, when a caller uses it for every strategy, adds ${fmt(lossless / MB, 1)} MB (SEEN and TRIG above).`,
     '',
     `Per unit: ${fmt(parts[0]!.bytes / tickers, 1)} B per TICK:UPD member; ${fmtInt(parts[1]!.bytes / strategies)} B per ${perStrategy}-ticker universe; ${fmtInt(parts[2]!.bytes / strategies)} B per LAST hash; ${fmtInt(parts[3]!.bytes / Math.max(1, claimed))} B per strategy mid-evaluation (claims live only between plan and record).`,
     '',
@@ -352,6 +401,7 @@ export async function runFootprint(ctx: BenchContext): Promise<BenchOutcome> {
       parts,
       total,
       contract,
+      lossless,
     },
     markdown,
     problems,

@@ -260,9 +260,9 @@ export function createReconciler(deps: {
         } else if (item.outcome === 'removed') {
           tx.unlink(key);
           if (item.deleted) {
-            const last = keys.stratLast(item.id);
-            if (cluster) after.push(() => conn.unlink(last));
-            else tx.unlink(last);
+            const evaluation = keys.stratEvaluation(item.id);
+            if (cluster) after.push(() => conn.unlink(...evaluation));
+            else tx.unlink(...evaluation);
           }
           commands++;
         }
@@ -408,7 +408,12 @@ export function createReconciler(deps: {
         for (const item of probed) {
           const key = keys.stratUniv(item.id);
           if (verify)
-            queueEncodedMembersScript(verify, VERIFY_SCRIPT, key, item.tickers!);
+            queueEncodedMembersScript(
+              verify,
+              VERIFY_SCRIPT,
+              key,
+              item.tickers!,
+            );
           else {
             const cmd = new EncodedMembersScript(
               VERIFY_SCRIPT,

@@ -92,7 +92,7 @@ export function createStrategySyncer(deps: {
       const removed = await store.remove(strategyId);
       await redis.hdel(fpKey, fpField);
       if (desired.reason === 'deleted') {
-        await redis.unlink(keys.stratLast(strategyId));
+        await redis.unlink(...keys.stratEvaluation(strategyId));
       }
       if (removed > 0) metrics.universeUpdates.inc();
       return {

@@ -67,7 +67,8 @@ describe('reconcile', () => {
       await redis.sadd(keys.stratUniv(global), 'STALE');
       await redis.sadd(keys.stratUniv(fine), 'NVDA');
       await redis.sadd(keys.stratUniv(deleted), 'GONE');
-      await redis.hset(keys.stratLast(deleted), 'GONE', '1');
+      for (const key of keys.stratEvaluation(deleted))
+        await redis.hset(key, 'GONE', '1');
 
       await enqueueReconcile(replica.service.queue, 'test');
       await waitFor(() => summaries.length === 1, {
@@ -86,7 +87,7 @@ describe('reconcile', () => {
       expect(await univIds()).toEqual([missing, extra, fine]);
       expect(await members(redis, keys, missing)).toEqual(['AAPL', 'MSFT']);
       expect(await members(redis, keys, extra)).toEqual(['TSLA']);
-      expect(await redis.exists(keys.stratLast(deleted))).toBe(0);
+      expect(await redis.exists(...keys.stratEvaluation(deleted))).toBe(0);
       expect(await redis.exists(keys.stratLast(inactive))).toBe(1);
 
       const outcome = async (o: string) =>

@@ -114,9 +114,11 @@ describe('strategy sync jobs', () => {
 
     await db.update(id, true, ['AMD']);
     await sync(id);
-    await db.remove(id); // deleted: set and LAST go
+    const evaluation = keys.stratEvaluation(id);
+    for (const key of evaluation) await redis.hset(key, 'AMD', '1');
+    await db.remove(id); // deleted: set, LAST and the lossless planner's hashes go
     await sync(id);
-    expect(await redis.exists(keys.stratUniv(id), keys.stratLast(id))).toBe(0);
+    expect(await redis.exists(keys.stratUniv(id), ...evaluation)).toBe(0);
 
     const other = await db.insert(true, [null, null]); // only NULL elements = global
     await sync(other);

@@ -150,15 +150,16 @@ describe.each(['cluster', 'sentinel'] as const)('universe-sync on %s', kind => {
       'MSFT',
       'TSLA',
     ]);
-    await redis().hset(keys.stratLast(id), 'AAPL', '1');
+    for (const key of keys.stratEvaluation(id))
+      await redis().hset(key, 'AAPL', '1');
     await db.remove(id);
     await enqueueUniverseSync(replica.service.queue, id, 'delete');
     await waitFor(
       async () =>
         (await redis().exists(keys.stratUniv(id))) +
-          (await redis().exists(keys.stratLast(id))) ===
+          (await redis().exists(...keys.stratEvaluation(id))) ===
         0,
-      { timeoutMs: 20_000, what: 'universe and LAST removed' },
+      { timeoutMs: 20_000, what: 'universe and evaluation state removed' },
     );
   });
 

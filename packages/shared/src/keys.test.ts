@@ -10,6 +10,8 @@ describe('Redis key schema', () => {
     expect(keys.lease('ingest')).toBe('TICKPULSE:LEASE:ingest');
     expect(keys.watermark('ingest')).toBe('TICKPULSE:WATERMARK:ingest');
     expect(keys.stratClaim(42)).toBe('{STRAT:42:LAST}:CLAIM');
+    expect(keys.stratSeen(42)).toBe('{STRAT:42:LAST}:SEEN');
+    expect(keys.stratTriggered(42)).toBe('{STRAT:42:LAST}:TRIG');
     expect(keys.dataEpoch()).toBe('TICKPULSE:EPOCH');
     expect(keys.dataEpochShard(3)).toBe('TICKPULSE:EPOCH:{3}');
   });
@@ -20,6 +22,8 @@ describe('Redis key schema', () => {
     expect(keys.stratUniv(7)).toBe('{tp}:STRAT:7:UNIV');
     expect(keys.stratLast(7)).toBe('{tp}:STRAT:7:LAST');
     expect(keys.stratClaim(7)).toBe('{tp}:STRAT:7:LAST:CLAIM');
+    expect(keys.stratSeen(7)).toBe('{tp}:STRAT:7:LAST:SEEN');
+    expect(keys.stratTriggered(7)).toBe('{tp}:STRAT:7:LAST:TRIG');
     expect(keys.dataEpoch()).toBe('{tp}:TICKPULSE:EPOCH');
     expect(keys.watermark('ingest')).toBe('{tp}:TICKPULSE:WATERMARK:ingest');
   });
@@ -31,6 +35,14 @@ describe('Redis key schema', () => {
       keys.stratUniv(5),
     );
     expect(hashTag(keys.stratClaim(5))).toBe(keys.stratLast(5));
+    expect(hashTag(keys.stratSeen(5))).toBe(keys.stratLast(5));
+    expect(hashTag(keys.stratTriggered(5))).toBe(keys.stratLast(5));
+    expect(keys.stratEvaluation(5)).toEqual([
+      keys.stratLast(5),
+      keys.stratClaim(5),
+      keys.stratSeen(5),
+      keys.stratTriggered(5),
+    ]);
     // A key that already has a tag keeps it, so the slot stays the same.
     expect(createKeys('{tp}:').scratch('{tp}:STRAT:5:UNIV', 'u1')).toBe(
       '{tp}:STRAT:5:UNIV:tmp:u1',

@@ -26,6 +26,22 @@ export interface RedisKeys {
    * claim step and record step touch one slot.
    */
   stratClaim(strategyId: number): string;
+  /**
+   * HASH ticker → decimal Unix ms of the newest eligible trade the ticker's
+   * last lossless evaluation covered; field `*` holds the start of the
+   * window the next lossless plan reads (tickpulse-only; in LAST's slot).
+   */
+  stratSeen(strategyId: number): string;
+  /**
+   * HASH ticker → decimal bucket start in which a lossless evaluation of
+   * the ticker last triggered (tickpulse-only; in LAST's slot).
+   */
+  stratTriggered(strategyId: number): string;
+  /**
+   * LAST and the tickpulse hashes beside it (CLAIM, SEEN, TRIG): one slot,
+   * so one UNLINK drops a deleted strategy's evaluation state on Cluster too.
+   */
+  stratEvaluation(strategyId: number): string[];
   /** SCAN MATCH pattern for every strategy universe key under this prefix. */
   stratUnivPattern(): string;
   /** The strategy id of a universe key produced by `stratUniv`, else null. */
@@ -70,6 +86,14 @@ export function createKeys(prefix = ''): RedisKeys {
     stratLast: id => `${prefix}STRAT:${strategyIdPart(id)}:LAST`,
     stratClaim: id =>
       sameSlot(`${prefix}STRAT:${strategyIdPart(id)}:LAST`, 'CLAIM'),
+    stratSeen: id =>
+      sameSlot(`${prefix}STRAT:${strategyIdPart(id)}:LAST`, 'SEEN'),
+    stratTriggered: id =>
+      sameSlot(`${prefix}STRAT:${strategyIdPart(id)}:LAST`, 'TRIG'),
+    stratEvaluation: id => {
+      const last = `${prefix}STRAT:${strategyIdPart(id)}:LAST`;
+      return [last, ...['CLAIM', 'SEEN', 'TRIG'].map(x => sameSlot(last, x))];
+    },
     stratUnivPattern: () => `${escapeGlob(prefix)}STRAT:*:UNIV`,
     strategyIdOfUnivKey: key => {
       const m = univRe.exec(key);

@@ -44,9 +44,9 @@ export interface UniverseStore {
   /** The strategy's universe (empty when the key is missing). */
   read(strategyId: number): Promise<string[]>;
   /**
-   * Removes the universe, and the LAST hash too when `withLast` is set;
-   * returns keys removed. One UNLINK of both on a single server; on a
-   * cluster (different slots) two, universe first.
+   * Removes the universe, and with `withLast` the strategy's evaluation
+   * state too (LAST, and CLAIM, SEEN, TRIG in its slot); returns keys
+   * removed. One UNLINK on a single server; on a cluster two, universe first.
    */
   remove(strategyId: number, opts?: { withLast?: boolean }): Promise<number>;
   /**
@@ -106,9 +106,9 @@ export function createUniverseStore(
     async remove(strategyId, opts = {}) {
       const univ = keys.stratUniv(strategyId);
       if (!opts.withLast) return redis.unlink(univ);
-      const last = keys.stratLast(strategyId);
-      if (!isCluster(redis)) return redis.unlink(univ, last);
-      return (await redis.unlink(univ)) + (await redis.unlink(last));
+      const evaluation = keys.stratEvaluation(strategyId);
+      if (!isCluster(redis)) return redis.unlink(univ, ...evaluation);
+      return (await redis.unlink(univ)) + (await redis.unlink(...evaluation));
     },
 
     async *scanStrategyIds(count = 1000) {

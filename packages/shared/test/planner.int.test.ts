@@ -325,6 +325,151 @@ describe.each(['standalone', 'sentinel', 'cluster'] as const)(
       expect(await planner.recordEvaluated(9, [], BUCKET)).toBe(0);
     });
 
+    it('lossless: due again after a newer trade until it triggers, LAST still written for Go', async () => {
+      const planner = createThrottlePlanner(redis, keys);
+      const strat = { id: 11, global: false };
+      await redis.sadd(keys.stratUniv(11), 'AAPL', 'MSFT');
+      await redis.zadd(keys.tickUpd(), BUCKET + 5, 'AAPL', BUCKET + 6, 'MSFT');
+      const lossless = { mode: 'claim', throttle: 'lossless' } as const;
+
+      const first = await planner.plan(strat, BUCKET, lossless);
+      expect(sorted(first.tickers)).toEqual(['AAPL', 'MSFT']);
+      const seenOf = (p: typeof first, t: string) =>
+        p.seenMs![p.tickers.indexOf(t)];
+      expect(seenOf(first, 'AAPL')).toBe(BUCKET + 5);
+      expect(first.stats).toEqual({
+        universe: 2,
+        updated: 2,
+        alreadyEvaluated: 0,
+        claimedElsewhere: 0,
+        triggered: 0,
+      });
+      // MSFT matched (an alert); AAPL did not.
+      expect(
+        await planner.recordLossless(
+          11,
+          { ...first, triggered: ['MSFT'] } as never,
+          BUCKET,
+          first.claimId,
+        ),
+      ).toEqual({ recorded: 2, triggered: 1 });
+      expect(await redis.hgetall(keys.stratLast(11))).toEqual({
+        AAPL: String(BUCKET),
+        MSFT: String(BUCKET),
+      });
+      expect(await redis.exists(keys.stratClaim(11))).toBe(0);
+
+      // Nothing new: nothing due, in either throttle.
+      const quiet = await planner.plan(strat, BUCKET, lossless);
+      expect(quiet.tickers).toEqual([]);
+      expect(quiet.stats).toMatchObject({ alreadyEvaluated: 1, triggered: 1 });
+
+      // Both trade again in the bucket: Go's rule has evaluated both; the
+      // lossless one re-evaluates AAPL (not triggered) and not MSFT.
+      await redis.zadd(
+        keys.tickUpd(),
+        BUCKET + 50,
+        'AAPL',
+        BUCKET + 60,
+        'MSFT',
+      );
+      expect(
+        (await planner.plan(strat, BUCKET, { throttle: 'go' })).tickers,
+      ).toEqual([]);
+      const again = await planner.plan(strat, BUCKET, lossless);
+      expect(again.tickers).toEqual(['AAPL']);
+      expect(again.seenMs).toEqual([BUCKET + 50]);
+      await planner.recordLossless(
+        11,
+        { tickers: again.tickers, seenMs: again.seenMs!, triggered: [] },
+        BUCKET,
+        again.claimId,
+      );
+
+      // The next bucket: MSFT's trigger was for the last one.
+      const next = BUCKET + 60_000;
+      await redis.zadd(keys.tickUpd(), next + 1, 'MSFT');
+      expect((await planner.plan(strat, next, lossless)).tickers).toEqual([
+        'MSFT',
+      ]);
+    });
+
+    it('lossless: a trade after the last plan of a bucket is planned in the next one', async () => {
+      const planner = createThrottlePlanner(redis, keys);
+      const strat = { id: 12, global: true };
+      const lossless = { mode: 'claim', throttle: 'lossless' } as const;
+      await redis.zadd(keys.tickUpd(), BUCKET + 1, 'AAPL', BUCKET + 2, 'MSFT');
+      const p = await planner.plan(strat, BUCKET, lossless);
+      expect(sorted(p.tickers)).toEqual(['AAPL', 'MSFT']);
+      // AAPL is evaluated; MSFT's evaluation fails and is released.
+      await planner.recordLossless(
+        12,
+        { tickers: ['AAPL'], seenMs: [BUCKET + 1], triggered: [] },
+        BUCKET,
+        p.claimId,
+      );
+      expect(await planner.release(12, ['MSFT'], BUCKET, p.claimId!)).toBe(1);
+      // AAPL trades late in the bucket, after the bucket's last plan.
+      await redis.zadd(keys.tickUpd(), BUCKET + 59_000, 'AAPL');
+      const next = BUCKET + 60_000;
+      const q = await planner.plan(strat, next, lossless);
+      expect(sorted(q.tickers)).toEqual(['AAPL', 'MSFT']);
+      expect(q.seenMs![q.tickers.indexOf('AAPL')]).toBe(BUCKET + 59_000);
+      // The Go rule reads only the new bucket's trades.
+      expect((await planner.plan(strat, next)).tickers).toEqual([]);
+      await planner.recordLossless(
+        12,
+        { tickers: q.tickers, seenMs: q.seenMs!, triggered: [] },
+        next,
+        q.claimId,
+      );
+      // Everything owed was evaluated: the window closes to the bucket.
+      expect((await planner.plan(strat, next, lossless)).tickers).toEqual([]);
+      expect(await redis.hget(keys.stratSeen(12), '*')).toBe(String(next));
+    });
+
+    it('lossless: SEEN only moves forward, and a bad record is refused before Redis', async () => {
+      const planner = createThrottlePlanner(redis, keys);
+      const rec = (seenMs: number) =>
+        planner.recordLossless(
+          13,
+          { tickers: ['AAPL'], seenMs: [seenMs], triggered: [] },
+          BUCKET,
+        );
+      await rec(BUCKET + 9);
+      await rec(BUCKET + 3); // an evaluator finishing late, with an older trade
+      expect(await redis.hget(keys.stratSeen(13), 'AAPL')).toBe(
+        String(BUCKET + 9),
+      );
+      await expect(
+        planner.recordLossless(
+          13,
+          { tickers: ['AAPL'], seenMs: [], triggered: [] },
+          BUCKET,
+        ),
+      ).rejects.toThrow(/one entry per ticker/);
+      await expect(
+        planner.recordLossless(
+          13,
+          { tickers: ['AAPL'], seenMs: [1.5], triggered: [] },
+          BUCKET,
+        ),
+      ).rejects.toThrow(/seenMs\[0\]/);
+      await expect(
+        planner.recordLossless(
+          13,
+          { tickers: ['AAPL'], seenMs: [BUCKET], triggered: ['MSFT'] },
+          BUCKET,
+        ),
+      ).rejects.toThrow(/subset of tickers.*MSFT/);
+      await expect(
+        planner.plan({ id: 13, global: true }, BUCKET, {
+          throttle: 'fast' as never,
+        }),
+      ).rejects.toThrow(/throttle/);
+      expect(await redis.exists(keys.stratTriggered(13))).toBe(0);
+    });
+
     it('hands a crashed claimant\u2019s tickers out again once the claim expires', async () => {
       const planner = createThrottlePlanner(redis, keys);
       await redis.zadd(keys.tickUpd(), BUCKET, 'AAPL');

@@ -120,7 +120,10 @@ describe('UniverseStore against real Redis', () => {
     expect(await store.remove(11)).toBe(1);
     expect(await redis.exists(keys.stratLast(11))).toBe(1);
     await store.replace(11, ['A']);
-    expect(await store.remove(11, { withLast: true })).toBe(2);
-    expect(await redis.exists(keys.stratUniv(11), keys.stratLast(11))).toBe(0);
+    await redis.hset(keys.stratSeen(11), 'A', '1');
+    expect(await store.remove(11, { withLast: true })).toBe(3);
+    expect(
+      await redis.exists(keys.stratUniv(11), ...keys.stratEvaluation(11)),
+    ).toBe(0);
   });
 });
