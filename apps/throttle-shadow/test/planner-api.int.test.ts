@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
@@ -316,6 +318,107 @@ describe('planner HTTP API (real Redis)', () => {
     const res = await post(url, body);
     expect(res.statusCode).toBe(400);
     expect(res.json().error).toMatch(message);
+  });
+
+  it('lossless: plan hands out seenMs, record takes it with the triggered tickers', async () => {
+    const plan = () =>
+      post('/v1/plan', {
+        strategyId: 7,
+        bucketStartMs: HOUR,
+        mode: 'claim',
+        throttle: 'lossless',
+      }).then(r => r.json());
+    const first = await plan();
+    expect(first.tickers.sort()).toEqual(['AAPL', 'MSFT']);
+    expect(first.seenMs).toEqual(
+      first.tickers.map((t: string) => (t === 'AAPL' ? HOUR + 1 : HOUR + 2)),
+    );
+    expect(first.stats).toMatchObject({ triggered: 0 });
+    const rec = await post('/v1/record', {
+      strategyId: 7,
+      bucketStartMs: HOUR,
+      tickers: first.tickers,
+      seenMs: first.seenMs,
+      triggered: ['MSFT'],
+      claimId: first.claimId,
+      throttle: 'lossless',
+    });
+    expect(rec.statusCode).toBe(200);
+    expect(rec.json()).toEqual({ recorded: 2, triggered: 1 });
+    // Go reads LAST as before.
+    expect(await redis.hget(keys.stratLast(7), 'AAPL')).toBe(String(HOUR));
+    // Both trade again: AAPL is due again, MSFT triggered in this bucket.
+    await redis.zadd(keys.tickUpd(), HOUR + 70, 'AAPL', HOUR + 80, 'MSFT');
+    const again = await plan();
+    expect(again.tickers).toEqual(['AAPL']);
+    expect(again.seenMs).toEqual([HOUR + 70]);
+    expect(again.stats).toMatchObject({ triggered: 1 });
+  });
+
+  it.each([
+    [
+      'seenMs without throttle lossless',
+      { tickers: ['AAPL'], seenMs: [HOUR] },
+      /only apply with throttle "lossless"/,
+    ],
+    [
+      'lossless without seenMs',
+      { tickers: ['AAPL'], throttle: 'lossless' },
+      /body\/seenMs must hold/,
+    ],
+    [
+      'seenMs of another length',
+      { tickers: ['AAPL', 'MSFT'], seenMs: [HOUR], throttle: 'lossless' },
+      /one per ticker \(2\)/,
+    ],
+    [
+      'a triggered ticker that was not evaluated',
+      {
+        tickers: ['AAPL'],
+        seenMs: [HOUR],
+        triggered: ['MSFT'],
+        throttle: 'lossless',
+      },
+      /body\/triggered\/0 is not one of body\/tickers/,
+    ],
+    [
+      'an unknown throttle',
+      { tickers: ['AAPL'], throttle: 'fast' },
+      /throttle/,
+    ],
+  ])(
+    '400 for a record with %s, and nothing written',
+    async (_what, body, error) => {
+      const res = await post('/v1/record', {
+        strategyId: 7,
+        bucketStartMs: HOUR,
+        ...body,
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toMatch(error);
+      expect(await redis.exists(...keys.stratEvaluation(7))).toBe(0);
+    },
+  );
+
+  it('serves its OpenAPI document without a token, as pinned in openapi.json', async () => {
+    const res = await app.inject({ method: 'GET', url: '/v1/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json();
+    // A contract change shows up in review: regenerate with
+    // `npm run openapi -w @tickpulse/throttle-shadow` and commit it.
+    expect(doc).toEqual(
+      JSON.parse(readFileSync(join(__dirname, '..', 'openapi.json'), 'utf8')),
+    );
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/v1/openapi.json',
+      '/v1/plan',
+      '/v1/record',
+      '/v1/release',
+    ]);
+    expect(doc.paths['/v1/plan'].post.security).toEqual([{ bearerAuth: [] }]);
+    // Every documented route is served (an empty body is a 400, not a 404).
+    for (const path of ['/v1/plan', '/v1/record', '/v1/release'])
+      expect((await post(path, {})).statusCode).toBe(400);
   });
 
   it('400 for a body that is not JSON', async () => {

@@ -4,6 +4,7 @@ import {
   createRedis,
   JOB_NAMES,
   strategyDedupId,
+  toOpenApiPath,
   withDeadline,
   waitForRedisReady,
 } from '@tickpulse/shared';
@@ -11,7 +12,6 @@ import { startPrivateRedis, waitFor } from '@tickpulse/testkit';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { ROUTES, registerApi } from '../src/http/api';
-import { toOpenApiPath } from '../src/http/openapi';
 import {
   createNamespace,
   createTestDb,

@@ -16,6 +16,7 @@ export * from './log-every.js';
 export * from './logger.js';
 export * from './metrics.js';
 export * from './namespace-compare.js';
+export * from './openapi.js';
 export * from './planner.js';
 export * from './prom-text.js';
 export * from './queues.js';

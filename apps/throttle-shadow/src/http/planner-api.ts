@@ -1,10 +1,13 @@
 import {
   bucketStart,
+  buildOpenApi,
   echoValue,
   InvalidTimeframeError,
   isNormalizedTicker,
   MAX_STRATEGY_ID,
   v1Api,
+  type RouteDoc,
+  type ThrottleMode,
   type ThrottlePlanner,
 } from '@tickpulse/shared';
 import type { FastifyInstance } from 'fastify';
@@ -41,6 +44,13 @@ const tickers = {
   items: { type: 'string', minLength: 1, maxLength: 16 },
 } as const;
 
+const throttle = {
+  type: 'string',
+  enum: ['go', 'lossless'],
+  description:
+    'go (default): each ticker once per bucket, as the Go loop; lossless: again at every newer trade until it triggers in the bucket',
+} as const;
+
 const planBody = {
   type: 'object',
   additionalProperties: false,
@@ -52,6 +62,7 @@ const planBody = {
     bucketStartMs: ms,
     at: ms,
     mode: { type: 'string', enum: ['claim', 'preview'] },
+    throttle,
     claimTtlMs: { type: 'integer', minimum: 1, maximum: 3_600_000 },
     claimId,
   },
@@ -61,7 +72,25 @@ const recordBody = {
   type: 'object',
   additionalProperties: false,
   required: ['strategyId', 'bucketStartMs', 'tickers'],
-  properties: { strategyId, bucketStartMs: ms, tickers, claimId },
+  properties: {
+    strategyId,
+    bucketStartMs: ms,
+    tickers,
+    claimId,
+    throttle,
+    seenMs: {
+      type: 'array',
+      maxItems: MAX_TICKERS_PER_CALL,
+      items: ms,
+      description:
+        'lossless only, required there: the plan’s seenMs of each ticker, in the same order',
+    },
+    triggered: {
+      ...tickers,
+      description:
+        'lossless only: the tickers (of `tickers`) whose evaluation matched; not due again in this bucket',
+    },
+  },
 } as const;
 
 const releaseBody = {
@@ -71,6 +100,130 @@ const releaseBody = {
   properties: { strategyId, bucketStartMs: ms, tickers, claimId },
 } as const;
 
+const errorResponse = {
+  type: 'object',
+  required: ['error', 'statusCode'],
+  properties: { error: { type: 'string' }, statusCode: { type: 'integer' } },
+} as const;
+
+const planResponse = {
+  type: 'object',
+  required: ['bucketStartMs', 'tickers', 'stats'],
+  properties: {
+    bucketStartMs: ms,
+    tickers: { type: 'array', items: { type: 'string' } },
+    seenMs: {
+      type: 'array',
+      items: ms,
+      description:
+        'lossless only: the trade time each ticker’s evaluation covers',
+    },
+    stats: {
+      type: 'object',
+      required: ['universe', 'updated', 'alreadyEvaluated', 'claimedElsewhere'],
+      properties: {
+        universe: { type: 'integer' },
+        updated: { type: 'integer' },
+        alreadyEvaluated: { type: 'integer' },
+        claimedElsewhere: { type: 'integer' },
+        triggered: {
+          type: 'integer',
+          description:
+            'lossless only: tickers skipped as triggered in the bucket',
+        },
+      },
+    },
+    claimId,
+    claimExpiresAtMs: ms,
+  },
+} as const;
+
+const ERRORS = {
+  400: { description: 'Invalid body', schema: errorResponse },
+  401: { description: 'Missing or wrong bearer token', schema: errorResponse },
+  413: {
+    description: 'Body larger than HTTP_BODY_LIMIT_BYTES',
+    schema: errorResponse,
+  },
+  429: { description: 'Over API_RATE_LIMIT', schema: errorResponse },
+};
+
+/** Every /v1 route, as registered and as documented. */
+export const PLANNER_ROUTES = {
+  plan: {
+    method: 'POST',
+    url: '/v1/plan',
+    summary:
+      'The tickers of a strategy due for evaluation in a bucket (claim: handed out exclusively)',
+    authenticated: true,
+    body: planBody,
+    bodyRequired: true,
+    responses: {
+      200: { description: 'The due tickers', schema: planResponse },
+      ...ERRORS,
+    },
+  },
+  record: {
+    method: 'POST',
+    url: '/v1/record',
+    summary:
+      'Marks tickers evaluated (LAST; lossless also SEEN and TRIG) and drops their claims',
+    authenticated: true,
+    body: recordBody,
+    bodyRequired: true,
+    responses: {
+      200: {
+        description: 'Tickers written (and, lossless, how many triggered)',
+        schema: {
+          type: 'object',
+          required: ['recorded'],
+          properties: {
+            recorded: { type: 'integer' },
+            triggered: { type: 'integer' },
+          },
+        },
+      },
+      ...ERRORS,
+    },
+  },
+  release: {
+    method: 'POST',
+    url: '/v1/release',
+    summary:
+      'Drops a claim’s tickers after a failed evaluation: they are due again',
+    authenticated: true,
+    body: releaseBody,
+    bodyRequired: true,
+    responses: {
+      200: {
+        description: 'Claims dropped',
+        schema: {
+          type: 'object',
+          required: ['released'],
+          properties: { released: { type: 'integer' } },
+        },
+      },
+      ...ERRORS,
+    },
+  },
+  openapi: {
+    method: 'GET',
+    url: '/v1/openapi.json',
+    summary: 'This OpenAPI document',
+    authenticated: false,
+    responses: { 200: { description: 'OpenAPI 3.1 document' } },
+  },
+} satisfies Record<string, RouteDoc>;
+
+/** The planner API's OpenAPI document (pinned in `openapi.json`). */
+export const plannerOpenApi = () =>
+  buildOpenApi(Object.values(PLANNER_ROUTES), {
+    title: 'tickpulse planner API (throttle-shadow)',
+    version: '1.1.0',
+    description:
+      'Per-ticker throttle planning for non-Node alert services: plan → evaluate → record (or release). See apps/throttle-shadow/README.md.',
+  });
+
 interface PlanBody {
   strategyId: number;
   global?: boolean;
@@ -78,6 +231,7 @@ interface PlanBody {
   bucketStartMs?: number;
   at?: number;
   mode: 'claim' | 'preview';
+  throttle?: ThrottleMode;
   claimTtlMs?: number;
   claimId?: string;
 }
@@ -87,6 +241,11 @@ interface FinishBody {
   tickers: string[];
   claimId?: string;
 }
+interface RecordBody extends FinishBody {
+  throttle?: ThrottleMode;
+  seenMs?: number[];
+  triggered?: string[];
+}
 
 class BadRequest extends Error {
   statusCode = 400;
@@ -95,20 +254,22 @@ class BadRequest extends Error {
 /**
  * The planner for non-Node alert services (the Go alert service):
  *
- * - `POST /v1/plan` `{strategyId, global?, timeframe | bucketStartMs, at?, mode, claimTtlMs?, claimId?}`
- *   → `{bucketStartMs, tickers, stats, claimId?, claimExpiresAtMs?}`
- * - `POST /v1/record` `{strategyId, bucketStartMs, tickers, claimId?}` → `{recorded}`
+ * - `POST /v1/plan` `{strategyId, global?, timeframe | bucketStartMs, at?, mode, throttle?, claimTtlMs?, claimId?}`
+ *   → `{bucketStartMs, tickers, seenMs?, stats, claimId?, claimExpiresAtMs?}`
+ * - `POST /v1/record` `{strategyId, bucketStartMs, tickers, claimId?, throttle?, seenMs?, triggered?}` → `{recorded, triggered?}`
  * - `POST /v1/release` `{strategyId, bucketStartMs, tickers, claimId}` → `{released}`
+ * - `GET /v1/openapi.json`: the document `PLANNER_ROUTES` describes.
  *
- * Every route needs `Authorization: Bearer <API_TOKEN>` (compared in constant
- * time) unless the token is null. Bodies are validated by JSON schema; bad
- * input is a 400 naming the field.
+ * Every route but the document needs `Authorization: Bearer <API_TOKEN>`
+ * (compared in constant time) unless the token is null. Bodies are
+ * validated by JSON schema; bad input is a 400 naming the field.
  */
 export function registerPlannerApi(
   app: FastifyInstance,
   deps: PlannerApiDeps,
 ): void {
   const now = deps.now ?? Date.now;
+  const openapi = plannerOpenApi();
   const requests = new Counter({
     name: 'tickpulse_throttle_shadow_api_requests_total',
     help: 'Planner API requests, by route and status code',
@@ -123,9 +284,12 @@ export function registerPlannerApi(
         const route = req.routeOptions.url?.replace('/v1/', '') ?? 'unknown';
         requests.inc({ route, status: String(reply.statusCode) });
       },
+      publicRoutes: api => {
+        api.get(PLANNER_ROUTES.openapi.url, async () => openapi);
+      },
       routes: api => {
         api.post<{ Body: PlanBody }>(
-          '/v1/plan',
+          PLANNER_ROUTES.plan.url,
           { schema: { body: planBody } },
           async req => {
             const b = req.body;
@@ -162,6 +326,7 @@ export function registerPlannerApi(
               bucket,
               {
                 mode: b.mode,
+                throttle: b.throttle ?? 'go',
                 claimTtlMs: b.claimTtlMs ?? deps.defaultClaimTtlMs,
                 ...(b.claimId ? { claimId: b.claimId } : {}),
               },
@@ -169,24 +334,48 @@ export function registerPlannerApi(
           },
         );
 
-        api.post<{ Body: FinishBody }>(
-          '/v1/record',
+        api.post<{ Body: RecordBody }>(
+          PLANNER_ROUTES.record.url,
           { schema: { body: recordBody } },
           async req => {
             const b = req.body;
             checkTickers(b.tickers);
-            const recorded = await deps.planner.recordEvaluated(
+            if ((b.throttle ?? 'go') === 'go') {
+              if (b.seenMs !== undefined || b.triggered !== undefined)
+                throw new BadRequest(
+                  'body/seenMs and body/triggered only apply with throttle "lossless"',
+                );
+              const recorded = await deps.planner.recordEvaluated(
+                b.strategyId,
+                b.tickers,
+                b.bucketStartMs,
+                b.claimId,
+              );
+              return { recorded };
+            }
+            if (b.seenMs?.length !== b.tickers.length)
+              throw new BadRequest(
+                `body/seenMs must hold the plan's seenMs, one per ticker (${b.tickers.length})`,
+              );
+            const triggered = b.triggered ?? [];
+            checkTickers(triggered, 'triggered');
+            const planned = new Set(b.tickers);
+            const stray = triggered.findIndex(t => !planned.has(t));
+            if (stray >= 0)
+              throw new BadRequest(
+                `body/triggered/${stray} is not one of body/tickers: ${echoValue(triggered[stray])}`,
+              );
+            return deps.planner.recordLossless(
               b.strategyId,
-              b.tickers,
+              { tickers: b.tickers, seenMs: b.seenMs, triggered },
               b.bucketStartMs,
               b.claimId,
             );
-            return { recorded };
           },
         );
 
         api.post<{ Body: Required<FinishBody> }>(
-          '/v1/release',
+          PLANNER_ROUTES.release.url,
           { schema: { body: releaseBody } },
           async req => {
             const b = req.body;
@@ -205,11 +394,11 @@ export function registerPlannerApi(
   );
 }
 
-function checkTickers(list: string[]): void {
+function checkTickers(list: string[], field = 'tickers'): void {
   const bad = list.findIndex(t => !isNormalizedTicker(t));
   if (bad >= 0) {
     throw new BadRequest(
-      `body/tickers/${bad} is not a normalised ticker symbol (upper case, A-Z 0-9 . - /): ${echoValue(list[bad])}`,
+      `body/${field}/${bad} is not a normalised ticker symbol (upper case, A-Z 0-9 . - /): ${echoValue(list[bad])}`,
     );
   }
 }

@@ -1,4 +1,5 @@
 import {
+  buildOpenApi,
   describeInvalid,
   desiredUniverse,
   enqueueReconcile,
@@ -7,6 +8,7 @@ import {
   v1Api,
   withDeadline,
   type Logger,
+  type RouteDoc,
   type StrategyReader,
   type StrategyRow,
   type UniverseStore,
@@ -14,7 +16,6 @@ import {
 import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { UniverseMetrics } from '../metrics.js';
-import { buildOpenApi, type RouteDoc } from './openapi.js';
 import {
   acceptedResponse,
   enqueueBody,
@@ -125,7 +126,12 @@ export async function registerApi(
 ): Promise<void> {
   const { queue, reader, store, metrics, logger } = deps;
   const timeoutMs = deps.timeoutMs ?? 5000;
-  const openapi = buildOpenApi(Object.values(ROUTES), deps.version ?? '1.0.0');
+  const openapi = buildOpenApi(Object.values(ROUTES), {
+    title: 'tickpulse universe-sync API',
+    version: deps.version ?? '1.0.0',
+    description:
+      'Enqueue syncs of strategy universes (PostgreSQL strategies → Redis STRAT:<id>:UNIV) and inspect them.',
+  });
 
   // Sent here rather than thrown: the ops server's error handler hides the
   // message of every 5xx, and a client needs to know what to retry.

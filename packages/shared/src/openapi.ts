@@ -7,6 +7,8 @@ export interface RouteDoc {
   authenticated: boolean;
   params?: Record<string, unknown>;
   body?: Record<string, unknown>;
+  /** Whether a request must carry the body (default: optional). */
+  bodyRequired?: boolean;
   responses: Record<number, { description: string; schema?: unknown }>;
 }
 
@@ -15,11 +17,18 @@ export function toOpenApiPath(url: string): string {
   return url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 }
 
+/** What the document says about the API as a whole. */
+export interface ApiInfo {
+  title: string;
+  version: string;
+  description: string;
+}
+
 /**
  * Builds the OpenAPI 3.1 document from the route table the API registers
- * (same schemas fastify validates with).
+ * (same schemas fastify validates with), so the two cannot drift.
  */
-export function buildOpenApi(routes: readonly RouteDoc[], version: string) {
+export function buildOpenApi(routes: readonly RouteDoc[], info: ApiInfo) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const params = r.params as
@@ -47,7 +56,7 @@ export function buildOpenApi(routes: readonly RouteDoc[], version: string) {
       ...(r.body
         ? {
             requestBody: {
-              required: false,
+              required: r.bodyRequired ?? false,
               content: { 'application/json': { schema: r.body } },
             },
           }
@@ -58,12 +67,7 @@ export function buildOpenApi(routes: readonly RouteDoc[], version: string) {
   }
   return {
     openapi: '3.1.0',
-    info: {
-      title: 'tickpulse universe-sync API',
-      version,
-      description:
-        'Enqueue syncs of strategy universes (PostgreSQL strategies → Redis STRAT:<id>:UNIV) and inspect them.',
-    },
+    info,
     components: {
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } },
     },
