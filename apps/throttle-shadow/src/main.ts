@@ -12,6 +12,7 @@ import {
 } from '@tickpulse/shared';
 import { loadConfig } from './config.js';
 import { registerPlannerApi } from './http/planner-api.js';
+import { registerThrottleReport } from './http/report-route.js';
 import { createThrottleShadowService } from './service.js';
 
 runMain('throttle-shadow', async () => {
@@ -36,6 +37,7 @@ runMain('throttle-shadow', async () => {
     bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
   });
+  registerThrottleReport(app, service.report);
   if (config.PLANNER_API_ENABLED)
     registerPlannerApi(app, {
       planner: service.planner,

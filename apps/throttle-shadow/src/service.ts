@@ -14,6 +14,7 @@ import type { Config } from './config.js';
 import { createReadiness, registerFeatureFlags } from './readiness.js';
 import { createShadow, SHADOW_SUMMARY_COUNTERS } from './shadow.js';
 import { createStrategySource } from './strategy-source.js';
+import type { ThrottleReport } from './throttle-models.js';
 
 /** The part of the config the service reads. */
 export type ThrottleShadowConfig = Pick<
@@ -31,6 +32,8 @@ export type ThrottleShadowConfig = Pick<
 /** throttle-shadow's loops behind their flags; the planner API is served by main's HTTP server. */
 export interface ThrottleShadowService {
   readonly planner: ThrottlePlanner;
+  /** The shadow's report (`GET /throttle-report`); null while the shadow is off. */
+  readonly report: ((sinceMs?: number) => ThrottleReport) | null;
   readiness: ReadinessProbe;
   start(): Promise<void>;
   /** Stops the loops and ends the PostgreSQL pool. Idempotent. */
@@ -86,8 +89,10 @@ export function createThrottleShadowService(deps: {
 
   let stopSummary: (() => void) | undefined;
   let stopping: Promise<void> | undefined;
+  const shadowOn = shadow;
   return {
     planner,
+    report: shadowOn ? sinceMs => shadowOn.report(sinceMs) : null,
     readiness: createReadiness({
       redis,
       shadow,

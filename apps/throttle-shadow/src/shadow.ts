@@ -1,5 +1,6 @@
 import type { Logger, RedisClient, RedisKeys } from '@tickpulse/shared';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { createReportWindows } from './report-window.js';
 import { strategyClass, type StrategyClass } from './strategy-class.js';
 import type { ActiveStrategy, StrategySource } from './strategy-source.js';
 import {
@@ -35,8 +36,11 @@ export interface Shadow {
   /** One cycle now (the loop calls this; tests call it directly). */
   runOnce(): Promise<CycleReport>;
   lastCycle(): CycleReport | null;
-  /** The three models' figures since the shadow started. */
-  report(): ThrottleReport;
+  /**
+   * The three models' figures since the shadow started, or over about the
+   * last `sinceMs` (see `ReportWindows.since`; `window` says which).
+   */
+  report(sinceMs?: number): ThrottleReport;
 }
 
 /** Counter names the 5-minute summary line reports. */
@@ -139,11 +143,9 @@ export function createShadow(deps: {
   });
 
   const models = createThrottleModels();
-  /** Per strategy: its labels and the tally already exported. */
-  const exported = new Map<
-    number,
-    { cls: StrategyClass; unit: string; tally: StrategyTally }
-  >();
+  const windows = createReportWindows();
+  /** Per strategy: the tally already added to the counters. */
+  const exported = new Map<number, StrategyTally>();
   const warnedInvalid = new Set<number>();
 
   let last: CycleReport | null = null;
@@ -165,8 +167,14 @@ export function createShadow(deps: {
     return market;
   };
 
+  // Few distinct timeframes ('1m', '1d', …): parsed once, not per strategy per cycle.
+  const timeframes = new Map<string, ReturnType<typeof timeframeOrNull>>();
   const labelsOf = (s: ActiveStrategy) => {
-    const tf = timeframeOrNull(s.timeframe);
+    let tf = timeframes.get(s.timeframe);
+    if (tf === undefined) {
+      tf = timeframeOrNull(s.timeframe);
+      timeframes.set(s.timeframe, tf);
+    }
     const path = goPathOf(s, tf);
     if (path === 'invalid-timeframe' && !warnedInvalid.has(s.id)) {
       warnedInvalid.add(s.id);
@@ -194,7 +202,7 @@ export function createShadow(deps: {
     for (const t of report.strategies) {
       const l = labels.get(t.id);
       if (!l) continue;
-      const prev = exported.get(t.id)?.tally;
+      const prev = exported.get(t.id);
       for (const key of Object.keys(MODELS) as (keyof typeof MODELS)[]) {
         const m = { class: l.cls, unit: l.unit, model: MODELS[key] };
         const cur = t[key];
@@ -209,7 +217,7 @@ export function createShadow(deps: {
                 0),
           );
       }
-      exported.set(t.id, { ...l, tally: structuredClone(t) });
+      exported.set(t.id, structuredClone(t));
     }
   };
 
@@ -257,7 +265,9 @@ export function createShadow(deps: {
       strategiesGauge.inc({ class: l.cls });
       goPathGauge.inc({ path: l.path });
     }
-    exportDeltas(models.report(), labels);
+    const report = models.report();
+    exportDeltas(report, labels);
+    windows.observe(report);
     // A strategy no longer active keeps its figures in the report (and its
     // exported tally, should it return); its per-ticker state goes.
     models.retire(labels);
@@ -308,6 +318,6 @@ export function createShadow(deps: {
     },
     runOnce,
     lastCycle: () => last,
-    report: () => models.report(),
+    report: sinceMs => windows.since(models.report(), sinceMs),
   };
 }

@@ -1,21 +1,23 @@
-import { bucketStart, parseTimeframe, type Timeframe } from '@tickpulse/shared';
+import {
+  bucketStart,
+  parseTimeframe,
+  type GoPath,
+  type GoPerTickerTally,
+  type PerTickerTally,
+  type RunTally,
+  type StrategyTally,
+  type ThrottleReport,
+  type Timeframe,
+} from '@tickpulse/shared';
 
-/**
- * The path the Go alert loop takes for a strategy with per-ticker
- * throttling on (`processStrategyAlertsPerTicker` in `loop.go`):
- *
- * - `invalid-timeframe`: `min_timeframe` empty or not parseable: skipped
- *   every cycle, before anything else is looked at;
- * - `global`: `alert_universe` (what the user typed) is empty, the
- *   frontend's default: the legacy strategy-level check, then a run with no
- *   symbol filter;
- * - `disabled`: a typed `alert_universe` but no `STRAT:<id>:UNIV` members
- *   (`alert_universe_full` NULL or empty): skipped every cycle, so turning
- *   per-ticker on silently turns these alerts off;
- * - `per-ticker`: the tickers of the set updated in the bucket and not yet
- *   in `STRAT:<id>:LAST` for it.
- */
-export type GoPath = 'global' | 'per-ticker' | 'disabled' | 'invalid-timeframe';
+export type {
+  GoPath,
+  GoPerTickerTally,
+  PerTickerTally,
+  RunTally,
+  StrategyTally,
+  ThrottleReport,
+};
 
 /** A strategy as the Go loop reads it, plus the set universe-sync keeps for it. */
 export interface ModelStrategy {
@@ -51,48 +53,6 @@ export type Matcher = (
   ticker: string,
   atMs: number,
 ) => boolean;
-
-/** Strategy runs and ticker evaluations one model would have done. */
-export interface RunTally {
-  runs: number;
-  evaluations: number;
-}
-
-/** A per-ticker model's tally: also the trades it evaluated too late or never. */
-export interface PerTickerTally extends RunTally {
-  /**
-   * (ticker, bucket) pairs where the ticker had an eligible trade after its
-   * evaluation in that bucket (and had not matched then) and was not
-   * evaluated again: an alert the model can miss that a full re-run would
-   * catch.
-   */
-  lateUpdates: number;
-}
-
-/** Go per-ticker's tally: also the runs it makes with no symbol filter (global path). */
-export interface GoPerTickerTally extends PerTickerTally {
-  unfilteredRuns: number;
-}
-
-/** One strategy's figures under the three models. */
-export interface StrategyTally {
-  id: number;
-  goPath: GoPath;
-  legacy: RunTally;
-  goPerTicker: GoPerTickerTally;
-  lossless: PerTickerTally;
-}
-
-/** Every figure of a window, in the shape `throttle-report --json` prints. */
-export interface ThrottleReport {
-  window: { from: number; to: number; cycles: number };
-  totals: {
-    legacy: RunTally;
-    goPerTicker: GoPerTickerTally;
-    lossless: PerTickerTally;
-  };
-  strategies: StrategyTally[];
-}
 
 /** Which path Go takes for `s` (see `GoPath`); `tf` is its parsed timeframe, null when invalid. */
 export function goPathOf(s: ModelStrategy, tf: Timeframe | null): GoPath {
@@ -213,13 +173,12 @@ function createStrategyModels(s: ModelStrategy): StrategyModels {
     }
   };
 
-  /** Lossless scope: the set, else the typed symbols, else the market. */
+  /**
+   * Lossless scope, as the planner is called: the set, else the market (a
+   * strategy without a set is planned as global, so none is disabled).
+   */
   const losslessScope = (tickUpd: ReadonlyMap<string, number>) =>
-    s.universeSet.length > 0
-      ? s.universeSet
-      : s.alertUniverse.length > 0
-        ? s.alertUniverse
-        : [...tickUpd.keys()];
+    s.universeSet.length > 0 ? s.universeSet : [...tickUpd.keys()];
 
   const losslessStep = ({ atMs, tickUpd }: ModelCycle, m: Matcher) => {
     const bucket = bucketOf(atMs);
@@ -293,6 +252,14 @@ function addTallies(a: StrategyTally, b: StrategyTally): StrategyTally {
   };
 }
 
+/** The three models' figures summed over `strategies`. */
+export function totalsOf(
+  strategies: readonly StrategyTally[],
+): ThrottleReport['totals'] {
+  const t = strategies.reduce(addTallies, emptyTally(0));
+  return { legacy: t.legacy, goPerTicker: t.goPerTicker, lossless: t.lossless };
+}
+
 /** Runs the three models over a window of cycles. */
 export interface ThrottleModels {
   /** One alert-loop cycle over `strategies` (a strategy seen for the first time starts from its row). */
@@ -321,9 +288,10 @@ export interface ThrottleModels {
  * - **goPerTicker** (`processStrategyAlertsPerTicker`, see `GoPath`): a
  *   ticker is evaluated at most once per bucket, at the first cycle after
  *   its first trade in it, whether it matched or not.
- * - **lossless** (tickpulse's planner mode): a ticker is due whenever it
- *   has an eligible trade newer than its last evaluation, until it matches
- *   in the bucket; so it has no late updates.
+ * - **lossless** (the planner's `throttle: "lossless"`): a ticker is due
+ *   whenever it has an eligible trade newer than its last evaluation, until
+ *   it matches in the bucket; so it has no late updates. A strategy without
+ *   a set is planned over the market.
  *
  * Buckets are tickpulse's `bucketStart` (`packages/shared/BUCKETS.md` lists
  * the timeframes where Go's differ, e.g. `7m`, multi-day during EDT).
@@ -360,14 +328,9 @@ export function createThrottleModels(): ThrottleModels {
         byId.set(id, before ? addTallies(before, m.tally) : m.tally);
       }
       const strategies = [...byId.values()].sort((a, b) => a.id - b.id);
-      const total = strategies.reduce(addTallies, emptyTally(0));
       return {
         window: { from: from ?? 0, to, cycles },
-        totals: {
-          legacy: total.legacy,
-          goPerTicker: total.goPerTicker,
-          lossless: total.lossless,
-        },
+        totals: totalsOf(strategies),
         strategies,
       };
     },

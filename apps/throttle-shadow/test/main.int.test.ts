@@ -10,6 +10,7 @@ import {
   waitFor,
 } from '@tickpulse/testkit';
 import { createKeys } from '@tickpulse/shared';
+import type { ThrottleReport } from '../src/throttle-models';
 import { createStrategiesSchema, type TestSchema } from './pg-schema';
 
 const MAIN = join(__dirname, '..', 'dist', 'main.js');
@@ -113,6 +114,11 @@ describe('throttle-shadow process (dist/main.js)', () => {
         }),
       });
       expect(plan.status).toBe(404);
+      const report = await fetch(`${app.base}/throttle-report`);
+      expect(report.status).toBe(503);
+      expect(((await report.json()) as { error: string }).error).toMatch(
+        /THROTTLE_SHADOW_ENABLED=true/,
+      );
     } finally {
       expect(await stopApp(app)).toBe(0);
     }
@@ -191,6 +197,21 @@ describe('throttle-shadow process (dist/main.js)', () => {
       expect(((await plan.json()) as { tickers: string[] }).tickers).toEqual([
         'AAPL',
       ]);
+      // The report: both strategies, the global one on Go's global path.
+      const report = (await (
+        await fetch(`${app.base}/throttle-report?since=1h`)
+      ).json()) as ThrottleReport;
+      expect(report.window.cycles).toBeGreaterThanOrEqual(2);
+      expect(report.strategies.map(x => [x.id, x.goPath])).toEqual([
+        [1, 'per-ticker'],
+        [2, 'global'],
+      ]);
+      expect(report.totals.legacy.runs).toBeGreaterThanOrEqual(4);
+      const bad = await fetch(`${app.base}/throttle-report?since=yesterday`);
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { error: string }).error).toMatch(
+        /query\/since: must be a duration/,
+      );
       // The shadow never records.
       expect(await redis.exists(keys.stratLast(1), keys.stratLast(2))).toBe(0);
     } finally {

@@ -110,8 +110,10 @@ describe('shadow comparison against real PostgreSQL and Redis', () => {
     // 14:03, market A, B, OLD (ANCIENT is older than a week). 1: legacy its
     // 3 symbols; Go only A (updated this hour; the live LAST is not read).
     // 2: global, the market for legacy and Go; lossless A and B (today).
-    // 3: legacy X; Go never. 4: legacy every cycle; Go never. 6: its last
-    // trigger is in this 15 m bucket: legacy and Go skip; lossless A.
+    // 3: legacy X; Go never; lossless plans it over the market (no set),
+    // where nothing traded in its first 1 m bucket. 4: legacy every cycle;
+    // Go never. 6: its last trigger is in this 15 m bucket: legacy and Go
+    // skip; lossless A.
     expect(shadow.report().totals).toEqual({
       legacy: { runs: 4, evaluations: 8 },
       goPerTicker: {
@@ -138,13 +140,14 @@ describe('shadow comparison against real PostgreSQL and Redis', () => {
     expect(report.totals).toEqual({
       legacy: { runs: 8, evaluations: 17 },
       // Go evaluates C; A's new trade is a late update (1 evaluated A at 14:03).
+      // lossless: also A and C for 3, over the market.
       goPerTicker: {
         runs: 4,
         evaluations: 9,
         lateUpdates: 1,
         unfilteredRuns: 2,
       },
-      lossless: { runs: 7, evaluations: 10, lateUpdates: 0 },
+      lossless: { runs: 8, evaluations: 12, lateUpdates: 0 },
     });
     expect(report.strategies.map(x => [x.id, x.goPath])).toEqual([
       [1, 'per-ticker'],
@@ -172,7 +175,7 @@ describe('shadow comparison against real PostgreSQL and Redis', () => {
     expect(await metric('strategy_runs_total', { model: 'legacy' })).toBe(8);
     expect(
       await metric('ticker_evaluations_total', { model: 'lossless' }),
-    ).toBe(10);
+    ).toBe(12);
     expect(await metric('go_path_strategies', { path: 'disabled' })).toBe(1);
     expect(await metric('strategies', { class: 'global' })).toBe(2);
     expect(await metric('strategies', { class: 'small' })).toBe(3);

@@ -1,22 +1,31 @@
 -- Demo schema and strategies for docker-compose and local runs. Idempotent:
 -- safe to run on every start. The real `strategies` table has more columns;
--- tickpulse reads only strategyid, alertactive and alert_universe_full.
+-- universe-sync reads strategyid, alertactive and alert_universe_full;
+-- throttle-shadow also reads what the Go alert loop reads: alert_universe
+-- (typed by the user; empty = global), min_timeframe, alert_last_trigger_at.
 CREATE TABLE IF NOT EXISTS strategies (
   strategyid serial PRIMARY KEY,
   alertactive boolean NOT NULL DEFAULT false,
   alert_universe_full text[],
   min_timeframe text
 );
+-- Tables created by an older demo lack the columns the Go loop reads.
+ALTER TABLE strategies
+  ADD COLUMN IF NOT EXISTS alert_universe text[],
+  ADD COLUMN IF NOT EXISTS alert_last_trigger_at timestamptz;
 
-INSERT INTO strategies (strategyid, alertactive, alert_universe_full, min_timeframe)
+INSERT INTO strategies (strategyid, alertactive, alert_universe, alert_universe_full, min_timeframe)
 VALUES
-  (1, true, ARRAY['AAPL', 'MSFT', 'NVDA', 'AMZN'], '1m'),
-  (2, true, ARRAY['TSLA', 'AMD', 'META', 'GOOGL', 'NFLX'], '5m'),
-  (3, true, ARRAY['SPY', 'QQQ', 'IWM'], '15m'),
+  (1, true, ARRAY['AAPL', 'MSFT', 'NVDA', 'AMZN'], ARRAY['AAPL', 'MSFT', 'NVDA', 'AMZN'], '1m'),
+  (2, true, ARRAY['TSLA', 'AMD', 'META', 'GOOGL', 'NFLX'], ARRAY['TSLA', 'AMD', 'META', 'GOOGL', 'NFLX'], '5m'),
+  (3, true, ARRAY['SPY', 'QQQ', 'IWM'], ARRAY['SPY', 'QQQ', 'IWM'], '15m'),
   -- global strategy: NULL universe, so no STRAT:4:UNIV set
-  (4, true, NULL, '1m'),
+  (4, true, NULL, NULL, '1m'),
   -- inactive: no set either
-  (5, false, ARRAY['AAPL', 'INTC'], '1h')
+  (5, false, ARRAY['AAPL', 'INTC'], ARRAY['AAPL', 'INTC'], '1h'),
+  -- typed symbols but no alert_universe_full: no set, so the Go loop's
+  -- per-ticker path never runs it (throttle-report lists it as disabled)
+  (6, true, ARRAY['IBM'], NULL, '1h')
 ON CONFLICT (strategyid) DO NOTHING;
 
 -- Keep the serial ahead of the explicit ids above.

@@ -29,6 +29,8 @@ export const CliConfigSchema = z.object({
    * one machine, tests).
    */
   UP_PORT_BASE: z.coerce.number().int().min(1).max(65531).default(9100),
+  /** Where `throttle-report` reads throttle-shadow; default: the one `up` runs (UP_PORT_BASE + 4). */
+  THROTTLE_SHADOW_URL: z.url().optional(),
 });
 export type CliConfig = z.infer<typeof CliConfigSchema>;
 

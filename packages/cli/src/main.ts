@@ -17,6 +17,7 @@ import {
 import { compareCommand } from './compare.js';
 import { loadConfig } from './config.js';
 import { futureTicksCommand } from './future-ticks.js';
+import { throttleReportCommand } from './throttle-report.js';
 import { upCommand } from './up.js';
 
 const USAGE = `usage: tickpulse <command>
@@ -34,8 +35,11 @@ const USAGE = `usage: tickpulse <command>
   compare [--reference-prefix P] [--shadow-prefix P] [--json]
                      TICK:UPD and STRAT:*:UNIV of the Go-written keys vs tickpulse's shadow keys
                      (reference default: unprefixed; shadow default: REDIS_KEY_PREFIX)
+  throttle-report [--since 1h] [--json] [--url U]
+                     should per-ticker throttling be on? runs, evaluations and late updates of
+                     legacy, Go per-ticker and lossless, from throttle-shadow (THROTTLE_SHADOW_URL)
 
-Environment: REDIS_URL (or REDIS_SENTINELS + REDIS_SENTINEL_NAME, or REDIS_CLUSTER_NODES), DATABASE_URL, REDIS_KEY_PREFIX, BULLMQ_PREFIX, POLYGON_API_KEY (see README).`;
+Environment: REDIS_URL (or REDIS_SENTINELS + REDIS_SENTINEL_NAME, or REDIS_CLUSTER_NODES), DATABASE_URL, REDIS_KEY_PREFIX, BULLMQ_PREFIX, POLYGON_API_KEY, THROTTLE_SHADOW_URL (see README).`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, arg] = argv;
@@ -46,6 +50,17 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig(process.env);
   if (command === 'up') return upCommand(config, print);
+  if (command === 'throttle-report')
+    return throttleReportCommand(
+      {
+        url:
+          config.THROTTLE_SHADOW_URL ??
+          `http://127.0.0.1:${config.UP_PORT_BASE + 4}`,
+        print,
+        printError: line => process.stderr.write(`${line}\n`),
+      },
+      argv.slice(1),
+    );
 
   // A CLI command answers or fails within seconds: a few retries, no logs
   // (the command prints its own outcome).

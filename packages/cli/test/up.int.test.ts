@@ -40,6 +40,24 @@ async function freePortRun(): Promise<number> {
   }
 }
 
+/** Runs the CLI to completion. */
+function runCli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise(resolve => {
+    const p = spawn(process.execPath, [CLI, ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', d => (stdout += d));
+    p.stderr.on('data', d => (stderr += d));
+    p.once('exit', code => resolve({ code, stdout, stderr }));
+  });
+}
+
 describe('npm start (the launcher: tickpulse up)', () => {
   let redis: Redis;
   let prefix: string;
@@ -92,6 +110,46 @@ describe('npm start (the launcher: tickpulse up)', () => {
         timeoutMs: 30_000,
         what: `a status line\n${out}`,
       });
+
+      // The shadow `up` runs answers throttle-report: exactly one JSON
+      // object on stdout, with the demo strategies once a cycle saw them
+      // (cycles run every 10 s, the first one maybe before the demo rows).
+      type Report = {
+        window: { cycles: number };
+        totals: Record<string, unknown>;
+        strategies: { id: number; goPath: string }[];
+      };
+      let r: Report | undefined;
+      await waitFor(
+        async () => {
+          const report = await runCli(['throttle-report', '--json'], env);
+          expect(report.code).toBe(0);
+          expect(report.stdout.trim().split('\n')).toHaveLength(1);
+          r = JSON.parse(report.stdout) as Report;
+          return r.strategies.length === 5;
+        },
+        {
+          timeoutMs: 60_000,
+          what: `the demo strategies in the report\n${out}`,
+        },
+      );
+      expect(r!.window.cycles).toBeGreaterThanOrEqual(1);
+      // Typed with a set, global, and typed without one (Go never runs it).
+      expect(r!.strategies.map(x => [x.id, x.goPath])).toEqual([
+        [1, 'per-ticker'],
+        [2, 'per-ticker'],
+        [3, 'per-ticker'],
+        [4, 'global'],
+        [6, 'disabled'],
+      ]);
+      expect(Object.keys(r!.totals).sort()).toEqual([
+        'goPerTicker',
+        'legacy',
+        'lossless',
+      ]);
+      const human = await runCli(['throttle-report', '--since', '1h'], env);
+      expect(human.code).toBe(0);
+      expect(human.stdout).toMatch(/^Go per-ticker: .* \(late updates\)\.$/m);
     } finally {
       proc.kill('SIGINT');
     }

@@ -23,6 +23,9 @@ export const ASSUMED_METRICS = [
   'tickpulse_compare_tickers',
   'tickpulse_compare_tick_abs_delta_seconds',
   'tickpulse_compare_universes',
+  'tickpulse_throttle_shadow_ticker_evaluations_total',
+  'tickpulse_throttle_shadow_late_updates_total',
+  'tickpulse_throttle_shadow_go_path_strategies',
 ] as const;
 
 /** Prometheus' own series that expressions may use besides tickpulse ones. */

@@ -255,6 +255,6 @@ describe('deploy/postgres/init/01-strategies.sql', () => {
       status: 0,
       stderr: expect.not.stringContaining('ERROR'),
     });
-    expect(run.stdout.trim().split('\n')).toContain('5,3');
+    expect(run.stdout.trim().split('\n')).toContain('6,3');
   });
 });

@@ -26,6 +26,7 @@ export * from './redis-ready.js';
 export * from './strategy-id.js';
 export * from './strategy-universe.js';
 export * from './summary.js';
+export * from './throttle-report.js';
 export * from './tick-store.js';
 export * from './tickers.js';
 export * from './universe-store.js';
