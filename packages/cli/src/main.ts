@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import {
   ConfigError,
+  configWarnings,
   createKeys,
   echoValue,
   EXIT_CONFIG,
@@ -50,6 +51,8 @@ async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   const config = loadConfig(process.env);
+  for (const warning of configWarnings(config))
+    process.stderr.write(`tickpulse: warning: ${warning}\n`);
   if (command === 'up') return upCommand(config, print);
 
   const target = redisTarget(config);

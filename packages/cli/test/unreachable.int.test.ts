@@ -80,4 +80,19 @@ describe('CLI commands with Redis unreachable (a closed port)', () => {
     );
     expect(r.stderr).not.toContain('hunter2secret');
   }, 30_000);
+
+  it('warns about a misspelled variable before it connects', async () => {
+    const r = await runCli(['status'], {
+      REDIS_ULR: 'redis://10.0.0.1:6379',
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n')).toEqual([
+      'tickpulse: warning: REDIS_ULR is not a variable tickpulse reads (ignored): did you mean REDIS_URL?',
+      expect.stringMatching(
+        /^tickpulse: Redis is not reachable at redis:\/\/127\.0\.0\.1:\d+ /,
+      ),
+      '',
+    ]);
+  }, 30_000);
 });
