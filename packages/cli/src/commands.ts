@@ -141,8 +141,21 @@ export async function inspectCommand(
   return 0;
 }
 
-/** `tickpulse status`: what Redis holds now and the queue depths. */
-export async function statusCommand(deps: CommandDeps): Promise<number> {
+/**
+ * `tickpulse status`: which Redis and namespace it read, what Redis holds
+ * there and the queue depths (a count of 0 under the wrong prefix looks
+ * like an empty system otherwise).
+ *
+ * @param target where Redis is, credentials redacted (`describeRedisTarget`).
+ */
+export async function statusCommand(
+  deps: CommandDeps,
+  target: string,
+): Promise<number> {
+  const prefix = deps.keys.prefix;
+  deps.print(
+    `Redis ${target}, ${prefix === '' ? 'no key prefix' : `key prefix ${JSON.stringify(prefix)}`}, BullMQ prefix ${JSON.stringify(deps.bullPrefix)}`,
+  );
   const store = createTickStore(deps.redis, deps.keys);
   const size = await store.size();
   const newest = await deps.redis.zrange(

@@ -3,6 +3,7 @@ import {
   ConfigError,
   configWarnings,
   createKeys,
+  describeRedisTarget,
   echoValue,
   EXIT_CONFIG,
   redactUrlsIn,
@@ -66,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'status':
-        return await statusCommand(deps);
+        return await statusCommand(deps, describeRedisTarget(target));
       case 'sync':
         return await syncCommand(
           {

@@ -201,9 +201,14 @@ describe('operator commands against real Redis', () => {
     await createUniverseStore(redis, deps.keys).replace(1, ['AAPL']);
     await syncCommand(deps, '5');
     lines = [];
-    expect(await statusCommand(deps)).toBe(0);
-    expect(lines[0]).toMatch(/^TICK:UPD: 2 tickers, newest trade .* \(AAPL\)$/);
-    expect(lines[1]).toBe('STRAT:*:UNIV: 1 strategy universes');
+    expect(await statusCommand(deps, 'redis://:redacted@10.0.0.1:6379')).toBe(
+      0,
+    );
+    expect(lines[0]).toBe(
+      `Redis redis://:redacted@10.0.0.1:6379, key prefix ${JSON.stringify(prefix)}, BullMQ prefix ${JSON.stringify(bullPrefix)}`,
+    );
+    expect(lines[1]).toMatch(/^TICK:UPD: 2 tickers, newest trade .* \(AAPL\)$/);
+    expect(lines[2]).toBe('STRAT:*:UNIV: 1 strategy universes');
     expect(lines).toContain(
       'queue universe-sync: 1 waiting, 0 active, 0 delayed, 0 failed',
     );
