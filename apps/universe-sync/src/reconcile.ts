@@ -168,6 +168,7 @@ export function createReconciler(deps: {
   // Rotates the full-check slice; starts anywhere so that replicas taking
   // turns do not keep checking the same slice.
   let runNumber = Math.floor(Math.random() * Math.max(fullCheckEvery, 1));
+  let firstRun = true;
 
   interface PlanItem {
     id: number;
@@ -572,11 +573,18 @@ export function createReconciler(deps: {
       summary.durationMs = Date.now() - started;
       metrics.reconcileDuration.observe(summary.durationMs / 1000);
       const drift = summary.created + summary.replaced + summary.removed;
-      logger[drift > 0 ? 'warn' : 'info'](
+      // A process's first run fills an empty Redis on a first start and
+      // catches up with edits made while no replica ran: expected, so info.
+      // Drift found by a later run means a sync was missed or a key lost.
+      const expected = firstRun;
+      firstRun = false;
+      logger[drift > 0 && !expected ? 'warn' : 'info'](
         { ...summary, drift },
-        drift > 0
-          ? 'reconcile repaired drift between PostgreSQL and Redis'
-          : 'reconcile found Redis in sync',
+        drift === 0
+          ? 'reconcile found Redis in sync'
+          : expected
+            ? 'first reconcile brought Redis up to date with PostgreSQL'
+            : 'reconcile repaired drift between PostgreSQL and Redis',
       );
       return summary;
     },

@@ -1,4 +1,5 @@
-import { createRedis, metricTotal } from '@tickpulse/shared';
+import { Writable } from 'node:stream';
+import { createLogger, createRedis, metricTotal } from '@tickpulse/shared';
 import { TEST_REDIS_URL, waitFor } from '@tickpulse/testkit';
 import { createReconciler } from '../src/reconcile';
 import {
@@ -45,6 +46,38 @@ describe('reconcile fingerprints', () => {
       pageSize: 2,
       fullCheckEvery,
     });
+
+  it('reports the first run of a process at info and drift found later as a warning', async () => {
+    const lines: { level: string; msg: string; drift: number }[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(JSON.parse(chunk.toString()) as (typeof lines)[number]);
+        done();
+      },
+    });
+    const run = () =>
+      createReconciler({
+        reader: replica.service.reader,
+        store: replica.service.store,
+        redis: replica.redis.reconcile,
+        keys: ns.keys,
+        metrics: replica.service.metrics,
+        logger: createLogger({ service: 'test', destination: sink }),
+        pageSize: 2,
+      });
+    const a = await db.insert(true, ['AAPL']);
+    const reconciler = run();
+    await reconciler.run();
+    await ns.redis.del(ns.keys.stratUniv(a));
+    await reconciler.run();
+    await reconciler.run();
+    const summaries = lines.filter(l => 'drift' in l);
+    expect(summaries.map(l => [l.level, l.msg, l.drift])).toEqual([
+      ['info', 'first reconcile brought Redis up to date with PostgreSQL', 1],
+      ['warn', 'reconcile repaired drift between PostgreSQL and Redis', 1],
+      ['info', 'reconcile found Redis in sync', 0],
+    ]);
+  });
 
   it('trusts a stored fingerprint only while SCARD and the row version match, and the full check catches a same-size swap', async () => {
     const { redis, keys } = ns;

@@ -1,18 +1,20 @@
 -- Demo schema and strategies for docker-compose and local runs. Idempotent:
 -- safe to run on every start. The real `strategies` table has more columns;
 -- universe-sync reads strategyid, alertactive and alert_universe_full;
--- throttle-shadow also reads what the Go alert loop reads: alert_universe
--- (typed by the user; empty = global), min_timeframe, alert_last_trigger_at.
+-- throttle-shadow also reads alert_universe (the symbols the user typed,
+-- from which the Go backend derives alert_universe_full), min_timeframe and
+-- alert_last_trigger_at.
 CREATE TABLE IF NOT EXISTS strategies (
   strategyid serial PRIMARY KEY,
   alertactive boolean NOT NULL DEFAULT false,
+  alert_universe text[],
   alert_universe_full text[],
-  min_timeframe text
+  min_timeframe text,
+  alert_last_trigger_at timestamptz
 );
--- Tables created by an older demo lack the columns the Go loop reads.
-ALTER TABLE strategies
-  ADD COLUMN IF NOT EXISTS alert_universe text[],
-  ADD COLUMN IF NOT EXISTS alert_last_trigger_at timestamptz;
+-- Tables created by an earlier version of this file lack these.
+ALTER TABLE strategies ADD COLUMN IF NOT EXISTS alert_universe text[];
+ALTER TABLE strategies ADD COLUMN IF NOT EXISTS alert_last_trigger_at timestamptz;
 
 INSERT INTO strategies (strategyid, alertactive, alert_universe, alert_universe_full, min_timeframe)
 VALUES

@@ -2,6 +2,7 @@ import { Queue } from 'bullmq';
 import {
   createTickStore,
   createUniverseStore,
+  desiredUniverse,
   echoValue,
   enqueueReconcile,
   enqueueUniverseSync,
@@ -10,6 +11,7 @@ import {
   QUEUE_NAMES,
   type RedisClient,
   type RedisKeys,
+  type StrategyRow,
 } from '@tickpulse/shared';
 
 /** What the operator commands need. */
@@ -29,9 +31,29 @@ const universeQueue = (deps: CommandDeps) => {
   return q;
 };
 
-/** `tickpulse sync <id>`: enqueues one strategy's universe sync. */
+/** What `sync` needs besides Redis: the strategy's row, to say what the sync will do. */
+export interface SyncDeps extends CommandDeps {
+  /** The row (undefined: no such strategy); throws when the table cannot be read. */
+  fetchStrategy(strategyId: number): Promise<StrategyRow | undefined>;
+}
+
+/** What universe-sync will do with the set, by the rule it applies itself. */
+function syncOutcome(row: StrategyRow, set: string): string {
+  const want = desiredUniverse(row);
+  return want.kind === 'set'
+    ? `${set} will hold ${want.tickers.length} tickers`
+    : `${set} will be removed (${want.reason})`;
+}
+
+/**
+ * `tickpulse sync <id>`: enqueues one strategy's universe sync and says what
+ * it will do. A strategy that is neither in the table nor in Redis is a typo:
+ * nothing is queued and the exit code is 1. A missing row whose set still
+ * exists is queued (the sync removes the stale set). When the table cannot
+ * be read the sync is queued anyway: the worker reads the row itself.
+ */
 export async function syncCommand(
-  deps: CommandDeps,
+  deps: SyncDeps,
   rawId: string | undefined,
 ): Promise<number> {
   const parsed = parseStrategyId(rawId ?? '');
@@ -40,10 +62,26 @@ export async function syncCommand(
     return 2;
   }
   const { id } = parsed;
+  const set = deps.keys.stratUniv(id);
+  let outcome: string;
+  try {
+    const row = await deps.fetchStrategy(id);
+    if (row) outcome = syncOutcome(row, set);
+    else if ((await deps.redis.exists(set)) === 1)
+      outcome = `strategy ${id} is not in the strategies table: ${set} will be removed`;
+    else {
+      deps.print(
+        `strategy ${id} does not exist (not in the strategies table, no ${set}): nothing queued; check the id or DATABASE_URL`,
+      );
+      return 1;
+    }
+  } catch (err) {
+    outcome = `could not read strategy ${id} from the strategies table at ${(err as Error).message}; the worker will read it (set DATABASE_URL to check here)`;
+  }
   const q = universeQueue(deps);
   try {
     const jobId = await enqueueUniverseSync(q, id, 'cli');
-    deps.print(`queued sync of strategy ${id} (job ${jobId})`);
+    deps.print(`queued sync of strategy ${id} (job ${jobId}): ${outcome}`);
     return 0;
   } finally {
     await q.close();
@@ -103,8 +141,21 @@ export async function inspectCommand(
   return 0;
 }
 
-/** `tickpulse status`: what Redis holds now and the queue depths. */
-export async function statusCommand(deps: CommandDeps): Promise<number> {
+/**
+ * `tickpulse status`: which Redis and namespace it read, what Redis holds
+ * there and the queue depths (a count of 0 under the wrong prefix looks
+ * like an empty system otherwise).
+ *
+ * @param target where Redis is, credentials redacted (`describeRedisTarget`).
+ */
+export async function statusCommand(
+  deps: CommandDeps,
+  target: string,
+): Promise<number> {
+  const prefix = deps.keys.prefix;
+  deps.print(
+    `Redis ${target}, ${prefix === '' ? 'no key prefix' : `key prefix ${JSON.stringify(prefix)}`}, BullMQ prefix ${JSON.stringify(deps.bullPrefix)}`,
+  );
   const store = createTickStore(deps.redis, deps.keys);
   const size = await store.size();
   const newest = await deps.redis.zrange(

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -9,6 +10,10 @@ export interface AppSpec {
   script: string;
   port: number;
   env: Record<string, string>;
+  /** The apps after it start only once it answers /healthz (a server they dial at start-up). */
+  healthyBeforeNext?: boolean;
+  /** Stopped, and waited for, before the others (the intake, whose last flush the writers take). */
+  stopFirst?: boolean;
 }
 
 /** A running app. */
@@ -19,12 +24,38 @@ interface Running {
   exited: Promise<number | null>;
 }
 
+/** The started apps, as `startApps` hands them back. */
+export interface LocalSystem {
+  /** Resolves when every app answers /healthz (false after `timeoutMs`). */
+  healthy(timeoutMs: number): Promise<boolean>;
+  /**
+   * Stops every app: the `stopFirst` ones, then `between` (e.g. wait for a
+   * queue to drain), then the rest; SIGKILL for whatever still runs after
+   * `graceMs`. Resolves to each started app's exit code (null: killed by a
+   * signal).
+   */
+  stop(
+    graceMs: number,
+    between?: () => Promise<void>,
+  ): Promise<Record<string, number | null>>;
+}
+
 /** Repo-relative entry of an app. */
 export const appScript = (root: string, app: string) =>
   join(root, 'apps', app, 'dist', 'main.js');
 
+const answersHealthz = (port: number): Promise<boolean> =>
+  fetch(`http://127.0.0.1:${port}/healthz`, {
+    signal: AbortSignal.timeout(1000),
+  }).then(
+    r => r.ok,
+    () => false,
+  );
+
+const pause = (ms: number) => new Promise(r => setTimeout(r, ms));
+
 /**
- * Starts the apps as child processes. Their JSON logs go to
+ * Starts the apps as child processes, in order. Their JSON logs go to
  * `<logDir>/<app>.log`; warnings and errors are also echoed to the console
  * (the terminal shows status lines, not thousands of log lines).
  */
@@ -34,13 +65,12 @@ export function startApps(opts: {
   baseEnv: NodeJS.ProcessEnv;
   echo: (line: string) => void;
   onExit: (app: string, code: number | null) => void;
-}): {
-  /** Stops every app; resolves to each app's exit code (null: killed by a signal). */
-  stop(graceMs: number): Promise<Record<string, number | null>>;
-  healthy(timeoutMs: number): Promise<boolean>;
-} {
+}): LocalSystem {
   mkdirSync(opts.logDir, { recursive: true });
-  const apps: Running[] = opts.specs.map(spec => {
+  const apps: Running[] = [];
+  let stopping = false;
+
+  const launch = (spec: AppSpec): Running => {
     const log = createWriteStream(join(opts.logDir, `${spec.name}.log`), {
       flags: 'a',
     });
@@ -69,7 +99,28 @@ export function startApps(opts: {
       }),
     );
     return { spec, child, log, exited };
-  });
+  };
+
+  // Waits while the app runs and nobody stops the system; an app that never
+  // answers is left to `healthy()` and the caller's deadline to report.
+  const untilHealthy = async (app: Running): Promise<boolean> => {
+    let gone = false;
+    void app.exited.then(() => (gone = true));
+    while (!stopping && !gone) {
+      if (await answersHealthz(app.spec.port)) return true;
+      await pause(100);
+    }
+    return false;
+  };
+
+  const starting = (async () => {
+    for (const spec of opts.specs) {
+      if (stopping) return;
+      const app = launch(spec);
+      apps.push(app);
+      if (spec.healthyBeforeNext && !(await untilHealthy(app))) return;
+    }
+  })();
 
   // Never leave orphans behind, even when the launcher itself dies.
   process.once('exit', () => {
@@ -77,35 +128,35 @@ export function startApps(opts: {
       if (app.child.exitCode === null) app.child.kill('SIGKILL');
   });
 
+  const terminate = (list: Running[]) => {
+    for (const app of list)
+      if (app.child.exitCode === null && app.child.signalCode === null)
+        app.child.kill('SIGTERM');
+  };
+
   return {
-    /** Resolves when every app answers /healthz (false after `timeoutMs`). */
-    async healthy(timeoutMs: number) {
+    async healthy(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
-      const pending = new Set(apps.map(a => a.spec));
-      while (pending.size > 0 && Date.now() < deadline) {
-        for (const spec of [...pending]) {
-          const ok = await fetch(`http://127.0.0.1:${spec.port}/healthz`, {
-            signal: AbortSignal.timeout(1000),
-          }).then(
-            r => r.ok,
-            () => false,
-          );
-          if (ok) pending.delete(spec);
-        }
-        if (pending.size > 0) await new Promise(r => setTimeout(r, 250));
+      const pending = new Set(opts.specs);
+      while (pending.size > 0 && Date.now() < deadline && !stopping) {
+        for (const spec of [...pending])
+          if (await answersHealthz(spec.port)) pending.delete(spec);
+        if (pending.size > 0) await pause(250);
       }
       return pending.size === 0;
     },
-    async stop(graceMs) {
-      // Reverse start order: intake (ingest) stops before the writers drain.
-      for (const app of [...apps].reverse()) {
-        if (app.child.exitCode === null && app.child.signalCode === null)
-          app.child.kill('SIGTERM');
-      }
+    async stop(graceMs, between) {
+      stopping = true;
+      await starting;
       const timer = setTimeout(() => {
         for (const app of apps)
           if (app.child.exitCode === null) app.child.kill('SIGKILL');
       }, graceMs);
+      const first = apps.filter(a => a.spec.stopFirst);
+      terminate(first);
+      await Promise.all(first.map(a => a.exited));
+      await between?.();
+      terminate(apps);
       const codes = await Promise.all(apps.map(a => a.exited));
       clearTimeout(timer);
       for (const app of apps) app.log.end();
@@ -114,6 +165,23 @@ export function startApps(opts: {
       );
     },
   };
+}
+
+/**
+ * The apps whose port is taken, tried the way the apps bind (0.0.0.0): a
+ * system started twice otherwise fails app by app with EADDRINUSE.
+ */
+export async function busyPorts(specs: AppSpec[]): Promise<AppSpec[]> {
+  const busy: AppSpec[] = [];
+  for (const spec of specs) {
+    const free = await new Promise<boolean>(resolve => {
+      const srv = createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(spec.port, '0.0.0.0', () => srv.close(() => resolve(true)));
+    });
+    if (!free) busy.push(spec);
+  }
+  return busy;
 }
 
 /** A log line shortened for the console: level and message, the rest left to the log file. */

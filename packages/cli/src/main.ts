@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import {
   ConfigError,
+  configWarnings,
   createKeys,
-  createLogger,
-  createRedis,
+  describeRedisTarget,
   echoValue,
   EXIT_CONFIG,
+  redactUrlsIn,
   redisTarget,
 } from '@tickpulse/shared';
 import {
@@ -17,6 +18,12 @@ import {
 import { compareCommand } from './compare.js';
 import { loadConfig } from './config.js';
 import { futureTicksCommand } from './future-ticks.js';
+import {
+  connectCommandRedis,
+  RedisUnreachableError,
+  redisUnreachableMessage,
+} from './redis-connection.js';
+import { fetchStrategyRow } from './strategy-lookup.js';
 import { throttleReportCommand } from './throttle-report.js';
 import { upCommand } from './up.js';
 
@@ -49,6 +56,8 @@ async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   const config = loadConfig(process.env);
+  for (const warning of configWarnings(config))
+    process.stderr.write(`tickpulse: warning: ${warning}\n`);
   if (command === 'up') return upCommand(config, print);
   if (command === 'throttle-report')
     return throttleReportCommand(
@@ -62,13 +71,8 @@ async function main(argv: string[]): Promise<number> {
       argv.slice(1),
     );
 
-  // A CLI command answers or fails within seconds: a few retries, no logs
-  // (the command prints its own outcome).
-  const redis = createRedis(redisTarget(config), {
-    role: 'command',
-    name: 'cli',
-    logger: createLogger({ service: 'tickpulse', level: 'silent' }),
-  });
+  const target = redisTarget(config);
+  const redis = await connectCommandRedis(target, 'cli');
   const deps = {
     redis,
     keys: createKeys(config.REDIS_KEY_PREFIX),
@@ -78,9 +82,15 @@ async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'status':
-        return await statusCommand(deps);
+        return await statusCommand(deps, describeRedisTarget(target));
       case 'sync':
-        return await syncCommand(deps, arg);
+        return await syncCommand(
+          {
+            ...deps,
+            fetchStrategy: id => fetchStrategyRow(config.DATABASE_URL, id),
+          },
+          arg,
+        );
       case 'reconcile':
         return await reconcileCommand(deps);
       case 'inspect':
@@ -114,6 +124,14 @@ async function main(argv: string[]): Promise<number> {
         print(`unknown command ${echoValue(command)}\n\n${USAGE}`);
         return 2;
     }
+  } catch (err) {
+    // The connection is never re-established, so a Redis that went away
+    // mid-command ends it; say so in the same words as a failed connect.
+    if (redis.status === 'end' && !(err instanceof RedisUnreachableError))
+      throw new RedisUnreachableError(
+        redisUnreachableMessage(target, (err as Error).message),
+      );
+    throw err;
   } finally {
     redis.disconnect();
   }
@@ -126,7 +144,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`${err.message}\n`);
       process.exit(EXIT_CONFIG);
     }
-    process.stderr.write(`tickpulse: ${(err as Error).message}\n`);
+    process.stderr.write(
+      `tickpulse: ${redactUrlsIn((err as Error).message)}\n`,
+    );
     process.exit(1);
   },
 );

@@ -1,11 +1,6 @@
 import { Client } from 'pg';
-import {
-  createLogger,
-  createRedis,
-  describeRedisTarget,
-  redactUrl,
-  type RedisTarget,
-} from '@tickpulse/shared';
+import { redactUrl, type RedisTarget } from '@tickpulse/shared';
+import { connectCommandRedis } from './redis-connection.js';
 
 /** Checks that Redis and PostgreSQL answer; returns one line per problem, each with its fix. */
 export async function preflight(
@@ -13,22 +8,10 @@ export async function preflight(
   databaseUrl: string,
 ): Promise<string[]> {
   const problems: string[] = [];
-  const redis = createRedis(redisAt, {
-    role: 'probe',
-    lazyConnect: true,
-    name: 'cli-preflight',
-    logger: createLogger({ service: 'tickpulse', level: 'silent' }),
-  });
   try {
-    await redis.connect();
-    await redis.ping();
+    (await connectCommandRedis(redisAt, 'cli-preflight')).disconnect();
   } catch (err) {
-    problems.push(
-      `Redis is not reachable at ${describeRedisTarget(redisAt)} (${(err as Error).message}): start it ` +
-        `(e.g. \`redis-server --daemonize yes\`) or set REDIS_URL (REDIS_SENTINELS, REDIS_CLUSTER_NODES).`,
-    );
-  } finally {
-    redis.disconnect();
+    problems.push((err as Error).message);
   }
   const pg = new Client({
     connectionString: databaseUrl,

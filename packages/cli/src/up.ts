@@ -2,19 +2,28 @@ import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import {
   createKeys,
   createLogger,
   createRedis,
   describeRedisTarget,
+  EXIT_CONFIG,
+  QUEUE_NAMES,
   redactUrl,
   redisTarget,
   redisTargetEnv,
   sleep,
+  type RedisClient,
 } from '@tickpulse/shared';
 import type { CliConfig } from './config.js';
-import { appScript, startApps, type AppSpec } from './local-system.js';
+import {
+  appScript,
+  busyPorts,
+  startApps,
+  type AppSpec,
+} from './local-system.js';
 import { preflight } from './preflight.js';
 import { createSnapshotter } from './snapshot.js';
 import { formatStatusLine } from './status-line.js';
@@ -27,6 +36,9 @@ const DEMO_SQL = join(ROOT, 'deploy', 'postgres', 'init', '01-strategies.sql');
 
 /** Longer than every app's 20 s shutdown deadline. */
 const STOP_GRACE_MS = 25_000;
+
+/** How long a stop waits for tick-writer to take ingest's last batches. */
+const TICKS_DRAIN_MS = 10_000;
 
 /** The local system: which apps run, on which ports, with which settings. */
 export function localSystem(config: CliConfig, apiToken: string): AppSpec[] {
@@ -45,6 +57,9 @@ export function localSystem(config: CliConfig, apiToken: string): AppSpec[] {
       script: appScript(ROOT, 'polygon-sim'),
       port: port(0),
       env: { ...common },
+      // ingest dials it at start-up; dialling a port nobody listens on yet
+      // is a connection error in ingest's log on every normal start.
+      healthyBeforeNext: true,
     });
   }
   specs.push(
@@ -52,6 +67,7 @@ export function localSystem(config: CliConfig, apiToken: string): AppSpec[] {
       name: 'ingest',
       script: appScript(ROOT, 'ingest'),
       port: port(1),
+      stopFirst: true,
       env: useSim
         ? { ...common, POLYGON_WS_URL: `ws://127.0.0.1:${port(0)}/stocks` }
         : { ...common, POLYGON_API_KEY: config.POLYGON_API_KEY ?? '' },
@@ -141,6 +157,16 @@ export async function upCommand(
     );
     return 1;
   }
+  const busy = await busyPorts(specs);
+  if (busy.length > 0) {
+    const base = config.UP_PORT_BASE;
+    print(
+      `port ${busy.map(s => `${s.port} (${s.name})`).join(', ')} already in use: is tickpulse already running ` +
+        `(\`npm start\` in another terminal)? Stop it, or set UP_PORT_BASE to run a second system on other ports ` +
+        `(this one uses ${base}–${base + specs.length - 1}; e.g. UP_PORT_BASE=${base + 100}).`,
+    );
+    return 1;
+  }
   const problems = await preflight(redisTarget(config), config.DATABASE_URL);
   if (problems.length > 0) {
     for (const p of problems) print(p);
@@ -159,18 +185,22 @@ export async function upCommand(
 
   let stopping = false;
   let failed = false;
+  let reportFailure!: () => void;
+  const failure = new Promise<void>(r => (reportFailure = r));
   const system = startApps({
     specs,
     logDir,
     baseEnv: process.env,
     echo: print,
     onExit: (app, code) => {
-      if (!stopping) {
-        failed = true;
-        print(
-          `${app} exited unexpectedly (code ${code}); see ${join(logDir, `${app}.log`)}`,
-        );
-      }
+      if (stopping) return;
+      failed = true;
+      print(
+        code === EXIT_CONFIG
+          ? `${app} rejected its configuration (exit ${code}; the problems are listed above): stopping`
+          : `${app} exited unexpectedly (code ${code}); see ${join(logDir, `${app}.log`)}`,
+      );
+      reportFailure();
     },
   });
 
@@ -186,22 +216,36 @@ export async function upCommand(
     apps: specs.map(s => ({ name: s.name, port: s.port })),
   });
 
-  const stopped = new Promise<void>(resolveStop => {
-    const onSignal = () => {
-      if (stopping) return;
-      stopping = true;
-      print('stopping…');
-      resolveStop();
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  });
+  // Every signal is handled, not only the first: under `npm start` one
+  // Ctrl-C arrives twice (from the terminal and forwarded by npm), and the
+  // default action of the second would kill the launcher mid-stop. The stop
+  // itself is bounded (STOP_GRACE_MS, then SIGKILL).
+  let requestStop!: () => void;
+  const stopped = new Promise<void>(r => (requestStop = r));
+  const onSignal = () => {
+    if (stopping) return;
+    stopping = true;
+    print('stopping…');
+    requestStop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
-  if (!(await system.healthy(30_000)))
-    print('some apps did not answer /healthz within 30 s');
-  let prev = await snapshotter.take();
-  while (!stopping && !failed) {
-    await Promise.race([sleep(config.STATUS_INTERVAL_S * 1000), stopped]);
+  // An app that exits while the others start (a configuration error exits
+  // 78 at once) stops the system now, not after the health deadline.
+  const healthy = await Promise.race([
+    system.healthy(30_000),
+    failure.then(() => true),
+    stopped.then(() => true),
+  ]);
+  if (!healthy) print('some apps did not answer /healthz within 30 s');
+  let prev = failed || stopping ? undefined : await snapshotter.take();
+  while (prev && !stopping && !failed) {
+    await Promise.race([
+      sleep(config.STATUS_INTERVAL_S * 1000),
+      stopped,
+      failure,
+    ]);
     if (stopping || failed) break;
     const now = await snapshotter.take();
     print(
@@ -210,9 +254,19 @@ export async function upCommand(
     prev = now;
   }
   stopping = true;
-  const codes = await system.stop(STOP_GRACE_MS);
+  // ingest stops first and publishes its last batch on the way out; the
+  // writers are stopped once tick-writer has taken it. After a failure the
+  // rest stops at once.
+  const codes = await system.stop(
+    STOP_GRACE_MS,
+    failed
+      ? undefined
+      : () => ticksDrained(redis, config.BULLMQ_PREFIX, TICKS_DRAIN_MS),
+  );
   await snapshotter.close();
   redis.disconnect();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
   const unclean = Object.entries(codes).filter(([, code]) => code !== 0);
   print(
     `exit codes: ${Object.entries(codes)
@@ -225,4 +279,29 @@ export async function upCommand(
   }
   print('stopped cleanly');
   return 0;
+}
+
+/** Waits, at most `timeoutMs`, until no `ticks` job is waiting or active. */
+async function ticksDrained(
+  redis: RedisClient,
+  bullPrefix: string,
+  timeoutMs: number,
+): Promise<void> {
+  const q = new Queue(QUEUE_NAMES.ticks, {
+    connection: redis,
+    prefix: bullPrefix,
+  });
+  q.on('error', () => undefined);
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (Date.now() < deadline) {
+      const c = await q.getJobCounts('wait', 'active');
+      if ((c.wait ?? 0) + (c.active ?? 0) === 0) return;
+      await sleep(100);
+    }
+  } catch {
+    // Redis is gone: nothing can drain; stop the rest as usual.
+  } finally {
+    await q.close();
+  }
 }

@@ -95,8 +95,8 @@ describe('tickpulse compare (the CLI process)', () => {
     });
     expect(run.status).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(
-      /^tickpulse compare: comparison aborted while reading TICK:UPD: /,
+    expect(run.stderr).toBe(
+      `tickpulse: Redis is not reachable at redis://127.0.0.1:${port} (connect ECONNREFUSED 127.0.0.1:${port}): start it (e.g. \`redis-server --daemonize yes\`) or set REDIS_URL.\n`,
     );
   });
 });

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   createTestSchema,
@@ -151,6 +152,9 @@ describe('npm start (the launcher: tickpulse up)', () => {
       expect(human.code).toBe(0);
       expect(human.stdout).toMatch(/^Go per-ticker: .* \(late updates\)\.$/m);
     } finally {
+      // Twice, as under `npm start`: the terminal's Ctrl-C and npm's
+      // forwarded copy. The second must not cut the graceful stop short.
+      proc.kill('SIGINT');
       proc.kill('SIGINT');
     }
     expect({ code: await exit, out }).toEqual({
@@ -159,5 +163,65 @@ describe('npm start (the launcher: tickpulse up)', () => {
     });
     expect(out).toContain(`exit codes: ${APPS.map(a => `${a} 0`).join(', ')}`);
     expect(out).toContain('stopped cleanly');
+    // A normal start warns about nothing: ingest dials polygon-sim only once
+    // it listens, and the first reconcile filling Redis is not drift.
+    expect(out).not.toMatch(/^\[[a-z-]+\] (warn|error|fatal) /m);
+    // ingest stopped before tick-writer, which took its last batch.
+    const ticks = new Queue('ticks', { connection: redis, prefix: bullPrefix });
+    const left = await ticks.getJobCounts('wait', 'active');
+    await ticks.close();
+    expect(left).toEqual({ wait: 0, active: 0 });
+  });
+
+  /** Runs `up` to its own exit (these runs never reach the status loop). */
+  const runUp = async (extra: Record<string, string>) => {
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      REDIS_URL: TEST_REDIS_URL,
+      DATABASE_URL: schema.url,
+      REDIS_KEY_PREFIX: prefix,
+      BULLMQ_PREFIX: bullPrefix,
+      UP_PORT_BASE: String(await freePortRun()),
+      ...extra,
+    };
+    let out = '';
+    const proc = spawn(process.execPath, [CLI, 'up'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    proc.stdout.on('data', d => (out += d));
+    proc.stderr.on('data', d => (out += d));
+    const code = await new Promise<number | null>(r => proc.once('exit', r));
+    return { code, out, base: Number(env.UP_PORT_BASE) };
+  };
+
+  it('stops every app at once when one rejects its configuration (exit 78)', async () => {
+    const { code, out } = await runUp({ TICKS_MAX_PENDING_JOBS: 'abc' });
+    expect(code).toBe(1);
+    expect(out).toMatch(
+      /\[ingest\] fatal invalid configuration[^]*TICKS_MAX_PENDING_JOBS/,
+    );
+    expect(out).toContain('ingest rejected its configuration (exit 78');
+    expect(out).not.toContain('did not answer /healthz');
+    expect(out).toMatch(/exit codes: .*ingest 78/);
+    expect(out).toContain('stopped after a failure');
+  });
+
+  it('says another tickpulse may be running, and names UP_PORT_BASE, when a port is taken', async () => {
+    const base = await freePortRun();
+    const squatter = createServer();
+    await new Promise<void>(r => squatter.listen(base + 2, '127.0.0.1', r));
+    try {
+      const { code, out } = await runUp({ UP_PORT_BASE: String(base) });
+      expect(code).toBe(1);
+      expect(out).toContain(
+        `port ${base + 2} (tick-writer) already in use: is tickpulse already running`,
+      );
+      expect(out).toContain(`set UP_PORT_BASE`);
+      // Nothing started: no banner, no token, no app output.
+      expect(out.trim().split('\n')).toHaveLength(1);
+    } finally {
+      await new Promise(r => squatter.close(r));
+    }
   });
 });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import type { ZodType } from 'zod';
+import { misspelledVariables } from '@tickpulse/shared';
 import { renderKustomize } from '../src/k8s.js';
 import { repoRoot } from '../src/tools.js';
 
@@ -123,5 +124,19 @@ describe('environment variables in the deploy files', () => {
         s.names.filter(n => !known.has(n)).map(n => `${s.where}: ${n}`),
       );
     expect(unknown).toEqual([]);
+  });
+});
+
+// `tickpulse up` hands every app the same environment, so one app's real
+// variable must never read as a misspelling of another's (the apps warn
+// about misspellings at start-up).
+describe('misspelling warnings across the apps', () => {
+  it.each(APPS)('%s takes no other app variable for a typo', app => {
+    const others = Object.fromEntries(
+      APPS.filter(a => a !== app)
+        .flatMap(a => [...knownVariables(a)])
+        .map(n => [n, 'set']),
+    );
+    expect(misspelledVariables(others, knownVariables(app))).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   baseEnvSchema,
+  configWarnings,
   durationMs,
   parseEnv,
   MAX_DURATION_MS,
@@ -17,6 +18,33 @@ const schema = z.object({
 });
 
 describe('parseEnv', () => {
+  it('warns about a misspelled variable and still starts on the defaults', () => {
+    const c = parseEnv(
+      schema,
+      {
+        API_TOKEN: 'x'.repeat(16),
+        REDIS_ULR: 'redis://10.0.0.1:6379',
+        HOME: '/root',
+      },
+      'ingest',
+    );
+    expect(redisTarget(c)).toEqual({
+      mode: 'standalone',
+      url: 'redis://127.0.0.1:6379',
+    });
+    expect(configWarnings(c)).toEqual([
+      'REDIS_ULR is not a variable ingest reads (ignored): did you mean REDIS_URL?',
+    ]);
+  });
+
+  it('lists a misspelling among the problems when the configuration is invalid', () => {
+    expect(() =>
+      parseEnv(schema, { API_TOKNE: 'x'.repeat(16) }, 'universe-sync'),
+    ).toThrow(
+      /API_TOKEN: .*\(not set\)\n {2}- API_TOKNE is not a variable universe-sync reads \(ignored\): did you mean API_TOKEN\?/,
+    );
+  });
+
   it('applies defaults', () => {
     const c = parseEnv(schema, { API_TOKEN: 'x'.repeat(16) });
     expect(redisTarget(c)).toEqual({

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { echoValue } from './echo.js';
+import { misspelledVariables } from './env-typos.js';
 import { ConfigError } from './errors.js';
 import type { HostPort, RedisTarget } from './redis.js';
 
@@ -137,6 +138,14 @@ export function parseEnv<S extends z.ZodType>(
     }
     delete cleaned[old];
   }
+  const typos = misspelledVariables(cleaned, [
+    ...schemaVariableNames(schema),
+    ...Object.keys(renamed),
+  ]).map(
+    t =>
+      `${t.name} is not a variable ${service ?? 'this program'} reads (ignored): did you mean ${t.suggestion}?`,
+  );
+  warnings.push(...typos);
   const result = schema.safeParse(cleaned);
   const topology =
     schema instanceof z.ZodObject && 'REDIS_CLUSTER_NODES' in schema.shape
@@ -167,7 +176,17 @@ export function parseEnv<S extends z.ZodType>(
           : `got ${echoValue(given, 200)}`;
     return `${name}: ${issue.message} (${shown})`;
   });
-  throw new ConfigError([...problems, ...topology, ...conflicts], service);
+  throw new ConfigError(
+    [...problems, ...topology, ...conflicts, ...typos],
+    service,
+  );
+}
+
+/** The variable names of an env schema (an object, or an object behind a refinement or transform). */
+function schemaVariableNames(schema: z.ZodType): string[] {
+  if (schema instanceof z.ZodObject) return Object.keys(schema.shape);
+  const inner = (schema.def as { in?: z.ZodType }).in;
+  return inner ? schemaVariableNames(inner) : [];
 }
 
 /** The Redis variables of a config built on `baseEnvSchema`. */

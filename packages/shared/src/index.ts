@@ -6,6 +6,7 @@ export * from './data-loss.js';
 export * from './echo.js';
 export * from './encoded-sadd.js';
 export * from './env-fragments.js';
+export * from './env-typos.js';
 export * from './errors.js';
 export * from './http.js';
 export * from './keys.js';
