@@ -365,9 +365,7 @@ export async function runFootprint(ctx: BenchContext): Promise<BenchOutcome> {
     await server.close();
   }
 
-  const total = parts
-    .filter(p => !p.optional)
-    .reduce((s, p) => s + p.bytes, 0);
+  const total = parts.filter(p => !p.optional).reduce((s, p) => s + p.bytes, 0);
   const lossless = parts
     .filter(p => p.optional)
     .reduce((s, p) => s + p.bytes, 0);
