@@ -74,3 +74,22 @@ export function buildOpenApi(routes: readonly RouteDoc[], info: ApiInfo) {
     paths,
   };
 }
+
+/** The body of every error answer of a tickpulse /v1 API. */
+export const errorResponse = {
+  type: 'object',
+  required: ['error', 'statusCode'],
+  properties: {
+    error: { type: 'string' },
+    statusCode: { type: 'integer' },
+  },
+} as const;
+
+/** `GET /v1/openapi.json`, served without a token by every /v1 API. */
+export const OPENAPI_ROUTE = {
+  method: 'GET',
+  url: '/v1/openapi.json',
+  summary: 'This OpenAPI document',
+  authenticated: false,
+  responses: { 200: { description: 'OpenAPI 3.1 document' } },
+} as const satisfies RouteDoc;

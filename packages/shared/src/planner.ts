@@ -565,6 +565,31 @@ export function createThrottlePlanner(
     }
   };
 
+  /**
+   * Record or release: LAST written and/or claims dropped. Bad arguments
+   * throw before any promise exists, as a caller's bug should.
+   */
+  const finish = (
+    op: 'record' | 'release',
+    strategyId: number,
+    tickers: readonly string[],
+    bucketStartMs: number,
+    claimId: string,
+  ): Promise<number> => {
+    checkBucket(bucketStartMs);
+    checkTickers(tickers);
+    if (tickers.length === 0) return Promise.resolve(0);
+    return cmd
+      .tickpulseFinish(
+        ...slotKeys(strategyId),
+        String(bucketStartMs),
+        claimId,
+        op,
+        ...tickers,
+      )
+      .then(([n]) => n);
+  };
+
   return {
     async plan(strategy, bucketStartMs, opts = {}) {
       checkBucket(bucketStartMs);
@@ -636,21 +661,8 @@ export function createThrottlePlanner(
       return result;
     },
 
-    // Bad arguments throw before any promise exists, as a caller's bug should.
-    recordEvaluated(strategyId, tickers, bucketStartMs, claimId = '') {
-      checkBucket(bucketStartMs);
-      checkTickers(tickers);
-      if (tickers.length === 0) return Promise.resolve(0);
-      return cmd
-        .tickpulseFinish(
-          ...slotKeys(strategyId),
-          String(bucketStartMs),
-          claimId,
-          'record',
-          ...tickers,
-        )
-        .then(([written]) => written);
-    },
+    recordEvaluated: (strategyId, tickers, bucketStartMs, claimId = '') =>
+      finish('record', strategyId, tickers, bucketStartMs, claimId),
 
     async recordLossless(strategyId, record, bucketStartMs, claimId = '') {
       checkBucket(bucketStartMs);
@@ -693,18 +705,7 @@ export function createThrottlePlanner(
 
     release(strategyId, tickers, bucketStartMs, claimId) {
       if (!claimId) throw new RangeError('release needs the claimId');
-      checkBucket(bucketStartMs);
-      checkTickers(tickers);
-      if (tickers.length === 0) return Promise.resolve(0);
-      return cmd
-        .tickpulseFinish(
-          ...slotKeys(strategyId),
-          String(bucketStartMs),
-          claimId,
-          'release',
-          ...tickers,
-        )
-        .then(([dropped]) => dropped);
+      return finish('release', strategyId, tickers, bucketStartMs, claimId);
     },
   };
 }

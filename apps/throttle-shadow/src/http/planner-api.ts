@@ -1,7 +1,9 @@
 import {
   bucketStart,
   buildOpenApi,
+  OPENAPI_ROUTE,
   echoValue,
+  errorResponse,
   InvalidTimeframeError,
   isNormalizedTicker,
   MAX_STRATEGY_ID,
@@ -98,12 +100,6 @@ const releaseBody = {
   additionalProperties: false,
   required: ['strategyId', 'bucketStartMs', 'tickers', 'claimId'],
   properties: { strategyId, bucketStartMs: ms, tickers, claimId },
-} as const;
-
-const errorResponse = {
-  type: 'object',
-  required: ['error', 'statusCode'],
-  properties: { error: { type: 'string' }, statusCode: { type: 'integer' } },
 } as const;
 
 const planResponse = {
@@ -206,13 +202,7 @@ export const PLANNER_ROUTES = {
       ...ERRORS,
     },
   },
-  openapi: {
-    method: 'GET',
-    url: '/v1/openapi.json',
-    summary: 'This OpenAPI document',
-    authenticated: false,
-    responses: { 200: { description: 'OpenAPI 3.1 document' } },
-  },
+  openapi: OPENAPI_ROUTE,
 } satisfies Record<string, RouteDoc>;
 
 /** The planner API's OpenAPI document (pinned in `openapi.json`). */

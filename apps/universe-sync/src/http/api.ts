@@ -1,5 +1,7 @@
 import {
   buildOpenApi,
+  errorResponse,
+  OPENAPI_ROUTE,
   describeInvalid,
   desiredUniverse,
   enqueueReconcile,
@@ -19,7 +21,6 @@ import type { UniverseMetrics } from '../metrics.js';
 import {
   acceptedResponse,
   enqueueBody,
-  errorResponse,
   strategyIdParams,
   strategyStateResponse,
 } from './schemas.js';
@@ -105,13 +106,7 @@ export const ROUTES = {
       503: ERRORS[503],
     },
   },
-  openapi: {
-    method: 'GET',
-    url: '/v1/openapi.json',
-    summary: 'This OpenAPI document',
-    authenticated: false,
-    responses: { 200: { description: 'OpenAPI 3.1 document' } },
-  },
+  openapi: OPENAPI_ROUTE,
 } satisfies Record<string, RouteDoc>;
 
 /**

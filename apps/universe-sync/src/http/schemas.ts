@@ -50,15 +50,6 @@ export const acceptedResponse = {
   },
 } as const;
 
-export const errorResponse = {
-  type: 'object',
-  required: ['error', 'statusCode'],
-  properties: {
-    error: { type: 'string' },
-    statusCode: { type: 'integer' },
-  },
-} as const;
-
 export const strategyStateResponse = {
   type: 'object',
   required: ['strategyId', 'database', 'redis', 'inSync', 'missing', 'extra'],
