@@ -72,20 +72,33 @@ export function createTriggerGate(deps: {
     return state === 'installed';
   };
 
+  const recheckNow = async () => {
+    if (stopped) return;
+    if (!(await look())) return recheck();
+    if (stopped) return;
+    await deps.listener.start();
+    await deps
+      .onInstalled()
+      .catch(err =>
+        deps.logger.warn(
+          { err },
+          'could not request a reconcile after the trigger appeared',
+        ),
+      );
+  };
+
+  // A timer drops what its callback returns: a LISTEN that fails must be
+  // retried here, not become an unhandled rejection that ends the process.
   const recheck = () => {
-    timer = setTimeout(async () => {
-      if (stopped) return;
-      if (!(await look())) return recheck();
-      if (stopped) return;
-      await deps.listener.start();
-      await deps
-        .onInstalled()
-        .catch(err =>
-          deps.logger.warn(
-            { err },
-            'could not request a reconcile after the trigger appeared',
-          ),
+    timer = setTimeout(() => {
+      recheckNow().catch(err => {
+        deps.metrics.errors.inc({ where: 'trigger_check' });
+        deps.logger.warn(
+          { err },
+          'could not listen for strategy changes; retrying',
         );
+        recheck();
+      });
     }, deps.recheckMs);
   };
 
