@@ -10,7 +10,6 @@ export * from './env-typos.js';
 export * from './errors.js';
 export * from './http.js';
 export * from './keys.js';
-export * from './last-bucket-store.js';
 export * from './lease.js';
 export * from './lifecycle.js';
 export * from './log-every.js';
