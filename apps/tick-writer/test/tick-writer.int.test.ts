@@ -1,6 +1,7 @@
 import {
   InvalidJobError,
   JOB_NAMES,
+  MAX_TICK_BATCH_ENTRIES,
   publishTickBatch,
   TICK_BATCH_JOB_OPTIONS,
   TICK_BATCH_KEEP_FAILED,
@@ -263,6 +264,41 @@ describe('tick-writer against real Redis and BullMQ', () => {
     expect(new InvalidJobError('ticks', 'x').message).toBe(
       'invalid ticks job: x',
     );
+  });
+
+  it('rejects a job past MAX_TICK_BATCH_ENTRIES without writing any of it, and writes the next batch', async () => {
+    // A producer that ignores the bound (an ingest without the ticker cap
+    // holding back for minutes made one of 2.9 M tickers): valid-looking
+    // tickers and times, one more than a job may carry.
+    const n = MAX_TICK_BATCH_ENTRIES + 1;
+    const tickers = Array.from(
+      { length: n },
+      (_, i) => `F${i.toString(36).toUpperCase()}`,
+    );
+    await producer.queue.add(
+      JOB_NAMES.tickBatch,
+      {
+        v: 2,
+        base: BASE,
+        tickers: tickers.join(' '),
+        offsets: new Array<number>(n).fill(0),
+      },
+      TICK_BATCH_JOB_OPTIONS,
+    );
+    await publishTickBatch(producer.queue, new Map([['AAPL', BASE + 5]]));
+    await waitFor(async () => (await written()) === 1, {
+      what: 'the batch after the oversized one written',
+    });
+    await waitFor(
+      async () => (await producer.queue.getJobCounts('failed')).failed === 1,
+      { what: 'oversized job failed' },
+    );
+    const [job] = await producer.queue.getFailed(0, 1);
+    expect(job!.attemptsMade).toBe(1);
+    expect(job!.failedReason).toBe(
+      `invalid ticks job: too many entries (${n} offsets, ${tickers.join(' ').length} ticker characters; one job carries at most ${MAX_TICK_BATCH_ENTRIES})`,
+    );
+    expect(await readTickUpd(admin, h.keyPrefix)).toEqual({ AAPL: BASE + 5 });
   });
 
   it('keeps only the newest 10 failed batches, also of jobs added without options', async () => {
