@@ -6,6 +6,7 @@ import {
 import {
   baseEnvSchema,
   MAX_DURATION_MS,
+  MAX_TICK_BATCH_ENTRIES,
   parseEnv,
   milliseconds,
   positiveInt,
@@ -95,6 +96,22 @@ export const ConfigSchema = z
     FLUSH_INTERVAL_MS: milliseconds(50),
     /** Flush early when this many tickers are pending. */
     FLUSH_MAX_TICKERS: positiveInt(5000),
+    /**
+     * Most distinct tickers ingest accepts (from the stream and from REST
+     * backfill) for the life of the process. Well above the ~12 000 listed US
+     * stocks plus the OTC symbols `T.*` carries; past it trades of new
+     * symbols are counted and dropped, known tickers keep updating.
+     */
+    MAX_TICKERS: positiveInt(50_000),
+    /**
+     * Most tickers in one `ticks` job: a larger flush (after holding back)
+     * becomes several jobs. At most ≈ 27 bytes a ticker, so 10 000 keep a
+     * job under ≈ 0.3 MB and the 10 failed ones kept under ≈ 3 MB.
+     */
+    TICKS_JOB_MAX_TICKERS: positiveInt(10_000).refine(
+      n => n <= MAX_TICK_BATCH_ENTRIES,
+      `must be at most ${MAX_TICK_BATCH_ENTRIES} (the most tick-writer accepts in one job)`,
+    ),
     /** A publish that takes longer counts as failed and is merged back. */
     PUBLISH_TIMEOUT_MS: milliseconds(5000),
     /**

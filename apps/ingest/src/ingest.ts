@@ -83,8 +83,25 @@ export function createIngest(deps: {
   const { config } = deps;
   const log = deps.logger.child({ component: 'ingest' });
   const keys = createKeys(config.REDIS_KEY_PREFIX);
-  const coalescer = createCoalescer();
-  const metrics = createIngestMetrics(deps.registry, () => coalescer.size);
+  const coalescer = createCoalescer({ maxTickers: config.MAX_TICKERS });
+  const metrics = createIngestMetrics(deps.registry, coalescer);
+  // A feed or snapshot naming more symbols than any market has is broken or
+  // hostile: say so loudly, but at most once a minute however long it lasts.
+  const warnRefused = logEvery(60_000);
+  const noteRefused = (now: number) =>
+    warnRefused(
+      () =>
+        log.error(
+          {
+            maxTickers: config.MAX_TICKERS,
+            refusedTrades: coalescer.refused,
+            refusedTickers: coalescer.refusedTickers,
+          },
+          'MAX_TICKERS reached: trades of new symbols are dropped (known tickers keep updating). ' +
+            'The feed or a REST snapshot names more symbols than the market has; raise MAX_TICKERS only if it really does',
+        ),
+      now,
+    );
   const bounds = {
     futureToleranceMs: config.TRADE_FUTURE_TOLERANCE_MS,
     maxAgeMs: config.TRADE_MAX_AGE_MS,
@@ -121,7 +138,9 @@ export function createIngest(deps: {
     watermarkKey: createKeys(config.REDIS_KEY_PREFIX).watermark('ingest'),
     policy: config.CONDITION_POLICY,
     bounds,
-    add: (ticker, ms) => coalescer.add(ticker, ms),
+    add: (ticker, ms) => {
+      if (!coalescer.add(ticker, ms)) noteRefused(Date.now());
+    },
     logger: deps.logger,
     metrics,
   });
@@ -140,6 +159,7 @@ export function createIngest(deps: {
     }),
     intervalMs: config.FLUSH_INTERVAL_MS,
     timeoutMs: config.PUBLISH_TIMEOUT_MS,
+    maxJobTickers: config.TICKS_JOB_MAX_TICKERS,
     logger: deps.logger,
     metrics,
     onPublished: batch => healer.published(batch),
@@ -154,6 +174,7 @@ export function createIngest(deps: {
     acc.frames++;
     acc.received += r.received;
     acc.eligible += r.eligible;
+    if (r.refused > 0) noteRefused(now);
     if (r.filtered)
       for (const [id, n] of r.filtered)
         acc.filtered.set(id, (acc.filtered.get(id) ?? 0) + n);
@@ -329,6 +350,7 @@ export function createIngest(deps: {
           leader: elector.isLeader,
           connection: client.state,
           pendingTickers: coalescer.size,
+          knownTickers: coalescer.known,
           heldBack: publisher.heldBack,
           fastFrames: processor.parser.fastFrames,
           slowFrames: processor.parser.slowFrames,
@@ -343,6 +365,7 @@ export function createIngest(deps: {
           excluded: config.CONDITION_POLICY.excluded,
           flushIntervalMs: config.FLUSH_INTERVAL_MS,
           maxPendingJobs: config.TICKS_MAX_PENDING_JOBS,
+          maxTickers: config.MAX_TICKERS,
         },
         'ingest started',
       );

@@ -23,6 +23,11 @@ export interface FrameResult {
   received: number;
   /** Trades that passed validation and the policy and reached the coalescer. */
   eligible: number;
+  /**
+   * Eligible trades the coalescer refused: their ticker was new and the
+   * ticker cap was reached.
+   */
+  refused: number;
   /** Skipped trades (and frames/events) by reason; only non-zero reasons are present. */
   invalid: Partial<Record<InvalidReason, number>> | null;
   /** Trades excluded by the policy, by the (first) excluding condition id. */
@@ -50,7 +55,8 @@ export interface TradeProcessor {
 /**
  * Creates the ingest hot path: parse → validate (ticker, timestamp) →
  * condition policy → coalesce. Invariant per frame: `received` equals
- * `eligible` + the sum of `filtered` + the trade-level `invalid` counts.
+ * `eligible` + `refused` + the sum of `filtered` + the trade-level
+ * `invalid` counts.
  */
 export function createTradeProcessor(opts: {
   policy: ConditionPolicy;
@@ -70,6 +76,7 @@ export function createTradeProcessor(opts: {
       const minMs = nowMs - bounds.maxAgeMs;
       const inv = parser.invalid;
       let eligible = 0;
+      let refused = 0;
       let unknown = 0;
       let newest = -1;
       let filtered: Map<number, number> | null = null;
@@ -107,8 +114,8 @@ export function createTradeProcessor(opts: {
           filtered.set(excludedBy, (filtered.get(excludedBy) ?? 0) + 1);
           continue;
         }
-        coalescer.add(syms[n]!, ms);
-        eligible++;
+        if (coalescer.add(syms[n]!, ms)) eligible++;
+        else refused++;
       }
       let invalid: Partial<Record<InvalidReason, number>> | null = null;
       for (let r = 0; r < inv.length; r++) {
@@ -117,6 +124,7 @@ export function createTradeProcessor(opts: {
       return {
         received: parser.tradeEvents,
         eligible,
+        refused,
         invalid,
         filtered,
         unknownConditions: unknown,

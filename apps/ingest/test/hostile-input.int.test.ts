@@ -1,0 +1,94 @@
+import { parseTickBatch, QUEUE_NAMES } from '@tickpulse/shared';
+import { testRedis, waitFor } from '@tickpulse/testkit';
+import { Queue } from 'bullmq';
+import { captureLogs, startHarness, trade, type Harness } from './helpers';
+
+const subscribed = (h: Harness) =>
+  waitFor(() => h.sim.stats().subscribed === 1, {
+    timeoutMs: 15_000,
+    what: 'ingest subscribed',
+  });
+
+/** Ticker counts of every waiting `ticks` job. */
+async function jobSizes(h: Harness): Promise<number[]> {
+  const conn = testRedis();
+  const queue = new Queue(QUEUE_NAMES.ticks, {
+    connection: conn,
+    prefix: h.config.BULLMQ_PREFIX,
+  });
+  try {
+    const jobs = await queue.getJobs(['waiting'], 0, 10_000);
+    return jobs.map(j => parseTickBatch(j.data).times.length);
+  } finally {
+    await queue.close();
+    conn.disconnect();
+  }
+}
+
+describe('ingest under hostile or broken input', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  it('accepts at most MAX_TICKERS symbols: a flood of new ones is counted and dropped, known ones keep updating', async () => {
+    const logs = captureLogs('info');
+    h = await startHarness({
+      logger: logs.logger,
+      env: {
+        MAX_TICKERS: '100',
+        TICKS_JOB_MAX_TICKERS: '40',
+        // Every job stays waiting (no tick-writer): leave room for all of them.
+        TICKS_MAX_PENDING_JOBS: '50',
+      },
+    });
+    await subscribed(h);
+    const rep = h.replicas[0]!;
+    const t0 = Date.now() - 60_000;
+    const known = Array.from({ length: 10 }, (_, k) => `KNOWN${k}`);
+    h.sim.sendFrames([known.map(s => trade(s, t0))]);
+    await waitFor(async () => (await h!.queued()).KNOWN9 === t0, {
+      what: 'known tickers queued',
+    });
+
+    // 5 000 valid-looking new symbols in 10 frames of 500.
+    const flood = Array.from(
+      { length: 5000 },
+      (_, k) => `FL${k.toString(36).toUpperCase()}`,
+    );
+    const frames: unknown[][] = [];
+    for (let f = 0; f < 10; f++)
+      frames.push(flood.slice(f * 500, (f + 1) * 500).map(s => trade(s, t0)));
+    h.sim.sendFrames(frames);
+    // Then the known tickers trade again.
+    h.sim.sendFrames([known.map(s => trade(s, t0 + 1000))]);
+    await waitFor(
+      async () =>
+        (await rep.metric('tickpulse_ingest_trades_received_total')) === 5020,
+      { what: 'every trade read' },
+    );
+    await waitFor(async () => rep.ingest.status().pendingTickers === 0, {
+      what: 'everything published',
+    });
+
+    const queued = await h.queued();
+    expect(Object.keys(queued)).toHaveLength(100);
+    for (const s of known) expect(queued[s]).toBe(t0 + 1000);
+    // The first 90 flood symbols filled the cap; the other 4 910 were refused.
+    expect(await rep.metric('tickpulse_ingest_tickers_refused_total')).toBe(
+      4910,
+    );
+    expect(await rep.metric('tickpulse_ingest_known_tickers')).toBe(100);
+    expect(await rep.metric('tickpulse_ingest_trades_eligible_total')).toBe(
+      110,
+    );
+    for (const n of await jobSizes(h)) expect(n).toBeLessThanOrEqual(40);
+    const lines = logs.lines(
+      'MAX_TICKERS reached: trades of new symbols are dropped (known tickers keep updating). ' +
+        'The feed or a REST snapshot names more symbols than the market has; raise MAX_TICKERS only if it really does',
+    );
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 'error', maxTickers: 100 });
+  });
+});
