@@ -1,4 +1,5 @@
 import {
+  DEFAULT_FRAME_BOUNDS,
   parseConditionPolicy,
   POLYGON_REST_URL,
   POLYGON_STOCKS_URL,
@@ -91,6 +92,12 @@ export const ConfigSchema = z
           return z.NEVER;
         }
       }),
+    /**
+     * Largest WebSocket frame read (bytes). Polygon's frames stay far below
+     * it (the official Go client reads at most 1 MB); a larger one is
+     * counted and dropped unread, and the stream goes on.
+     */
+    MAX_FRAME_BYTES: positiveInt(DEFAULT_FRAME_BOUNDS.maxBytes),
     // ---- Coalescing and publishing ----
     /** How often the pending per-ticker map becomes one `ticks` job. */
     FLUSH_INTERVAL_MS: milliseconds(50),
@@ -152,6 +159,12 @@ export const ConfigSchema = z
     BACKFILL_MAX_GAP_MS: milliseconds(15 * 60_000),
     /** Healing starts this long before the watermark (late and out-of-order prints, clock skew). */
     BACKFILL_MARGIN_MS: milliseconds(2000),
+    /**
+     * Largest REST response body read (bytes). A full-market snapshot is
+     * well under 1 KB a ticker (≈ 12 000 tickers); a larger body is refused
+     * without parsing it and that gap is not healed from it.
+     */
+    BACKFILL_MAX_BODY_BYTES: positiveInt(32 * 1024 * 1024),
     /** Deadline of one REST request. */
     BACKFILL_REQUEST_TIMEOUT_MS: milliseconds(10_000),
     /** First retry delay after a 429/5xx/timeout (doubles, ±50 % jitter, up to 8×). */

@@ -1,5 +1,6 @@
 import {
   createCoalescer,
+  DEFAULT_FRAME_BOUNDS,
   createTradeProcessor,
   type FrameResult,
   type StatusEvent,
@@ -30,6 +31,13 @@ import { createPolygonClient } from './polygon-client.js';
 import { countPendingJobs, createQueueCap } from './queue-cap.js';
 import { createRestClient } from './rest-client.js';
 import { createTickPublisher } from './tick-publisher.js';
+
+/** Reasons the parser refuses a whole frame for its size or shape. */
+const FRAME_REFUSALS = [
+  'frame_too_large',
+  'frame_too_deep',
+  'frame_too_many_values',
+] as const;
 
 /** The ingest service. */
 export interface Ingest {
@@ -106,10 +114,15 @@ export function createIngest(deps: {
     futureToleranceMs: config.TRADE_FUTURE_TOLERANCE_MS,
     maxAgeMs: config.TRADE_MAX_AGE_MS,
   };
+  const frameBounds = {
+    ...DEFAULT_FRAME_BOUNDS,
+    maxBytes: config.MAX_FRAME_BYTES,
+  };
   const processor = createTradeProcessor({
     policy: config.CONDITION_POLICY,
     coalescer,
     bounds,
+    frameBounds,
   });
   const queue = new Queue(QUEUE_NAMES.ticks, {
     connection: deps.redis,
@@ -128,6 +141,7 @@ export function createIngest(deps: {
       baseUrl: config.POLYGON_REST_URL,
       apiKey: config.POLYGON_API_KEY,
       timeoutMs: config.BACKFILL_REQUEST_TIMEOUT_MS,
+      maxBodyBytes: config.BACKFILL_MAX_BODY_BYTES,
       attempts: 4,
       retryMinMs: config.BACKFILL_RETRY_MIN_MS,
       retryMaxMs: config.BACKFILL_RETRY_MIN_MS * 8,
@@ -165,6 +179,9 @@ export function createIngest(deps: {
     onPublished: batch => healer.published(batch),
   });
   const warnInvalid = logEvery(10_000);
+  // Its own gate: a refused frame must be named even when other invalid
+  // events were just logged.
+  const warnFrame = logEvery(10_000);
 
   // Per-frame counts go into plain accumulators and reach prom-client when
   // the metrics are read (collect hook) or every second, instead of several
@@ -206,6 +223,7 @@ export function createIngest(deps: {
     url: config.POLYGON_WS_URL,
     apiKey: config.POLYGON_API_KEY,
     subscriptions: config.POLYGON_SUBSCRIPTIONS,
+    maxFrameBytes: config.MAX_FRAME_BYTES,
     timings: {
       pingIntervalMs: config.PING_INTERVAL_MS,
       readTimeoutMs: config.READ_TIMEOUT_MS,
@@ -221,6 +239,21 @@ export function createIngest(deps: {
       const now = Date.now();
       const r = processor.processFrame(data, now);
       record(r, now);
+      const refused = r.invalid && FRAME_REFUSALS.find(k => r.invalid![k]);
+      if (refused)
+        warnFrame(
+          suppressed =>
+            log.warn(
+              {
+                reason: refused,
+                bytes: data.length,
+                ...frameBounds,
+                suppressed,
+              },
+              'refused a frame past MAX_FRAME_BYTES or its nesting or value bound, unread (logged at most every 10 s)',
+            ),
+          now,
+        );
       if (coalescer.size >= config.FLUSH_MAX_TICKERS) void publisher.flush();
       return r.statuses;
     },

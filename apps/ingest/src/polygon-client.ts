@@ -50,6 +50,8 @@ export function createPolygonClient(deps: {
   url: string;
   apiKey: string;
   subscriptions: string;
+  /** Frames past this are refused by the parser; see `maxPayload` below. */
+  maxFrameBytes: number;
   timings: ClientTimings;
   logger: Logger;
   metrics: IngestMetrics;
@@ -106,6 +108,10 @@ export function createPolygonClient(deps: {
           // second full pass over every frame to validate UTF-8 buys nothing.
           skipUTF8Validation: true,
           handshakeTimeout: timings.authTimeoutMs,
+          // The parser drops a frame past maxFrameBytes and the stream goes
+          // on. ws's own limit (100 MiB by default) only stops a frame so
+          // large that buffering it is the harm: ws then closes with 1009.
+          maxPayload: 4 * deps.maxFrameBytes,
         });
         current = ws;
 

@@ -1,6 +1,6 @@
 import { sleep } from '@tickpulse/shared';
 import { backoffDelay } from './backoff.js';
-import { parseRestJson } from '@tickpulse/polygon';
+import { jsonBoundProblem, parseRestJson } from '@tickpulse/polygon';
 
 /** The two REST endpoints backfill uses (a bounded metric label). */
 export type RestEndpoint = 'snapshot' | 'trades';
@@ -49,7 +49,16 @@ export interface RestClientOptions {
   attempts: number;
   retryMinMs: number;
   retryMaxMs: number;
-  /** Called once per attempt with its outcome: an HTTP status, `timeout`, `network` or `malformed`. */
+  /**
+   * Largest response body read (bytes). A body past it (or nested deeper
+   * than 64, or of more than 1.5 M values) is refused without `JSON.parse`
+   * and not retried: the same request would bring the same body.
+   */
+  maxBodyBytes: number;
+  /**
+   * Called once per attempt with its outcome: an HTTP status, `timeout`,
+   * `network`, `malformed`, `too_large`, `too_deep` or `too_many_values`.
+   */
   onResponse: (endpoint: RestEndpoint, status: string) => void;
 }
 
@@ -67,13 +76,54 @@ export interface RestClient {
 const RETRYABLE = (status: number) => status === 429 || status >= 500;
 
 /**
+ * Polygon's bodies nest 4 deep (snapshot → tickers → ticker → lastTrade →
+ * c). A snapshot of 12 000 tickers holds ≈ 0.5 M values; 1.5 M leave room
+ * and bound what `JSON.parse` allocates to ≈ 0.3 s of work, however dense
+ * the body (1.5 M empty arrays: 0.17–0.3 s).
+ */
+const REST_MAX_DEPTH = 64;
+const REST_MAX_VALUES = 1_500_000;
+
+/**
+ * The body as text, or null as soon as it passes `maxBytes` (a declared
+ * length past it is refused before reading a byte; the rest is cancelled).
+ */
+async function readBounded(
+  res: Response,
+  maxBytes: number,
+): Promise<string | null> {
+  const declared = Number(res.headers.get('content-length'));
+  if (declared > maxBytes) {
+    await res.body?.cancel();
+    return null;
+  }
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > maxBytes) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
+}
+
+/**
  * Creates the client. The key travels only in the `Authorization: Bearer`
  * header, never in a URL, so no URL this client builds or logs contains it.
  * A `next_url` is requested on the configured host whatever host it names
  * (its path and query are kept, an `apiKey` in it is dropped): the key is
  * never sent anywhere but `baseUrl`. 429, 5xx, timeouts, network errors and
  * unparseable bodies are retried with jittered backoff; 401/403 throw
- * `RestAuthError` at once; other statuses throw `RestRequestError`.
+ * `RestAuthError` at once; other statuses, and a body past `maxBodyBytes`
+ * or the depth and value bounds, throw `RestRequestError` (no `JSON.parse`,
+ * no retry).
  */
 export function createRestClient(opts: RestClientOptions): RestClient {
   const base = new URL(opts.baseUrl);
@@ -103,18 +153,33 @@ export function createRestClient(opts: RestClientOptions): RestClient {
         budget.remaining--;
         const timeout = AbortSignal.timeout(opts.timeoutMs);
         let res: Response;
-        let text: string;
+        let text: string | null;
         try {
           res = await fetch(url, {
             headers,
             signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
           });
-          text = await res.text();
+          text = await readBounded(res, opts.maxBodyBytes);
         } catch {
           signal?.throwIfAborted();
           last = timeout.aborted ? 'timeout' : 'network';
           opts.onResponse(endpoint, last);
           continue;
+        }
+        // Only a 200's body is read; any other status is handled by its code.
+        const problem =
+          res.status !== 200
+            ? null
+            : text === null
+              ? 'too_large'
+              : jsonBoundProblem(text, {
+                  maxBytes: opts.maxBodyBytes,
+                  maxDepth: REST_MAX_DEPTH,
+                  maxValues: REST_MAX_VALUES,
+                });
+        if (problem) {
+          opts.onResponse(endpoint, problem);
+          throw new RestRequestError(endpoint, problem);
         }
         last = String(res.status);
         if (res.status === 401 || res.status === 403) {
@@ -128,7 +193,7 @@ export function createRestClient(opts: RestClientOptions): RestClient {
         }
         let body: unknown;
         try {
-          body = parseRestJson(text);
+          body = parseRestJson(text!);
         } catch {
           body = undefined;
         }

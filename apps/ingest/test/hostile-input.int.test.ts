@@ -91,4 +91,47 @@ describe('ingest under hostile or broken input', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 'error', maxTickers: 100 });
   });
+
+  it('refuses a pathological frame unread, names the cause and keeps the stream and the lease', async () => {
+    const logs = captureLogs('info');
+    h = await startHarness({
+      logger: logs.logger,
+      env: { MAX_FRAME_BYTES: String(8 * 1024 * 1024) },
+    });
+    await subscribed(h);
+    const rep = h.replicas[0]!;
+    const t = Date.now();
+    // Nested brackets: JSON.parse held the loop 8–11 s on 20 MB of them.
+    const nested = (bytes: number) =>
+      '['.repeat(bytes / 2) + ']'.repeat(bytes / 2);
+    h.sim.sendFrames([nested(6_000_000)]);
+    // Past MAX_FRAME_BYTES (and below ws's own 4 × limit, which would close the socket).
+    h.sim.sendFrames([nested(20_000_000)]);
+    h.sim.sendFrames([[trade('AFTER', t)]]);
+    await waitFor(async () => (await h!.queued()).AFTER === t, {
+      what: 'the next frame read',
+    });
+    const text = await rep.registry.metrics();
+    expect(text).toMatch(
+      /tickpulse_ingest_invalid_total\{reason="frame_too_deep"\} 1\n/,
+    );
+    expect(text).toMatch(
+      /tickpulse_ingest_invalid_total\{reason="frame_too_large"\} 1\n/,
+    );
+    expect(Object.keys(await h.queued())).toEqual(['AFTER']);
+    expect(h.sim.stats().totalConnections).toBe(1);
+    expect(rep.ingest.status()).toMatchObject({
+      leader: true,
+      state: 'streaming',
+    });
+    const lines = logs.lines(
+      'refused a frame past MAX_FRAME_BYTES or its nesting or value bound, unread (logged at most every 10 s)',
+    );
+    expect(lines[0]).toMatchObject({
+      reason: 'frame_too_deep',
+      bytes: 6_000_000,
+      maxBytes: 8 * 1024 * 1024,
+      maxDepth: 64,
+    });
+  });
 });

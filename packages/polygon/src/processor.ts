@@ -1,4 +1,5 @@
 import type { Coalescer } from './coalescer.js';
+import type { JsonBounds } from './json-guard.js';
 import { FrameParser, INVALID_REASONS, type InvalidReason } from './parser.js';
 import {
   EXCLUDE,
@@ -62,8 +63,10 @@ export function createTradeProcessor(opts: {
   policy: ConditionPolicy;
   coalescer: Coalescer;
   bounds?: TimestampBounds;
+  /** Frame size and nesting bounds (default `DEFAULT_FRAME_BOUNDS`). */
+  frameBounds?: JsonBounds;
 }): TradeProcessor {
-  const parser = new FrameParser();
+  const parser = new FrameParser(opts.frameBounds);
   const table = opts.policy.table;
   const coalescer = opts.coalescer;
   const bounds = opts.bounds ?? DEFAULT_TIMESTAMP_BOUNDS;
@@ -117,6 +120,7 @@ export function createTradeProcessor(opts: {
         if (coalescer.add(syms[n]!, ms)) eligible++;
         else refused++;
       }
+      parser.trim();
       let invalid: Partial<Record<InvalidReason, number>> | null = null;
       for (let r = 0; r < inv.length; r++) {
         if (inv[r]) (invalid ??= {})[INVALID_REASONS[r]!] = inv[r];
