@@ -408,7 +408,12 @@ export function createReconciler(deps: {
         for (const item of probed) {
           const key = keys.stratUniv(item.id);
           if (verify)
-            queueEncodedMembersScript(verify, VERIFY_SCRIPT, key, item.tickers!);
+            queueEncodedMembersScript(
+              verify,
+              VERIFY_SCRIPT,
+              key,
+              item.tickers!,
+            );
           else {
             const cmd = new EncodedMembersScript(
               VERIFY_SCRIPT,
