@@ -201,7 +201,7 @@ export function createPolygonClient(deps: {
               end('fatal');
               return;
             case 'error':
-              if (/auth|not authorized|entitle/i.test(ev.message)) {
+              if (isAuthFailureMessage(ev.message)) {
                 error = new PolygonAuthError(ev.status, ev.message);
                 end('fatal');
               } else
@@ -324,6 +324,20 @@ export function createPolygonClient(deps: {
       return authenticated;
     },
   };
+}
+
+/**
+ * Whether an `error` status is Polygon refusing the key or the plan, which
+ * no retry can fix: the older auth-failure text "authentication failed" and
+ * "not authorized" (an unentitled subscription), as the whole message. Any
+ * other error, even one that mentions authentication ("Upstream
+ * re-authentication in progress"), is logged and the connection kept: a
+ * substring match made every replica exit 1 on such a message.
+ */
+export function isAuthFailureMessage(message: string): boolean {
+  return /^\s*(?:authentication failed\.?|not authorized\b.*)\s*$/is.test(
+    message,
+  );
 }
 
 /** Close with a code; a peer that does not answer the close frame is cut after 1 s. */

@@ -134,4 +134,27 @@ describe('ingest under hostile or broken input', () => {
       maxDepth: 64,
     });
   });
+
+  it('keeps streaming on an error status that only mentions authentication; stops on a real auth failure', async () => {
+    h = await startHarness({});
+    await subscribed(h);
+    const rep = h.replicas[0]!;
+    h.sim.sendStatus('error', 'Upstream re-authentication in progress');
+    h.sim.sendStatus('error', 'entitlement cache refresh');
+    const t = Date.now();
+    h.sim.sendFrames([[trade('STILL', t)]]);
+    await waitFor(async () => (await h!.queued()).STILL === t, {
+      what: 'a trade after the error statuses',
+    });
+    expect(rep.fatal).toEqual([]);
+    expect(rep.ingest.status().state).toBe('streaming');
+    expect(h.sim.stats().totalConnections).toBe(1);
+    expect(
+      await rep.metric('tickpulse_ingest_status_messages_total'),
+    ).toBeGreaterThanOrEqual(2);
+
+    h.sim.sendStatus('error', 'not authorized');
+    await waitFor(() => rep.fatal.length === 1, { what: 'fatal auth error' });
+    expect(rep.fatal[0]!.name).toBe('PolygonAuthError');
+  });
 });
