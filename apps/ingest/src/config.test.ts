@@ -174,4 +174,26 @@ describe('ingest config', () => {
     );
     expect(() => loadConfig({ MAX_TICKERS: '0' })).toThrow(/MAX_TICKERS/);
   });
+
+  it('watches for a silent feed in New York regular hours by default, and validates the window', () => {
+    const cfg = loadConfig({});
+    expect(cfg.DATA_IDLE_TIMEOUT_MS).toBe(60_000);
+    expect(cfg.DATA_WINDOW).toEqual({
+      kind: 'weekdays',
+      fromMin: 570,
+      toMin: 960,
+    });
+    expect(loadConfig({ DATA_WINDOW: 'always' }).DATA_WINDOW).toEqual({
+      kind: 'always',
+    });
+    expect(loadConfig({ DATA_IDLE_TIMEOUT_MS: '0' }).DATA_IDLE_TIMEOUT_MS).toBe(
+      0,
+    );
+    expect(() => loadConfig({ DATA_WINDOW: '16:00-09:30' })).toThrow(
+      /DATA_WINDOW/,
+    );
+    expect(() => loadConfig({ DATA_IDLE_TIMEOUT_MS: '-1' })).toThrow(
+      /DATA_IDLE_TIMEOUT_MS/,
+    );
+  });
 });

@@ -14,6 +14,7 @@ import {
   TICK_FUTURE_TOLERANCE_MS,
 } from '@tickpulse/shared';
 import { z } from 'zod';
+import { parseDataWindow } from './data-window.js';
 
 /** The local polygon-sim, used when no API key is configured. */
 export const SIMULATOR_WS_URL = 'ws://127.0.0.1:9100/stocks';
@@ -141,6 +142,26 @@ export const ConfigSchema = z
     HEALTHY_AFTER_MS: milliseconds(10_000),
     /** Wait after `max_connections` (another connection took the account). */
     MAX_CONNECTIONS_COOLDOWN_MS: milliseconds(60_000),
+    /**
+     * Subscribed but no trade for this long inside DATA_WINDOW: the feed is
+     * silent (pings still answered); reconnect. 0 disables.
+     */
+    DATA_IDLE_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .nonnegative()
+      .max(MAX_DURATION_MS, `must be at most ${MAX_DURATION_MS} ms`)
+      .default(60_000),
+    /** When trades are expected: `HH:MM-HH:MM` New York time, Monday to Friday, or `always`. */
+    DATA_WINDOW: z
+      .string()
+      .default('09:30-16:00')
+      .transform((s, ctx) => {
+        const r = parseDataWindow(s);
+        if (r.ok) return r.window;
+        ctx.addIssue({ code: 'custom', message: r.reason });
+        return z.NEVER;
+      }),
     // ---- Gap healing (REST backfill) ----
     /** REST base. Default: beside a local WebSocket (the simulator), else the official host. */
     POLYGON_REST_URL: httpUrl.optional(),

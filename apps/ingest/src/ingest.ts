@@ -3,7 +3,6 @@ import {
   DEFAULT_FRAME_BOUNDS,
   createTradeProcessor,
   type FrameResult,
-  type StatusEvent,
 } from '@tickpulse/polygon';
 import {
   CHECK_TIMEOUT_MS,
@@ -24,6 +23,7 @@ import {
 import { Queue } from 'bullmq';
 import type { Registry } from 'prom-client';
 import type { IngestConfig } from './config.js';
+import { inDataWindow } from './data-window.js';
 import { createGapHealer, type GapReport } from './gap-healer.js';
 import { createLeaderElector } from './leader.js';
 import { createIngestMetrics, SUMMARY_COUNTERS } from './metrics.js';
@@ -232,10 +232,12 @@ export function createIngest(deps: {
       reconnectMaxMs: config.RECONNECT_MAX_MS,
       healthyAfterMs: config.HEALTHY_AFTER_MS,
       maxConnectionsCooldownMs: config.MAX_CONNECTIONS_COOLDOWN_MS,
+      dataIdleTimeoutMs: config.DATA_IDLE_TIMEOUT_MS,
     },
+    inDataWindow: now => inDataWindow(config.DATA_WINDOW, now),
     logger: deps.logger,
     metrics,
-    onFrame: (data): StatusEvent[] => {
+    onFrame: data => {
       const now = Date.now();
       const r = processor.processFrame(data, now);
       record(r, now);
@@ -255,7 +257,11 @@ export function createIngest(deps: {
           now,
         );
       if (coalescer.size >= config.FLUSH_MAX_TICKERS) void publisher.flush();
-      return r.statuses;
+      // Valid trades only: a peer sending garbage events is as silent as
+      // one sending nothing.
+      let trades = r.eligible + r.refused;
+      if (r.filtered) for (const n of r.filtered.values()) trades += n;
+      return { statuses: r.statuses, trades };
     },
     onStreaming: () => healer.streaming(),
     onFatal: err => {
@@ -418,7 +424,10 @@ export function createIngest(deps: {
       return {
         redis: { ok: redisOk, detail: redisOk ? 'reachable' : 'unreachable' },
         polygon: leader
-          ? { ok: client.authenticated, detail: `leader, ${client.state}` }
+          ? {
+              ok: client.authenticated && !client.silent,
+              detail: `leader, ${client.state}${client.silent ? ', feed silent (no trades in the data window)' : ''}`,
+            }
           : { ok: !fatal && !stopping, detail: 'standby' },
       };
     },

@@ -125,7 +125,7 @@ export function createIngestMetrics(
     }),
     disconnects: new Counter({
       name: 'tickpulse_ingest_disconnects_total',
-      help: 'Polygon connections ended, by reason (closed, auth_timeout, read_timeout, max_connections, fatal)',
+      help: 'Polygon connections ended, by reason (closed, auth_timeout, read_timeout, silent, max_connections, fatal)',
       labelNames: ['reason'],
       registers,
     }),
@@ -150,6 +150,11 @@ export function createIngestMetrics(
       name: 'tickpulse_ingest_status_messages_total',
       help: 'Polygon status messages by status (unknown ones as "other")',
       labelNames: ['status'],
+      registers,
+    }),
+    silentFeeds: new Counter({
+      name: 'tickpulse_ingest_silent_feeds_total',
+      help: 'Subscribed connections dropped for bringing no trade within DATA_IDLE_TIMEOUT_MS in the data window',
       registers,
     }),
     maxConnections: new Counter({
@@ -259,6 +264,7 @@ export const SUMMARY_COUNTERS = [
   'tickpulse_ingest_flushes_held_back_total',
   'tickpulse_ingest_tickers_refused_total',
   'tickpulse_ingest_reconnects_total',
+  'tickpulse_ingest_silent_feeds_total',
   'tickpulse_ingest_max_connections_total',
   'tickpulse_ingest_gaps_total',
   'tickpulse_ingest_backfill_tickers_total',

@@ -25,6 +25,16 @@ async function jobSizes(h: Harness): Promise<number[]> {
   }
 }
 
+/** The hour in New York now. */
+const nyHour = () =>
+  Number(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone: 'America/New_York',
+      hour: '2-digit',
+      hourCycle: 'h23',
+    }).format(Date.now()),
+  );
+
 describe('ingest under hostile or broken input', () => {
   let h: Harness | undefined;
   afterEach(async () => {
@@ -156,5 +166,65 @@ describe('ingest under hostile or broken input', () => {
     h.sim.sendStatus('error', 'not authorized');
     await waitFor(() => rep.fatal.length === 1, { what: 'fatal auth error' });
     expect(rep.fatal[0]!.name).toBe('PolygonAuthError');
+  });
+
+  it('reconnects a feed that answers pings but brings no trade in the data window, and says so in readiness', async () => {
+    h = await startHarness({
+      env: {
+        DATA_IDLE_TIMEOUT_MS: '400',
+        DATA_WINDOW: 'always',
+        PING_INTERVAL_MS: '100',
+        READ_TIMEOUT_MS: '5000',
+      },
+    });
+    await subscribed(h);
+    const rep = h.replicas[0]!;
+    // polygon-sim answers every ping and sends nothing (rate 0).
+    await waitFor(
+      async () =>
+        (await rep.metric('tickpulse_ingest_silent_feeds_total')) >= 1,
+      { timeoutMs: 20_000, what: 'silent feed detected' },
+    );
+    const text = await rep.registry.metrics();
+    expect(text).toMatch(
+      /tickpulse_ingest_disconnects_total\{reason="silent"\} [1-9]/,
+    );
+    expect(text).not.toMatch(
+      /tickpulse_ingest_disconnects_total\{reason="read_timeout"\} [1-9]/,
+    );
+    await waitFor(() => h!.sim.stats().totalConnections >= 2, {
+      what: 'reconnected',
+    });
+    await subscribed(h);
+    expect((await rep.ingest.readiness()).polygon).toEqual({
+      ok: false,
+      detail: 'leader, streaming, feed silent (no trades in the data window)',
+    });
+    // Trades again: ready again.
+    h.sim.sendFrames([[trade('BACK', Date.now())]]);
+    await waitFor(async () => (await rep.ingest.readiness()).polygon!.ok, {
+      what: 'ready after trades',
+    });
+  });
+
+  it('lets the feed be silent outside the data window', async () => {
+    h = await startHarness({
+      env: {
+        DATA_IDLE_TIMEOUT_MS: '200',
+        // An hour that is not this one in New York (the test takes seconds).
+        DATA_WINDOW: nyHour() < 12 ? '13:00-14:00' : '01:00-02:00',
+        PING_INTERVAL_MS: '100',
+      },
+    });
+    await subscribed(h);
+    const rep = h.replicas[0]!;
+    const t = Date.now();
+    // Let several idle timeouts pass: a frame sent later is read on the
+    // same connection.
+    await new Promise(r => setTimeout(r, 1500));
+    h.sim.sendFrames([[trade('LATE', t)]]);
+    await waitFor(async () => (await h!.queued()).LATE === t);
+    expect(await rep.metric('tickpulse_ingest_silent_feeds_total')).toBe(0);
+    expect(h.sim.stats().totalConnections).toBe(1);
   });
 });
