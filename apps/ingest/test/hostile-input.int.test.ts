@@ -102,6 +102,53 @@ describe('ingest under hostile or broken input', () => {
     expect(lines[0]).toMatchObject({ level: 'error', maxTickers: 100 });
   });
 
+  it('applies MAX_TICKERS to a REST snapshot too: healing adds no new symbol past the cap', async () => {
+    h = await startHarness({
+      sim: { tickers: 40 },
+      env: {
+        MAX_TICKERS: '3',
+        BACKFILL_MARGIN_MS: '1000',
+        TICKS_MAX_PENDING_JOBS: '50',
+      },
+    });
+    const rep = h.replicas[0]!;
+    await subscribed(h);
+    const sym = (k: number) => h!.sim.tickers[k]!.sym;
+    const ns = (ms: number) => String(BigInt(ms) * 1_000_000n);
+    const t0 = Date.now() - 2000;
+    // Three tickers streamed (the cap), then 20 more print only in the gap.
+    h.sim.addPrints(
+      [0, 1, 2].map(k => ({ sym: sym(k), sipNs: ns(t0) })),
+      true,
+    );
+    await waitFor(async () => (await h!.queued())[sym(2)] === t0, {
+      what: 'the known tickers queued',
+    });
+    h.sim.addPrints(
+      Array.from({ length: 23 }, (_, k) => ({
+        sym: sym(k),
+        sipNs: ns(t0 + 100 + k),
+      })),
+    );
+    expect(h.sim.dropConnections()).toBe(1);
+    await waitFor(
+      async () => (await rep.metric('tickpulse_ingest_gaps_total')) >= 1,
+      { timeoutMs: 15_000, what: 'the gap healed' },
+    );
+    await waitFor(async () => rep.ingest.status().pendingTickers === 0, {
+      what: 'everything published',
+    });
+    expect(await h.queued()).toEqual({
+      [sym(0)]: t0 + 100,
+      [sym(1)]: t0 + 101,
+      [sym(2)]: t0 + 102,
+    });
+    // Every other ticker the snapshot named was refused (at least the 20).
+    expect(
+      await rep.metric('tickpulse_ingest_tickers_refused_total'),
+    ).toBeGreaterThanOrEqual(20);
+  });
+
   it('refuses a pathological frame unread, names the cause and keeps the stream and the lease', async () => {
     const logs = captureLogs('info');
     h = await startHarness({
