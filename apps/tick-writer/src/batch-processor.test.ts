@@ -23,6 +23,7 @@ function setup(
   const freshness = createFreshnessWindow();
   const calls: [string, number][][] = [];
   const store = {
+    size: async () => 0,
     markUpdatedBatch: async (batch: TickBatch) => {
       const list = batchTickers(batch).map((t, i): [string, number] => [
         t,
@@ -38,6 +39,7 @@ function setup(
     logger,
     freshness,
     chunkSize: 500,
+    maxTickers: 100_000,
     now: () => NOW,
   });
   const job = (data: unknown) => ({

@@ -301,6 +301,72 @@ describe('tick-writer against real Redis and BullMQ', () => {
     expect(await readTickUpd(admin, h.keyPrefix)).toEqual({ AAPL: BASE + 5 });
   });
 
+  it('lets TICK:UPD grow to TICK_WRITER_MAX_TICKERS only: known tickers keep updating, new ones past it are counted and left out', async () => {
+    await h.close();
+    h = await startWriter({
+      url: TEST_REDIS_URL,
+      keyPrefix: h.keyPrefix,
+      bullPrefix: h.bullPrefix,
+      env: { TICK_WRITER_MAX_TICKERS: '5' },
+    });
+    await publishTickBatch(
+      producer.queue,
+      new Map([
+        ['AAA', BASE],
+        ['BBB', BASE],
+        ['CCC', BASE],
+      ]),
+    );
+    await waitFor(async () => (await written()) === 1);
+    // Two fit; FFF and GGG would pass the cap; AAA is known.
+    await publishTickBatch(
+      producer.queue,
+      new Map([
+        ['DDD', BASE + 1],
+        ['AAA', BASE + 2],
+        ['EEE', BASE + 1],
+        ['FFF', BASE + 1],
+        ['GGG', BASE + 1],
+      ]),
+    );
+    await waitFor(async () => (await written()) === 2);
+    // At the cap: a known ticker still moves forward, a new one does not get in.
+    await publishTickBatch(
+      producer.queue,
+      new Map([
+        ['HHH', BASE + 3],
+        ['BBB', BASE + 3],
+      ]),
+    );
+    await waitFor(async () => (await written()) === 3);
+    expect(await readTickUpd(admin, h.keyPrefix)).toEqual({
+      AAA: BASE + 2,
+      BBB: BASE + 3,
+      CCC: BASE,
+      DDD: BASE + 1,
+      EEE: BASE + 1,
+    });
+    expect(
+      await seriesValue(
+        h.registry,
+        'tickpulse_tick_writer_ticks_rejected_total',
+        {
+          reason: 'ticker_cap',
+        },
+      ),
+    ).toBe(3);
+    const lines = h.lines.filter(l =>
+      String(l.msg).startsWith('TICK:UPD holds TICK_WRITER_MAX_TICKERS'),
+    );
+    // Logged once a minute at most, however many batches hit the cap.
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      maxTickers: 5,
+      refused: 2,
+      example: 'FFF',
+    });
+  });
+
   it('keeps only the newest 10 failed batches, also of jobs added without options', async () => {
     const poison = 25;
     for (let i = 0; i < poison; i++) {
