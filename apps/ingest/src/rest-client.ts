@@ -85,19 +85,20 @@ const REST_MAX_DEPTH = 64;
 const REST_MAX_VALUES = 1_500_000;
 
 /**
- * The body as text, or null as soon as it passes `maxBytes` (a declared
+ * The body's bytes, or null as soon as it passes `maxBytes` (a declared
  * length past it is refused before reading a byte; the rest is cancelled).
+ * Bytes, not text: the shape check reads them several times faster.
  */
 async function readBounded(
   res: Response,
   maxBytes: number,
-): Promise<string | null> {
+): Promise<Buffer | null> {
   const declared = Number(res.headers.get('content-length'));
   if (declared > maxBytes) {
     await res.body?.cancel();
     return null;
   }
-  if (!res.body) return '';
+  if (!res.body) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = res.body.getReader();
@@ -111,7 +112,7 @@ async function readBounded(
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks, size).toString('utf8');
+  return Buffer.concat(chunks, size);
 }
 
 /**
@@ -153,13 +154,13 @@ export function createRestClient(opts: RestClientOptions): RestClient {
         budget.remaining--;
         const timeout = AbortSignal.timeout(opts.timeoutMs);
         let res: Response;
-        let text: string | null;
+        let body: Buffer | null;
         try {
           res = await fetch(url, {
             headers,
             signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
           });
-          text = await readBounded(res, opts.maxBodyBytes);
+          body = await readBounded(res, opts.maxBodyBytes);
         } catch {
           signal?.throwIfAborted();
           last = timeout.aborted ? 'timeout' : 'network';
@@ -170,9 +171,9 @@ export function createRestClient(opts: RestClientOptions): RestClient {
         const problem =
           res.status !== 200
             ? null
-            : text === null
+            : body === null
               ? 'too_large'
-              : jsonBoundProblem(text, {
+              : jsonBoundProblem(body, {
                   maxBytes: opts.maxBodyBytes,
                   maxDepth: REST_MAX_DEPTH,
                   maxValues: REST_MAX_VALUES,
@@ -191,19 +192,23 @@ export function createRestClient(opts: RestClientOptions): RestClient {
           if (RETRYABLE(res.status)) continue;
           throw new RestRequestError(endpoint, last);
         }
-        let body: unknown;
+        let parsed: unknown;
         try {
-          body = parseRestJson(text!);
+          parsed = parseRestJson(body!.toString('utf8'));
         } catch {
-          body = undefined;
+          parsed = undefined;
         }
-        if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        if (
+          typeof parsed !== 'object' ||
+          parsed === null ||
+          Array.isArray(parsed)
+        ) {
           last = 'malformed';
           opts.onResponse(endpoint, last);
           continue;
         }
         opts.onResponse(endpoint, last);
-        return body as Record<string, unknown>;
+        return parsed as Record<string, unknown>;
       }
       throw new RestRequestError(endpoint, last);
     },
