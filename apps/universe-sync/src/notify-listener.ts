@@ -77,8 +77,8 @@ export function createNotifyListener(deps: {
       );
       return;
     }
-    // Not enqueued yet, or about to be covered by the flood's reconcile
-    // (it reads the row after this notification's commit).
+    // Already waiting, or covered by the flood's reconcile: its job is not
+    // added yet, so it reads every row after this notification's commit.
     if (pending.has(parsed.id) || floodResync) {
       metrics.notifications.inc({ result: 'coalesced' });
       return;
@@ -148,10 +148,12 @@ export function createNotifyListener(deps: {
   const drain = async () => {
     while (!stopped) {
       if (floodResync) {
+        // Cleared before the add: a reconcile already running could have
+        // read a row before a notification that arrives during the add.
+        floodResync = false;
         await requestResync(
           `more than ${deps.maxPending} notified strategies waiting`,
         );
-        floodResync = false;
         continue;
       }
       const next = pending.values().next();
