@@ -1,7 +1,7 @@
 import {
   createCoalescer,
-  DEFAULT_FRAME_BOUNDS,
   createTradeProcessor,
+  DEFAULT_FRAME_BOUNDS,
   type FrameResult,
 } from '@tickpulse/polygon';
 import {

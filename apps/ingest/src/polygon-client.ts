@@ -16,7 +16,7 @@ export interface ClientTimings {
   maxConnectionsCooldownMs: number;
   /**
    * A subscribed connection that brings no trade for this long while
-   * `dataWindow` says the market trades is dropped and reconnected (0:
+   * `inDataWindow` says the market trades is dropped and reconnected (0:
    * never). Doubles after each such reconnect in a row, up to 16×, so a
    * market holiday costs a handful of reconnects, not one a minute.
    */
