@@ -181,9 +181,10 @@ export const ConfigSchema = z
     /** Healing starts this long before the watermark (late and out-of-order prints, clock skew). */
     BACKFILL_MARGIN_MS: milliseconds(2000),
     /**
-     * Largest REST response body read (bytes). A full-market snapshot is
-     * well under 1 KB a ticker (≈ 12 000 tickers); a larger body is refused
-     * without parsing it and that gap is not healed from it.
+     * Largest REST response body read (bytes). A full-market snapshot's
+     * documented fields come to an estimated ≈ 600 B a ticker, ≈ 7 MB for
+     * 12 000 tickers; a larger body is refused without parsing it and that
+     * gap is not healed from it.
      */
     BACKFILL_MAX_BODY_BYTES: positiveInt(32 * 1024 * 1024),
     /** Deadline of one REST request. */

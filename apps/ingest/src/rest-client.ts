@@ -77,9 +77,10 @@ const RETRYABLE = (status: number) => status === 429 || status >= 500;
 
 /**
  * Polygon's bodies nest 4 deep (snapshot → tickers → ticker → lastTrade →
- * c). A snapshot of 12 000 tickers holds ≈ 0.5 M values; 1.5 M leave room
- * and bound what `JSON.parse` allocates to ≈ 0.3 s of work, however dense
- * the body (1.5 M empty arrays: 0.17–0.3 s).
+ * c). A snapshot of 12 000 tickers holds an estimated ≈ 0.55 M values
+ * (≈ 45 documented fields a ticker); 1.5 M leave room and bound what
+ * `JSON.parse` allocates to ≈ 0.3 s of work, however dense the body
+ * (1.5 M empty arrays: 0.17–0.3 s).
  */
 const REST_MAX_DEPTH = 64;
 const REST_MAX_VALUES = 1_500_000;
