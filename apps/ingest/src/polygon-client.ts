@@ -2,6 +2,7 @@ import { statusLabel, type StatusEvent } from '@tickpulse/polygon';
 import { redactUrl, type Logger } from '@tickpulse/shared';
 import { WebSocket } from 'ws';
 import { backoffDelay } from './backoff.js';
+import { isAuthFailureMessage } from './auth-failure.js';
 import { PolygonAuthError } from './errors.js';
 import type { ConnectionState, IngestMetrics } from './metrics.js';
 
@@ -374,20 +375,6 @@ export function createPolygonClient(deps: {
       return silentStreak > 0;
     },
   };
-}
-
-/**
- * Whether an `error` status is Polygon refusing the key or the plan, which
- * no retry can fix: the older auth-failure text "authentication failed" and
- * "not authorized" (an unentitled subscription), as the whole message. Any
- * other error, even one that mentions authentication ("Upstream
- * re-authentication in progress"), is logged and the connection kept: a
- * substring match made every replica exit 1 on such a message.
- */
-export function isAuthFailureMessage(message: string): boolean {
-  return /^\s*(?:authentication failed\.?|not authorized\b.*)\s*$/is.test(
-    message,
-  );
 }
 
 /** Close with a code; a peer that does not answer the close frame is cut after 1 s. */

@@ -1,4 +1,4 @@
-import { isAuthFailureMessage } from './polygon-client';
+import { isAuthFailureMessage } from './auth-failure';
 
 describe('isAuthFailureMessage', () => {
   it.each([
