@@ -63,6 +63,9 @@ describe('HTTP API', () => {
       token: TOKEN,
       bodyLimit: 1024,
       rateLimitPerMinute: 10_000,
+      // A 1 M-ticker database read must not meet the deadline on a loaded
+      // machine; the 503 test below has its own app with a short one.
+      timeoutMs: 60_000,
     });
     await app.ready();
   });
@@ -273,7 +276,7 @@ describe('HTTP API', () => {
       expect(list).toHaveLength(10_000);
     expect(body.redis.members).toEqual([...body.redis.members].sort());
     await ns.redis.unlink(key);
-  });
+  }, 180_000);
 
   it('rate-limits wrong-token requests before authenticating them (429, not 401)', async () => {
     const limited = createOpsServer({
