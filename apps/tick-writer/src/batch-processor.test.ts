@@ -17,7 +17,7 @@ const NOW = 1_752_586_200_000;
 
 function setup(
   write: (entries: [string, number][]) => Promise<TickWriteResult>,
-  cap: { maxTickers: number; stored: string[] } = {
+  cap: { maxTickers: number; stored: string[]; sizeReads?: number } = {
     maxTickers: 100_000,
     stored: [],
   },
@@ -27,7 +27,10 @@ function setup(
   const freshness = createFreshnessWindow();
   const calls: [string, number][][] = [];
   const store = {
-    size: async () => cap.stored.length,
+    size: async () => {
+      cap.sizeReads = (cap.sizeReads ?? 0) + 1;
+      return cap.stored.length;
+    },
     contains: async (tickers: readonly string[]) =>
       tickers.map(t => cap.stored.includes(t)),
     markUpdatedBatch: async (batch: TickBatch) => {
@@ -208,6 +211,14 @@ describe('tick batch processor', () => {
           'ticker_cap',
         ),
       ).toBe(1);
+    });
+
+    it('far from the cap reads the size once a second, not per batch', async () => {
+      const cap = { maxTickers: 100, stored: ['AAA'], sizeReads: 0 };
+      const t = setup(sent, cap);
+      for (let k = 0; k < 5; k++) await t.process(t.job(v2([`N${k}`])));
+      expect(t.calls).toHaveLength(5);
+      expect(cap.sizeReads).toBe(1); // the clock stands still in this test
     });
 
     it('at the cap still moves known tickers forward', async () => {
