@@ -41,6 +41,11 @@ export interface BackfillResult {
   requests: number;
   /** Snapshot entries or trade rows skipped as malformed or out of bounds. */
   invalid: number;
+  /**
+   * Why the snapshot could not be read (outcome `failed`), e.g. a body past
+   * its bound: `Polygon REST snapshot failed (last: too_large)`.
+   */
+  error?: string;
 }
 
 /** A ticker whose last print is in the gap but not eligible. */
@@ -222,7 +227,10 @@ export async function runBackfill(
     );
     plan = planFromSnapshot(body, gapStartMs, ctx());
   } catch (err) {
-    return done(failure(err) ?? 'failed');
+    const outcome = failure(err);
+    if (outcome) return done(outcome);
+    result.error = err instanceof Error ? err.message : String(err);
+    return done('failed');
   }
   for (const [ticker, ms] of plan.ticks) deps.add(ticker, ms);
   result.fromSnapshot = plan.inGap;

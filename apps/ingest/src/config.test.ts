@@ -45,9 +45,9 @@ describe('ingest config', () => {
         BACKFILL_ENABLED: 'true',
       }).BACKFILL_ENABLED,
     ).toBe(true);
-    expect(
-      loadConfig({ BACKFILL_ENABLED: 'false' }).BACKFILL_ENABLED,
-    ).toBe(false);
+    expect(loadConfig({ BACKFILL_ENABLED: 'false' }).BACKFILL_ENABLED).toBe(
+      false,
+    );
     expect(() =>
       loadConfig({ POLYGON_REST_URL: 'https://api.massive.com' }),
     ).toThrow(/POLYGON_API_KEY/);
@@ -103,8 +103,7 @@ describe('ingest config', () => {
 
   it('accepts an explicit list of excluded condition ids', () => {
     expect(
-      loadConfig({ CONDITION_POLICY: '12, 37' }).CONDITION_POLICY
-        .excluded,
+      loadConfig({ CONDITION_POLICY: '12, 37' }).CONDITION_POLICY.excluded,
     ).toEqual([12, 37]);
   });
 
@@ -134,8 +133,7 @@ describe('ingest config', () => {
         new RegExp(`${name}: must be at most 2147483647 ms`),
       );
     expect(
-      loadConfig({ SUMMARY_INTERVAL_MS: '2147483647' })
-        .SUMMARY_INTERVAL_MS,
+      loadConfig({ SUMMARY_INTERVAL_MS: '2147483647' }).SUMMARY_INTERVAL_MS,
     ).toBe(2_147_483_647);
   });
 
@@ -165,5 +163,37 @@ describe('ingest config', () => {
       expect(() => loadConfig({ LEADER_STEP_DOWN_AFTER_MS: bad })).toThrow(
         /LEADER_STEP_DOWN_AFTER_MS/,
       );
+  });
+
+  it('bounds distinct tickers and job size by default, and keeps a job within what tick-writer accepts', () => {
+    const cfg = loadConfig({});
+    expect(cfg.MAX_TICKERS).toBe(50_000);
+    expect(cfg.TICKS_JOB_MAX_TICKERS).toBe(10_000);
+    expect(() => loadConfig({ TICKS_JOB_MAX_TICKERS: '100001' })).toThrow(
+      /TICKS_JOB_MAX_TICKERS[\s\S]*at most 100000/,
+    );
+    expect(() => loadConfig({ MAX_TICKERS: '0' })).toThrow(/MAX_TICKERS/);
+  });
+
+  it('watches for a silent feed in New York regular hours by default, and validates the window', () => {
+    const cfg = loadConfig({});
+    expect(cfg.DATA_IDLE_TIMEOUT_MS).toBe(60_000);
+    expect(cfg.DATA_WINDOW).toEqual({
+      kind: 'weekdays',
+      fromMin: 570,
+      toMin: 960,
+    });
+    expect(loadConfig({ DATA_WINDOW: 'always' }).DATA_WINDOW).toEqual({
+      kind: 'always',
+    });
+    expect(loadConfig({ DATA_IDLE_TIMEOUT_MS: '0' }).DATA_IDLE_TIMEOUT_MS).toBe(
+      0,
+    );
+    expect(() => loadConfig({ DATA_WINDOW: '16:00-09:30' })).toThrow(
+      /DATA_WINDOW/,
+    );
+    expect(() => loadConfig({ DATA_IDLE_TIMEOUT_MS: '-1' })).toThrow(
+      /DATA_IDLE_TIMEOUT_MS/,
+    );
   });
 });

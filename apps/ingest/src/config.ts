@@ -1,4 +1,5 @@
 import {
+  DEFAULT_FRAME_BOUNDS,
   parseConditionPolicy,
   POLYGON_REST_URL,
   POLYGON_STOCKS_URL,
@@ -6,12 +7,14 @@ import {
 import {
   baseEnvSchema,
   MAX_DURATION_MS,
+  MAX_TICK_BATCH_ENTRIES,
   parseEnv,
   milliseconds,
   positiveInt,
   TICK_FUTURE_TOLERANCE_MS,
 } from '@tickpulse/shared';
 import { z } from 'zod';
+import { parseDataWindow } from './data-window.js';
 
 /** The local polygon-sim, used when no API key is configured. */
 export const SIMULATOR_WS_URL = 'ws://127.0.0.1:9100/stocks';
@@ -90,11 +93,33 @@ export const ConfigSchema = z
           return z.NEVER;
         }
       }),
+    /**
+     * Largest WebSocket frame read (bytes). Polygon's frames stay far below
+     * it (the official Go client reads at most 1 MB); a larger one is
+     * counted and dropped unread, and the stream goes on.
+     */
+    MAX_FRAME_BYTES: positiveInt(DEFAULT_FRAME_BOUNDS.maxBytes),
     // ---- Coalescing and publishing ----
     /** How often the pending per-ticker map becomes one `ticks` job. */
     FLUSH_INTERVAL_MS: milliseconds(50),
     /** Flush early when this many tickers are pending. */
     FLUSH_MAX_TICKERS: positiveInt(5000),
+    /**
+     * Most distinct tickers ingest accepts (from the stream and from REST
+     * backfill) for the life of the process. Well above the ~12 000 listed US
+     * stocks plus the OTC symbols `T.*` carries; past it trades of new
+     * symbols are counted and dropped, known tickers keep updating.
+     */
+    MAX_TICKERS: positiveInt(50_000),
+    /**
+     * Most tickers in one `ticks` job: a larger flush (after holding back)
+     * becomes several jobs. At most ≈ 27 bytes a ticker, so 10 000 keep a
+     * job under ≈ 0.3 MB and the 10 failed ones kept under ≈ 3 MB.
+     */
+    TICKS_JOB_MAX_TICKERS: positiveInt(10_000).refine(
+      n => n <= MAX_TICK_BATCH_ENTRIES,
+      `must be at most ${MAX_TICK_BATCH_ENTRIES} (the most tick-writer accepts in one job)`,
+    ),
     /** A publish that takes longer counts as failed and is merged back. */
     PUBLISH_TIMEOUT_MS: milliseconds(5000),
     /**
@@ -117,6 +142,26 @@ export const ConfigSchema = z
     HEALTHY_AFTER_MS: milliseconds(10_000),
     /** Wait after `max_connections` (another connection took the account). */
     MAX_CONNECTIONS_COOLDOWN_MS: milliseconds(60_000),
+    /**
+     * Subscribed but no trade for this long inside DATA_WINDOW: the feed is
+     * silent (pings still answered); reconnect. 0 disables.
+     */
+    DATA_IDLE_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .nonnegative()
+      .max(MAX_DURATION_MS, `must be at most ${MAX_DURATION_MS} ms`)
+      .default(60_000),
+    /** When trades are expected: `HH:MM-HH:MM` New York time, Monday to Friday, or `always`. */
+    DATA_WINDOW: z
+      .string()
+      .default('09:30-16:00')
+      .transform((s, ctx) => {
+        const r = parseDataWindow(s);
+        if (r.ok) return r.window;
+        ctx.addIssue({ code: 'custom', message: r.reason });
+        return z.NEVER;
+      }),
     // ---- Gap healing (REST backfill) ----
     /** REST base. Default: beside a local WebSocket (the simulator), else the official host. */
     POLYGON_REST_URL: httpUrl.optional(),
@@ -135,6 +180,13 @@ export const ConfigSchema = z
     BACKFILL_MAX_GAP_MS: milliseconds(15 * 60_000),
     /** Healing starts this long before the watermark (late and out-of-order prints, clock skew). */
     BACKFILL_MARGIN_MS: milliseconds(2000),
+    /**
+     * Largest REST response body read (bytes). A full-market snapshot's
+     * documented fields come to an estimated ≈ 600 B a ticker, ≈ 7 MB for
+     * 12 000 tickers; a larger body is refused without parsing it and that
+     * gap is not healed from it.
+     */
+    BACKFILL_MAX_BODY_BYTES: positiveInt(32 * 1024 * 1024),
     /** Deadline of one REST request. */
     BACKFILL_REQUEST_TIMEOUT_MS: milliseconds(10_000),
     /** First retry delay after a 429/5xx/timeout (doubles, ±50 % jitter, up to 8×). */

@@ -1,8 +1,8 @@
 import {
   createCoalescer,
   createTradeProcessor,
+  DEFAULT_FRAME_BOUNDS,
   type FrameResult,
-  type StatusEvent,
 } from '@tickpulse/polygon';
 import {
   CHECK_TIMEOUT_MS,
@@ -23,6 +23,7 @@ import {
 import { Queue } from 'bullmq';
 import type { Registry } from 'prom-client';
 import type { IngestConfig } from './config.js';
+import { inDataWindow } from './data-window.js';
 import { createGapHealer, type GapReport } from './gap-healer.js';
 import { createLeaderElector } from './leader.js';
 import { createIngestMetrics, SUMMARY_COUNTERS } from './metrics.js';
@@ -30,6 +31,13 @@ import { createPolygonClient } from './polygon-client.js';
 import { countPendingJobs, createQueueCap } from './queue-cap.js';
 import { createRestClient } from './rest-client.js';
 import { createTickPublisher } from './tick-publisher.js';
+
+/** Reasons the parser refuses a whole frame for its size or shape. */
+const FRAME_REFUSALS = [
+  'frame_too_large',
+  'frame_too_deep',
+  'frame_too_many_values',
+] as const;
 
 /** The ingest service. */
 export interface Ingest {
@@ -83,16 +91,38 @@ export function createIngest(deps: {
   const { config } = deps;
   const log = deps.logger.child({ component: 'ingest' });
   const keys = createKeys(config.REDIS_KEY_PREFIX);
-  const coalescer = createCoalescer();
-  const metrics = createIngestMetrics(deps.registry, () => coalescer.size);
+  const coalescer = createCoalescer({ maxTickers: config.MAX_TICKERS });
+  const metrics = createIngestMetrics(deps.registry, coalescer);
+  // A feed or snapshot naming more symbols than any market has is broken or
+  // hostile: say so loudly, but at most once a minute however long it lasts.
+  const warnRefused = logEvery(60_000);
+  const noteRefused = (now: number) =>
+    warnRefused(
+      () =>
+        log.error(
+          {
+            maxTickers: config.MAX_TICKERS,
+            refusedTrades: coalescer.refused,
+            refusedTickers: coalescer.refusedTickers,
+          },
+          'MAX_TICKERS reached: trades of new symbols are dropped (known tickers keep updating). ' +
+            'The feed or a REST snapshot names more symbols than the market has; raise MAX_TICKERS only if it really does',
+        ),
+      now,
+    );
   const bounds = {
     futureToleranceMs: config.TRADE_FUTURE_TOLERANCE_MS,
     maxAgeMs: config.TRADE_MAX_AGE_MS,
+  };
+  const frameBounds = {
+    ...DEFAULT_FRAME_BOUNDS,
+    maxBytes: config.MAX_FRAME_BYTES,
   };
   const processor = createTradeProcessor({
     policy: config.CONDITION_POLICY,
     coalescer,
     bounds,
+    frameBounds,
   });
   const queue = new Queue(QUEUE_NAMES.ticks, {
     connection: deps.redis,
@@ -111,6 +141,7 @@ export function createIngest(deps: {
       baseUrl: config.POLYGON_REST_URL,
       apiKey: config.POLYGON_API_KEY,
       timeoutMs: config.BACKFILL_REQUEST_TIMEOUT_MS,
+      maxBodyBytes: config.BACKFILL_MAX_BODY_BYTES,
       attempts: 4,
       retryMinMs: config.BACKFILL_RETRY_MIN_MS,
       retryMaxMs: config.BACKFILL_RETRY_MIN_MS * 8,
@@ -121,7 +152,9 @@ export function createIngest(deps: {
     watermarkKey: createKeys(config.REDIS_KEY_PREFIX).watermark('ingest'),
     policy: config.CONDITION_POLICY,
     bounds,
-    add: (ticker, ms) => coalescer.add(ticker, ms),
+    add: (ticker, ms) => {
+      if (!coalescer.add(ticker, ms)) noteRefused(Date.now());
+    },
     logger: deps.logger,
     metrics,
   });
@@ -140,11 +173,15 @@ export function createIngest(deps: {
     }),
     intervalMs: config.FLUSH_INTERVAL_MS,
     timeoutMs: config.PUBLISH_TIMEOUT_MS,
+    maxJobTickers: config.TICKS_JOB_MAX_TICKERS,
     logger: deps.logger,
     metrics,
     onPublished: batch => healer.published(batch),
   });
   const warnInvalid = logEvery(10_000);
+  // Its own gate: a refused frame must be named even when other invalid
+  // events were just logged.
+  const warnFrame = logEvery(10_000);
 
   // Per-frame counts go into plain accumulators and reach prom-client when
   // the metrics are read (collect hook) or every second, instead of several
@@ -154,6 +191,7 @@ export function createIngest(deps: {
     acc.frames++;
     acc.received += r.received;
     acc.eligible += r.eligible;
+    if (r.refused > 0) noteRefused(now);
     if (r.filtered)
       for (const [id, n] of r.filtered)
         acc.filtered.set(id, (acc.filtered.get(id) ?? 0) + n);
@@ -185,6 +223,7 @@ export function createIngest(deps: {
     url: config.POLYGON_WS_URL,
     apiKey: config.POLYGON_API_KEY,
     subscriptions: config.POLYGON_SUBSCRIPTIONS,
+    maxFrameBytes: config.MAX_FRAME_BYTES,
     timings: {
       pingIntervalMs: config.PING_INTERVAL_MS,
       readTimeoutMs: config.READ_TIMEOUT_MS,
@@ -193,15 +232,36 @@ export function createIngest(deps: {
       reconnectMaxMs: config.RECONNECT_MAX_MS,
       healthyAfterMs: config.HEALTHY_AFTER_MS,
       maxConnectionsCooldownMs: config.MAX_CONNECTIONS_COOLDOWN_MS,
+      dataIdleTimeoutMs: config.DATA_IDLE_TIMEOUT_MS,
     },
+    inDataWindow: now => inDataWindow(config.DATA_WINDOW, now),
     logger: deps.logger,
     metrics,
-    onFrame: (data): StatusEvent[] => {
+    onFrame: data => {
       const now = Date.now();
       const r = processor.processFrame(data, now);
       record(r, now);
+      const refused = r.invalid && FRAME_REFUSALS.find(k => r.invalid![k]);
+      if (refused)
+        warnFrame(
+          suppressed =>
+            log.warn(
+              {
+                reason: refused,
+                bytes: data.length,
+                ...frameBounds,
+                suppressed,
+              },
+              'refused a frame past MAX_FRAME_BYTES or its nesting or value bound, unread (logged at most every 10 s)',
+            ),
+          now,
+        );
       if (coalescer.size >= config.FLUSH_MAX_TICKERS) void publisher.flush();
-      return r.statuses;
+      // Valid trades only: a peer sending garbage events is as silent as
+      // one sending nothing.
+      let trades = r.eligible + r.refused;
+      if (r.filtered) for (const n of r.filtered.values()) trades += n;
+      return { statuses: r.statuses, trades };
     },
     onStreaming: () => healer.streaming(),
     onFatal: err => {
@@ -329,6 +389,7 @@ export function createIngest(deps: {
           leader: elector.isLeader,
           connection: client.state,
           pendingTickers: coalescer.size,
+          knownTickers: coalescer.known,
           heldBack: publisher.heldBack,
           fastFrames: processor.parser.fastFrames,
           slowFrames: processor.parser.slowFrames,
@@ -343,6 +404,7 @@ export function createIngest(deps: {
           excluded: config.CONDITION_POLICY.excluded,
           flushIntervalMs: config.FLUSH_INTERVAL_MS,
           maxPendingJobs: config.TICKS_MAX_PENDING_JOBS,
+          maxTickers: config.MAX_TICKERS,
         },
         'ingest started',
       );
@@ -362,7 +424,10 @@ export function createIngest(deps: {
       return {
         redis: { ok: redisOk, detail: redisOk ? 'reachable' : 'unreachable' },
         polygon: leader
-          ? { ok: client.authenticated, detail: `leader, ${client.state}` }
+          ? {
+              ok: client.authenticated && !client.silent,
+              detail: `leader, ${client.state}${client.silent ? ', feed silent (no trades in the data window)' : ''}`,
+            }
           : { ok: !fatal && !stopping, detail: 'standby' },
       };
     },

@@ -1,3 +1,4 @@
+import type { Coalescer } from '@tickpulse/polygon';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** Connection states, the values of the `state` label. */
@@ -15,7 +16,7 @@ export type ConnectionState = (typeof CONNECTION_STATES)[number];
 /** Creates ingest's metrics in `registry`. */
 export function createIngestMetrics(
   registry: Registry,
-  pendingTickers: () => number,
+  coalescer: Pick<Coalescer, 'size' | 'known' | 'refused'>,
 ) {
   const registers = [registry];
   // Per-frame counts accumulated by the hot path (see ingest.ts), moved into
@@ -41,6 +42,7 @@ export function createIngestMetrics(
     t.filtered.clear();
   };
   const collect = flushFrameTotals;
+  let refusedCounted = 0;
   const m = {
     frames: new Counter({
       name: 'tickpulse_ingest_frames_total',
@@ -123,7 +125,7 @@ export function createIngestMetrics(
     }),
     disconnects: new Counter({
       name: 'tickpulse_ingest_disconnects_total',
-      help: 'Polygon connections ended, by reason (closed, auth_timeout, read_timeout, max_connections, fatal)',
+      help: 'Polygon connections ended, by reason (closed, auth_timeout, read_timeout, silent, max_connections, fatal)',
       labelNames: ['reason'],
       registers,
     }),
@@ -148,6 +150,11 @@ export function createIngestMetrics(
       name: 'tickpulse_ingest_status_messages_total',
       help: 'Polygon status messages by status (unknown ones as "other")',
       labelNames: ['status'],
+      registers,
+    }),
+    silentFeeds: new Counter({
+      name: 'tickpulse_ingest_silent_feeds_total',
+      help: 'Subscribed connections dropped for bringing no trade within DATA_IDLE_TIMEOUT_MS in the data window',
       registers,
     }),
     maxConnections: new Counter({
@@ -208,8 +215,31 @@ export function createIngestMetrics(
       help: 'Tickers waiting to be published',
       registers,
       collect() {
-        this.set(pendingTickers());
+        this.set(coalescer.size);
       },
+    }),
+    knownTickers: new Gauge({
+      name: 'tickpulse_ingest_known_tickers',
+      help: 'Distinct tickers accepted since start (at most MAX_TICKERS)',
+      registers,
+      collect() {
+        this.set(coalescer.known);
+      },
+    }),
+    refusedTickers: new Counter({
+      name: 'tickpulse_ingest_tickers_refused_total',
+      help: 'Trades and healed ticks dropped because their ticker was new and MAX_TICKERS tickers were already known',
+      registers,
+      collect() {
+        const seen = coalescer.refused;
+        if (seen > refusedCounted) this.inc(seen - refusedCounted);
+        refusedCounted = seen;
+      },
+    }),
+    oversizedFlushes: new Counter({
+      name: 'tickpulse_ingest_split_flushes_total',
+      help: 'Publishes that left tickers pending because more than TICKS_JOB_MAX_TICKERS were pending (the rest goes in the next job)',
+      registers,
     }),
   };
   for (const s of CONNECTION_STATES)
@@ -232,7 +262,9 @@ export const SUMMARY_COUNTERS = [
   'tickpulse_ingest_tickers_published_total',
   'tickpulse_ingest_publish_failures_total',
   'tickpulse_ingest_flushes_held_back_total',
+  'tickpulse_ingest_tickers_refused_total',
   'tickpulse_ingest_reconnects_total',
+  'tickpulse_ingest_silent_feeds_total',
   'tickpulse_ingest_max_connections_total',
   'tickpulse_ingest_gaps_total',
   'tickpulse_ingest_backfill_tickers_total',

@@ -2,6 +2,7 @@ import { statusLabel, type StatusEvent } from '@tickpulse/polygon';
 import { redactUrl, type Logger } from '@tickpulse/shared';
 import { WebSocket } from 'ws';
 import { backoffDelay } from './backoff.js';
+import { isAuthFailureMessage } from './auth-failure.js';
 import { PolygonAuthError } from './errors.js';
 import type { ConnectionState, IngestMetrics } from './metrics.js';
 
@@ -14,6 +15,13 @@ export interface ClientTimings {
   reconnectMaxMs: number;
   healthyAfterMs: number;
   maxConnectionsCooldownMs: number;
+  /**
+   * A subscribed connection that brings no trade for this long while
+   * `inDataWindow` says the market trades is dropped and reconnected (0:
+   * never). Doubles after each such reconnect in a row, up to 16×, so a
+   * market holiday costs a handful of reconnects, not one a minute.
+   */
+  dataIdleTimeoutMs: number;
 }
 
 /** Why a connection ended. */
@@ -22,6 +30,7 @@ type Outcome =
   | 'max_connections'
   | 'auth_timeout'
   | 'read_timeout'
+  | 'silent'
   | 'fatal'
   | 'stopped';
 
@@ -34,6 +43,11 @@ export interface PolygonClient {
   readonly state: ConnectionState;
   /** True between `auth_success` and the end of that connection. */
   readonly authenticated: boolean;
+  /**
+   * True from a reconnect for a silent feed until a trade arrives again:
+   * the stream may be up, but it is not doing its job.
+   */
+  readonly silent: boolean;
 }
 
 /**
@@ -50,10 +64,14 @@ export function createPolygonClient(deps: {
   url: string;
   apiKey: string;
   subscriptions: string;
+  /** Frames past this are refused by the parser; see `maxPayload` below. */
+  maxFrameBytes: number;
   timings: ClientTimings;
   logger: Logger;
   metrics: IngestMetrics;
-  onFrame: (data: Buffer) => StatusEvent[];
+  onFrame: (data: Buffer) => { statuses: StatusEvent[]; trades: number };
+  /** Whether trades are expected now (see `dataIdleTimeoutMs`). */
+  inDataWindow: (nowMs: number) => boolean;
   onFatal: (err: Error) => void;
   /** Every subscription acknowledged: the stream is live again (a gap, if any, ends here). */
   onStreaming?: () => void;
@@ -67,6 +85,8 @@ export function createPolygonClient(deps: {
   let loop: Promise<void> | undefined;
   let current: WebSocket | undefined;
   let wake: (() => void) | undefined;
+  /** Silent-feed reconnects in a row (reset by the first trade). */
+  let silentStreak = 0;
 
   const setState = (s: ConnectionState) => {
     if (s === state) return;
@@ -96,6 +116,8 @@ export function createPolygonClient(deps: {
         let authedAt = 0;
         let acks = 0;
         let lastActivity = Date.now();
+        /** Last trade, or the moment the subscription completed. */
+        let lastTrade = Date.now();
         let lastPing = Date.now();
         const openedAt = Date.now();
         setState('connecting');
@@ -106,6 +128,10 @@ export function createPolygonClient(deps: {
           // second full pass over every frame to validate UTF-8 buys nothing.
           skipUTF8Validation: true,
           handshakeTimeout: timings.authTimeoutMs,
+          // The parser drops a frame past maxFrameBytes and the stream goes
+          // on. ws's own limit (100 MiB by default) only stops a frame so
+          // large that buffering it is the harm: ws then closes with 1009.
+          maxPayload: 4 * deps.maxFrameBytes,
         });
         current = ws;
 
@@ -132,6 +158,23 @@ export function createPolygonClient(deps: {
                 'no data and no pong within the read deadline, dropping the connection',
               );
               end('read_timeout', 'terminate');
+              return;
+            }
+            const idleMs =
+              timings.dataIdleTimeoutMs * 2 ** Math.min(silentStreak, 4);
+            if (
+              state === 'streaming' &&
+              timings.dataIdleTimeoutMs > 0 &&
+              now - lastTrade > idleMs &&
+              deps.inDataWindow(now)
+            ) {
+              silentStreak++;
+              metrics.silentFeeds.inc();
+              log.warn(
+                { silentMs: now - lastTrade, timeoutMs: idleMs, silentStreak },
+                'subscribed but no trade within DATA_IDLE_TIMEOUT_MS while the market trades: the feed is silent although the connection answers pings; reconnecting',
+              );
+              end('silent', 'terminate');
               return;
             }
             if (
@@ -179,6 +222,7 @@ export function createPolygonClient(deps: {
             case 'success':
               acks++;
               if (acks === params.length) {
+                lastTrade = Date.now();
                 setState('streaming');
                 deps.onStreaming?.();
                 log.info(
@@ -195,7 +239,7 @@ export function createPolygonClient(deps: {
               end('fatal');
               return;
             case 'error':
-              if (/auth|not authorized|entitle/i.test(ev.message)) {
+              if (isAuthFailureMessage(ev.message)) {
                 error = new PolygonAuthError(ev.status, ev.message);
                 end('fatal');
               } else
@@ -230,7 +274,17 @@ export function createPolygonClient(deps: {
 
         ws.on('message', (data: Buffer) => {
           lastActivity = Date.now();
-          const statuses = deps.onFrame(data);
+          const { statuses, trades } = deps.onFrame(data);
+          if (trades > 0) {
+            lastTrade = lastActivity;
+            if (silentStreak > 0) {
+              log.info(
+                { silentStreak },
+                'trades arrive again after a silent feed',
+              );
+              silentStreak = 0;
+            }
+          }
           for (const ev of statuses) handleStatus(ev);
         });
         ws.on('pong', () => {
@@ -316,6 +370,9 @@ export function createPolygonClient(deps: {
     },
     get authenticated() {
       return authenticated;
+    },
+    get silent() {
+      return silentStreak > 0;
     },
   };
 }

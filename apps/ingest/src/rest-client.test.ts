@@ -11,16 +11,20 @@ describe('REST client', () => {
   let server: Server;
   let base: string;
   const seen: IncomingMessage[] = [];
-  let answers: [number, string][] = [];
+  /** status, body, and whether to send it chunked (no content-length). */
+  let answers: [number, string, boolean?][] = [];
 
   beforeEach(async () => {
     seen.length = 0;
     server = createServer((req, res) => {
       seen.push(req);
-      const [status, body] = answers.shift() ?? [200, '{}'];
+      const [status, body, chunked] = answers.shift() ?? [200, '{}'];
       if (status === 0) return; // never answers
       res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(body);
+      if (chunked)
+        for (let i = 0; i < body.length; i += 64 * 1024)
+          res.write(body.slice(i, i + 64 * 1024));
+      res.end(chunked ? undefined : body);
     });
     await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -38,6 +42,7 @@ describe('REST client', () => {
       attempts: 3,
       retryMinMs: 1,
       retryMaxMs: 5,
+      maxBodyBytes: 1024 * 1024,
       onResponse: (endpoint, status) => statuses.push(`${endpoint} ${status}`),
     });
 
@@ -98,5 +103,39 @@ describe('REST client', () => {
     await expect(
       client().get('snapshot', '/z', { remaining: 0 }),
     ).rejects.toThrow(RestBudgetError);
+  });
+
+  it('refuses a body past maxBodyBytes, declared or streamed, without parsing or retrying it', async () => {
+    const huge = `{"tickers":[${Array(80_000).fill('{"ticker":"AAPL"}').join(',')}]}`;
+    expect(huge.length).toBeGreaterThan(1024 * 1024);
+    for (const chunked of [false, true]) {
+      const statuses: string[] = [];
+      answers = [[200, huge, chunked]];
+      const budget = { remaining: 10 };
+      const err = await client(statuses)
+        .get('snapshot', '/x', budget)
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RestRequestError);
+      expect((err as Error).message).toBe(
+        'Polygon REST snapshot failed (last: too_large)',
+      );
+      expect(statuses).toEqual(['snapshot too_large']);
+      expect(budget.remaining).toBe(9);
+    }
+  });
+
+  it('refuses a deeply nested body without JSON.parse', async () => {
+    answers = [[200, `{"a":${'['.repeat(200_000)}${']'.repeat(200_000)}}`]];
+    const statuses: string[] = [];
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      await expect(
+        client(statuses).get('trades', '/x', { remaining: 5 }),
+      ).rejects.toThrow('Polygon REST trades failed (last: too_deep)');
+      expect(parse).not.toHaveBeenCalled();
+    } finally {
+      parse.mockRestore();
+    }
+    expect(statuses).toEqual(['trades too_deep']);
   });
 });

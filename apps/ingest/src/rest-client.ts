@@ -1,6 +1,6 @@
 import { sleep } from '@tickpulse/shared';
 import { backoffDelay } from './backoff.js';
-import { parseRestJson } from '@tickpulse/polygon';
+import { jsonBoundProblem, parseRestJson } from '@tickpulse/polygon';
 
 /** The two REST endpoints backfill uses (a bounded metric label). */
 export type RestEndpoint = 'snapshot' | 'trades';
@@ -49,7 +49,16 @@ export interface RestClientOptions {
   attempts: number;
   retryMinMs: number;
   retryMaxMs: number;
-  /** Called once per attempt with its outcome: an HTTP status, `timeout`, `network` or `malformed`. */
+  /**
+   * Largest response body read (bytes). A body past it (or nested deeper
+   * than 64, or of more than 1.5 M values) is refused without `JSON.parse`
+   * and not retried: the same request would bring the same body.
+   */
+  maxBodyBytes: number;
+  /**
+   * Called once per attempt with its outcome: an HTTP status, `timeout`,
+   * `network`, `malformed`, `too_large`, `too_deep` or `too_many_values`.
+   */
   onResponse: (endpoint: RestEndpoint, status: string) => void;
 }
 
@@ -67,13 +76,56 @@ export interface RestClient {
 const RETRYABLE = (status: number) => status === 429 || status >= 500;
 
 /**
+ * Polygon's bodies nest 4 deep (snapshot → tickers → ticker → lastTrade →
+ * c). A snapshot of 12 000 tickers holds an estimated ≈ 0.55 M values
+ * (≈ 45 documented fields a ticker); 1.5 M leave room and bound what
+ * `JSON.parse` allocates to ≈ 0.3 s of work, however dense the body
+ * (1.5 M empty arrays: 0.17–0.3 s).
+ */
+const REST_MAX_DEPTH = 64;
+const REST_MAX_VALUES = 1_500_000;
+
+/**
+ * The body's bytes, or null as soon as it passes `maxBytes` (a declared
+ * length past it is refused before reading a byte; the rest is cancelled).
+ * Bytes, not text: the shape check reads them several times faster.
+ */
+async function readBounded(
+  res: Response,
+  maxBytes: number,
+): Promise<Buffer | null> {
+  const declared = Number(res.headers.get('content-length'));
+  if (declared > maxBytes) {
+    await res.body?.cancel();
+    return null;
+  }
+  if (!res.body) return Buffer.alloc(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > maxBytes) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/**
  * Creates the client. The key travels only in the `Authorization: Bearer`
  * header, never in a URL, so no URL this client builds or logs contains it.
  * A `next_url` is requested on the configured host whatever host it names
  * (its path and query are kept, an `apiKey` in it is dropped): the key is
  * never sent anywhere but `baseUrl`. 429, 5xx, timeouts, network errors and
  * unparseable bodies are retried with jittered backoff; 401/403 throw
- * `RestAuthError` at once; other statuses throw `RestRequestError`.
+ * `RestAuthError` at once; other statuses, and a body past `maxBodyBytes`
+ * or the depth and value bounds, throw `RestRequestError` (no `JSON.parse`,
+ * no retry).
  */
 export function createRestClient(opts: RestClientOptions): RestClient {
   const base = new URL(opts.baseUrl);
@@ -103,18 +155,33 @@ export function createRestClient(opts: RestClientOptions): RestClient {
         budget.remaining--;
         const timeout = AbortSignal.timeout(opts.timeoutMs);
         let res: Response;
-        let text: string;
+        let body: Buffer | null;
         try {
           res = await fetch(url, {
             headers,
             signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
           });
-          text = await res.text();
+          body = await readBounded(res, opts.maxBodyBytes);
         } catch {
           signal?.throwIfAborted();
           last = timeout.aborted ? 'timeout' : 'network';
           opts.onResponse(endpoint, last);
           continue;
+        }
+        // Only a 200's body is read; any other status is handled by its code.
+        const problem =
+          res.status !== 200
+            ? null
+            : body === null
+              ? 'too_large'
+              : jsonBoundProblem(body, {
+                  maxBytes: opts.maxBodyBytes,
+                  maxDepth: REST_MAX_DEPTH,
+                  maxValues: REST_MAX_VALUES,
+                });
+        if (problem) {
+          opts.onResponse(endpoint, problem);
+          throw new RestRequestError(endpoint, problem);
         }
         last = String(res.status);
         if (res.status === 401 || res.status === 403) {
@@ -126,19 +193,23 @@ export function createRestClient(opts: RestClientOptions): RestClient {
           if (RETRYABLE(res.status)) continue;
           throw new RestRequestError(endpoint, last);
         }
-        let body: unknown;
+        let parsed: unknown;
         try {
-          body = parseRestJson(text);
+          parsed = parseRestJson(body!.toString('utf8'));
         } catch {
-          body = undefined;
+          parsed = undefined;
         }
-        if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        if (
+          typeof parsed !== 'object' ||
+          parsed === null ||
+          Array.isArray(parsed)
+        ) {
           last = 'malformed';
           opts.onResponse(endpoint, last);
           continue;
         }
         opts.onResponse(endpoint, last);
-        return body as Record<string, unknown>;
+        return parsed as Record<string, unknown>;
       }
       throw new RestRequestError(endpoint, last);
     },

@@ -23,15 +23,21 @@ function ticksOf(data: unknown): Record<string, number> {
 }
 
 /** A publisher over a fresh coalescer and registry. */
-function setup(opts: { queue: Queue; cap: QueueCap; intervalMs?: number }) {
+function setup(opts: {
+  queue: Queue;
+  cap: QueueCap;
+  intervalMs?: number;
+  maxJobTickers?: number;
+}) {
   const coalescer = createCoalescer();
-  const metrics = createIngestMetrics(new Registry(), () => coalescer.size);
+  const metrics = createIngestMetrics(new Registry(), coalescer);
   const publisher = createTickPublisher({
     coalescer,
     queue: opts.queue,
     cap: opts.cap,
     intervalMs: opts.intervalMs ?? 50,
     timeoutMs: 1000,
+    maxJobTickers: opts.maxJobTickers ?? 10_000,
     logger: silent,
     metrics,
   });
@@ -171,5 +177,32 @@ describe('tick publisher', () => {
     expect(await publisher.flush()).toBe(false);
     expect(await publisher.drain(1000)).toBe(true);
     expect(pending.map(ticksOf)).toEqual([{ AAPL: T0 }, { AAPL: T0 + 1 }]);
+  });
+
+  it('splits a pending map larger than maxJobTickers into bounded jobs, losing nothing', async () => {
+    const { queue, cap, pending } = backlogQueue(100);
+    const { coalescer, metrics, publisher } = setup({
+      queue,
+      cap,
+      maxJobTickers: 4,
+    });
+    const expected: Record<string, number> = {};
+    for (let k = 0; k < 10; k++) {
+      coalescer.add(`T${k}`, T0 + k);
+      expected[`T${k}`] = T0 + k;
+    }
+    expect(await publisher.flush()).toBe(true);
+    expect(coalescer.size).toBe(6);
+    coalescer.add('T0', T0 + 99); // traded again while the rest waits
+    expected.T0 = T0 + 99;
+    expect(await publisher.drain(1000)).toBe(true);
+    const jobs = pending.map(ticksOf);
+    expect(jobs.map(j => Object.keys(j).length)).toEqual([4, 4, 3]);
+    const merged: Record<string, number> = {};
+    for (const job of jobs)
+      for (const [t, ms] of Object.entries(job))
+        merged[t] = Math.max(merged[t] ?? 0, ms);
+    expect(merged).toEqual(expected);
+    expect((await metrics.oversizedFlushes.get()).values[0]!.value).toBe(2);
   });
 });

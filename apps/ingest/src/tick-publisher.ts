@@ -56,7 +56,9 @@ export interface TickPublisher {
  * the first flush that finds room publishes everything as one batch. Redis
  * then holds at most the cap's jobs however high the trade rate and however
  * long tick-writer is away, and ingest's memory stays one entry per ticker.
- * Only the newest time per ticker matters, so merging loses nothing.
+ * Only the newest time per ticker matters, so merging loses nothing. A
+ * merged map larger than `maxJobTickers` goes out over several flushes, one
+ * bounded job each, oldest entries first.
  */
 export function createTickPublisher(deps: {
   coalescer: Coalescer;
@@ -64,6 +66,11 @@ export function createTickPublisher(deps: {
   cap: QueueCap;
   intervalMs: number;
   timeoutMs: number;
+  /**
+   * Most tickers per job: a larger pending map (after holding back) goes out
+   * as several jobs, one per flush, so no job outgrows the `ticks` bound.
+   */
+  maxJobTickers: number;
   logger: Logger;
   metrics: IngestMetrics;
   /** Called with each batch once it is on the queue (ingest's watermark). */
@@ -145,7 +152,8 @@ export function createTickPublisher(deps: {
         return false;
       }
     }
-    const batch = coalescer.drain();
+    const batch = coalescer.take(deps.maxJobTickers);
+    if (coalescer.size > 0) metrics.oversizedFlushes.inc();
     const stopTimer = metrics.publishSeconds.startTimer();
     let now: number;
     try {

@@ -17,12 +17,22 @@ const NOW = 1_752_586_200_000;
 
 function setup(
   write: (entries: [string, number][]) => Promise<TickWriteResult>,
+  cap: { maxTickers: number; stored: string[]; sizeReads?: number } = {
+    maxTickers: 100_000,
+    stored: [],
+  },
 ) {
   const registry = new Registry();
   const metrics = createTickWriterMetrics(registry);
   const freshness = createFreshnessWindow();
   const calls: [string, number][][] = [];
   const store = {
+    size: async () => {
+      cap.sizeReads = (cap.sizeReads ?? 0) + 1;
+      return cap.stored.length;
+    },
+    contains: async (tickers: readonly string[]) =>
+      tickers.map(t => cap.stored.includes(t)),
     markUpdatedBatch: async (batch: TickBatch) => {
       const list = batchTickers(batch).map((t, i): [string, number] => [
         t,
@@ -38,6 +48,7 @@ function setup(
     logger,
     freshness,
     chunkSize: 500,
+    maxTickers: cap.maxTickers,
     now: () => NOW,
   });
   const job = (data: unknown) => ({
@@ -154,5 +165,66 @@ describe('tick batch processor', () => {
     await t.process(t.job({ v: 1, ticks: {} }));
     expect(t.freshness.take().batches).toBe(0);
     expect(await batchesBy(t.registry, 'written')).toBe(1);
+  });
+
+  describe('ticker cap', () => {
+    const sent = async (l: [string, number][]) => ({
+      sent: l.length,
+      changed: l.length,
+      calls: 1,
+    });
+    const v2 = (tickers: string[]) => ({
+      v: 2,
+      base: NOW - 1000,
+      tickers: tickers.join(' '),
+      offsets: tickers.map(() => 0),
+    });
+
+    it('writes the whole batch while it fits, without asking which tickers are stored', async () => {
+      const t = setup(sent, { maxTickers: 4, stored: ['AAA', 'BBB'] });
+      await t.process(t.job(v2(['CCC', 'DDD'])));
+      expect(t.calls[0]!.map(([ticker]) => ticker)).toEqual(['CCC', 'DDD']);
+      expect(
+        await labelled(
+          t.registry,
+          'tickpulse_tick_writer_ticks_rejected_total',
+          'reason',
+          'ticker_cap',
+        ),
+      ).toBe(0);
+    });
+
+    it('past the cap writes known tickers and new ones only while there is room', async () => {
+      const t = setup(sent, { maxTickers: 3, stored: ['AAA', 'BBB'] });
+      const r = await t.process(t.job(v2(['NEW1', 'AAA', 'NEW2', 'BBB'])));
+      expect(t.calls[0]!.map(([ticker]) => ticker)).toEqual([
+        'NEW1',
+        'AAA',
+        'BBB',
+      ]);
+      expect(r.sent).toBe(3);
+      expect(
+        await labelled(
+          t.registry,
+          'tickpulse_tick_writer_ticks_rejected_total',
+          'reason',
+          'ticker_cap',
+        ),
+      ).toBe(1);
+    });
+
+    it('far from the cap reads the size once a second, not per batch', async () => {
+      const cap = { maxTickers: 100, stored: ['AAA'], sizeReads: 0 };
+      const t = setup(sent, cap);
+      for (let k = 0; k < 5; k++) await t.process(t.job(v2([`N${k}`])));
+      expect(t.calls).toHaveLength(5);
+      expect(cap.sizeReads).toBe(1); // the clock stands still in this test
+    });
+
+    it('at the cap still moves known tickers forward', async () => {
+      const t = setup(sent, { maxTickers: 2, stored: ['AAA', 'BBB'] });
+      await t.process(t.job(v2(['ZZZ', 'BBB'])));
+      expect(t.calls[0]!.map(([ticker]) => ticker)).toEqual(['BBB']);
+    });
   });
 });

@@ -1,8 +1,12 @@
 import {
+  batchTickers,
   boundFutureTicks,
   InvalidJobError,
+  logEvery,
   newestTick,
   parseTickBatch,
+  tickBatchOf,
+  type TickBatch,
   type Logger,
   type TickStore,
 } from '@tickpulse/shared';
@@ -22,6 +26,9 @@ export interface BatchOutcome {
   future: number;
 }
 
+/** How long a read of TICK:UPD's size is trusted (plus what was written since). */
+const SIZE_REFRESH_MS = 1000;
+
 /**
  * Builds the `ticks` job processor: validate, then write with chunked,
  * pipelined `ZADD TICK:UPD GT CH`.
@@ -35,6 +42,13 @@ export interface BatchOutcome {
  *   written, such a time would freeze its ticker (ZADD GT).
  * - A Redis error is rethrown as is, so the job's `attempts`/`backoff` retry
  *   it; a replay is harmless because ZADD GT never moves a ticker back.
+ * - While TICK:UPD would pass `maxTickers`, tickers it already holds are
+ *   written and new ones only as far as there is room; the others are
+ *   counted and logged at most once a minute. `ZCARD` is read at most once
+ *   a second while far from the cap; only a batch that might pass it pays
+ *   an exact `ZCARD` and a `ZMSCORE`. Batches in flight at once may each
+ *   take the last room, and other replicas' new tickers go unseen for up to
+ *   a second, so the key can pass the cap by that much.
  */
 export function createTickBatchProcessor(deps: {
   store: TickStore;
@@ -42,12 +56,77 @@ export function createTickBatchProcessor(deps: {
   logger: Logger;
   freshness: FreshnessWindow;
   chunkSize: number;
+  /** Most members TICK:UPD may reach (new tickers past it are left out). */
+  maxTickers: number;
   now?: () => number;
 }): (
   job: Pick<Job, 'id' | 'data' | 'name' | 'attemptsMade'>,
 ) => Promise<BatchOutcome> {
   const { metrics, logger } = deps;
   const now = deps.now ?? Date.now;
+  const warnCap = logEvery(60_000);
+  // TICK:UPD's size, read at most once a second and raised by every batch
+  // written since: far from the cap a batch costs no extra round trip. Other
+  // replicas' new tickers are missed for at most that second.
+  let sizeEstimate = 0;
+  let sizeReadAt = Number.NEGATIVE_INFINITY;
+
+  /** The batch without the new tickers that would take TICK:UPD past the cap. */
+  const withinCap = async (
+    batch: TickBatch,
+    jobId: string | undefined,
+  ): Promise<TickBatch> => {
+    const n = batch.times.length;
+    const at = now();
+    if (at - sizeReadAt >= SIZE_REFRESH_MS) {
+      sizeEstimate = await deps.store.size();
+      sizeReadAt = at;
+    }
+    if (sizeEstimate + n <= deps.maxTickers) {
+      // As if every entry were new: the estimate only errs high.
+      sizeEstimate += n;
+      return batch;
+    }
+    const size = await deps.store.size();
+    sizeReadAt = at;
+    sizeEstimate = size + n;
+    if (size + n <= deps.maxTickers) return batch;
+    const tickers = batchTickers(batch);
+    const known = await deps.store.contains(tickers);
+    let room = Math.max(0, deps.maxTickers - size);
+    const keptTickers: string[] = [];
+    const keptTimes: number[] = [];
+    let refused = 0;
+    let example: string | undefined;
+    for (let i = 0; i < n; i++) {
+      if (!known[i]) {
+        if (room === 0) {
+          refused++;
+          example ??= tickers[i];
+          continue;
+        }
+        room--;
+      }
+      keptTickers.push(tickers[i]!);
+      keptTimes.push(batch.times[i]!);
+    }
+    if (refused === 0) return batch;
+    metrics.ticksRejected.inc({ reason: 'ticker_cap' }, refused);
+    warnCap(suppressed =>
+      logger.error(
+        {
+          jobId,
+          maxTickers: deps.maxTickers,
+          members: size,
+          refused,
+          example,
+          suppressed,
+        },
+        'TICK:UPD holds TICK_WRITER_MAX_TICKERS tickers: new tickers left out, known ones still updated (a producer names more symbols than the market has; logged at most once a minute)',
+      ),
+    );
+    return tickBatchOf(keptTickers, keptTimes);
+  };
 
   const rejectInvalid = (job: Pick<Job, 'id' | 'name'>, err: Error): never => {
     metrics.batches.inc({ result: 'invalid' });
@@ -67,7 +146,8 @@ export function createTickBatchProcessor(deps: {
       if (err instanceof InvalidJobError) return rejectInvalid(job, err);
       throw err;
     }
-    const { accepted, future } = boundFutureTicks(batch, now());
+    const bounded = boundFutureTicks(batch, now());
+    const { future } = bounded;
     if (future.length > 0) {
       metrics.ticksRejected.inc({ reason: 'future' }, future.length);
       const [ticker, ms] = future[0]!;
@@ -80,10 +160,11 @@ export function createTickBatchProcessor(deps: {
         'ticks more than 10 s in the future left out (a producer clock is wrong)',
       );
     }
-    const members = accepted.times.length;
     const started = process.hrtime.bigint();
+    let accepted: TickBatch;
     let result;
     try {
+      accepted = await withinCap(bounded.accepted, job.id);
       result = await deps.store.markUpdatedBatch(accepted, deps.chunkSize);
     } catch (err) {
       metrics.batches.inc({ result: 'error' });
@@ -93,7 +174,7 @@ export function createTickBatchProcessor(deps: {
           err,
           jobId: job.id,
           attemptsMade: job.attemptsMade,
-          tickers: members,
+          tickers: bounded.accepted.times.length,
         },
         'tick batch write failed; BullMQ will retry it',
       );
@@ -105,7 +186,7 @@ export function createTickBatchProcessor(deps: {
     metrics.tickUpdates.inc(result.sent);
     metrics.membersChanged.inc(result.changed);
     metrics.batches.inc({ result: 'written' });
-    metrics.batchSize.observe(members);
+    metrics.batchSize.observe(accepted.times.length);
     const newest = newestTick(accepted);
     if (newest !== null) {
       // A replayed or stalled-then-retried batch shows up here as old, on purpose:

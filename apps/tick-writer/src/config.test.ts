@@ -80,4 +80,14 @@ describe('tick-writer configuration', () => {
     expect(c.TICK_WRITER_SUMMARY_INTERVAL).toBe(2_147_483_647);
     expect(c.TICK_WRITER_DRAIN_TIMEOUT_MS).toBe(2_147_483_647);
   });
+
+  it('caps TICK:UPD at 100 000 tickers by default', () => {
+    expect(loadConfig({}).TICK_WRITER_MAX_TICKERS).toBe(100_000);
+    expect(
+      loadConfig({ TICK_WRITER_MAX_TICKERS: '20000' }).TICK_WRITER_MAX_TICKERS,
+    ).toBe(20_000);
+    expect(() => loadConfig({ TICK_WRITER_MAX_TICKERS: '0' })).toThrow(
+      /TICK_WRITER_MAX_TICKERS/,
+    );
+  });
 });

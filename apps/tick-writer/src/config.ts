@@ -21,6 +21,14 @@ export const ConfigSchema = z.object({
   /** Members per `ZADD TICK:UPD GT CH` call; the calls of one batch go out in one pipeline. */
   TICK_WRITER_ZADD_CHUNK: positiveInt(DEFAULT_ZADD_CHUNK),
   /**
+   * Most members tick-writer lets TICK:UPD reach. Known tickers always
+   * update; past it new tickers are left out (counted, logged). Far above
+   * the ~12 000 listed US stocks plus OTC symbols over the 90-day retention:
+   * it only stops a producer flooding the key shared with the alert service
+   * (2 M valid-looking symbols added 222 MB for 90 days).
+   */
+  TICK_WRITER_MAX_TICKERS: positiveInt(100_000),
+  /**
    * How long a job's lock lives without renewal (ms). A batch takes milliseconds,
    * so this only bounds how long a crashed pod's in-flight batches wait before
    * another worker re-processes them. Lower in tests to make SIGKILL recovery quick.

@@ -104,7 +104,7 @@ export function createTickWriterMetrics(
     }),
     ticksRejected: new Counter({
       name: 'tickpulse_tick_writer_ticks_rejected_total',
-      help: 'Entries of valid ticks jobs left out of TICK:UPD, by reason (future: more than 10 s ahead of the local clock); the rest of the batch is written',
+      help: 'Entries of valid ticks jobs left out of TICK:UPD, by reason (future: more than 10 s ahead of the local clock; ticker_cap: a new ticker while TICK:UPD holds TICK_WRITER_MAX_TICKERS); the rest of the batch is written',
       labelNames: ['reason'],
       registers,
     }),

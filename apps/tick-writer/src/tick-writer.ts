@@ -51,6 +51,7 @@ export type TickWriterConfig = Pick<
   | 'BULLMQ_PREFIX'
   | 'TICK_WRITER_CONCURRENCY'
   | 'TICK_WRITER_ZADD_CHUNK'
+  | 'TICK_WRITER_MAX_TICKERS'
   | 'TICK_WRITER_LOCK_DURATION_MS'
   | 'TICK_WRITER_STALLED_INTERVAL_MS'
   | 'TICK_WRITER_MAX_STALLED_COUNT'
@@ -147,6 +148,7 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
     logger: log,
     freshness,
     chunkSize: config.TICK_WRITER_ZADD_CHUNK,
+    maxTickers: config.TICK_WRITER_MAX_TICKERS,
     now: deps.now,
   });
   const runRetention = createRetentionProcessor({

@@ -1,4 +1,8 @@
-import { publishTickBatch, sleep } from '@tickpulse/shared';
+import {
+  MAX_TICK_BATCH_ENTRIES,
+  publishTickBatch,
+  sleep,
+} from '@tickpulse/shared';
 import {
   seededRandom,
   startPrivateRedis,
@@ -267,7 +271,7 @@ describe('tick-writer survives failures', () => {
       REDIS_KEY_PREFIX: '{term}:',
       BULLMQ_PREFIX: 'termtest',
       TICK_WRITER_CONCURRENCY: '1',
-      // 250 000 members take seconds on a loaded machine; the drain must not give up first.
+      // The largest batch a job may carry takes a while on a loaded machine; the drain must not give up first.
       TICK_WRITER_DRAIN_TIMEOUT_MS: '60000',
     };
     const producer = await tickQueue(priv.url, env.BULLMQ_PREFIX);
@@ -276,7 +280,7 @@ describe('tick-writer survives failures', () => {
     await started(child);
 
     const rnd = seededRandom(3);
-    const batch = randomBatch(rnd, 250_000, 10_000_000, BASE);
+    const batch = randomBatch(rnd, MAX_TICK_BATCH_ENTRIES, 10_000_000, BASE);
     await publishTickBatch(producer.queue, batch);
     await waitFor(async () => (await producer.queue.getActiveCount()) > 0, {
       timeoutMs: 20_000,

@@ -1,6 +1,7 @@
 import {
   InvalidJobError,
   JOB_NAMES,
+  MAX_TICK_BATCH_ENTRIES,
   publishTickBatch,
   TICK_BATCH_JOB_OPTIONS,
   TICK_BATCH_KEEP_FAILED,
@@ -263,6 +264,107 @@ describe('tick-writer against real Redis and BullMQ', () => {
     expect(new InvalidJobError('ticks', 'x').message).toBe(
       'invalid ticks job: x',
     );
+  });
+
+  it('rejects a job past MAX_TICK_BATCH_ENTRIES without writing any of it, and writes the next batch', async () => {
+    // A producer that ignores the bound (an ingest without the ticker cap
+    // holding back for minutes made one of 2.9 M tickers): valid-looking
+    // tickers and times, one more than a job may carry.
+    const n = MAX_TICK_BATCH_ENTRIES + 1;
+    const tickers = Array.from(
+      { length: n },
+      (_, i) => `F${i.toString(36).toUpperCase()}`,
+    );
+    await producer.queue.add(
+      JOB_NAMES.tickBatch,
+      {
+        v: 2,
+        base: BASE,
+        tickers: tickers.join(' '),
+        offsets: new Array<number>(n).fill(0),
+      },
+      TICK_BATCH_JOB_OPTIONS,
+    );
+    await publishTickBatch(producer.queue, new Map([['AAPL', BASE + 5]]));
+    await waitFor(async () => (await written()) === 1, {
+      what: 'the batch after the oversized one written',
+    });
+    await waitFor(
+      async () => (await producer.queue.getJobCounts('failed')).failed === 1,
+      { what: 'oversized job failed' },
+    );
+    const [job] = await producer.queue.getFailed(0, 1);
+    expect(job!.attemptsMade).toBe(1);
+    expect(job!.failedReason).toBe(
+      `invalid ticks job: too many entries (${n} offsets, ${tickers.join(' ').length} ticker characters; one job carries at most ${MAX_TICK_BATCH_ENTRIES})`,
+    );
+    expect(await readTickUpd(admin, h.keyPrefix)).toEqual({ AAPL: BASE + 5 });
+  });
+
+  it('lets TICK:UPD grow to TICK_WRITER_MAX_TICKERS only: known tickers keep updating, new ones past it are counted and left out', async () => {
+    await h.close();
+    h = await startWriter({
+      url: TEST_REDIS_URL,
+      keyPrefix: h.keyPrefix,
+      bullPrefix: h.bullPrefix,
+      env: { TICK_WRITER_MAX_TICKERS: '5' },
+    });
+    await publishTickBatch(
+      producer.queue,
+      new Map([
+        ['AAA', BASE],
+        ['BBB', BASE],
+        ['CCC', BASE],
+      ]),
+    );
+    await waitFor(async () => (await written()) === 1);
+    // Two fit; FFF and GGG would pass the cap; AAA is known.
+    await publishTickBatch(
+      producer.queue,
+      new Map([
+        ['DDD', BASE + 1],
+        ['AAA', BASE + 2],
+        ['EEE', BASE + 1],
+        ['FFF', BASE + 1],
+        ['GGG', BASE + 1],
+      ]),
+    );
+    await waitFor(async () => (await written()) === 2);
+    // At the cap: a known ticker still moves forward, a new one does not get in.
+    await publishTickBatch(
+      producer.queue,
+      new Map([
+        ['HHH', BASE + 3],
+        ['BBB', BASE + 3],
+      ]),
+    );
+    await waitFor(async () => (await written()) === 3);
+    expect(await readTickUpd(admin, h.keyPrefix)).toEqual({
+      AAA: BASE + 2,
+      BBB: BASE + 3,
+      CCC: BASE,
+      DDD: BASE + 1,
+      EEE: BASE + 1,
+    });
+    expect(
+      await seriesValue(
+        h.registry,
+        'tickpulse_tick_writer_ticks_rejected_total',
+        {
+          reason: 'ticker_cap',
+        },
+      ),
+    ).toBe(3);
+    const lines = h.lines.filter(l =>
+      String(l.msg).startsWith('TICK:UPD holds TICK_WRITER_MAX_TICKERS'),
+    );
+    // Logged once a minute at most, however many batches hit the cap.
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      maxTickers: 5,
+      refused: 2,
+      example: 'FFF',
+    });
   });
 
   it('keeps only the newest 10 failed batches, also of jobs added without options', async () => {

@@ -86,4 +86,16 @@ describe('universe-sync config', () => {
       }),
     ).toThrow(/API_BODY_LIMIT: set only HTTP_BODY_LIMIT_BYTES/);
   });
+
+  it('bounds the notified ids waiting to be enqueued (1000 by default)', () => {
+    const base = { ALLOW_UNAUTHENTICATED: 'true' };
+    expect(loadConfig(base).NOTIFY_MAX_PENDING).toBe(1000);
+    expect(
+      loadConfig({ ...base, NOTIFY_MAX_PENDING: '50' }).NOTIFY_MAX_PENDING,
+    ).toBe(50);
+    for (const bad of ['0', '-1', '1.5', 'lots'])
+      expect(() => loadConfig({ ...base, NOTIFY_MAX_PENDING: bad })).toThrow(
+        /NOTIFY_MAX_PENDING/,
+      );
+  });
 });

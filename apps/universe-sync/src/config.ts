@@ -35,6 +35,12 @@ export const ConfigSchema = z
       .string()
       .regex(CHANNEL_RE, 'must be a lower-case identifier (a-z, 0-9, _)')
       .default('tickpulse_strategies'),
+    /**
+     * Most notified strategy ids waiting to be enqueued. Any role may NOTIFY,
+     * so past it the waiting ids are dropped for one reconcile instead of a
+     * job each (a bulk edit of more strategies is also cheaper that way).
+     */
+    NOTIFY_MAX_PENDING: positiveInt(1000),
 
     // ---- worker and reconcile ----
     /** Sync jobs processed in parallel by one replica. */

@@ -118,7 +118,7 @@ export function createUniverseMetrics(
     }),
     notifications: new Counter({
       name: 'tickpulse_universe_notifications_total',
-      help: 'PostgreSQL notifications received, by result (enqueued, invalid, enqueue_failed)',
+      help: 'PostgreSQL notifications received, by result (enqueued, invalid, enqueue_failed; coalesced: its id was already waiting; reconcile: dropped in a flood past NOTIFY_MAX_PENDING, covered by one reconcile)',
       labelNames: ['result'],
       registers,
     }),

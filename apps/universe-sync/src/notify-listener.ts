@@ -1,5 +1,6 @@
 import {
   echoValue,
+  logEvery,
   parseStrategyId,
   reconnectDelayMs,
   sleep,
@@ -23,6 +24,14 @@ export interface NotifyListener {
  * (1–20 s) and then calls `onResync`, because notifications sent while it
  * was away are lost; the caller answers with a reconcile. Enqueue failures
  * are counted and also end in `onResync` once enqueueing works again.
+ *
+ * Any role may NOTIFY any channel, so a notification is a hint, never
+ * trusted work: ids wait in a set (a repeated id collapses), one enqueue at
+ * a time, and past `maxPending` waiting ids the set is dropped for one
+ * reconcile, which reads every strategy anyway. 100 000 notified ids made
+ * 99 977 jobs before; now they make at most `maxPending` jobs and one
+ * reconcile, and a real edit waits behind at most `maxPending` enqueues.
+ * Invalid payloads and floods are logged at most once per 10 s each.
  */
 export function createNotifyListener(deps: {
   databaseUrl: string;
@@ -33,6 +42,8 @@ export function createNotifyListener(deps: {
   logger: Logger;
   /** Backoff between reconnects (attempt → ms); tests shorten it. */
   backoffMs?: (attempt: number) => number;
+  /** Most notified ids waiting to be enqueued; past it, one reconcile instead. */
+  maxPending: number;
 }): NotifyListener {
   const { metrics, logger, channel } = deps;
   const backoff = deps.backoffMs ?? reconnectDelayMs;
@@ -42,19 +53,79 @@ export function createNotifyListener(deps: {
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
   let missed = false;
+  /** Notified ids not enqueued yet, oldest first. */
+  const pending = new Set<number>();
+  /** A flood overflowed `pending`: one reconcile replaces what was in it. */
+  let floodResync = false;
+  /** Ids given up to a reconcile since the last flood line, and a few of them. */
+  let dropped = 0;
+  let droppedSample: number[] = [];
+  let draining: Promise<void> | undefined;
+  const warnInvalid = logEvery(10_000);
+  const warnFlood = logEvery(10_000);
+  const warnEnqueue = logEvery(10_000);
 
-  const handle = async (payload: string | undefined) => {
+  const handle = (payload: string | undefined) => {
     const parsed = parseStrategyId(payload);
     if (!parsed.ok) {
       metrics.notifications.inc({ result: 'invalid' });
-      logger.warn(
-        { channel, payload: echoValue(payload ?? '', 40) },
-        'ignored a notification that is not a strategy id',
+      warnInvalid(suppressed =>
+        logger.warn(
+          { channel, payload: echoValue(payload ?? '', 40), suppressed },
+          'ignored a notification that is not a strategy id (logged at most every 10 s)',
+        ),
       );
       return;
     }
+    // Already waiting, or covered by the flood's reconcile: its job is not
+    // added yet, so it reads every row after this notification's commit.
+    if (pending.has(parsed.id) || floodResync) {
+      metrics.notifications.inc({ result: 'coalesced' });
+      return;
+    }
+    if (pending.size >= deps.maxPending) {
+      overflow(parsed.id);
+      return;
+    }
+    pending.add(parsed.id);
+    kick();
+  };
+
+  const overflow = (id: number) => {
+    const n = pending.size + 1;
+    metrics.notifications.inc({ result: 'reconcile' }, n);
+    dropped += n;
+    if (droppedSample.length < 5) {
+      for (const d of pending) {
+        if (droppedSample.length >= 5) break;
+        droppedSample.push(d);
+      }
+    }
+    pending.clear();
+    floodResync = true;
+    const logged = warnFlood(suppressed =>
+      logger.warn(
+        {
+          channel,
+          maxPending: deps.maxPending,
+          dropped,
+          droppedSample,
+          lastId: id,
+          suppressed,
+        },
+        'notification flood: more strategy ids waiting than NOTIFY_MAX_PENDING; dropped them for one reconcile (logged at most every 10 s)',
+      ),
+    );
+    if (logged) {
+      dropped = 0;
+      droppedSample = [];
+    }
+    kick();
+  };
+
+  const enqueue = async (id: number) => {
     try {
-      await deps.onStrategy(parsed.id);
+      await deps.onStrategy(id);
       metrics.notifications.inc({ result: 'enqueued' });
       if (missed) {
         missed = false;
@@ -63,11 +134,39 @@ export function createNotifyListener(deps: {
     } catch (err) {
       missed = true;
       metrics.notifications.inc({ result: 'enqueue_failed' });
-      logger.warn(
-        { err, strategyId: parsed.id },
-        'could not enqueue a notified strategy; a reconcile will cover it',
+      warnEnqueue(suppressed =>
+        logger.warn(
+          { err, strategyId: id, suppressed },
+          'could not enqueue a notified strategy; a reconcile will cover it (logged at most every 10 s)',
+        ),
       );
     }
+  };
+
+  // One enqueue in flight: a flood cannot pile up Redis requests (or
+  // memory) faster than Redis answers them.
+  const drain = async () => {
+    while (!stopped) {
+      if (floodResync) {
+        // Cleared before the add: a reconcile already running could have
+        // read a row before a notification that arrives during the add.
+        floodResync = false;
+        await requestResync(
+          `more than ${deps.maxPending} notified strategies waiting`,
+        );
+        continue;
+      }
+      const next = pending.values().next();
+      if (next.done) return;
+      pending.delete(next.value);
+      await enqueue(next.value);
+    }
+  };
+  const kick = () => {
+    draining ??= drain().finally(() => {
+      draining = undefined;
+      if (!stopped && (pending.size > 0 || floodResync)) kick();
+    });
   };
 
   const requestResync = async (why: string) => {
@@ -101,7 +200,7 @@ export function createNotifyListener(deps: {
       throw err;
     }
     c.on('notification', msg => {
-      if (msg.channel === channel) void handle(msg.payload);
+      if (msg.channel === channel) handle(msg.payload);
     });
     return c;
   };
@@ -171,6 +270,7 @@ export function createNotifyListener(deps: {
         wake?.();
         await client?.end().catch(() => undefined);
         await loop;
+        await draining;
       })();
       return stopping;
     },

@@ -59,6 +59,8 @@ export interface ServiceSettings {
   listen: boolean;
   databaseUrl: string;
   notifyChannel: string;
+  /** See createNotifyListener's `maxPending` (default 1000). */
+  notifyMaxPending?: number;
   summaryIntervalMs?: number;
   leaseTtlMs?: number;
   deferMs?: number;
@@ -91,6 +93,7 @@ export type ServiceConfig = Pick<
   | 'LISTEN_NOTIFY'
   | 'DATABASE_URL'
   | 'PG_NOTIFY_CHANNEL'
+  | 'NOTIFY_MAX_PENDING'
   | 'REDIS_FOOTPRINT_INTERVAL'
   | 'REDIS_FOOTPRINT_BUDGET_BYTES'
 >;
@@ -107,6 +110,7 @@ export function serviceSettings(config: ServiceConfig): ServiceSettings {
     listen: config.LISTEN_NOTIFY,
     databaseUrl: config.DATABASE_URL,
     notifyChannel: config.PG_NOTIFY_CHANNEL,
+    notifyMaxPending: config.NOTIFY_MAX_PENDING,
     footprintIntervalMs: config.REDIS_FOOTPRINT_INTERVAL,
     footprintBudgetBytes: config.REDIS_FOOTPRINT_BUDGET_BYTES,
   };
@@ -209,6 +213,7 @@ export function createUniverseSyncService(deps: {
         metrics,
         logger: logger.child({ component: 'listen' }),
         backoffMs: settings.listenBackoffMs,
+        maxPending: settings.notifyMaxPending ?? 1000,
       })
     : undefined;
   const gate = listener

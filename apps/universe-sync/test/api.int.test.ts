@@ -63,6 +63,9 @@ describe('HTTP API', () => {
       token: TOKEN,
       bodyLimit: 1024,
       rateLimitPerMinute: 10_000,
+      // A 1 M-ticker database read must not meet the deadline on a loaded
+      // machine; the 503 test below has its own app with a short one.
+      timeoutMs: 60_000,
     });
     await app.ready();
   });
@@ -211,6 +214,8 @@ describe('HTTP API', () => {
       inSync: false,
       missing: ['MSFT'],
       extra: ['ZZZ'],
+      truncated: false,
+      counts: { universe: 3, expected: 2, members: 2, missing: 1, extra: 1 },
     });
     expect(res.json().database.invalid).toHaveLength(1);
 
@@ -224,6 +229,54 @@ describe('HTTP API', () => {
       inSync: true,
     });
   });
+
+  it('answers a 1 M-ticker universe with exact counts and bounded lists', async () => {
+    const n = 1_000_000;
+    const ticker = (i: number) => `U${i.toString(36).toUpperCase()}`;
+    const universe = Array.from({ length: n }, (_, i) => ticker(i));
+    const id = await db.insert(true, universe);
+    // Redis lacks the last 7 and holds 5 that are not expected.
+    const key = ns.keys.stratUniv(id);
+    for (let i = 0; i < n - 7; i += 20_000)
+      await ns.redis.sadd(
+        key,
+        ...universe.slice(i, Math.min(i + 20_000, n - 7)),
+      );
+    await ns.redis.sadd(key, 'XA', 'XB', 'XC', 'XD', 'XE');
+    const res = await app.inject({
+      method: 'GET',
+      url: `/v1/strategies/${id}`,
+      headers: auth,
+    });
+    // 29.7 MB before, every ticker listed three times.
+    expect(res.statusCode).toBe(200);
+    expect(res.payload.length).toBeLessThan(1_000_000);
+    const body = res.json();
+    expect(body).toMatchObject({
+      strategyId: id,
+      inSync: false,
+      truncated: true,
+      counts: {
+        universe: n,
+        expected: n,
+        members: n - 7 + 5,
+        missing: 7,
+        extra: 5,
+      },
+      missing: universe.slice(n - 7).sort(),
+      extra: ['XA', 'XB', 'XC', 'XD', 'XE'],
+      redis: { exists: true },
+      database: { state: 'active' },
+    });
+    for (const list of [
+      body.database.universe,
+      body.database.expected,
+      body.redis.members,
+    ])
+      expect(list).toHaveLength(10_000);
+    expect(body.redis.members).toEqual([...body.redis.members].sort());
+    await ns.redis.unlink(key);
+  }, 180_000);
 
   it('rate-limits wrong-token requests before authenticating them (429, not 401)', async () => {
     const limited = createOpsServer({

@@ -1,4 +1,4 @@
-import { metricTotal } from '@tickpulse/shared';
+import { createLogger, metricTotal } from '@tickpulse/shared';
 import type { Registry } from 'prom-client';
 import { inspectTrigger, migrate } from '../src/migrations';
 import { waitFor } from '@tickpulse/testkit';
@@ -217,6 +217,110 @@ describe('LISTEN/NOTIFY', () => {
       });
       // Delivered in order: every bad one was handled before the good one.
       expect(await result('invalid')).toBe(bad.length);
+    } finally {
+      await replica.stop();
+      await ns.cleanup();
+      await db.drop();
+    }
+  });
+
+  it('turns a NOTIFY flood into a bounded number of jobs and one reconcile, with a few log lines, and still syncs a real edit', async () => {
+    const channel = `tp_test_${randomBytes(4).toString('hex')}`;
+    const db = await createTestDb({ trigger: true, channel });
+    const ns = createNamespace();
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({
+      service: 'test',
+      level: 'info',
+      destination: {
+        write: (l: string) =>
+          void lines.push(JSON.parse(l) as Record<string, unknown>),
+      },
+    });
+    const replica = await startReplica({
+      databaseUrl: db.url,
+      keys: ns.keys,
+      bullmqPrefix: ns.bullmqPrefix,
+      queueName: ns.queueName,
+      logger,
+      settings: { listen: true, notifyChannel: channel, notifyMaxPending: 20 },
+    });
+    const result = async (r: string) =>
+      (
+        await replica.registry
+          .getSingleMetric('tickpulse_universe_notifications_total')!
+          .get()
+      ).values.find(v => v.labels.result === r)?.value ?? 0;
+    const flood = 50_000;
+    try {
+      await waitFor(() => replica.service.listener!.isListening(), {
+        what: 'LISTEN up',
+      });
+      const id = await db.insert(true, ['AAPL']);
+      await waitFor(
+        async () => (await members(ns.redis, ns.keys, id)).join() === 'AAPL',
+        { timeoutMs: 20_000, what: 'insert synced' },
+      );
+      const enqueuedBefore = await result('enqueued');
+      const reconcilesBefore = await metricTotal(
+        replica.registry,
+        'tickpulse_universe_reconcile_runs_total',
+      );
+      // What a role denied SELECT on strategies can still send: ids of
+      // strategies that do not exist, then garbage.
+      await db.pool.query(
+        `SELECT pg_notify($1, (1000000 + i)::text) FROM generate_series(1, ${flood}) i`,
+        [channel],
+      );
+      await db.pool.query(
+        `SELECT pg_notify($1, 'garbage-' || i) FROM generate_series(1, ${flood}) i`,
+        [channel],
+      );
+      await waitFor(async () => (await result('invalid')) === flood, {
+        timeoutMs: 60_000,
+        what: 'every notification handled',
+      });
+      const handled =
+        (await result('enqueued')) -
+        enqueuedBefore +
+        (await result('enqueue_failed')) +
+        (await result('coalesced')) +
+        (await result('reconcile'));
+      expect(handled).toBe(flood);
+      // One job each before: 50 000. Now at most 20 waiting per reconcile.
+      expect((await result('enqueued')) - enqueuedBefore).toBeLessThan(
+        flood / 10,
+      );
+      expect(await result('reconcile')).toBeGreaterThan(0);
+      await waitFor(
+        async () =>
+          (await metricTotal(
+            replica.registry,
+            'tickpulse_universe_reconcile_runs_total',
+          )) > reconcilesBefore,
+        { timeoutMs: 60_000, what: 'the flood reconcile' },
+      );
+
+      await db.update(id, true, ['MSFT']);
+      await waitFor(
+        async () => (await members(ns.redis, ns.keys, id)).join() === 'MSFT',
+        { timeoutMs: 60_000, what: 'a real edit after the flood' },
+      );
+      const floodLines = lines.filter(l =>
+        String(l.msg).startsWith('notification flood'),
+      );
+      const invalidLines = lines.filter(l =>
+        String(l.msg).startsWith('ignored a notification'),
+      );
+      // At most one line per 10 s each, whatever the flood's size.
+      expect(floodLines.length).toBeGreaterThanOrEqual(1);
+      expect(floodLines.length).toBeLessThanOrEqual(10);
+      expect(invalidLines.length).toBeLessThanOrEqual(10);
+      expect(floodLines[0]).toMatchObject({ maxPending: 20 });
+      expect(floodLines[0]!.dropped).toBeGreaterThanOrEqual(21);
+      expect(
+        (floodLines[0]!.droppedSample as number[]).every(d => d > 1_000_000),
+      ).toBe(true);
     } finally {
       await replica.stop();
       await ns.cleanup();

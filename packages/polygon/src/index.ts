@@ -1,5 +1,6 @@
 export * from './coalescer.js';
 export * from './conditions.js';
+export * from './json-guard.js';
 export * from './parser.js';
 export * from './policy.js';
 export * from './processor.js';

@@ -287,4 +287,78 @@ describe('fast path equivalence', () => {
     expect(p.fastFrames).toBe(3);
     expect(p.slowFrames).toBe(0);
   });
+
+  describe('bounds', () => {
+    it('refuses a pathological nested frame without JSON.parse', () => {
+      const deep = '['.repeat(1_000_000) + ']'.repeat(1_000_000);
+      const parse = jest.spyOn(JSON, 'parse');
+      try {
+        const p = new FrameParser();
+        p.parse(deep);
+        expect(parse).not.toHaveBeenCalled();
+        expect(p.toParsedFrame().invalid).toEqual({ frame_too_deep: 1 });
+        expect(p.slowFrames).toBe(0);
+      } finally {
+        parse.mockRestore();
+      }
+    });
+
+    it('refuses a frame past maxBytes unread and takes the next one', () => {
+      const p = new FrameParser({
+        maxBytes: 200,
+        maxDepth: 64,
+        maxValues: 1000,
+      });
+      p.parse(`[${T1},${T1},${T1}]`);
+      expect(p.toParsedFrame().invalid).toEqual({ frame_too_large: 1 });
+      expect(p.count).toBe(0);
+      p.parse(`[${T1}]`);
+      expect(p.toParsedFrame().trades).toHaveLength(1);
+    });
+
+    it('sends a frame the scanner gives up on to JSON.parse only within maxValues', () => {
+      // An escape makes the scanner give up; 300 000 values behind it would
+      // cost JSON.parse one heap object each.
+      const frame = `[{"ev":"T","sym":"A\\u0042","t":1752586200412,"y":[${Array(300_000).fill('[]').join(',')}]}]`;
+      const parse = jest.spyOn(JSON, 'parse');
+      try {
+        const p = new FrameParser();
+        p.parse(frame);
+        expect(parse).not.toHaveBeenCalled();
+        expect(p.toParsedFrame().invalid).toEqual({ frame_too_many_values: 1 });
+      } finally {
+        parse.mockRestore();
+      }
+    });
+
+    it('refuses a frame past the default 4 MiB', () => {
+      const big = Buffer.from(`[${Array(50_000).fill(T1).join(',')}]`);
+      expect(big.length).toBeGreaterThan(4 * 1024 * 1024);
+      const p = new FrameParser();
+      p.parse(big);
+      expect(p.toParsedFrame().invalid).toEqual({ frame_too_large: 1 });
+    });
+
+    it('still parses an unusual frame within the bounds through JSON.parse', () => {
+      const p = new FrameParser();
+      p.parse(`[{"ev":"T","sym":"A\\u0042","t":1752586200412}]`);
+      expect(p.slowFrames).toBe(1);
+      expect(p.toParsedFrame().trades).toEqual([
+        { sym: 'AB', t: 1752586200412, c: undefined },
+      ]);
+    });
+
+    it('lets go of the buffers of an outsized frame once trimmed', () => {
+      const p = new FrameParser();
+      p.parse(`[${Array(20_000).fill(T1).join(',')}]`);
+      expect(p.count).toBe(20_000);
+      p.trim();
+      expect(p.syms.length).toBe(0);
+      expect(p.times.length).toBe(0);
+      expect(p.conds.length).toBe(0);
+      p.parse(`[${T1},${T3}]`);
+      p.trim(); // small frames keep their buffers
+      expect(p.syms.length).toBe(2);
+    });
+  });
 });

@@ -1,4 +1,5 @@
 import { isNormalizedTicker } from '@tickpulse/shared';
+import { jsonBoundProblem, type JsonBounds } from './json-guard.js';
 import { scanFrame, type ScanSink } from './scanner.js';
 import type { StatusEvent } from './types.js';
 
@@ -31,6 +32,15 @@ export const INVALID_REASONS = [
   'future_timestamp',
   /** A trade time too far behind the local clock. */
   'stale_timestamp',
+  /** A frame of more than `maxBytes` bytes (refused unread). */
+  'frame_too_large',
+  /** A frame nested deeper than `maxDepth` (refused without `JSON.parse`). */
+  'frame_too_deep',
+  /**
+   * A frame the byte scanner cannot read exactly and with more than
+   * `maxValues` values for `JSON.parse` to allocate.
+   */
+  'frame_too_many_values',
 ] as const;
 export type InvalidReason = (typeof INVALID_REASONS)[number];
 
@@ -43,6 +53,30 @@ const R_MISSING = 5;
 const R_BAD_FIELD = 6;
 const R_BAD_CONDITIONS = 7;
 const R_BAD_TICKER = 8;
+const R_TOO_LARGE = 12;
+const R_TOO_DEEP = 13;
+const R_TOO_MANY_VALUES = 14;
+
+/**
+ * Default frame bounds. Polygon's frames are arrays of flat events (depth 3)
+ * and the official Go client reads at most 1 MB per frame with `T.*`; 4 MiB
+ * leaves room and the byte scanner reads it in tens of ms, allocating only
+ * per trade. 64 is the depth the scanner itself handles. `maxValues` bounds
+ * only the `JSON.parse` fallback: 200 000 (a frame of ~20 000 trades) parse
+ * in ≈ 10–30 ms whatever they are.
+ */
+export const DEFAULT_FRAME_BOUNDS: JsonBounds = {
+  maxBytes: 4 * 1024 * 1024,
+  maxDepth: 64,
+  maxValues: 200_000,
+};
+
+/**
+ * Trades a parser keeps its buffers for between frames: one pathological
+ * frame must not leave its millions of entries allocated for the life of
+ * the process (385 MB were held after one).
+ */
+const RETAINED_TRADES = 16_384;
 /** Index of a reason in INVALID_REASONS. */
 export const reasonIndex = (r: InvalidReason): number =>
   INVALID_REASONS.indexOf(r);
@@ -127,6 +161,8 @@ function tradeProblem(
  * syntax) makes it give up, and the frame goes through `JSON.parse`.
  */
 export class FrameParser implements ScanSink {
+  constructor(private readonly bounds: JsonBounds = DEFAULT_FRAME_BOUNDS) {}
+
   count = 0;
   readonly syms: string[] = [];
   readonly times: number[] = [];
@@ -140,13 +176,43 @@ export class FrameParser implements ScanSink {
   fastFrames = 0;
   slowFrames = 0;
 
-  /** Parses one WebSocket message. Never throws. */
+  /**
+   * Parses one WebSocket message. Never throws. A frame beyond the size
+   * bound is refused unread; one the scanner gives up on goes to
+   * `JSON.parse` only within the depth and value bounds.
+   */
   parse(data: string | Buffer): void {
-    if (this.parseFast(data)) this.fastFrames++;
-    else {
+    const len =
+      typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length;
+    if (len > this.bounds.maxBytes) {
+      this.reset();
+      this.invalid[R_TOO_LARGE]!++;
+      return;
+    }
+    if (this.parseFast(data)) {
+      this.fastFrames++;
+      return;
+    }
+    const problem = jsonBoundProblem(data, this.bounds);
+    if (problem) {
+      this.reset();
+      this.invalid[problem === 'too_deep' ? R_TOO_DEEP : R_TOO_MANY_VALUES]!++;
+    } else {
       this.parseSlow(typeof data === 'string' ? data : data.toString('utf8'));
       this.slowFrames++;
     }
+  }
+
+  /**
+   * Lets go of the trade buffers when the last frame grew them past
+   * RETAINED_TRADES (call once the frame's trades have been read).
+   */
+  trim(): void {
+    if (this.syms.length <= RETAINED_TRADES) return;
+    this.syms.length = 0;
+    this.times.length = 0;
+    this.conds.length = 0;
+    this.count = 0;
   }
 
   private reset(): void {

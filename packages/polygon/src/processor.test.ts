@@ -105,4 +105,17 @@ describe('trade processor', () => {
     expect(r.received).toBe(4);
     expect(r.eligible + filtered + invalidTrades).toBe(r.received);
   });
+
+  it('counts trades of tickers past the cap as refused, not eligible', () => {
+    const coalescer = createCoalescer({ maxTickers: 1 });
+    const proc = createTradeProcessor({ policy: SIP_LAST_POLICY, coalescer });
+    const r = proc.processFrame(
+      `[${trade('AAPL', NOW - 10)},${trade('ZZZZ', NOW - 5)},${trade('AAPL', NOW - 1)}]`,
+      NOW,
+    );
+    expect(r.received).toBe(3);
+    expect(r.eligible).toBe(2);
+    expect(r.refused).toBe(1);
+    expect(Object.fromEntries(coalescer.drain())).toEqual({ AAPL: NOW - 1 });
+  });
 });

@@ -1,4 +1,5 @@
 import type { Coalescer } from './coalescer.js';
+import type { JsonBounds } from './json-guard.js';
 import { FrameParser, INVALID_REASONS, type InvalidReason } from './parser.js';
 import {
   EXCLUDE,
@@ -23,6 +24,11 @@ export interface FrameResult {
   received: number;
   /** Trades that passed validation and the policy and reached the coalescer. */
   eligible: number;
+  /**
+   * Eligible trades the coalescer refused: their ticker was new and the
+   * ticker cap was reached.
+   */
+  refused: number;
   /** Skipped trades (and frames/events) by reason; only non-zero reasons are present. */
   invalid: Partial<Record<InvalidReason, number>> | null;
   /** Trades excluded by the policy, by the (first) excluding condition id. */
@@ -50,14 +56,17 @@ export interface TradeProcessor {
 /**
  * Creates the ingest hot path: parse → validate (ticker, timestamp) →
  * condition policy → coalesce. Invariant per frame: `received` equals
- * `eligible` + the sum of `filtered` + the trade-level `invalid` counts.
+ * `eligible` + `refused` + the sum of `filtered` + the trade-level
+ * `invalid` counts.
  */
 export function createTradeProcessor(opts: {
   policy: ConditionPolicy;
   coalescer: Coalescer;
   bounds?: TimestampBounds;
+  /** Frame size and nesting bounds (default `DEFAULT_FRAME_BOUNDS`). */
+  frameBounds?: JsonBounds;
 }): TradeProcessor {
-  const parser = new FrameParser();
+  const parser = new FrameParser(opts.frameBounds);
   const table = opts.policy.table;
   const coalescer = opts.coalescer;
   const bounds = opts.bounds ?? DEFAULT_TIMESTAMP_BOUNDS;
@@ -70,6 +79,7 @@ export function createTradeProcessor(opts: {
       const minMs = nowMs - bounds.maxAgeMs;
       const inv = parser.invalid;
       let eligible = 0;
+      let refused = 0;
       let unknown = 0;
       let newest = -1;
       let filtered: Map<number, number> | null = null;
@@ -107,9 +117,10 @@ export function createTradeProcessor(opts: {
           filtered.set(excludedBy, (filtered.get(excludedBy) ?? 0) + 1);
           continue;
         }
-        coalescer.add(syms[n]!, ms);
-        eligible++;
+        if (coalescer.add(syms[n]!, ms)) eligible++;
+        else refused++;
       }
+      parser.trim();
       let invalid: Partial<Record<InvalidReason, number>> | null = null;
       for (let r = 0; r < inv.length; r++) {
         if (inv[r]) (invalid ??= {})[INVALID_REASONS[r]!] = inv[r];
@@ -117,6 +128,7 @@ export function createTradeProcessor(opts: {
       return {
         received: parser.tradeEvents,
         eligible,
+        refused,
         invalid,
         filtered,
         unknownConditions: unknown,

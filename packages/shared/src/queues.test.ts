@@ -6,6 +6,7 @@ import {
   boundFutureTicks,
   DEFAULT_JOB_OPTIONS,
   JOB_NAMES,
+  MAX_TICK_BATCH_ENTRIES,
   newestTick,
   parseTickBatch,
   parseUniverseSyncJob,
@@ -243,6 +244,30 @@ describe('ticks job contract', () => {
   ])('rejects %j with a clear reason', (data, reason) => {
     expect(() => parseTickBatch(data)).toThrow(InvalidJobError);
     expect(() => parseTickBatch(data)).toThrow(reason);
+  });
+
+  it('rejects a job with more entries than MAX_TICK_BATCH_ENTRIES before reading them', () => {
+    const n = MAX_TICK_BATCH_ENTRIES + 1;
+    // Entries that would each fail validation: the bound is checked first.
+    const v2 = { v: 2, base: 1, tickers: '', offsets: new Array(n).fill(-1) };
+    expect(() => parseTickBatch(v2)).toThrow(/too many entries/);
+    const ticks: Record<string, number> = {};
+    for (let i = 0; i < n; i++) ticks[`T${i}`] = 1_752_586_200_412;
+    expect(() => parseTickBatch({ v: 1, ticks })).toThrow(/too many entries/);
+    const long = { v: 2, base: 1, tickers: 'A'.repeat(2e6), offsets: [0] };
+    expect(() => parseTickBatch(long)).toThrow(/too many entries/);
+    // The bound itself is accepted.
+    const fits = Array.from(
+      { length: MAX_TICK_BATCH_ENTRIES },
+      (_, i) => `T${i}`,
+    );
+    const ok = parseTickBatch({
+      v: 2,
+      base: 1_752_586_200_412,
+      tickers: fits.join(' '),
+      offsets: new Array(fits.length).fill(0),
+    });
+    expect(ok.times).toHaveLength(MAX_TICK_BATCH_ENTRIES);
   });
 
   it('quotes at most a bounded part of an invalid ticker', () => {

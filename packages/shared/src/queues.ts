@@ -96,6 +96,20 @@ export interface TickBatch {
  */
 export const TICK_FUTURE_TOLERANCE_MS = 10_000;
 
+/**
+ * Most entries one `ticks` job may carry (contract, both sides). At most
+ * ≈ 27 bytes an entry in v2 (a 15-character ticker, a space, an 8-digit
+ * offset and a comma), so a job stays under ≈ 3 MB and its parse and write
+ * under a fraction of tick-writer's lock. ingest splits a larger flush into
+ * several jobs (`TICKS_JOB_MAX_TICKERS`, far below this); tick-writer rejects
+ * a larger job at once, before looking at a single entry, instead of
+ * spending seconds of its event loop (and its lease) on it.
+ */
+export const MAX_TICK_BATCH_ENTRIES = 100_000;
+
+/** Characters of a v2 `tickers` string with MAX_TICK_BATCH_ENTRIES tickers of 15. */
+const MAX_PACKED_TICKERS_CHARS = MAX_TICK_BATCH_ENTRIES * 16;
+
 /** Trade times before 2000-01-01 or beyond year 2100 are not ms timestamps. */
 const MIN_MS = 946_684_800_000;
 const MAX_MS = 4_102_444_800_000;
@@ -114,6 +128,9 @@ function describeKeys(keys: readonly string[]): string {
 const failTicks = (reason: string): never => {
   throw new InvalidJobError(QUEUE_NAMES.ticks, reason);
 };
+
+const tooMany = (seen: string): string =>
+  `too many entries (${seen}; one job carries at most ${MAX_TICK_BATCH_ENTRIES})`;
 
 const validTime = (ms: unknown): boolean =>
   typeof ms === 'number' &&
@@ -157,6 +174,7 @@ function parseV1(data: Record<string, unknown>): TickBatch {
   const tickers: string[] = [];
   const times: number[] = [];
   for (const ticker in ticks) {
+    if (tickers.length === MAX_TICK_BATCH_ENTRIES) failTicks(tooMany('more'));
     const ms = (ticks as Record<string, unknown>)[ticker];
     if (!isNormalizedTicker(ticker))
       failTicks(`invalid ticker ${echoValue(ticker)}`);
@@ -174,6 +192,13 @@ function parseV2(data: Record<string, unknown>): TickBatch {
     return failTicks(`invalid base ${echoValue(base)}`);
   if (typeof tickers !== 'string') return failTicks('tickers is not a string');
   if (!Array.isArray(offsets)) return failTicks('offsets is not an array');
+  if (
+    offsets.length > MAX_TICK_BATCH_ENTRIES ||
+    tickers.length > MAX_PACKED_TICKERS_CHARS
+  )
+    return failTicks(
+      tooMany(`${offsets.length} offsets, ${tickers.length} ticker characters`),
+    );
   const bad = checkPackedTickers(tickers, offsets.length);
   if (bad) return failTicks(bad);
   const times: number[] = [];

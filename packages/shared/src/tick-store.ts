@@ -44,6 +44,8 @@ export interface TickStore {
   removeOlderThan(cutoffMs: number): Promise<number>;
   /** Number of tickers stored. */
   size(): Promise<number>;
+  /** Which of `tickers` are stored (`ZMSCORE`, Redis ≥ 6.2), in their order. */
+  contains(tickers: readonly string[]): Promise<boolean[]>;
 }
 
 /** Creates the `TICK:UPD` store over one Redis connection. */
@@ -97,5 +99,11 @@ export function createTickStore(
       redis.zremrangebyscore(key, '-inf', `(${cutoffMs}`),
 
     size: () => redis.zcard(key),
+
+    async contains(tickers) {
+      if (tickers.length === 0) return [];
+      const scores = await redis.zmscore(key, ...tickers);
+      return scores.map(score => score !== null);
+    },
   };
 }

@@ -43,6 +43,16 @@ export interface UniverseStore {
   ): Promise<UniverseReplaceResult>;
   /** The strategy's universe (empty when the key is missing). */
   read(strategyId: number): Promise<string[]>;
+  /** Members of the strategy's universe (`SCARD`; 0 when the key is missing). */
+  size(strategyId: number): Promise<number>;
+  /**
+   * The universe in `SSCAN` pages, for sets too large to read at once: the
+   * event loop and Redis both get a turn between pages. A member may come
+   * twice if the set is rehashed during the scan.
+   */
+  scanMembers(strategyId: number, count?: number): AsyncGenerator<string[]>;
+  /** Which of `tickers` are members (`SMISMEMBER`, Redis ≥ 6.2), in their order. */
+  contains(strategyId: number, tickers: readonly string[]): Promise<boolean[]>;
   /**
    * Removes the universe, and with `withLast` the strategy's evaluation
    * state too (LAST, and CLAIM, SEEN, TRIG in its slot); returns keys
@@ -102,6 +112,27 @@ export function createUniverseStore(
     },
 
     read: strategyId => redis.smembers(keys.stratUniv(strategyId)),
+
+    size: strategyId => redis.scard(keys.stratUniv(strategyId)),
+
+    async *scanMembers(strategyId, count = 10_000) {
+      const key = keys.stratUniv(strategyId);
+      let cursor = '0';
+      do {
+        const [next, page] = await redis.sscan(key, cursor, 'COUNT', count);
+        cursor = next;
+        if (page.length > 0) yield page;
+      } while (cursor !== '0');
+    },
+
+    async contains(strategyId, tickers) {
+      if (tickers.length === 0) return [];
+      const flags = await redis.smismember(
+        keys.stratUniv(strategyId),
+        ...tickers,
+      );
+      return flags.map(f => f === 1);
+    },
 
     async remove(strategyId, opts = {}) {
       const univ = keys.stratUniv(strategyId);

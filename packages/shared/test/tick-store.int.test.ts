@@ -63,6 +63,21 @@ describe('TickStore against real Redis', () => {
     expect(await store.size()).toBe(0);
   });
 
+  it('tells which tickers it holds, in their order', async () => {
+    const store = createTickStore(redis, createKeys(prefix));
+    await store.markUpdated([
+      ['AAPL', 1_752_586_200_000],
+      ['MSFT', 1_752_586_200_000],
+    ]);
+    expect(await store.contains(['MSFT', 'NVDA', 'AAPL'])).toEqual([
+      true,
+      false,
+      true,
+    ]);
+    expect(await store.contains([])).toEqual([]);
+    expect(await store.size()).toBe(2);
+  });
+
   it('lists tickers updated since a time, inclusive', async () => {
     const store = createTickStore(redis, createKeys(prefix));
     await store.markUpdated([

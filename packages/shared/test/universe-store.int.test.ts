@@ -29,6 +29,30 @@ describe('UniverseStore against real Redis', () => {
     ]);
   });
 
+  it('reads a large universe in SSCAN pages, counts it and tells members apart', async () => {
+    const store = createUniverseStore(redis, createKeys(prefix));
+    const tickers = Array.from({ length: 2500 }, (_, i) => `T${i}`);
+    await store.replace(9, tickers);
+    expect(await store.size(9)).toBe(2500);
+    const seen = new Set<string>();
+    let pages = 0;
+    for await (const page of store.scanMembers(9, 500)) {
+      pages++;
+      for (const t of page) seen.add(t);
+    }
+    expect(pages).toBeGreaterThan(1);
+    expect(seen).toEqual(new Set(tickers));
+    expect(await store.contains(9, ['T0', 'NOPE', 'T2499'])).toEqual([
+      true,
+      false,
+      true,
+    ]);
+    expect(await store.size(10)).toBe(0);
+    const none: string[][] = [];
+    for await (const page of store.scanMembers(10)) none.push(page);
+    expect(none).toEqual([]);
+  });
+
   it('replaces rather than merges', async () => {
     const store = createUniverseStore(redis, createKeys(prefix));
     await store.replace(1, ['A', 'B']);

@@ -2,8 +2,6 @@ import {
   buildOpenApi,
   errorResponse,
   OPENAPI_ROUTE,
-  describeInvalid,
-  desiredUniverse,
   enqueueReconcile,
   enqueueUniverseSync,
   parseStrategyId,
@@ -24,6 +22,7 @@ import {
   strategyIdParams,
   strategyStateResponse,
 } from './schemas.js';
+import { compareStrategy } from './strategy-state.js';
 
 /** What the /v1 API needs. */
 export interface ApiDeps {
@@ -217,48 +216,18 @@ export async function registerApi(
             const id = strategyIdOf(request.params.id, reply);
             if (id === undefined) return reply;
             let row: StrategyRow | undefined;
-            let members: string[];
             try {
               row = await withDeadline(reader.fetch(id), timeoutMs, 'read');
             } catch (err) {
               return unavailable(reply, 'database', err);
             }
             try {
-              members = await withDeadline(store.read(id), timeoutMs, 'read');
+              return await compareStrategy(id, row, store, {
+                call: pending => withDeadline(pending, timeoutMs, 'read'),
+              });
             } catch (err) {
               return unavailable(reply, 'redis', err);
             }
-            const desired = desiredUniverse(row);
-            const expectedSet = desired.kind === 'set' ? desired.tickers : [];
-            const want = new Set(expectedSet);
-            const have = new Set(members);
-            const missing = expectedSet.filter(t => !have.has(t)).sort();
-            const extra = members.filter(t => !want.has(t)).sort();
-            return {
-              strategyId: id,
-              database: {
-                exists: row !== undefined,
-                alertActive: row?.alertactive ?? null,
-                // A malformed universe is not an array of text: described, not echoed.
-                universe:
-                  desired.kind === 'none' && desired.reason === 'malformed'
-                    ? null
-                    : (row?.alert_universe_full ?? null),
-                state: desired.kind === 'set' ? 'active' : desired.reason,
-                ...(desired.kind === 'none' && desired.problem
-                  ? { problem: desired.problem }
-                  : {}),
-                expected: [...expectedSet].sort(),
-                invalid: describeInvalid(desired.invalid, 100),
-              },
-              redis: {
-                exists: members.length > 0,
-                members: [...members].sort(),
-              },
-              inSync: missing.length === 0 && extra.length === 0,
-              missing,
-              extra,
-            };
           },
         );
       },

@@ -52,7 +52,16 @@ export const acceptedResponse = {
 
 export const strategyStateResponse = {
   type: 'object',
-  required: ['strategyId', 'database', 'redis', 'inSync', 'missing', 'extra'],
+  required: [
+    'strategyId',
+    'database',
+    'redis',
+    'inSync',
+    'missing',
+    'extra',
+    'truncated',
+    'counts',
+  ],
   properties: {
     strategyId: { type: 'integer' },
     database: {
@@ -112,6 +121,23 @@ export const strategyStateResponse = {
       type: 'array',
       items: { type: 'string' },
       description: 'In Redis but not expected',
+    },
+    truncated: {
+      type: 'boolean',
+      description:
+        'True when a universe has more than 10 000 tickers on either side: each list then holds at most 10 000 entries (sorted, not necessarily the first in order) and counts gives the full sizes',
+    },
+    counts: {
+      type: 'object',
+      required: ['universe', 'expected', 'members', 'missing', 'extra'],
+      description: 'Exact size of each list, also when it is truncated',
+      properties: {
+        universe: { type: 'integer' },
+        expected: { type: 'integer' },
+        members: { type: 'integer' },
+        missing: { type: 'integer' },
+        extra: { type: 'integer' },
+      },
     },
   },
 } as const;
