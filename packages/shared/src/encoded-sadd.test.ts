@@ -1,9 +1,5 @@
 import { Command } from 'ioredis';
-import {
-  EncodedMembersScript,
-  EncodedSadd,
-  encodeSadd,
-} from './encoded-sadd';
+import { EncodedMembersScript, EncodedSadd, encodeSadd } from './encoded-sadd';
 
 /** What ioredis itself writes for the same SADD. */
 const ioredisWire = (key: string, members: string[]) =>
@@ -43,8 +39,6 @@ describe('EncodedMembersScript', () => {
     );
     expect(cmd.toWritable().equals(ioredis)).toBe(true);
     expect(cmd.getKeys()).toEqual(['STRAT:1:UNIV']);
-    expect(() => new EncodedMembersScript(script, 'k', [])).toThrow(
-      RangeError,
-    );
+    expect(() => new EncodedMembersScript(script, 'k', [])).toThrow(RangeError);
   });
 });

@@ -51,7 +51,13 @@ describe('desiredUniverse', () => {
   });
 
   it.each([
-    [[['AAPL', 'MSFT'], ['TSLA', 'NVDA']], /multi-dimensional/],
+    [
+      [
+        ['AAPL', 'MSFT'],
+        ['TSLA', 'NVDA'],
+      ],
+      /multi-dimensional/,
+    ],
     [[['AAPL'], ['MSFT']], /multi-dimensional/],
     [['AAPL', 7], /element \[1\] is not text/],
     [['AAPL', { t: 'MSFT' }], /not text/],

@@ -15,7 +15,6 @@ export interface StrategyRow {
   alert_universe_full: unknown;
 }
 
-
 /** Why a strategy has no `STRAT:<id>:UNIV` set. */
 export type NoSetReason =
   'deleted' | 'inactive' | 'global' | 'no-valid-tickers' | 'malformed';
