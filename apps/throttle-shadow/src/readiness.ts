@@ -72,12 +72,53 @@ export function createReadiness(deps: {
           detail: `enabled; ${last.strategies} strategies in the last cycle`,
         };
     }
-    checks.planner_api = {
-      ok: true,
-      detail: deps.plannerApi
-        ? 'enabled'
-        : 'disabled (PLANNER_API_ENABLED=false)',
-    };
+    // With Redis away the redis check already fails; asking again would
+    // only spend the probe's time budget.
+    checks.planner_api = !deps.plannerApi
+      ? { ok: true, detail: 'disabled (PLANNER_API_ENABLED=false)' }
+      : checks.redis.ok
+        ? await plannerCanWrite(deps.redis)
+        : { ok: true, detail: 'enabled (not checked: Redis unreachable)' };
     return checks;
   };
+}
+
+/**
+ * A claim runs a script that writes: on a read-only replica, or for a
+ * Redis user without scripting, every claim would answer 500 while the pod
+ * looked ready. Two cheap reads tell both apart before a caller finds out.
+ */
+async function plannerCanWrite(redis: RedisClient): Promise<CheckResult> {
+  try {
+    await withDeadline(
+      redis.eval('return 1', 0),
+      CHECK_TIMEOUT_MS,
+      'planner script check',
+    );
+  } catch (err) {
+    const message = (err as Error).message;
+    return {
+      ok: false,
+      detail: /NOPERM/.test(message)
+        ? 'enabled, but this Redis user may not run scripts: the planner cannot plan'
+        : 'enabled, but Redis refused a script',
+      error: message,
+    };
+  }
+  try {
+    const info = await withDeadline(
+      redis.info('replication'),
+      CHECK_TIMEOUT_MS,
+      'planner role check',
+    );
+    if (/^role:slave\b/m.test(info))
+      return {
+        ok: false,
+        detail:
+          'enabled, but Redis is a read-only replica: claims and records cannot be written (point REDIS_URL at the master, or use Sentinel)',
+      };
+  } catch {
+    // INFO may be denied by ACL; the script check above is the one that matters.
+  }
+  return { ok: true, detail: 'enabled' };
 }

@@ -1,4 +1,9 @@
-import type { Logger, RedisClient, RedisKeys } from '@tickpulse/shared';
+import {
+  echoValue,
+  type Logger,
+  type RedisClient,
+  type RedisKeys,
+} from '@tickpulse/shared';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { createReportWindows } from './report-window.js';
 import { strategyClass, type StrategyClass } from './strategy-class.js';
@@ -179,8 +184,9 @@ export function createShadow(deps: {
     if (path === 'invalid-timeframe' && !warnedInvalid.has(s.id)) {
       warnedInvalid.add(s.id);
       errors.inc({ reason: 'invalid_timeframe' });
+      // The column is free text: a megabyte of it must not become a log line.
       log.warn(
-        { strategyId: s.id, timeframe: s.timeframe },
+        { strategyId: s.id, timeframe: echoValue(s.timeframe) },
         'invalid min_timeframe: legacy runs it every cycle, Go per-ticker never',
       );
     }

@@ -55,3 +55,79 @@ describe('/readyz while Redis does not answer (SIGSTOP)', () => {
     }
   });
 });
+
+describe('/readyz with the planner API on a Redis that cannot take its writes', () => {
+  const readyz = async (redis: Redis) => {
+    const app = createOpsServer({
+      logger: pino({ level: 'silent' }),
+      registry: createMetricsRegistry(),
+      readiness: createReadiness({
+        redis,
+        shadow: null,
+        plannerApi: true,
+        intervalMs: 10_000,
+      }),
+    });
+    try {
+      const res = await app.inject({ url: '/readyz' });
+      return { status: res.statusCode, planner: res.json().checks.planner_api };
+    } finally {
+      await app.close();
+    }
+  };
+
+  it('is ready on a master, and not on a read-only replica', async () => {
+    const master = await startPrivateRedis();
+    const replica = await startPrivateRedis([
+      '--replicaof',
+      '127.0.0.1',
+      String(new URL(master.url).port),
+    ]);
+    const onMaster = new Redis(master.url, { protocol: 2 });
+    const onReplica = new Redis(replica.url, { protocol: 2 });
+    try {
+      expect(await readyz(onMaster)).toEqual({
+        status: 200,
+        planner: { ok: true, detail: 'enabled' },
+      });
+      const r = await readyz(onReplica);
+      expect(r.status).toBe(503);
+      expect(r.planner.detail).toMatch(/read-only replica/);
+    } finally {
+      onMaster.disconnect();
+      onReplica.disconnect();
+      await replica.stop();
+      await master.stop();
+    }
+  });
+
+  it('is not ready for a Redis user that may not run scripts', async () => {
+    const server = await startPrivateRedis();
+    const admin = new Redis(server.url, { protocol: 2 });
+    await admin.call(
+      'ACL',
+      'SETUSER',
+      'noscripts',
+      'on',
+      '>noscripts-password',
+      '~*',
+      '&*',
+      '+@all',
+      '-@scripting',
+    );
+    const user = new Redis(server.url, {
+      protocol: 2,
+      username: 'noscripts',
+      password: 'noscripts-password',
+    });
+    try {
+      const r = await readyz(user);
+      expect(r.status).toBe(503);
+      expect(r.planner.detail).toMatch(/may not run scripts/);
+    } finally {
+      user.disconnect();
+      admin.disconnect();
+      await server.stop();
+    }
+  });
+});

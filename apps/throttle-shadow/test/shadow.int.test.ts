@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import {
   deletePrefix,
@@ -212,6 +213,36 @@ describe('shadow comparison against real PostgreSQL and Redis', () => {
       }),
     ).toBe(1);
     expect(shadow.report().window.cycles).toBe(0);
+  });
+
+  it('logs an invalid min_timeframe once, its free text cut short', async () => {
+    await schema.pool.query(
+      `INSERT INTO strategies (strategyid, alertactive, alert_universe, min_timeframe)
+       VALUES (9, true, ARRAY['A'], repeat('x', 1000000))`,
+    );
+    const lines: string[] = [];
+    const shadow = createShadow({
+      redis,
+      keys,
+      source: createStrategySource(schema.pool),
+      registry: new Registry(),
+      logger: createLogger({
+        service: 'test',
+        destination: new Writable({
+          write(chunk: Buffer, _enc, done) {
+            lines.push(chunk.toString());
+            done();
+          },
+        }),
+      }),
+      intervalMs: 10_000,
+    });
+    await shadow.runOnce();
+    await shadow.runOnce();
+    const warned = lines.filter(l => l.includes('invalid min_timeframe'));
+    expect(warned).toHaveLength(1);
+    expect(warned[0]!.length).toBeLessThan(1000);
+    expect(warned[0]).toContain('(1000000 chars)');
   });
 
   it('counts a failed cycle when the strategies cannot be read, and keeps running', async () => {
