@@ -23,6 +23,7 @@ import {
   RedisUnreachableError,
   redisUnreachableMessage,
 } from './redis-connection.js';
+import { pruneTickersCommand } from './prune-tickers.js';
 import { fetchStrategyRow } from './strategy-lookup.js';
 import { throttleReportCommand } from './throttle-report.js';
 import { upCommand } from './up.js';
@@ -39,6 +40,9 @@ const USAGE = `usage: tickpulse <command>
   future-ticks [--clamp | --remove]
                      list TICK:UPD members more than 10 s in the future (they freeze their ticker);
                      --clamp sets them to now, --remove deletes them
+  prune-tickers (--invalid | --keep FILE) [--remove [--force]]
+                     list TICK:UPD members that are not ticker symbols, or not in FILE (one listed
+                     symbol per line); --remove deletes them (the repair after a symbol flood)
   compare [--reference-prefix P] [--shadow-prefix P] [--json]
                      TICK:UPD and STRAT:*:UNIV of the Go-written keys vs tickpulse's shadow keys
                      (reference default: unprefixed; shadow default: REDIS_KEY_PREFIX)
@@ -110,6 +114,11 @@ async function main(argv: string[]): Promise<number> {
         }
         return await futureTicksCommand(deps, fix);
       }
+      case 'prune-tickers':
+        return await pruneTickersCommand(
+          { ...deps, printError: line => process.stderr.write(`${line}\n`) },
+          argv.slice(1),
+        );
       case 'compare':
         return await compareCommand(
           {
