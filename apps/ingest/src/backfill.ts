@@ -8,6 +8,7 @@ import { isNormalizedTicker } from '@tickpulse/shared';
 import {
   RestAuthError,
   RestBudgetError,
+  RestRequestError,
   SNAPSHOT_PATH,
   type RequestBudget,
   type RestClient,
@@ -43,10 +44,14 @@ export interface BackfillResult {
   invalid: number;
   /**
    * Why the snapshot could not be read (outcome `failed`), e.g. a body past
-   * its bound: `Polygon REST snapshot failed (last: too_large)`.
+   * its bound: `Polygon REST snapshot failed (last: too_large)`; or why the
+   * run stopped short (`partial`): its deadline, a `next_url` loop.
    */
   error?: string;
 }
+
+/** Pages of `/v3/trades` one ticker's lookup may read before it gives up. */
+export const MAX_PAGES_PER_LOOKUP = 20;
 
 /** A ticker whose last print is in the gap but not eligible. */
 export interface Lookup {
@@ -174,6 +179,8 @@ export interface BackfillDeps {
   pageLimit: number;
   /** HTTP attempts this gap may send. */
   budget: number;
+  /** The whole run's time: past it, lookups stop and the run is `partial`. */
+  deadlineMs: number;
   /** Receives every healed tick (the coalescer: merged by max with streamed ones). */
   add: (ticker: string, ms: number) => void;
   signal?: AbortSignal;
@@ -211,20 +218,25 @@ export async function runBackfill(
     result.outcome = outcome;
     return result;
   };
+  // Slow answers within each request's timeout, times many lookups, must
+  // not hold the healer for hours: one deadline for the whole run.
+  const deadline = AbortSignal.timeout(deps.deadlineMs);
+  const signal = deps.signal
+    ? AbortSignal.any([deps.signal, deadline])
+    : deadline;
   const failure = (err: unknown): BackfillOutcome | undefined => {
     if (deps.signal?.aborted) return 'aborted';
+    if (deadline.aborted) {
+      result.error ??= `deadline of ${deps.deadlineMs} ms passed`;
+      return 'partial';
+    }
     if (err instanceof RestAuthError) return 'unauthorized';
     return undefined;
   };
 
   let plan: SnapshotPlan;
   try {
-    const body = await deps.rest.get(
-      'snapshot',
-      SNAPSHOT_PATH,
-      budget,
-      deps.signal,
-    );
+    const body = await deps.rest.get('snapshot', SNAPSHOT_PATH, budget, signal);
     plan = planFromSnapshot(body, gapStartMs, ctx());
   } catch (err) {
     const outcome = failure(err);
@@ -244,8 +256,16 @@ export async function runBackfill(
     let path: string | undefined =
       `/v3/trades/${encodeURIComponent(l.ticker)}?order=desc&sort=timestamp` +
       `&limit=${deps.pageLimit}&timestamp.gte=${gte}&timestamp.lte=${l.lastNs}`;
+    const fetched = new Set<string>();
     while (path) {
-      const body = await deps.rest.get('trades', path, budget, deps.signal);
+      // A next_url that leads back, or never ends, is a broken peer.
+      if (fetched.has(path) || fetched.size >= MAX_PAGES_PER_LOOKUP)
+        throw new RestRequestError(
+          'trades',
+          fetched.has(path) ? 'next_url_loop' : 'too_many_pages',
+        );
+      fetched.add(path);
+      const body = await deps.rest.get('trades', path, budget, signal);
       const found = newestEligible(body.results, ctx());
       result.invalid += found.invalid;
       if (found.ms !== undefined) {
@@ -266,6 +286,7 @@ export async function runBackfill(
         const s = failure(err);
         if (s) stop = s;
         else if (err instanceof RestBudgetError) stop = 'partial';
+        else if (err instanceof RestRequestError) result.error ??= err.message;
       }
     }
   };

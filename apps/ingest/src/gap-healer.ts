@@ -29,7 +29,16 @@ export interface GapHealerOptions {
   budget: number;
   maxGapMs: number;
   marginMs: number;
+  /** One backfill's time in all; default `DEFAULT_BACKFILL_DEADLINE_MS`. */
+  deadlineMs?: number;
 }
+
+/**
+ * How long one backfill may take in all. A full gap heals in seconds; slow
+ * answers (each within its own timeout) across a budget's worth of
+ * lookups would otherwise hold the healer, and every later gap, for hours.
+ */
+export const DEFAULT_BACKFILL_DEADLINE_MS = 5 * 60_000;
 
 /** Finds where each gap began and heals it from REST. */
 export interface GapHealer {
@@ -143,6 +152,7 @@ export function createGapHealer(deps: {
         concurrency: options.concurrency,
         pageLimit: TRADES_PAGE_LIMIT,
         budget: options.budget,
+        deadlineMs: options.deadlineMs ?? DEFAULT_BACKFILL_DEADLINE_MS,
         add: deps.add,
         signal: controller.signal,
         now,

@@ -121,7 +121,8 @@ async function readBounded(
  * header, never in a URL, so no URL this client builds or logs contains it.
  * A `next_url` is requested on the configured host whatever host it names
  * (its path and query are kept, an `apiKey` in it is dropped): the key is
- * never sent anywhere but `baseUrl`. 429, 5xx, timeouts, network errors and
+ * never sent anywhere but `baseUrl`, and a redirect is not followed (it
+ * fails the request as its 3xx status). 429, 5xx, timeouts, network errors and
  * unparseable bodies are retried with jittered backoff; 401/403 throw
  * `RestAuthError` at once; other statuses, and a body past `maxBodyBytes`
  * or the depth and value bounds, throw `RestRequestError` (no `JSON.parse`,
@@ -157,8 +158,11 @@ export function createRestClient(opts: RestClientOptions): RestClient {
         let res: Response;
         let body: Buffer | null;
         try {
+          // A redirect is an answer, never followed: following one could
+          // take healed data from another host, or loop.
           res = await fetch(url, {
             headers,
+            redirect: 'manual',
             signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
           });
           body = await readBounded(res, opts.maxBodyBytes);
