@@ -1,3 +1,4 @@
+import { seededRandom } from '@tickpulse/testkit';
 import { millisToNs, nsToMillis, parseRestJson } from './rest-json';
 
 describe('REST JSON with nanosecond times', () => {
@@ -29,6 +30,110 @@ describe('REST JSON with nanosecond times', () => {
       b: { t: '1700000000000000002' },
       c: 'x:1700000000000000003',
     });
+  });
+
+  it('leaves big-integer look-alikes inside strings alone, escapes included', () => {
+    expect(
+      parseRestJson(
+        '{"note":"x,1796645000000000000]y","q":"a\\"b:1796645000000000001}","t":1796645000000000002}',
+      ),
+    ).toEqual({
+      note: 'x,1796645000000000000]y',
+      q: 'a"b:1796645000000000001}',
+      t: '1796645000000000002',
+    });
+  });
+
+  it('reads random documents as JSON.parse would, with every 16+-digit integer as its digits', () => {
+    // The generator knows what each document holds; the serializer writes
+    // big integers as bare digits, as Polygon does, and strings full of
+    // digits, quotes, escapes and brackets that must stay text.
+    const rand = seededRandom(2612);
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
+    const digits = (n: number) =>
+      String(1 + Math.floor(rand() * 9)) +
+      Array.from({ length: n - 1 }, () => Math.floor(rand() * 10)).join('');
+    const piece = () =>
+      pick([
+        '1796645000000000000',
+        ',',
+        ']',
+        '}',
+        '[',
+        ':',
+        '"',
+        '\\',
+        'é',
+        ' ',
+        'e5',
+        '-',
+        'x',
+      ]);
+    const gen = (depth: number): { value: unknown; text: string } => {
+      const kind =
+        depth > 3
+          ? pick(['int', 'str', 'float'])
+          : pick(['int', 'big', 'str', 'float', 'arr', 'obj', 'lit']);
+      switch (kind) {
+        case 'big': {
+          const t =
+            (rand() < 0.2 ? '-' : '') + digits(16 + Math.floor(rand() * 5));
+          return { value: t, text: t };
+        }
+        case 'int': {
+          const t =
+            (rand() < 0.2 ? '-' : '') + digits(1 + Math.floor(rand() * 15));
+          return { value: Number(t), text: t };
+        }
+        case 'float': {
+          const t = `${digits(1 + Math.floor(rand() * 18))}.${digits(3)}${rand() < 0.3 ? `e${pick(['+', '-', ''])}${digits(2)}` : ''}`;
+          return { value: Number(t), text: t };
+        }
+        case 'str': {
+          const v = Array.from({ length: Math.floor(rand() * 6) }, piece).join(
+            '',
+          );
+          return { value: v, text: JSON.stringify(v) };
+        }
+        case 'lit': {
+          const v = pick([true, false, null]);
+          return { value: v, text: JSON.stringify(v) };
+        }
+        case 'arr': {
+          const items = Array.from({ length: Math.floor(rand() * 4) }, () =>
+            gen(depth + 1),
+          );
+          return {
+            value: items.map(i => i.value),
+            text: `[${items.map(i => i.text).join(pick([',', ', ', ' ,\n']))}]`,
+          };
+        }
+        default: {
+          const entries = Array.from(
+            { length: Math.floor(rand() * 4) },
+            (_, k) => {
+              const key = `${Array.from({ length: 3 }, piece).join('')}${k}`;
+              return { key, ...gen(depth + 1) };
+            },
+          );
+          return {
+            value: Object.fromEntries(entries.map(e => [e.key, e.value])),
+            text: `{${entries.map(e => `${JSON.stringify(e.key)}:${pick(['', ' '])}${e.text}`).join(',')}}`,
+          };
+        }
+      }
+    };
+    let bigs = 0;
+    for (let n = 0; n < 2000; n++) {
+      const doc = gen(0);
+      bigs += (doc.text.match(/(?<![\d."])-?\d{16,}(?![\d.eE])/g) ?? []).length;
+      expect({ n, text: doc.text, parsed: parseRestJson(doc.text) }).toEqual({
+        n,
+        text: doc.text,
+        parsed: doc.value,
+      });
+    }
+    expect(bigs).toBeGreaterThan(200);
   });
 
   it('rejects what is not a ns value', () => {

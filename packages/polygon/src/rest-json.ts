@@ -6,14 +6,59 @@
  * digits turned into a string first, and converted with BigInt.
  */
 
-// An integer of 16+ digits in value position (after `:`, `[` or `,`, before
-// `,`, `}` or `]`). Inside a string literal the same pattern could only
-// appear in free text, which ingest never reads.
-const BIG_INT_RE = /([:[,]\s*)(-?\d{16,})(?=\s*[,}\]])/g;
+/** An integer of this many digits or more can be beyond 2^53 (9 007 199 254 740 992). */
+const BIG_DIGITS = 16;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const MINUS = 0x2d;
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+/** A character that continues a number after its integer digits: `.`, `e`, `E`, `+`, `-`. */
+const continuesNumber = (c: number) =>
+  c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === MINUS;
+
+/**
+ * The text with every integer of 16 or more digits quoted, in one pass that
+ * skips string literals (escapes included): free text such as
+ * `"x,1796645000000000000]y"` is left alone. Outside strings JSON has
+ * numbers only as values, so every such token is one.
+ */
+export function quoteBigIntegers(text: string): string {
+  let out = '';
+  let copied = 0;
+  for (let i = 0; i < text.length;) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === BACKSLASH) i++;
+        else if (d === QUOTE) break;
+      }
+      i++;
+    } else if (c === MINUS || isDigit(c)) {
+      const start = i;
+      i++;
+      while (i < text.length && isDigit(text.charCodeAt(i))) i++;
+      const digits = i - start - (c === MINUS ? 1 : 0);
+      if (i < text.length && continuesNumber(text.charCodeAt(i))) {
+        // A fraction or an exponent: a float, which JSON.parse reads as one.
+        while (
+          i < text.length &&
+          (isDigit(text.charCodeAt(i)) || continuesNumber(text.charCodeAt(i)))
+        )
+          i++;
+      } else if (digits >= BIG_DIGITS) {
+        out += `${text.slice(copied, start)}"${text.slice(start, i)}"`;
+        copied = i;
+      }
+    } else i++;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
 
 /** Parses a REST body with large integers kept exact as decimal strings. */
 export function parseRestJson(text: string): unknown {
-  return JSON.parse(text.replace(BIG_INT_RE, '$1"$2"'));
+  return JSON.parse(quoteBigIntegers(text));
 }
 
 const NS_RE = /^\d{16,20}$/;
