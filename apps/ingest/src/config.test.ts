@@ -101,6 +101,37 @@ describe('ingest config', () => {
     );
   });
 
+  it('refuses credentials in a feed URL, and plaintext to another host unless allowed', () => {
+    const key = { POLYGON_API_KEY: 'k-0123456789' };
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig({ ...key, ...env });
+        return '';
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    expect(
+      problems({ POLYGON_REST_URL: 'https://user:pw@api.example.com' }),
+    ).toMatch(/POLYGON_REST_URL.*must not carry credentials/);
+    expect(
+      problems({ POLYGON_WS_URL: 'ws://feed.example.com/stocks' }),
+    ).toMatch(
+      /POLYGON_WS_URL.*plaintext \(ws:\/\/\) to another host.*wss:\/\//,
+    );
+    expect(problems({ POLYGON_REST_URL: 'http://api.example.com' })).toMatch(
+      /POLYGON_REST_URL.*plaintext/,
+    );
+    expect(
+      problems({
+        POLYGON_REST_URL: 'http://api.example.com',
+        ALLOW_PLAINTEXT_FEED: 'true',
+      }),
+    ).toBe('');
+    // This machine is not the network: the simulator stays plain.
+    expect(problems({ POLYGON_WS_URL: 'ws://127.0.0.1:9100/stocks' })).toBe('');
+  });
+
   it('accepts an explicit list of excluded condition ids', () => {
     expect(
       loadConfig({ CONDITION_POLICY: '12, 37' }).CONDITION_POLICY.excluded,

@@ -165,6 +165,8 @@ export const ConfigSchema = z
     // ---- Gap healing (REST backfill) ----
     /** REST base. Default: beside a local WebSocket (the simulator), else the official host. */
     POLYGON_REST_URL: httpUrl.optional(),
+    /** Allow ws:// and http:// (no TLS) to a host other than this one: the key would cross the network in clear. */
+    ALLOW_PLAINTEXT_FEED: z.stringbool().default(false),
     /** Heal gaps from REST. Default: on, except on a delayed cluster. */
     BACKFILL_ENABLED: z.stringbool().optional(),
     /** `/v3/trades` lookups in flight at once. */
@@ -256,6 +258,30 @@ export const ConfigSchema = z
         path: ['LEADER_STEP_DOWN_AFTER_MS'],
         message: 'must be 0 (never step down) or greater than LEASE_TTL_MS',
       });
+    }
+    for (const name of ['POLYGON_WS_URL', 'POLYGON_REST_URL'] as const) {
+      const url = cfg[name];
+      if (!url) continue;
+      const u = new URL(url);
+      // Credentials in a URL end up in errors and traces; the key travels
+      // only as a header (REST) or in the auth message (WebSocket).
+      if (u.username || u.password)
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message:
+            'must not carry credentials (user:password@): set the key in POLYGON_API_KEY',
+        });
+      if (
+        (u.protocol === 'ws:' || u.protocol === 'http:') &&
+        !isLocal(url) &&
+        !cfg.ALLOW_PLAINTEXT_FEED
+      )
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `is plaintext (${u.protocol}//) to another host: the API key would cross the network in clear; use ${u.protocol === 'ws:' ? 'wss' : 'https'}:// or set ALLOW_PLAINTEXT_FEED=true`,
+        });
     }
     if (
       !cfg.POLYGON_API_KEY &&
