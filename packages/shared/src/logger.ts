@@ -1,6 +1,12 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { configWarnings } from './config.js';
-import { redactSecrets, redactUrlsIn, serializeError } from './redact.js';
+import {
+  redactSecrets,
+  redactSecretValuesIn,
+  redactUrlsIn,
+  registerConfigSecrets,
+  serializeError,
+} from './redact.js';
 
 export type { Logger } from 'pino';
 
@@ -52,18 +58,22 @@ export function createLogger(opts: {
 }
 
 function redactMessage(msg: unknown): unknown {
-  return typeof msg === 'string' ? redactUrlsIn(msg) : msg;
+  return typeof msg === 'string'
+    ? redactSecretValuesIn(redactUrlsIn(msg))
+    : msg;
 }
 
 /**
  * An app's root logger at its configured level; logs what `parseEnv` had to
- * say about the configuration (a deprecated variable in use) first.
+ * say about the configuration (a deprecated variable in use) first. The
+ * configuration's secrets are redacted by value from every line.
  */
 export function createAppLogger(
   service: string,
   config: { LOG_LEVEL: string },
   destination?: DestinationStream,
 ): Logger {
+  registerConfigSecrets(config);
   const logger = createLogger({
     service,
     level: config.LOG_LEVEL,

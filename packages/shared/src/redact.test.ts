@@ -1,4 +1,6 @@
 import { captureLogger as capture } from '../test/capture-logger';
+import { Writable } from 'node:stream';
+import { createAppLogger } from './logger';
 import { redactSecrets, redactUrl, redactUrlsIn } from './redact';
 
 describe('redactUrl', () => {
@@ -126,5 +128,42 @@ describe('createLogger', () => {
     expect(all).not.toContain('K3Y');
     expect(all).not.toContain('s3cret');
     expect(all).toContain('apiKey=redacted');
+  });
+});
+
+describe('the configured secrets, by value', () => {
+  it('are redacted from messages, fields and errors, wherever a peer echoed them', () => {
+    const key = 'pk-echoed-back-by-the-feed-0123';
+    const password = 'p@ss word/2026';
+    const lines: string[] = [];
+    const logger = createAppLogger(
+      'test',
+      {
+        LOG_LEVEL: 'info',
+        POLYGON_API_KEY: key,
+        API_TOKEN: 'short',
+        DATABASE_URL: `postgres://u:${encodeURIComponent(password)}@h/db`,
+        BULLMQ_PREFIX: 'bull-prefix-not-secret',
+      } as { LOG_LEVEL: string },
+      new Writable({
+        write(chunk: Buffer, _enc, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    );
+    logger.warn({ status: 'error', message: `bad key ${key}` }, 'status');
+    logger.warn(`feed said: ${key}`);
+    logger.error({ err: new Error(`auth ${key} / ${password}`) }, 'failed');
+    logger.info(
+      { prefix: 'bull-prefix-not-secret' },
+      'short secrets are words',
+    );
+    const all = lines.join('');
+    expect(all).not.toContain(key);
+    expect(all).not.toContain(password);
+    expect(all).toContain('bad key [redacted]');
+    // Too short to be told from a word, and not a secret's name: kept.
+    expect(all).toContain('bull-prefix-not-secret');
   });
 });

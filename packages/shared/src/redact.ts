@@ -64,6 +64,48 @@ export function redactUrlsIn(text: string): string {
   return text.replace(URL_IN_TEXT_RE, redactUrl);
 }
 
+/** The configured secrets' values, replaced wherever they appear in a log line. */
+const secretValues = new Set<string>();
+/** Shorter values would redact ordinary words. */
+const MIN_SECRET_CHARS = 8;
+/** Variables whose values are secrets: `POLYGON_API_KEY`, `API_TOKEN`, `*_PASSWORD`, … */
+const SECRET_ENV_RE = /(KEY|TOKEN|PASSWORD|SECRET)$/;
+
+/**
+ * Registers the secrets of a parsed configuration by value: the variables
+ * named like secrets, and the passwords inside URL variables. A peer that
+ * echoes the API key back (a status message quoting it) then cannot get it
+ * into a log line, whatever field or message carries it.
+ */
+export function registerConfigSecrets(config: object): void {
+  for (const [name, value] of Object.entries(config)) {
+    if (typeof value !== 'string') continue;
+    if (SECRET_ENV_RE.test(name)) addSecretValue(value);
+    if (!value.includes('://')) continue;
+    try {
+      const { password } = new URL(value);
+      if (password) {
+        addSecretValue(password);
+        addSecretValue(decodeURIComponent(password));
+      }
+    } catch {
+      // Not a URL: nothing inside it to register.
+    }
+  }
+}
+
+function addSecretValue(value: string): void {
+  if (value.length >= MIN_SECRET_CHARS) secretValues.add(value);
+}
+
+/** `text` with every registered secret value replaced. */
+export function redactSecretValuesIn(text: string): string {
+  let out = text;
+  for (const secret of secretValues)
+    if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+  return out;
+}
+
 /**
  * Serialises an error for a log line (pino's standard shape: type, message,
  * stack, cause, own properties) with every secret removed: credentials in
@@ -93,7 +135,8 @@ export function redactSecrets(value: unknown): unknown {
 
 /** `seen` holds the ancestors of the value: a cycle, not an object logged twice. */
 function walk(value: unknown, depth: number, seen: WeakSet<object>): unknown {
-  if (typeof value === 'string') return redactUrlsIn(value);
+  if (typeof value === 'string')
+    return redactSecretValuesIn(redactUrlsIn(value));
   if (value === null || typeof value !== 'object') return value;
   if (seen.has(value)) return '[Circular]';
   if (depth >= MAX_DEPTH) return '[too deep]';
