@@ -2,6 +2,7 @@ import type { StrategyRow } from '@tickpulse/shared';
 import { fingerprint } from './fingerprint';
 import {
   digestCandidates,
+  fullCheckTrust,
   planBatch,
   probesOf,
   settlePlan,
@@ -40,6 +41,26 @@ const all = () => true;
 describe('fingerprint', () => {
   it('pins the stored format: scheme version, row version, size', () => {
     expect(fingerprint('123/(0,1)/40', 7)).toBe('3:123/(0,1)/40:7');
+  });
+});
+
+describe('fullCheckTrust', () => {
+  const distrusted = (every: number, run: number) =>
+    [0, 1, 2, 3, 4, 5, 6, 7].filter(id => !fullCheckTrust(every, run)(id));
+
+  it('distrusts one id in every, a different slice each run, all within every runs', () => {
+    expect([0, 1, 2, 3].map(run => distrusted(4, run))).toEqual([
+      [0, 4],
+      [1, 5],
+      [2, 6],
+      [3, 7],
+    ]);
+    expect(distrusted(4, 5)).toEqual([1, 5]);
+  });
+
+  it('trusts nothing at 1 and everything at 0', () => {
+    expect(distrusted(1, 3)).toHaveLength(8);
+    expect(distrusted(0, 3)).toEqual([]);
   });
 });
 

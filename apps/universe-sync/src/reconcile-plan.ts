@@ -86,6 +86,24 @@ export interface WriteSet {
 }
 
 /**
+ * Which strategies a run may trust by fingerprint: all but one id in
+ * `fullCheckEvery` (the run's slice, rotating with the run number), so a
+ * change the fingerprint cannot see is found within `fullCheckEvery` runs.
+ *
+ * @param fullCheckEvery 1: trust none; 0: trust all
+ * @param runNumber the run's place in the rotation
+ * @returns whether the run may trust the strategy's fingerprint
+ */
+export function fullCheckTrust(
+  fullCheckEvery: number,
+  runNumber: number,
+): (id: number) => boolean {
+  const slice = fullCheckEvery > 0 ? runNumber % fullCheckEvery : -1;
+  return id =>
+    fullCheckEvery !== 1 && id % Math.max(fullCheckEvery, 1) !== slice;
+}
+
+/**
  * Pairs the batch's ids with what one read of Redis returned for them.
  *
  * @param ids the batch, in order

@@ -14,6 +14,7 @@ import {
 import type { UniverseMetrics } from './metrics.js';
 import {
   digestCandidates,
+  fullCheckTrust,
   planBatch,
   probesOf,
   settlePlan,
@@ -150,11 +151,9 @@ export function createReconciler(deps: {
   return {
     async run(signal) {
       const started = Date.now();
-      const slice = fullCheckEvery > 0 ? runNumber++ % fullCheckEvery : -1;
       const run: RunState = {
         summary: emptySummary(),
-        trustable: id =>
-          fullCheckEvery !== 1 && id % Math.max(fullCheckEvery, 1) !== slice,
+        trustable: fullCheckTrust(fullCheckEvery, runNumber++),
         covered: new Set<number>(),
         checkAbort: () => {
           if (signal?.aborted)
