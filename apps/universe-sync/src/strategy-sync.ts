@@ -8,10 +8,7 @@ import {
   type StrategyReader,
   type UniverseStore,
 } from '@tickpulse/shared';
-import {
-  createMalformedRowReporter,
-  type MalformedRowReporter,
-} from './malformed-rows.js';
+import type { MalformedRowReporter } from './malformed-rows.js';
 import type { UniverseMetrics } from './metrics.js';
 
 /** What one strategy sync did to Redis. */
@@ -51,10 +48,9 @@ export function createStrategySyncer(deps: {
   metrics: UniverseMetrics;
   logger: Logger;
   /** Shared with the reconcile so a malformed row is logged once, not once per path. */
-  malformed?: MalformedRowReporter;
+  malformed: MalformedRowReporter;
 }): StrategySyncer {
-  const { reader, store, redis, keys, metrics, logger } = deps;
-  const malformed = deps.malformed ?? createMalformedRowReporter(deps);
+  const { reader, store, redis, keys, metrics, logger, malformed } = deps;
   return {
     async sync(strategyId, afterRead) {
       const row = await reader.fetch(strategyId);
