@@ -23,10 +23,16 @@ import {
 import { Queue } from 'bullmq';
 import type { Registry } from 'prom-client';
 import type { IngestConfig } from './config.js';
-import { inDataWindow } from './data-window.js';
 import { createGapHealer, type GapReport } from './gap-healer.js';
 import { createLeaderElector } from './leader.js';
 import { createIngestMetrics, SUMMARY_COUNTERS } from './metrics.js';
+import {
+  gapHealerOptions,
+  polygonConnection,
+  restClientOptions,
+  startupSummary,
+  tradeBounds,
+} from './options.js';
 import { createPolygonClient } from './polygon-client.js';
 import { countPendingJobs, createQueueCap } from './queue-cap.js';
 import { createRestClient } from './rest-client.js';
@@ -110,10 +116,7 @@ export function createIngest(deps: {
         ),
       now,
     );
-  const bounds = {
-    futureToleranceMs: config.TRADE_FUTURE_TOLERANCE_MS,
-    maxAgeMs: config.TRADE_MAX_AGE_MS,
-  };
+  const bounds = tradeBounds(config);
   const frameBounds = {
     ...DEFAULT_FRAME_BOUNDS,
     maxBytes: config.MAX_FRAME_BYTES,
@@ -130,26 +133,14 @@ export function createIngest(deps: {
   });
   queue.on('error', err => log.warn({ err }, 'ticks queue error'));
   const healer = createGapHealer({
-    options: {
-      enabled: config.BACKFILL_ENABLED,
-      concurrency: config.BACKFILL_CONCURRENCY,
-      budget: config.BACKFILL_REQUEST_BUDGET,
-      maxGapMs: config.BACKFILL_MAX_GAP_MS,
-      marginMs: config.BACKFILL_MARGIN_MS,
-    },
-    rest: createRestClient({
-      baseUrl: config.POLYGON_REST_URL,
-      apiKey: config.POLYGON_API_KEY,
-      timeoutMs: config.BACKFILL_REQUEST_TIMEOUT_MS,
-      maxBodyBytes: config.BACKFILL_MAX_BODY_BYTES,
-      attempts: 4,
-      retryMinMs: config.BACKFILL_RETRY_MIN_MS,
-      retryMaxMs: config.BACKFILL_RETRY_MIN_MS * 8,
-      onResponse: (endpoint, status) =>
+    options: gapHealerOptions(config),
+    rest: createRestClient(
+      restClientOptions(config, (endpoint, status) =>
         metrics.restRequests.inc({ endpoint, status }),
-    }),
+      ),
+    ),
     redis: deps.redis,
-    watermarkKey: createKeys(config.REDIS_KEY_PREFIX).watermark('ingest'),
+    watermarkKey: keys.watermark('ingest'),
     policy: config.CONDITION_POLICY,
     bounds,
     add: (ticker, ms) => {
@@ -220,21 +211,7 @@ export function createIngest(deps: {
   let stopSummary: (() => void) | undefined;
 
   const client = createPolygonClient({
-    url: config.POLYGON_WS_URL,
-    apiKey: config.POLYGON_API_KEY,
-    subscriptions: config.POLYGON_SUBSCRIPTIONS,
-    maxFrameBytes: config.MAX_FRAME_BYTES,
-    timings: {
-      pingIntervalMs: config.PING_INTERVAL_MS,
-      readTimeoutMs: config.READ_TIMEOUT_MS,
-      authTimeoutMs: config.AUTH_TIMEOUT_MS,
-      reconnectMinMs: config.RECONNECT_MIN_MS,
-      reconnectMaxMs: config.RECONNECT_MAX_MS,
-      healthyAfterMs: config.HEALTHY_AFTER_MS,
-      maxConnectionsCooldownMs: config.MAX_CONNECTIONS_COOLDOWN_MS,
-      dataIdleTimeoutMs: config.DATA_IDLE_TIMEOUT_MS,
-    },
-    inDataWindow: now => inDataWindow(config.DATA_WINDOW, now),
+    ...polygonConnection(config),
     logger: deps.logger,
     metrics,
     onFrame: data => {
@@ -396,16 +373,7 @@ export function createIngest(deps: {
         }),
       });
       log.info(
-        {
-          url: redactUrl(config.POLYGON_WS_URL),
-          simulator: config.usingSimulator,
-          subscriptions: config.POLYGON_SUBSCRIPTIONS,
-          policy: config.CONDITION_POLICY.name,
-          excluded: config.CONDITION_POLICY.excluded,
-          flushIntervalMs: config.FLUSH_INTERVAL_MS,
-          maxPendingJobs: config.TICKS_MAX_PENDING_JOBS,
-          maxTickers: config.MAX_TICKERS,
-        },
+        { url: redactUrl(config.POLYGON_WS_URL), ...startupSummary(config) },
         'ingest started',
       );
     },
