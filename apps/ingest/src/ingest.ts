@@ -1,18 +1,11 @@
-import {
-  createCoalescer,
-  createTradeProcessor,
-  DEFAULT_FRAME_BOUNDS,
-  type FrameResult,
-} from '@tickpulse/polygon';
+import { createCoalescer } from '@tickpulse/polygon';
 import {
   CHECK_TIMEOUT_MS,
   type CheckResult,
   createDataLossWatch,
   createKeys,
   createLease,
-  logEvery,
   type Logger,
-  QUEUE_NAMES,
   redactUrl,
   type RedisClient,
   sleep,
@@ -20,7 +13,6 @@ import {
   waitForRedisReady,
   withDeadline,
 } from '@tickpulse/shared';
-import { Queue } from 'bullmq';
 import type { Registry } from 'prom-client';
 import type { IngestConfig } from './config.js';
 import { createGapHealer, type GapReport } from './gap-healer.js';
@@ -34,16 +26,8 @@ import {
   tradeBounds,
 } from './options.js';
 import { createPolygonClient } from './polygon-client.js';
-import { countPendingJobs, createQueueCap } from './queue-cap.js';
 import { createRestClient } from './rest-client.js';
-import { createTickPublisher } from './tick-publisher.js';
-
-/** Reasons the parser refuses a whole frame for its size or shape. */
-const FRAME_REFUSALS = [
-  'frame_too_large',
-  'frame_too_deep',
-  'frame_too_many_values',
-] as const;
+import { createTickPipeline } from './tick-pipeline.js';
 
 /** The ingest service. */
 export interface Ingest {
@@ -99,39 +83,6 @@ export function createIngest(deps: {
   const keys = createKeys(config.REDIS_KEY_PREFIX);
   const coalescer = createCoalescer({ maxTickers: config.MAX_TICKERS });
   const metrics = createIngestMetrics(deps.registry, coalescer);
-  // A feed or snapshot naming more symbols than any market has is broken or
-  // hostile: say so loudly, but at most once a minute however long it lasts.
-  const warnRefused = logEvery(60_000);
-  const noteRefused = (now: number) =>
-    warnRefused(
-      () =>
-        log.error(
-          {
-            maxTickers: config.MAX_TICKERS,
-            refusedTrades: coalescer.refused,
-            refusedTickers: coalescer.refusedTickers,
-          },
-          'MAX_TICKERS reached: trades of new symbols are dropped (known tickers keep updating). ' +
-            'The feed or a REST snapshot names more symbols than the market has; raise MAX_TICKERS only if it really does',
-        ),
-      now,
-    );
-  const bounds = tradeBounds(config);
-  const frameBounds = {
-    ...DEFAULT_FRAME_BOUNDS,
-    maxBytes: config.MAX_FRAME_BYTES,
-  };
-  const processor = createTradeProcessor({
-    policy: config.CONDITION_POLICY,
-    coalescer,
-    bounds,
-    frameBounds,
-  });
-  const queue = new Queue(QUEUE_NAMES.ticks, {
-    connection: deps.redis,
-    prefix: config.BULLMQ_PREFIX,
-  });
-  queue.on('error', err => log.warn({ err }, 'ticks queue error'));
   const healer = createGapHealer({
     options: gapHealerOptions(config),
     rest: createRestClient(
@@ -142,69 +93,22 @@ export function createIngest(deps: {
     redis: deps.redis,
     watermarkKey: keys.watermark('ingest'),
     policy: config.CONDITION_POLICY,
-    bounds,
-    add: (ticker, ms) => {
-      if (!coalescer.add(ticker, ms)) noteRefused(Date.now());
-    },
+    bounds: tradeBounds(config),
+    add: (ticker, ms) => pipeline.add(ticker, ms),
     logger: deps.logger,
     metrics,
   });
-  const publisher = createTickPublisher({
+  const pipeline = createTickPipeline({
+    config,
+    log,
+    logger: deps.logger,
+    metrics,
     coalescer,
-    queue,
-    cap: createQueueCap({
-      max: config.TICKS_MAX_PENDING_JOBS,
-      recheckMs: config.FLUSH_INTERVAL_MS,
-      count: () =>
-        withDeadline(
-          countPendingJobs(queue),
-          config.PUBLISH_TIMEOUT_MS,
-          'ticks queue count',
-        ),
-    }),
-    intervalMs: config.FLUSH_INTERVAL_MS,
-    timeoutMs: config.PUBLISH_TIMEOUT_MS,
-    maxJobTickers: config.TICKS_JOB_MAX_TICKERS,
-    logger: deps.logger,
-    metrics,
+    redis: deps.redis,
     onPublished: batch => healer.published(batch),
+    onRead: ms => healer.noteRead(ms),
   });
-  const warnInvalid = logEvery(10_000);
-  // Its own gate: a refused frame must be named even when other invalid
-  // events were just logged.
-  const warnFrame = logEvery(10_000);
-
-  // Per-frame counts go into plain accumulators and reach prom-client when
-  // the metrics are read (collect hook) or every second, instead of several
-  // counter calls (label hashing included) per frame.
-  const acc = metrics.frameTotals;
-  const record = (r: FrameResult, now: number) => {
-    acc.frames++;
-    acc.received += r.received;
-    acc.eligible += r.eligible;
-    if (r.refused > 0) noteRefused(now);
-    if (r.filtered)
-      for (const [id, n] of r.filtered)
-        acc.filtered.set(id, (acc.filtered.get(id) ?? 0) + n);
-    if (r.invalid) {
-      for (const [reason, n] of Object.entries(r.invalid))
-        metrics.invalid.inc({ reason }, n);
-      warnInvalid(
-        () =>
-          log.warn(
-            { invalid: r.invalid },
-            'skipped invalid frames/events (logged at most every 10 s)',
-          ),
-        now,
-      );
-    }
-    acc.unknownConditions += r.unknownConditions;
-    acc.ignored += r.ignored;
-    if (r.newestMs >= 0) {
-      metrics.lag.observe(Math.max(0, now - r.newestMs) / 1000);
-      healer.noteRead(Math.min(r.newestMs, now));
-    }
-  };
+  const { processor, publisher } = pipeline;
 
   let fatal = false;
   let stopping: Promise<boolean> | undefined;
@@ -214,32 +118,7 @@ export function createIngest(deps: {
     ...polygonConnection(config),
     logger: deps.logger,
     metrics,
-    onFrame: data => {
-      const now = Date.now();
-      const r = processor.processFrame(data, now);
-      record(r, now);
-      const refused = r.invalid && FRAME_REFUSALS.find(k => r.invalid![k]);
-      if (refused)
-        warnFrame(
-          suppressed =>
-            log.warn(
-              {
-                reason: refused,
-                bytes: data.length,
-                ...frameBounds,
-                suppressed,
-              },
-              'refused a frame past MAX_FRAME_BYTES or its nesting or value bound, unread (logged at most every 10 s)',
-            ),
-          now,
-        );
-      if (coalescer.size >= config.FLUSH_MAX_TICKERS) void publisher.flush();
-      // Valid trades only: a peer sending garbage events is as silent as
-      // one sending nothing.
-      let trades = r.eligible + r.refused;
-      if (r.filtered) for (const n of r.filtered.values()) trades += n;
-      return { statuses: r.statuses, trades };
-    },
+    onFrame: data => pipeline.onFrame(data),
     onStreaming: () => healer.streaming(),
     onFatal: err => {
       if (fatal) return;
@@ -342,9 +221,7 @@ export function createIngest(deps: {
         'could not publish every pending ticker before the deadline',
       );
     await elector.release();
-    await queue
-      .close()
-      .catch(err => log.warn({ err }, 'closing the queue failed'));
+    await pipeline.close();
     log.info({ flushed }, 'ingest stopped');
     return flushed;
   };
