@@ -8,7 +8,6 @@ import {
   type Logger,
   redactUrl,
   type RedisClient,
-  sleep,
   startCounterSummary,
   waitForRedisReady,
   withDeadline,
@@ -17,6 +16,7 @@ import type { Registry } from 'prom-client';
 import type { IngestConfig } from './config.js';
 import { createGapHealer, type GapReport } from './gap-healer.js';
 import { createLeaderElector } from './leader.js';
+import { createLeadershipPolicy } from './leadership-policy.js';
 import { createIngestMetrics, SUMMARY_COUNTERS } from './metrics.js';
 import {
   gapHealerOptions,
@@ -134,7 +134,7 @@ export function createIngest(deps: {
     pollMs: config.LEASE_POLL_MS,
     logger: deps.logger,
     metrics,
-    onElected: () => void connectAsLeader(),
+    onElected: () => void policy.elected(),
     onDemoted: () => {
       healer.abort();
       return client.stop();
@@ -149,60 +149,31 @@ export function createIngest(deps: {
     },
   });
 
-  // The lease passes safely on expiry because a leader that cannot renew
-  // closes its socket at ¾ TTL. A data loss deletes the lease at once, so the
-  // old leader may still stream (and believe it leads) until its next renew:
-  // for ¾ TTL after a loss no replica connects or rebuilds, or the account
-  // would be taken twice and TICK:UPD rebuilt twice.
-  const handoverMs = Math.floor((config.LEASE_TTL_MS * 3) / 4);
-  // TICK:UPD is gone with the data: heal as far back as a backfill reaches.
-  const rebuildTickUpd =
-    deps.rebuildTickUpd ??
-    (async () => {
-      await healer.backfill({
-        since: Date.now() - config.BACKFILL_MAX_GAP_MS,
-        reason: 'data-loss',
-      });
-    });
-  let lossNoticedAt = Number.NEGATIVE_INFINITY;
-  let rebuildPending = false;
-  const rebuildIfLeader = async () => {
-    if (!rebuildPending || !elector.isLeader || stopping) return;
-    rebuildPending = false;
-    try {
-      await rebuildTickUpd();
-      log.info('TICK:UPD rebuilt after Redis data loss');
-    } catch (err) {
-      rebuildPending = true;
-      log.error({ err }, 'TICK:UPD rebuild after Redis data loss failed');
-    }
-  };
+  const policy = createLeadershipPolicy({
+    leaseTtlMs: config.LEASE_TTL_MS,
+    log,
+    isLeader: () => elector.isLeader,
+    isStopping: () => stopping !== undefined,
+    isFatal: () => fatal,
+    checkDataLoss: () => dataLoss.check(),
+    connect: () => client.start(),
+    // TICK:UPD is gone with the data: heal as far back as a backfill reaches.
+    rebuild:
+      deps.rebuildTickUpd ??
+      (async () => {
+        await healer.backfill({
+          since: Date.now() - config.BACKFILL_MAX_GAP_MS,
+          reason: 'data-loss',
+        });
+      }),
+  });
   const dataLoss = createDataLossWatch({
     redis: deps.redis,
     keys,
     logger: log,
     registry: deps.registry,
-    onDataLoss: async () => {
-      lossNoticedAt = Date.now();
-      rebuildPending = true;
-      await sleep(handoverMs);
-      await rebuildIfLeader();
-    },
+    onDataLoss: () => policy.dataLost(),
   });
-  const connectAsLeader = async () => {
-    // Unknown (Redis errored right after the acquire) counts as a loss: waiting is the safe side.
-    if ((await dataLoss.check()) === null) lossNoticedAt = Date.now();
-    const wait = lossNoticedAt + handoverMs - Date.now();
-    if (wait > 0) {
-      log.warn(
-        { waitMs: wait },
-        'took the lease right after a Redis data loss; waiting for a previous leader to close its connection',
-      );
-      await sleep(wait);
-    }
-    if (!fatal && !stopping && elector.isLeader) client.start();
-    await rebuildIfLeader();
-  };
 
   const doStop = async (): Promise<boolean> => {
     log.info(
