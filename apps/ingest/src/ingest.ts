@@ -1,8 +1,9 @@
-import { createCoalescer } from '@tickpulse/polygon';
+import { type Coalescer, createCoalescer } from '@tickpulse/polygon';
 import {
   CHECK_TIMEOUT_MS,
   type CheckResult,
   createDataLossWatch,
+  type DataLossWatch,
   createKeys,
   createLease,
   type Logger,
@@ -14,8 +15,12 @@ import {
 } from '@tickpulse/shared';
 import type { Registry } from 'prom-client';
 import type { IngestConfig } from './config.js';
-import { createGapHealer, type GapReport } from './gap-healer.js';
-import { createLeaderElector } from './leader.js';
+import {
+  createGapHealer,
+  type GapHealer,
+  type GapReport,
+} from './gap-healer.js';
+import { createLeaderElector, type LeaderElector } from './leader.js';
 import { createLeadershipPolicy } from './leadership-policy.js';
 import { createIngestMetrics, SUMMARY_COUNTERS } from './metrics.js';
 import {
@@ -25,9 +30,10 @@ import {
   startupSummary,
   tradeBounds,
 } from './options.js';
-import { createPolygonClient } from './polygon-client.js';
+import { createPolygonClient, type PolygonClient } from './polygon-client.js';
+import { polygonReadiness } from './readiness.js';
 import { createRestClient } from './rest-client.js';
-import { createTickPipeline } from './tick-pipeline.js';
+import { createTickPipeline, type TickPipeline } from './tick-pipeline.js';
 
 /** The ingest service. */
 export interface Ingest {
@@ -108,11 +114,8 @@ export function createIngest(deps: {
     onPublished: batch => healer.published(batch),
     onRead: ms => healer.noteRead(ms),
   });
-  const { processor, publisher } = pipeline;
 
-  let fatal = false;
-  let stopping: Promise<boolean> | undefined;
-  let stopSummary: (() => void) | undefined;
+  const flags: Flags = { fatal: false };
 
   const client = createPolygonClient({
     ...polygonConnection(config),
@@ -121,8 +124,8 @@ export function createIngest(deps: {
     onFrame: data => pipeline.onFrame(data),
     onStreaming: () => healer.streaming(),
     onFatal: err => {
-      if (fatal) return;
-      fatal = true;
+      if (flags.fatal) return;
+      flags.fatal = true;
       log.fatal({ err }, err.message);
       deps.onFatal(err);
     },
@@ -145,7 +148,7 @@ export function createIngest(deps: {
     stepDown: {
       afterMs: config.LEADER_STEP_DOWN_AFTER_MS,
       cooldownMs: 3 * config.LEASE_POLL_MS,
-      isLive: () => fatal || client.state === 'streaming',
+      isLive: () => flags.fatal || client.state === 'streaming',
     },
   });
 
@@ -153,8 +156,8 @@ export function createIngest(deps: {
     leaseTtlMs: config.LEASE_TTL_MS,
     log,
     isLeader: () => elector.isLeader,
-    isStopping: () => stopping !== undefined,
-    isFatal: () => fatal,
+    isStopping: () => flags.stopping !== undefined,
+    isFatal: () => flags.fatal,
     checkDataLoss: () => dataLoss.check(),
     connect: () => client.start(),
     // TICK:UPD is gone with the data: heal as far back as a backfill reaches.
@@ -175,83 +178,123 @@ export function createIngest(deps: {
     onDataLoss: () => policy.dataLost(),
   });
 
-  const doStop = async (): Promise<boolean> => {
-    log.info(
-      'stopping: closing the Polygon connection, flushing pending ticks',
-    );
-    stopSummary?.();
-    dataLoss.stop();
-    elector.stop();
-    await client.stop();
-    await healer.stop();
-    publisher.stop();
-    const flushed = await publisher.drain(config.SHUTDOWN_FLUSH_MS);
-    if (!flushed)
-      log.error(
-        { pendingTickers: coalescer.size },
-        'could not publish every pending ticker before the deadline',
-      );
-    await elector.release();
-    await pipeline.close();
-    log.info({ flushed }, 'ingest stopped');
-    return flushed;
+  const parts: Parts = {
+    ...deps,
+    log,
+    coalescer,
+    pipeline,
+    healer,
+    client,
+    elector,
+    dataLoss,
+    flags,
   };
-
   return {
-    async start() {
-      // The producer connection rejects commands until it is ready; a first
-      // lease attempt before that would only log a spurious failure.
-      await waitForRedisReady(deps.redis, 5000);
-      publisher.start();
-      await dataLoss.start();
-      elector.start();
-      stopSummary = startCounterSummary({
-        logger: log,
-        registry: deps.registry,
-        counters: SUMMARY_COUNTERS,
-        intervalMs: config.SUMMARY_INTERVAL_MS,
-        extra: () => ({
-          leader: elector.isLeader,
-          connection: client.state,
-          pendingTickers: coalescer.size,
-          knownTickers: coalescer.known,
-          heldBack: publisher.heldBack,
-          fastFrames: processor.parser.fastFrames,
-          slowFrames: processor.parser.slowFrames,
-        }),
-      });
-      log.info(
-        { url: redactUrl(config.POLYGON_WS_URL), ...startupSummary(config) },
-        'ingest started',
-      );
-    },
-    stop: () => (stopping ??= doStop()),
+    start: () => start(parts),
+    stop: () => (flags.stopping ??= stop(parts)),
     backfill: ({ since }) => healer.backfill({ since }),
-    async readiness() {
-      const redisOk = await withDeadline(
-        deps.redis.ping(),
-        CHECK_TIMEOUT_MS,
-        'redis ping',
-      ).then(
-        r => r === 'PONG',
-        () => false,
-      );
-      const leader = elector.isLeader;
-      return {
-        redis: { ok: redisOk, detail: redisOk ? 'reachable' : 'unreachable' },
-        polygon: leader
-          ? {
-              ok: client.authenticated && !client.silent,
-              detail: `leader, ${client.state}${client.silent ? ', feed silent (no trades in the data window)' : ''}`,
-            }
-          : { ok: !fatal && !stopping, detail: 'standby' },
-      };
-    },
+    readiness: () => readiness(parts),
     status: () => ({
       leader: elector.isLeader,
       state: client.state,
       authenticated: client.authenticated,
       pendingTickers: coalescer.size,
+    }),
+  };
+}
+
+/** What the wiring's callbacks and the lifecycle share. */
+interface Flags {
+  /** Polygon rejected the key: never connect again. */
+  fatal: boolean;
+  /** The first `stop()`'s promise, which every later call returns. */
+  stopping?: Promise<boolean>;
+  stopSummary?: () => void;
+}
+
+/** The wired components, for the lifecycle below. */
+interface Parts {
+  config: IngestConfig;
+  registry: Registry;
+  redis: RedisClient;
+  log: Logger;
+  coalescer: Coalescer;
+  pipeline: TickPipeline;
+  healer: GapHealer;
+  client: PolygonClient;
+  elector: LeaderElector;
+  dataLoss: DataLossWatch;
+  flags: Flags;
+}
+
+async function start(p: Parts): Promise<void> {
+  const { config, log, elector, client, coalescer } = p;
+  const { publisher, processor } = p.pipeline;
+  // The producer connection rejects commands until it is ready; a first
+  // lease attempt before that would only log a spurious failure.
+  await waitForRedisReady(p.redis, 5000);
+  publisher.start();
+  await p.dataLoss.start();
+  elector.start();
+  p.flags.stopSummary = startCounterSummary({
+    logger: log,
+    registry: p.registry,
+    counters: SUMMARY_COUNTERS,
+    intervalMs: config.SUMMARY_INTERVAL_MS,
+    extra: () => ({
+      leader: elector.isLeader,
+      connection: client.state,
+      pendingTickers: coalescer.size,
+      knownTickers: coalescer.known,
+      heldBack: publisher.heldBack,
+      fastFrames: processor.parser.fastFrames,
+      slowFrames: processor.parser.slowFrames,
+    }),
+  });
+  log.info(
+    { url: redactUrl(config.POLYGON_WS_URL), ...startupSummary(config) },
+    'ingest started',
+  );
+}
+
+async function stop(p: Parts): Promise<boolean> {
+  const { log, elector } = p;
+  const { publisher } = p.pipeline;
+  log.info('stopping: closing the Polygon connection, flushing pending ticks');
+  p.flags.stopSummary?.();
+  p.dataLoss.stop();
+  elector.stop();
+  await p.client.stop();
+  await p.healer.stop();
+  publisher.stop();
+  const flushed = await publisher.drain(p.config.SHUTDOWN_FLUSH_MS);
+  if (!flushed)
+    log.error(
+      { pendingTickers: p.coalescer.size },
+      'could not publish every pending ticker before the deadline',
+    );
+  await elector.release();
+  await p.pipeline.close();
+  log.info({ flushed }, 'ingest stopped');
+  return flushed;
+}
+
+async function readiness(p: Parts): Promise<Record<string, CheckResult>> {
+  const redisOk = await withDeadline(
+    p.redis.ping(),
+    CHECK_TIMEOUT_MS,
+    'redis ping',
+  ).then(
+    r => r === 'PONG',
+    () => false,
+  );
+  return {
+    redis: { ok: redisOk, detail: redisOk ? 'reachable' : 'unreachable' },
+    polygon: polygonReadiness({
+      leader: p.elector.isLeader,
+      client: p.client,
+      fatal: p.flags.fatal,
+      stopping: p.flags.stopping !== undefined,
     }),
   };
 }
