@@ -2,9 +2,13 @@ import { statusLabel, type StatusEvent } from '@tickpulse/polygon';
 import { redactUrl, type Logger } from '@tickpulse/shared';
 import { WebSocket } from 'ws';
 import { backoffDelay } from './backoff.js';
-import { isAuthFailureMessage } from './auth-failure.js';
-import { PolygonAuthError } from './errors.js';
 import type { ConnectionState, IngestMetrics } from './metrics.js';
+import {
+  HANDSHAKE_START,
+  nextStatus,
+  watchdog,
+  watchdogIntervalMs,
+} from './polygon-status.js';
 
 /** Timings of the connection (all ms); see the README for the defaults. */
 export interface ClientTimings {
@@ -112,9 +116,8 @@ export function createPolygonClient(deps: {
       resolve => {
         let outcome: Outcome = 'closed';
         let error: Error | undefined;
-        let authSent = false;
+        let handshake = HANDSHAKE_START;
         let authedAt = 0;
-        let acks = 0;
         let lastActivity = Date.now();
         /** Last trade, or the moment the subscription completed. */
         let lastTrade = Date.now();
@@ -141,73 +144,73 @@ export function createPolygonClient(deps: {
           else closeSocket(ws, 1000, o);
         };
 
-        const check = setInterval(
-          () => {
-            const now = Date.now();
-            if (!authenticated && now - openedAt > timings.authTimeoutMs) {
+        const check = setInterval(() => {
+          const now = Date.now();
+          const verdict = watchdog(
+            now,
+            {
+              authenticated,
+              streaming: state === 'streaming',
+              open: ws.readyState === WebSocket.OPEN,
+              openedAt,
+              lastActivity,
+              lastTrade,
+              lastPing,
+              silentStreak,
+              inDataWindow: deps.inDataWindow,
+            },
+            timings,
+          );
+          switch (verdict.kind) {
+            case 'auth_timeout':
               log.warn(
                 { timeoutMs: timings.authTimeoutMs },
                 'not authenticated in time, reconnecting',
               );
               end('auth_timeout', 'terminate');
               return;
-            }
-            if (now - lastActivity > timings.readTimeoutMs) {
+            case 'read_timeout':
               log.warn(
-                { silentMs: now - lastActivity },
+                { silentMs: verdict.silentMs },
                 'no data and no pong within the read deadline, dropping the connection',
               );
               end('read_timeout', 'terminate');
               return;
-            }
-            const idleMs =
-              timings.dataIdleTimeoutMs * 2 ** Math.min(silentStreak, 4);
-            if (
-              state === 'streaming' &&
-              timings.dataIdleTimeoutMs > 0 &&
-              now - lastTrade > idleMs &&
-              deps.inDataWindow(now)
-            ) {
+            case 'silent':
               silentStreak++;
               metrics.silentFeeds.inc();
               log.warn(
-                { silentMs: now - lastTrade, timeoutMs: idleMs, silentStreak },
+                {
+                  silentMs: verdict.silentMs,
+                  timeoutMs: verdict.timeoutMs,
+                  silentStreak,
+                },
                 'subscribed but no trade within DATA_IDLE_TIMEOUT_MS while the market trades: the feed is silent although the connection answers pings; reconnecting',
               );
               end('silent', 'terminate');
               return;
-            }
-            if (
-              ws.readyState === WebSocket.OPEN &&
-              now - lastPing >= timings.pingIntervalMs
-            ) {
+            case 'ping':
               lastPing = now;
               ws.ping();
-            }
-          },
-          Math.max(
-            20,
-            Math.min(
-              1000,
-              Math.floor(timings.readTimeoutMs / 4),
-              Math.floor(timings.pingIntervalMs / 2),
-            ),
-          ),
-        );
+              return;
+            case 'ok':
+              return;
+          }
+        }, watchdogIntervalMs(timings));
 
         const handleStatus = (ev: StatusEvent) => {
           metrics.statuses.inc({ status: statusLabel(ev.status) });
-          switch (ev.status) {
-            case 'connected':
-              if (!authSent) {
-                authSent = true;
-                setState('authenticating');
-                ws.send(
-                  JSON.stringify({ action: 'auth', params: deps.apiKey }),
-                );
-              }
+          const step = nextStatus(handshake, ev, params.length);
+          handshake = step.state;
+          const action = step.action;
+          switch (action.kind) {
+            case 'none':
               return;
-            case 'auth_success':
+            case 'authenticate':
+              setState('authenticating');
+              ws.send(JSON.stringify({ action: 'auth', params: deps.apiKey }));
+              return;
+            case 'subscribe':
               authenticated = true;
               authedAt = Date.now();
               setState('subscribing');
@@ -219,31 +222,24 @@ export function createPolygonClient(deps: {
               );
               log.info('authenticated, subscribing');
               return;
-            case 'success':
-              acks++;
-              if (acks === params.length) {
-                lastTrade = Date.now();
-                setState('streaming');
-                deps.onStreaming?.();
-                log.info(
-                  {
-                    subscriptions:
-                      params.length > 20 ? params.length : deps.subscriptions,
-                  },
-                  'subscribed',
-                );
-              }
+            case 'streaming':
+              lastTrade = Date.now();
+              setState('streaming');
+              deps.onStreaming?.();
+              log.info(
+                {
+                  subscriptions:
+                    params.length > 20 ? params.length : deps.subscriptions,
+                },
+                'subscribed',
+              );
               return;
-            case 'auth_failed':
-              error = new PolygonAuthError(ev.status, ev.message);
+            case 'fatal':
+              error = action.error;
               end('fatal');
               return;
-            case 'error':
-              if (isAuthFailureMessage(ev.message)) {
-                error = new PolygonAuthError(ev.status, ev.message);
-                end('fatal');
-              } else
-                log.warn({ message: ev.message }, 'Polygon reported an error');
+            case 'peer_error':
+              log.warn({ message: ev.message }, 'Polygon reported an error');
               return;
             case 'max_connections':
               metrics.maxConnections.inc();
@@ -264,7 +260,7 @@ export function createPolygonClient(deps: {
               );
               end('auth_timeout');
               return;
-            default:
+            case 'unknown':
               log.warn(
                 { status: ev.status, message: ev.message },
                 'unknown Polygon status',
