@@ -2,9 +2,14 @@ import { statusLabel, type StatusEvent } from '@tickpulse/polygon';
 import { redactUrl, type Logger } from '@tickpulse/shared';
 import { WebSocket } from 'ws';
 import { backoffDelay } from './backoff.js';
-import { isAuthFailureMessage } from './auth-failure.js';
-import { PolygonAuthError } from './errors.js';
 import type { ConnectionState, IngestMetrics } from './metrics.js';
+import {
+  HANDSHAKE_START,
+  type HandshakeState,
+  nextStatus,
+  watchdog,
+  watchdogIntervalMs,
+} from './polygon-status.js';
 
 /** Timings of the connection (all ms); see the README for the defaults. */
 export interface ClientTimings {
@@ -33,6 +38,22 @@ type Outcome =
   | 'silent'
   | 'fatal'
   | 'stopped';
+
+/** One connection's facts, shared by its handlers. */
+interface Conn {
+  ws: WebSocket;
+  /** Why it ended; `closed` until something ends it. */
+  outcome: Outcome;
+  error?: Error;
+  handshake: HandshakeState;
+  openedAt: number;
+  authedAt: number;
+  /** Last frame or pong. */
+  lastActivity: number;
+  /** Last trade, or the moment the subscription completed. */
+  lastTrade: number;
+  lastPing: number;
+}
 
 /** One Polygon connection with reconnects; started and stopped as leadership changes. */
 export interface PolygonClient {
@@ -106,19 +127,140 @@ export function createPolygonClient(deps: {
       wake = done;
     });
 
+  /** Closes the connection and records why (the first reason wins). */
+  const end = (c: Conn, o: Outcome, how: 'close' | 'terminate' = 'close') => {
+    if (c.outcome === 'closed') c.outcome = o;
+    if (how === 'terminate') c.ws.terminate();
+    else closeSocket(c.ws, 1000, o);
+  };
+
+  /** The periodic check: applies the watchdog's verdict. */
+  const checkConnection = (c: Conn) => {
+    const now = Date.now();
+    const verdict = watchdog(
+      now,
+      {
+        authenticated,
+        streaming: state === 'streaming',
+        open: c.ws.readyState === WebSocket.OPEN,
+        openedAt: c.openedAt,
+        lastActivity: c.lastActivity,
+        lastTrade: c.lastTrade,
+        lastPing: c.lastPing,
+        silentStreak,
+        inDataWindow: deps.inDataWindow,
+      },
+      timings,
+    );
+    switch (verdict.kind) {
+      case 'auth_timeout':
+        log.warn(
+          { timeoutMs: timings.authTimeoutMs },
+          'not authenticated in time, reconnecting',
+        );
+        end(c, 'auth_timeout', 'terminate');
+        return;
+      case 'read_timeout':
+        log.warn(
+          { silentMs: verdict.silentMs },
+          'no data and no pong within the read deadline, dropping the connection',
+        );
+        end(c, 'read_timeout', 'terminate');
+        return;
+      case 'silent':
+        silentStreak++;
+        metrics.silentFeeds.inc();
+        log.warn(
+          {
+            silentMs: verdict.silentMs,
+            timeoutMs: verdict.timeoutMs,
+            silentStreak,
+          },
+          'subscribed but no trade within DATA_IDLE_TIMEOUT_MS while the market trades: the feed is silent although the connection answers pings; reconnecting',
+        );
+        end(c, 'silent', 'terminate');
+        return;
+      case 'ping':
+        c.lastPing = now;
+        c.ws.ping();
+        return;
+      case 'ok':
+        return;
+    }
+  };
+
+  /** Applies what a status event means (see `nextStatus`). */
+  const handleStatus = (c: Conn, ev: StatusEvent) => {
+    metrics.statuses.inc({ status: statusLabel(ev.status) });
+    const step = nextStatus(c.handshake, ev, params.length);
+    c.handshake = step.state;
+    const action = step.action;
+    switch (action.kind) {
+      case 'none':
+        return;
+      case 'authenticate':
+        setState('authenticating');
+        c.ws.send(JSON.stringify({ action: 'auth', params: deps.apiKey }));
+        return;
+      case 'subscribe':
+        authenticated = true;
+        c.authedAt = Date.now();
+        setState('subscribing');
+        c.ws.send(
+          JSON.stringify({
+            action: 'subscribe',
+            params: deps.subscriptions,
+          }),
+        );
+        log.info('authenticated, subscribing');
+        return;
+      case 'streaming':
+        c.lastTrade = Date.now();
+        setState('streaming');
+        deps.onStreaming?.();
+        log.info(
+          {
+            subscriptions:
+              params.length > 20 ? params.length : deps.subscriptions,
+          },
+          'subscribed',
+        );
+        return;
+      case 'fatal':
+        c.error = action.error;
+        end(c, 'fatal');
+        return;
+      case 'peer_error':
+        log.warn({ message: ev.message }, 'Polygon reported an error');
+        return;
+      case 'max_connections':
+        metrics.maxConnections.inc();
+        log.error(
+          {
+            message: ev.message,
+            cooldownMs: timings.maxConnectionsCooldownMs,
+          },
+          'MAX_CONNECTIONS: another connection of this Polygon account took over; cooling down. ' +
+            'Check for a second ingest deployment or another client using the same account.',
+        );
+        end(c, 'max_connections', 'terminate');
+        return;
+      case 'auth_timeout':
+        log.warn({ message: ev.message }, 'Polygon timed out waiting for auth');
+        end(c, 'auth_timeout');
+        return;
+      case 'unknown':
+        log.warn(
+          { status: ev.status, message: ev.message },
+          'unknown Polygon status',
+        );
+    }
+  };
+
   /** One connection, from open to close. */
   const session = () =>
     new Promise<{ outcome: Outcome; healthy: boolean; error?: Error }>(
       resolve => {
-        let outcome: Outcome = 'closed';
-        let error: Error | undefined;
-        let authSent = false;
-        let authedAt = 0;
-        let acks = 0;
-        let lastActivity = Date.now();
-        /** Last trade, or the moment the subscription completed. */
-        let lastTrade = Date.now();
-        let lastPing = Date.now();
         const openedAt = Date.now();
         setState('connecting');
         const ws = new WebSocket(deps.url, {
@@ -133,150 +275,27 @@ export function createPolygonClient(deps: {
           // large that buffering it is the harm: ws then closes with 1009.
           maxPayload: 4 * deps.maxFrameBytes,
         });
-        current = ws;
-
-        const end = (o: Outcome, how: 'close' | 'terminate' = 'close') => {
-          if (outcome === 'closed') outcome = o;
-          if (how === 'terminate') ws.terminate();
-          else closeSocket(ws, 1000, o);
+        const c: Conn = {
+          ws,
+          outcome: 'closed',
+          handshake: HANDSHAKE_START,
+          openedAt,
+          authedAt: 0,
+          lastActivity: openedAt,
+          lastTrade: openedAt,
+          lastPing: openedAt,
         };
-
+        current = ws;
         const check = setInterval(
-          () => {
-            const now = Date.now();
-            if (!authenticated && now - openedAt > timings.authTimeoutMs) {
-              log.warn(
-                { timeoutMs: timings.authTimeoutMs },
-                'not authenticated in time, reconnecting',
-              );
-              end('auth_timeout', 'terminate');
-              return;
-            }
-            if (now - lastActivity > timings.readTimeoutMs) {
-              log.warn(
-                { silentMs: now - lastActivity },
-                'no data and no pong within the read deadline, dropping the connection',
-              );
-              end('read_timeout', 'terminate');
-              return;
-            }
-            const idleMs =
-              timings.dataIdleTimeoutMs * 2 ** Math.min(silentStreak, 4);
-            if (
-              state === 'streaming' &&
-              timings.dataIdleTimeoutMs > 0 &&
-              now - lastTrade > idleMs &&
-              deps.inDataWindow(now)
-            ) {
-              silentStreak++;
-              metrics.silentFeeds.inc();
-              log.warn(
-                { silentMs: now - lastTrade, timeoutMs: idleMs, silentStreak },
-                'subscribed but no trade within DATA_IDLE_TIMEOUT_MS while the market trades: the feed is silent although the connection answers pings; reconnecting',
-              );
-              end('silent', 'terminate');
-              return;
-            }
-            if (
-              ws.readyState === WebSocket.OPEN &&
-              now - lastPing >= timings.pingIntervalMs
-            ) {
-              lastPing = now;
-              ws.ping();
-            }
-          },
-          Math.max(
-            20,
-            Math.min(
-              1000,
-              Math.floor(timings.readTimeoutMs / 4),
-              Math.floor(timings.pingIntervalMs / 2),
-            ),
-          ),
+          () => checkConnection(c),
+          watchdogIntervalMs(timings),
         );
 
-        const handleStatus = (ev: StatusEvent) => {
-          metrics.statuses.inc({ status: statusLabel(ev.status) });
-          switch (ev.status) {
-            case 'connected':
-              if (!authSent) {
-                authSent = true;
-                setState('authenticating');
-                ws.send(
-                  JSON.stringify({ action: 'auth', params: deps.apiKey }),
-                );
-              }
-              return;
-            case 'auth_success':
-              authenticated = true;
-              authedAt = Date.now();
-              setState('subscribing');
-              ws.send(
-                JSON.stringify({
-                  action: 'subscribe',
-                  params: deps.subscriptions,
-                }),
-              );
-              log.info('authenticated, subscribing');
-              return;
-            case 'success':
-              acks++;
-              if (acks === params.length) {
-                lastTrade = Date.now();
-                setState('streaming');
-                deps.onStreaming?.();
-                log.info(
-                  {
-                    subscriptions:
-                      params.length > 20 ? params.length : deps.subscriptions,
-                  },
-                  'subscribed',
-                );
-              }
-              return;
-            case 'auth_failed':
-              error = new PolygonAuthError(ev.status, ev.message);
-              end('fatal');
-              return;
-            case 'error':
-              if (isAuthFailureMessage(ev.message)) {
-                error = new PolygonAuthError(ev.status, ev.message);
-                end('fatal');
-              } else
-                log.warn({ message: ev.message }, 'Polygon reported an error');
-              return;
-            case 'max_connections':
-              metrics.maxConnections.inc();
-              log.error(
-                {
-                  message: ev.message,
-                  cooldownMs: timings.maxConnectionsCooldownMs,
-                },
-                'MAX_CONNECTIONS: another connection of this Polygon account took over; cooling down. ' +
-                  'Check for a second ingest deployment or another client using the same account.',
-              );
-              end('max_connections', 'terminate');
-              return;
-            case 'auth_timeout':
-              log.warn(
-                { message: ev.message },
-                'Polygon timed out waiting for auth',
-              );
-              end('auth_timeout');
-              return;
-            default:
-              log.warn(
-                { status: ev.status, message: ev.message },
-                'unknown Polygon status',
-              );
-          }
-        };
-
         ws.on('message', (data: Buffer) => {
-          lastActivity = Date.now();
+          c.lastActivity = Date.now();
           const { statuses, trades } = deps.onFrame(data);
           if (trades > 0) {
-            lastTrade = lastActivity;
+            c.lastTrade = c.lastActivity;
             if (silentStreak > 0) {
               log.info(
                 { silentStreak },
@@ -285,10 +304,10 @@ export function createPolygonClient(deps: {
               silentStreak = 0;
             }
           }
-          for (const ev of statuses) handleStatus(ev);
+          for (const ev of statuses) handleStatus(c, ev);
         });
         ws.on('pong', () => {
-          lastActivity = Date.now();
+          c.lastActivity = Date.now();
         });
         ws.on('error', err => {
           log.warn({ err: { message: err.message } }, 'websocket error');
@@ -299,13 +318,18 @@ export function createPolygonClient(deps: {
           authenticated = false;
           if (current === ws) current = undefined;
           const healthy =
-            wasAuthed && Date.now() - authedAt >= timings.healthyAfterMs;
-          metrics.disconnects.inc({ reason: outcome });
+            wasAuthed && Date.now() - c.authedAt >= timings.healthyAfterMs;
+          metrics.disconnects.inc({ reason: c.outcome });
           log.info(
-            { code, reason: reason.toString().slice(0, 200), outcome, healthy },
+            {
+              code,
+              reason: reason.toString().slice(0, 200),
+              outcome: c.outcome,
+              healthy,
+            },
             'connection closed',
           );
-          resolve({ outcome, healthy, error });
+          resolve({ outcome: c.outcome, healthy, error: c.error });
         });
       },
     );

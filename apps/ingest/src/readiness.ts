@@ -1,0 +1,23 @@
+import type { CheckResult } from '@tickpulse/shared';
+import type { PolygonClient } from './polygon-client.js';
+
+/**
+ * The `polygon` check of /readyz: a leader is ready while authenticated
+ * and not silent in the data window; a standby while it could take over.
+ *
+ * @param s.stopping whether `stop()` has begun.
+ * @returns the check as /readyz shows it.
+ */
+export function polygonReadiness(s: {
+  leader: boolean;
+  client: Pick<PolygonClient, 'authenticated' | 'silent' | 'state'>;
+  fatal: boolean;
+  stopping: boolean;
+}): CheckResult {
+  const { client } = s;
+  if (!s.leader) return { ok: !s.fatal && !s.stopping, detail: 'standby' };
+  return {
+    ok: client.authenticated && !client.silent,
+    detail: `leader, ${client.state}${client.silent ? ', feed silent (no trades in the data window)' : ''}`,
+  };
+}
