@@ -53,9 +53,36 @@ describe('Polygon status handling', () => {
     expect(state.acks).toBe(4);
   });
 
+  it('ignores a success before auth_success, and a repeated auth_success', () => {
+    const { kinds, state } = run(
+      [
+        status('connected'),
+        status('success'),
+        status('auth_success'),
+        status('auth_success'),
+        status('success'),
+        status('success'),
+      ],
+      2,
+    );
+    expect(kinds).toEqual([
+      'authenticate',
+      'none',
+      'subscribe',
+      'none',
+      'none',
+      'streaming',
+    ]);
+    expect(state.acks).toBe(2);
+  });
+
   it('leaves the initial state untouched', () => {
     run([status('connected'), status('success')]);
-    expect(HANDSHAKE_START).toEqual({ authSent: false, acks: 0 });
+    expect(HANDSHAKE_START).toEqual({
+      authSent: false,
+      subscribed: false,
+      acks: 0,
+    });
   });
 
   it('treats auth_failed as fatal, with what the server said', () => {

@@ -6,12 +6,18 @@ import { PolygonAuthError } from './errors.js';
 export interface HandshakeState {
   /** The auth message went out (only on the first `connected`). */
   authSent: boolean;
-  /** `success` acknowledgements received. */
+  /** The subscription went out (only on the first `auth_success`). */
+  subscribed: boolean;
+  /** `success` acknowledgements received since the subscription went out. */
   acks: number;
 }
 
 /** A new connection's handshake state. */
-export const HANDSHAKE_START: HandshakeState = { authSent: false, acks: 0 };
+export const HANDSHAKE_START: HandshakeState = {
+  authSent: false,
+  subscribed: false,
+  acks: 0,
+};
 
 /** What the socket adapter does about one status event. */
 export type StatusAction =
@@ -57,8 +63,17 @@ export function nextStatus(
             action: { kind: 'authenticate' },
           };
     case 'auth_success':
-      return { state, action: { kind: 'subscribe' } };
+      // A second one must not subscribe twice: the acks would never add up.
+      return state.subscribed
+        ? { state, action: { kind: 'none' } }
+        : {
+            state: { ...state, subscribed: true },
+            action: { kind: 'subscribe' },
+          };
     case 'success': {
+      // An ack before the subscription acknowledges nothing of ours;
+      // counting it would leave the stream one ack short of live forever.
+      if (!state.subscribed) return { state, action: { kind: 'none' } };
       const acks = state.acks + 1;
       // Exactly at the last ack: a stray extra ack must not restart the stream.
       const live = acks === subscriptions;
