@@ -1,4 +1,5 @@
-// Prints one line with each workspace's unit-test coverage (lines / branches),
+// Prints one line with each workspace's coverage over all of src/ across the
+// full test run (lines / branches),
 // read from the json-summary files a TICKPULSE_COVERAGE=1 jest run writes.
 const { existsSync, readdirSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -19,6 +20,6 @@ for (const group of ['apps', 'packages', '.']) {
 }
 console.log(
   parts.length
-    ? `coverage (unit, lines/branches): ${parts.join(', ')}`
+    ? `coverage (all src, full suite; lines/branches): ${parts.join(', ')}`
     : 'coverage: no summaries found',
 );

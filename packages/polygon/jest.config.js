@@ -1,5 +1,6 @@
-// Coverage floor (TICKPULSE_COVERAGE=1): a few points under what the unit tests reach.
+// Coverage floor (TICKPULSE_COVERAGE=1, all of src/ across the full suite):
+// a few points under what CI measured on 2026-12-07.
 module.exports = {
   preset: '@tickpulse/config',
-  coverageThreshold: { global: { lines: 96, branches: 94 } },
+  coverageThreshold: { global: { lines: 90, branches: 92 } },
 };
