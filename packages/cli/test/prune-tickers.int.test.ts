@@ -25,7 +25,7 @@ describe('tickpulse prune-tickers (real Redis)', () => {
       args,
     );
   const members = async () =>
-    (await redis.zrange(keys.tickUpd(), 0, -1)).sort();
+    (await redis.zrange(keys.tickUpd(), '0', '-1')).sort();
 
   beforeAll(() => {
     redis = testRedis();
