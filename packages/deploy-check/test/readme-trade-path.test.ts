@@ -2,14 +2,13 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../src/tools.js';
 
-// The README's "trade path" table names, in order, the files a trade passes
-// through and the function each step runs. A rename or a move that leaves
-// the table behind fails here.
+// The "trade path" table (docs/architecture.md, linked from the README) names,
+// in order, the files a trade passes through and the function each step runs.
+// A rename or a move that leaves the table behind fails here.
 
-const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
-const section = /### The trade path, socket to ZSET\n([\s\S]*?)\n## /.exec(
-  readme,
-)?.[1];
+const doc = readFileSync(path.join(repoRoot, 'docs/architecture.md'), 'utf8');
+const section =
+  /### The trade path, socket to ZSET\n([\s\S]*?)(?:\n## |$)/.exec(doc)?.[1];
 
 /** Rows as [file paths, the identifiers quoted in the "what happens" cell]. */
 function rows(): { files: string[]; names: string[] }[] {
