@@ -17,6 +17,8 @@ export interface UniverseMetrics {
   notifications: Counter<'result'>;
   listenerConnects: Counter<'result'>;
   notifyTrigger: Gauge<'state'>;
+  /** Alert-active strategies with an id below 1, as the last reconcile counted them. */
+  invalidStrategyIds: Gauge;
   apiRequests: Counter<'method' | 'route' | 'status'>;
   errors: Counter<'where'>;
   queueJobs: Gauge<'state'>;
@@ -126,6 +128,11 @@ export function createUniverseMetrics(
       name: 'tickpulse_universe_listener_connects_total',
       help: 'LISTEN connection attempts, by result (ok, failed)',
       labelNames: ['result'],
+      registers,
+    }),
+    invalidStrategyIds: new Gauge({
+      name: 'tickpulse_universe_invalid_strategy_ids',
+      help: 'Alert-active strategies whose id is below 1 (never given a universe), counted by the last reconcile',
       registers,
     }),
     notifyTrigger: new Gauge({

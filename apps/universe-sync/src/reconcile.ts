@@ -42,6 +42,8 @@ export interface ReconcileSummary {
   invalidTickers: number;
   /** Rows whose universe is malformed (their set is removed, see `desiredUniverse`). */
   malformedRows: number;
+  /** Alert-active strategies with an id below 1: they can never get a universe. */
+  invalidIds: number;
   /** Batches re-read because a sync job wrote one of their keys meanwhile. */
   conflicts: number;
   /** Strategies found unchanged by stored fingerprint + SCARD, members not compared. */
@@ -165,6 +167,7 @@ export function createReconciler(deps: {
       await pagePass(ctx, run);
       await orphanPass(ctx, run);
       const { summary } = run;
+      await reportInvalidIds(ctx, summary);
       summary.durationMs = Date.now() - started;
       metrics.reconcileDuration.observe(summary.durationMs / 1000);
       const first = firstRun;
@@ -367,6 +370,25 @@ function tally(
  * with edits made while no replica ran: expected, so info. Drift found by a
  * later run means a sync was missed or a key lost.
  */
+/**
+ * Strategy ids start at 1, and the page pass reads ids above 0: an active
+ * row with id 0 or −5 is never synced. Say so at every run rather than
+ * leave one NOTIFY warning as the only trace.
+ */
+async function reportInvalidIds(
+  ctx: Context,
+  summary: ReconcileSummary,
+): Promise<void> {
+  const { count, ids } = await ctx.reader.activeIdsBelowOne(5);
+  summary.invalidIds = count;
+  ctx.metrics.invalidStrategyIds.set(count);
+  if (count > 0)
+    ctx.logger.warn(
+      { count, lowest: ids },
+      'alert-active strategies with an id below 1 never get a universe (strategy ids start at 1): fix or deactivate the rows',
+    );
+}
+
 function reportRun(
   logger: Logger,
   summary: ReconcileSummary,
@@ -393,6 +415,7 @@ function emptySummary(): ReconcileSummary {
     orphanCandidates: 0,
     invalidTickers: 0,
     malformedRows: 0,
+    invalidIds: 0,
     conflicts: 0,
     trusted: 0,
     compared: 0,

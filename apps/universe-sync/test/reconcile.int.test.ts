@@ -69,6 +69,11 @@ describe('reconcile', () => {
       await redis.sadd(keys.stratUniv(deleted), 'GONE');
       for (const key of keys.stratEvaluation(deleted))
         await redis.hset(key, 'GONE', '1');
+      // Ids below 1 are never paged: counted and reported, not synced.
+      await db.pool.query(
+        `INSERT INTO strategies (strategyid, alertactive, alert_universe_full)
+         VALUES (0, true, ARRAY['ZERO']), (-5, true, ARRAY['NEG']), (-7, false, NULL)`,
+      );
 
       await enqueueReconcile(replica.service.queue, 'test');
       await waitFor(() => summaries.length === 1, {
@@ -83,7 +88,14 @@ describe('reconcile', () => {
         activeStrategies: 4,
         orphanCandidates: 2,
         invalidTickers: 1,
+        invalidIds: 2,
       });
+      expect(
+        await metricTotal(
+          replica.registry,
+          'tickpulse_universe_invalid_strategy_ids',
+        ),
+      ).toBe(2);
       expect(await univIds()).toEqual([missing, extra, fine]);
       expect(await members(redis, keys, missing)).toEqual(['AAPL', 'MSFT']);
       expect(await members(redis, keys, extra)).toEqual(['TSLA']);

@@ -146,6 +146,11 @@ export interface StrategyReader {
   /** Ids of alert-active strategies above `afterId`, ascending (keyset page). */
   activeIdsAfter(afterId: number, limit: number): Promise<number[]>;
   /**
+   * Alert-active strategies whose id is below 1: never paged above, so
+   * never given a universe. How many, and the lowest `limit` ids.
+   */
+  activeIdsBelowOne(limit: number): Promise<{ count: number; ids: number[] }>;
+  /**
    * Per id: `alertactive` and the row's version (see `StrategyDigest`),
    * without shipping or hashing the arrays. Missing ids are deleted
    * strategies.
@@ -204,6 +209,18 @@ export function createStrategyReader(db: SqlClient): StrategyReader {
         [afterId, limit],
       );
       return rows.map(r => r.strategyid);
+    },
+    async activeIdsBelowOne(limit) {
+      const { rows } = await db.query<{ strategyid: number; n: string }>(
+        `SELECT strategyid, count(*) OVER () AS n FROM strategies
+          WHERE alertactive AND strategyid < 1
+          ORDER BY strategyid LIMIT $1`,
+        [limit],
+      );
+      return {
+        count: rows.length === 0 ? 0 : Number(rows[0]!.n),
+        ids: rows.map(r => r.strategyid),
+      };
     },
     async digests(ids) {
       const out = new Map<number, StrategyDigest>();
