@@ -292,6 +292,7 @@ async function readiness(p: Parts): Promise<Record<string, CheckResult>> {
     redis: { ok: redisOk, detail: redisOk ? 'reachable' : 'unreachable' },
     polygon: polygonReadiness({
       leader: p.elector.isLeader,
+      cannotLead: p.elector.cannotLead,
       client: p.client,
       fatal: p.flags.fatal,
       stopping: p.flags.stopping !== undefined,

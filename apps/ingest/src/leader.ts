@@ -14,7 +14,15 @@ export interface LeaderElector {
   /** Releases the lease if this replica holds it. */
   release(): Promise<void>;
   readonly isLeader: boolean;
+  /**
+   * Why this replica can never take the lease (the last attempt was
+   * refused by a read-only replica or for lack of permissions), or null.
+   */
+  readonly cannotLead: string | null;
 }
+
+/** Redis refusals that no retry can change: wrong server role, or ACL. */
+const UNRECOVERABLE_LEASE_ERROR = /^(READONLY|NOPERM)\b/;
 
 /**
  * Lease-based election. The leader renews every TTL/3; a standby tries to
@@ -60,6 +68,7 @@ export function createLeaderElector(deps: {
   // Election, or the last renew that found the stream live.
   let liveAt = 0;
   let cooldownUntil = 0;
+  let cannotLead: string | null = null;
 
   const demote = (reason: string) => {
     if (!leader) return;
@@ -150,6 +159,7 @@ export function createLeaderElector(deps: {
           deps.pollMs,
           'lease acquire',
         );
+        cannotLead = null;
         if (!running || !ok) return;
         leader = true;
         liveAt = sentAt;
@@ -160,6 +170,9 @@ export function createLeaderElector(deps: {
         deps.onElected();
       }
     } catch (err) {
+      const message = (err as Error).message;
+      if (!leader && UNRECOVERABLE_LEASE_ERROR.test(message))
+        cannotLead = message;
       warnLease(() => log.warn({ err, leader }, 'lease operation failed'));
     }
   };
@@ -185,6 +198,9 @@ export function createLeaderElector(deps: {
     release,
     get isLeader() {
       return leader;
+    },
+    get cannotLead() {
+      return cannotLead;
     },
   };
 }

@@ -11,6 +11,7 @@ describe('polygon readiness', () => {
     expect(
       polygonReadiness({
         leader: true,
+        cannotLead: null,
         client: streaming,
         fatal: false,
         stopping: false,
@@ -19,7 +20,12 @@ describe('polygon readiness', () => {
   });
 
   it('is not ready as a leader whose feed went silent or is not authenticated', () => {
-    const base = { leader: true, fatal: false, stopping: false };
+    const base = {
+      leader: true,
+      cannotLead: null,
+      fatal: false,
+      stopping: false,
+    };
     expect(
       polygonReadiness({ ...base, client: { ...streaming, silent: true } }),
     ).toEqual({
@@ -35,7 +41,7 @@ describe('polygon readiness', () => {
   });
 
   it('is ready as a standby unless the key was rejected or it is stopping', () => {
-    const standby = { leader: false, client: streaming };
+    const standby = { leader: false, cannotLead: null, client: streaming };
     expect(
       polygonReadiness({ ...standby, fatal: false, stopping: false }),
     ).toEqual({ ok: true, detail: 'standby' });
@@ -45,5 +51,21 @@ describe('polygon readiness', () => {
     expect(
       polygonReadiness({ ...standby, fatal: false, stopping: true }).ok,
     ).toBe(false);
+  });
+
+  it('is not ready as a standby that Redis will never let lead', () => {
+    expect(
+      polygonReadiness({
+        leader: false,
+        cannotLead: "READONLY You can't write against a read only replica.",
+        client: streaming,
+        fatal: false,
+        stopping: false,
+      }),
+    ).toEqual({
+      ok: false,
+      detail:
+        "standby that cannot take the lease: READONLY You can't write against a read only replica.",
+    });
   });
 });
