@@ -1,5 +1,5 @@
 import { statusLabel, type StatusEvent } from '@tickpulse/polygon';
-import { redactUrl, type Logger } from '@tickpulse/shared';
+import { echoValue, logEvery, redactUrl, type Logger } from '@tickpulse/shared';
 import { WebSocket } from 'ws';
 import { backoffDelay } from './backoff.js';
 import type { ConnectionState, IngestMetrics } from './metrics.js';
@@ -10,6 +10,17 @@ import {
   watchdog,
   watchdogIntervalMs,
 } from './polygon-status.js';
+
+/** Characters of a peer's string a log line keeps. */
+const PEER_TEXT_CHARS = 200;
+
+/** A string a peer sent, bounded for a log line. */
+function peerText(text: unknown): unknown {
+  if (typeof text !== 'string') return echoValue(text, PEER_TEXT_CHARS);
+  return text.length <= PEER_TEXT_CHARS
+    ? text
+    : `${text.slice(0, PEER_TEXT_CHARS)}…(${text.length} chars)`;
+}
 
 /** Timings of the connection (all ms); see the README for the defaults. */
 export interface ClientTimings {
@@ -99,6 +110,10 @@ export function createPolygonClient(deps: {
 }): PolygonClient {
   const { timings, metrics } = deps;
   const log = deps.logger.child({ component: 'polygon' });
+  // A peer decides how many status events it sends and how long their
+  // text is: one line per 10 s, each string cut short.
+  const warnPeerError = logEvery(10_000);
+  const warnUnknownStatus = logEvery(10_000);
   const params = deps.subscriptions.split(',');
   let state: ConnectionState = 'stopped';
   let authenticated = false;
@@ -231,13 +246,18 @@ export function createPolygonClient(deps: {
         end(c, 'fatal');
         return;
       case 'peer_error':
-        log.warn({ message: ev.message }, 'Polygon reported an error');
+        warnPeerError(suppressed =>
+          log.warn(
+            { message: peerText(ev.message), suppressed },
+            'Polygon reported an error',
+          ),
+        );
         return;
       case 'max_connections':
         metrics.maxConnections.inc();
         log.error(
           {
-            message: ev.message,
+            message: peerText(ev.message),
             cooldownMs: timings.maxConnectionsCooldownMs,
           },
           'MAX_CONNECTIONS: another connection of this Polygon account took over; cooling down. ' +
@@ -246,13 +266,22 @@ export function createPolygonClient(deps: {
         end(c, 'max_connections', 'terminate');
         return;
       case 'auth_timeout':
-        log.warn({ message: ev.message }, 'Polygon timed out waiting for auth');
+        log.warn(
+          { message: peerText(ev.message) },
+          'Polygon timed out waiting for auth',
+        );
         end(c, 'auth_timeout');
         return;
       case 'unknown':
-        log.warn(
-          { status: ev.status, message: ev.message },
-          'unknown Polygon status',
+        warnUnknownStatus(suppressed =>
+          log.warn(
+            {
+              status: peerText(ev.status),
+              message: peerText(ev.message),
+              suppressed,
+            },
+            'unknown Polygon status',
+          ),
         );
     }
   };

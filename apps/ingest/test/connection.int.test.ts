@@ -187,6 +187,18 @@ describe('Polygon connection', () => {
         message: 'hello',
       }),
     ]);
+    // A chatty peer: many error statuses with a megabyte of text each cost
+    // at most a line per 10 s, each cut short.
+    const huge = 'x'.repeat(1_000_000);
+    for (let i = 0; i < 20; i++) h.sim.sendStatus('error', huge);
+    await waitFor(
+      async () =>
+        (await seriesValue(r.registry, STATUSES, { status: 'error' })) === 21,
+    );
+    const errors = logs.lines('Polygon reported an error');
+    expect(errors.length).toBeLessThanOrEqual(2);
+    for (const line of errors)
+      expect(JSON.stringify(line).length).toBeLessThan(2000);
     expect(r.ingest.status()).toMatchObject({
       leader: true,
       state: 'streaming',
