@@ -10,6 +10,7 @@ import {
   QUEUE_NAMES,
   type RedisClient,
   withDeadline,
+  logEvery,
 } from '@tickpulse/shared';
 import { Queue } from 'bullmq';
 import type { IngestConfig } from './config.js';
@@ -66,7 +67,10 @@ export function createTickPipeline(deps: {
     connection: deps.redis,
     prefix: config.BULLMQ_PREFIX,
   });
-  queue.on('error', err => log.warn({ err }, 'ticks queue error'));
+  const warnQueue = logEvery(10_000);
+  queue.on('error', err =>
+    warnQueue(suppressed => log.warn({ err, suppressed }, 'ticks queue error')),
+  );
   const publisher = createTickPublisher({
     coalescer,
     queue,

@@ -15,6 +15,7 @@ import {
   type RedisServerInfo,
   type TickStore,
   type RedisClient,
+  logEvery,
 } from '@tickpulse/shared';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Registry } from 'prom-client';
@@ -160,14 +161,12 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
   });
 
   // BullMQ reports connection trouble through 'error' for every retry; count each, log a few.
-  let lastErrorLog = 0;
+  const warnWorker = logEvery(10_000);
   const onWorkerError = (queue: string) => (err: Error) => {
     metrics.failures.inc({ reason: 'worker_error' });
-    const t = Date.now();
-    if (t - lastErrorLog >= 10_000) {
-      lastErrorLog = t;
-      log.warn({ err, queue }, 'worker error');
-    }
+    warnWorker(suppressed =>
+      log.warn({ err, queue, suppressed }, 'worker error'),
+    );
   };
 
   const start = async () => {

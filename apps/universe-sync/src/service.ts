@@ -17,6 +17,7 @@ import {
   type UniverseStore,
   withDeadline,
   type RedisClient,
+  logEvery,
 } from '@tickpulse/shared';
 import { Queue } from 'bullmq';
 import type pg from 'pg';
@@ -160,9 +161,12 @@ export function createUniverseSyncService(
     connection: deps.redis.producer,
     prefix: settings.bullmqPrefix,
   });
+  const warnQueue = logEvery(10_000);
   queue.on('error', err => {
     metrics.errors.inc({ where: 'queue' });
-    logger.warn({ err }, 'universe-sync queue error');
+    warnQueue(suppressed =>
+      logger.warn({ err, suppressed }, 'universe-sync queue error'),
+    );
   });
   const metrics = createUniverseMetrics(deps.registry, () =>
     withDeadline(

@@ -8,6 +8,7 @@ import {
   type UniverseSyncJob,
   type RedisClient,
   UNIVERSE_SYNC_KEEP_FAILED,
+  logEvery,
 } from '@tickpulse/shared';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { UniverseMetrics } from './metrics.js';
@@ -207,9 +208,14 @@ export function createUniverseSyncWorker(deps: {
         removeOnComplete: { count: 0 },
         removeOnFail: UNIVERSE_SYNC_KEEP_FAILED,
       });
+      // During a Redis outage BullMQ reports an error per retry: count
+      // each, log one line per 10 s.
+      const warnWorker = logEvery(10_000);
       worker.on('error', err => {
         metrics.errors.inc({ where: 'worker' });
-        logger.warn({ err }, 'universe-sync worker error');
+        warnWorker(suppressed =>
+          logger.warn({ err, suppressed }, 'universe-sync worker error'),
+        );
       });
       await worker.waitUntilReady();
     },
