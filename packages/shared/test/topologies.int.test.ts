@@ -255,10 +255,21 @@ describe('a Sentinel client that ioredis ends during a failover', () => {
     // them only once their hello messages arrived (every 2 s; later on a
     // busy machine): wait for that, or the detector watches one sentinel.
     const asked = new Redis({ port: first!.port, protocol: 2 });
+    // ioredis also skips a sentinel the first one flags `disconnected`.
     await waitFor(
-      async () =>
-        ((await asked.call('SENTINEL', 'SENTINELS', set.name)) as unknown[])
-          .length === 2,
+      async () => {
+        const known = (await asked.call(
+          'SENTINEL',
+          'SENTINELS',
+          set.name,
+        )) as string[][];
+        return (
+          known.length === 2 &&
+          known.every(
+            e => !String(e[e.indexOf('flags') + 1]).includes('disconnected'),
+          )
+        );
+      },
       { timeoutMs: 30_000, what: 'the first sentinel to know the others' },
     ).finally(() => asked.disconnect());
     // Only the first sentinel is configured, so every reconnect asks it
