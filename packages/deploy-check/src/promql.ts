@@ -26,6 +26,13 @@ export const ASSUMED_METRICS = [
   'tickpulse_throttle_shadow_ticker_evaluations_total',
   'tickpulse_throttle_shadow_late_updates_total',
   'tickpulse_throttle_shadow_go_path_strategies',
+  'tickpulse_ingest_tickers_refused_total',
+  'tickpulse_ingest_silent_feeds_total',
+  'tickpulse_ingest_invalid_total',
+  'tickpulse_ingest_rest_requests_total',
+  'tickpulse_tick_writer_ticks_rejected_total',
+  'tickpulse_universe_notifications_total',
+  'tickpulse_universe_invalid_strategy_ids',
 ] as const;
 
 /** Prometheus' own series that expressions may use besides tickpulse ones. */
