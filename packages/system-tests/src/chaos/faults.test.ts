@@ -22,6 +22,8 @@ const SHARED = [
   'ingest-leader-sigkill',
   'tick-writer-sigkill',
   'universe-sync-sigkill',
+  'hostile-feed',
+  'notify-flood',
 ];
 
 // Appended after the mode-specific ones: Redis loses its data, then the

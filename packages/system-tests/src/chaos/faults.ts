@@ -16,6 +16,7 @@ import {
   restartEvidence,
 } from './evidence.js';
 import type { Fault, FaultContext } from './fault.js';
+import { HOSTILE_FEED, NOTIFY_FLOOD } from './hostile-rounds.js';
 import { REDIS_DATA_LOSS_FAULTS, SECRET_FAULTS } from './redis-data-faults.js';
 
 const writer = (ctx: FaultContext) => ctx.stack.apps.writer;
@@ -409,6 +410,8 @@ export const CHAOS_FAULTS: readonly Fault[] = [
     'SIGKILL universe-sync under load; restart it',
     usync,
   ),
+  HOSTILE_FEED,
+  NOTIFY_FLOOD,
   {
     ...killAndRestart(
       'ingest-standby-sigkill',

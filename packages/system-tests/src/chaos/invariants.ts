@@ -1,5 +1,6 @@
 import { waitFor } from '@tickpulse/testkit';
 import { eligible } from '../oracle.js';
+import { deployMemoryLimit } from './deploy-limits.js';
 import { expectedUniverse } from '../universe-oracle.js';
 import type { FaultContext } from './fault.js';
 import { ROUND_TICKERS } from './oracle-rounds.js';
@@ -253,14 +254,22 @@ export function checkExits({ stack }: FaultContext): CheckRecord {
   };
 }
 
-/** Peak RSS per process under the limit; no samples is a failure, not a pass. */
-export function checkMemory({ load }: FaultContext): CheckRecord {
-  const limit = 400 * 1048576;
+/**
+ * Peak RSS per process under its app's deploy memory limit (`deploy/base`);
+ * no samples is a failure, not a pass.
+ */
+export function checkMemory({ stack, load }: FaultContext): CheckRecord {
+  const limitOf = (name: string) => {
+    const p = stack.system.all().find(q => q.name === name);
+    return p ? deployMemoryLimit(p.app) : 0;
+  };
   const peaks = [...load.rss.max];
   return {
-    name: 'memory bounded (RSS sampled every second, limit 400 MiB per process)',
-    ok: peaks.every(([, b]) => b <= limit) && load.rss.samples() > 0,
-    detail: peaks.map(([n, b]) => `${n} max ${toMiB(b)} MiB`).join(', '),
+    name: "memory bounded (RSS sampled every second, under each app's deploy limit)",
+    ok: peaks.every(([n, b]) => b <= limitOf(n)) && load.rss.samples() > 0,
+    detail: peaks
+      .map(([n, b]) => `${n} max ${toMiB(b)} MiB (limit ${toMiB(limitOf(n))})`)
+      .join(', '),
   };
 }
 

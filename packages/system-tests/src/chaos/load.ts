@@ -21,6 +21,10 @@ export interface ChaosLoad {
    * any frame would end the stall.
    */
   feedPaused: boolean;
+  /** While true the edit stream commits nothing (a round that compares universes sets it). */
+  editsPaused: boolean;
+  /** Resolves when the edit step under way, if any, has finished. */
+  editsIdle(): Promise<void>;
   /** Ends every loop after its current step; resolves when all have ended. Idempotent. */
   stop(): Promise<void>;
 }
@@ -42,12 +46,15 @@ export function startChaosLoad(stack: ChaosStack): ChaosLoad {
   const edits = createStrategyEdits(stack);
   const rss = createRssSampler(stack.system);
   let stopped: Promise<void> | undefined;
+  let editStep: Promise<void> = Promise.resolve();
   const load: ChaosLoad = {
     rounds,
     roundsSkipped: () => roundsSkipped,
     edits,
     rss,
     feedPaused: false,
+    editsPaused: false,
+    editsIdle: () => editStep,
     stop: () => {
       stopping = true;
       return (stopped ??= Promise.all(loops).then(() => undefined));
@@ -58,7 +65,10 @@ export function startChaosLoad(stack: ChaosStack): ChaosLoad {
       if (load.feedPaused) roundsSkipped++;
       rounds.push(sendRound(stack.sim, ++nextRound, !load.feedPaused));
     }),
-    loop(150, () => edits.step()),
+    loop(150, () => {
+      if (!load.editsPaused) editStep = edits.step();
+      return editStep;
+    }),
     loop(1000, () => rss.sample()),
   ];
   return load;

@@ -23,6 +23,15 @@ export interface ChaosSettings {
   roundIntervalMs: number;
   /** Steady load before the first fault. */
   warmupMs: number;
+  /**
+   * ingest `MAX_TICKERS`: above every ticker a run legitimately names (the
+   * simulator's 3 000 plus 7 per oracle round), below the symbol flood.
+   */
+  ingestMaxTickers: number;
+  /** Distinct symbols of the hostile feed's flood, a multiple of the cap. */
+  floodSymbols: number;
+  /** NOTIFYs the hostile role sends in the NOTIFY flood. */
+  notifyFlood: number;
 }
 
 /** The settings of one mode. */
@@ -39,5 +48,8 @@ export function chaosSettings(mode: ChaosMode): ChaosSettings {
     highRateMs: full ? 30_000 : 10_000,
     roundIntervalMs: full ? 300 : 400,
     warmupMs: full ? 3000 : 1000,
+    ingestMaxTickers: full ? 50_000 : 20_000,
+    floodSymbols: full ? 150_000 : 50_000,
+    notifyFlood: full ? 100_000 : 20_000,
   };
 }

@@ -73,6 +73,12 @@ export interface ChaosStack {
   readonly ticksQueue: Queue;
   readonly syncQueue: Queue;
   readonly strategies: StrategyTable;
+  /** The suite's superuser connection to PostgreSQL (roles, NOTIFY). */
+  readonly pg: Client;
+  /** The PostgreSQL schema holding `strategies`. */
+  readonly pgSchema: string;
+  /** The channel universe-sync LISTENs on and the trigger NOTIFYs. */
+  readonly notifyChannel: string;
   /** stdout + stderr of the schema migration (also grepped for secrets). */
   readonly migrateOutput: string;
   /** A metric of a running process; 0 while it is down or does not answer. */
@@ -244,6 +250,9 @@ export async function startChaosStack(
       ticksQueue,
       syncQueue,
       strategies,
+      pg: admin,
+      pgSchema: schema,
+      notifyChannel: channel,
       migrateOutput: migrated.stdout + migrated.stderr,
       metricOr0,
       sumIngest: async (name, labels) =>
@@ -307,6 +316,7 @@ async function addApps(
     BACKFILL_MARGIN_MS: '45000',
     BACKFILL_RETRY_MIN_MS: '100',
     BACKFILL_CONCURRENCY: '8',
+    MAX_TICKERS: String(settings.ingestMaxTickers),
   };
   return {
     ingestA: await system.add('ingest-a', 'ingest', ingestEnv),
