@@ -9,6 +9,7 @@ describe('throttle-shadow config', () => {
     expect(cfg.PLANNER_API_ENABLED).toBe(false);
     expect(cfg.SHADOW_INTERVAL).toBe(10_000);
     expect(cfg.PLANNER_CLAIM_TTL).toBe(60_000);
+    expect(cfg.PLANNER_GLOBAL_CHUNK).toBe(5000);
     expect(cfg.DATABASE_URL).toBe(
       'postgres://postgres@127.0.0.1:5432/postgres',
     );
@@ -29,6 +30,16 @@ describe('throttle-shadow config', () => {
     expect(() => loadConfig({ THROTTLE_SHADOW_ENABLED: 'maybe' })).toThrow(
       /THROTTLE_SHADOW_ENABLED/,
     );
+  });
+
+  it('takes a positive PLANNER_GLOBAL_CHUNK and refuses anything else', () => {
+    expect(
+      loadConfig({ PLANNER_GLOBAL_CHUNK: '200' }).PLANNER_GLOBAL_CHUNK,
+    ).toBe(200);
+    for (const bad of ['0', '-5', '1.5', 'lots'])
+      expect(() => loadConfig({ PLANNER_GLOBAL_CHUNK: bad })).toThrow(
+        /PLANNER_GLOBAL_CHUNK/,
+      );
   });
 
   it('refuses to serve the API without a token', () => {

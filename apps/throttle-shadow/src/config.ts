@@ -3,8 +3,10 @@ import {
   baseEnvSchema,
   databaseEnv,
   durationMs,
+  DEFAULT_GLOBAL_PLAN_CHUNK,
   httpBodyLimitBytes,
   parseEnv,
+  positiveInt,
   requireApiToken,
 } from '@tickpulse/shared';
 import { z } from 'zod';
@@ -43,6 +45,11 @@ export const ConfigSchema = z
     ...apiEnv(6000),
     /** Default lifetime of a claim made through the API. */
     PLANNER_CLAIM_TTL: durationMs('60s'),
+    /**
+     * TICK:UPD members per script call when planning a global strategy:
+     * bounds how long one plan holds Redis however large TICK:UPD grows.
+     */
+    PLANNER_GLOBAL_CHUNK: positiveInt(DEFAULT_GLOBAL_PLAN_CHUNK),
     /** Largest accepted request body, in bytes (a record call for 20 000 tickers is ~300 kB). */
     HTTP_BODY_LIMIT_BYTES: httpBodyLimitBytes({ default: 1024 * 1024 }),
   })

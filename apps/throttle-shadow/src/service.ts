@@ -27,7 +27,8 @@ export type ThrottleShadowConfig = Pick<
   | 'COMPARE_REFERENCE_PREFIX'
   | 'COMPARE_INTERVAL'
   | 'PLANNER_API_ENABLED'
->;
+> &
+  Partial<Pick<Config, 'PLANNER_GLOBAL_CHUNK'>>;
 
 /** throttle-shadow's loops behind their flags; the planner API is served by main's HTTP server. */
 export interface ThrottleShadowService {
@@ -53,7 +54,9 @@ export function createThrottleShadowService(deps: {
 }): ThrottleShadowService {
   const { config, logger, registry, redis } = deps;
   const keys = createKeys(config.REDIS_KEY_PREFIX);
-  const planner = createThrottlePlanner(redis, keys);
+  const planner = createThrottlePlanner(redis, keys, {
+    globalChunk: config.PLANNER_GLOBAL_CHUNK,
+  });
   registerFeatureFlags(registry, {
     shadow: config.THROTTLE_SHADOW_ENABLED,
     plannerApi: config.PLANNER_API_ENABLED,

@@ -27,10 +27,13 @@ import type { RedisKeys } from './keys.js';
  * trade a previous claim still owes an evaluation (SEEN's `*` field), so a
  * trade after the last plan of a bucket is evaluated in the next one.
  *
- * Each plan is computed on a single server (standalone, Sentinel) by one Lua
- * script, i.e. one round trip and one atomic step however large the universe
- * (every `unpack` is chunked below Lua's ~8000 limit,
- * docs/redis-bullmq.md#chunk-sizes).
+ * A plan of a strategy with a universe is computed on a single server
+ * (standalone, Sentinel) by one Lua script, i.e. one round trip and one
+ * atomic step however large the universe (every `unpack` is chunked below
+ * Lua's ~8000 limit, docs/redis-bullmq.md#chunk-sizes). A global strategy
+ * has every TICK:UPD member in scope, a million under a symbol flood: one
+ * script over all of them held Redis 3.2–3.5 s (#23), so it is planned in
+ * pages of `globalChunk` members, one short script each.
  *
  * Concurrency: the Go loop records LAST only after a successful evaluation,
  * so a failed one is retried next cycle. Marking LAST at plan time would lose
@@ -154,6 +157,19 @@ export interface ThrottlePlanner {
 /** A claim outlives a crashed evaluator by this long; above the Go loop's 10 s cycle. */
 export const DEFAULT_CLAIM_TTL_MS = 60_000;
 
+/** TICK:UPD members per script call when planning a global strategy. */
+export const DEFAULT_GLOBAL_PLAN_CHUNK = 5000;
+
+/** Options of `createThrottlePlanner`. */
+export interface ThrottlePlannerOptions {
+  /**
+   * Most TICK:UPD members one script call of a global strategy's plan
+   * filters and claims (default `DEFAULT_GLOBAL_PLAN_CHUNK`): what bounds
+   * how long one plan can hold Redis, however many members TICK:UPD has.
+   */
+  globalChunk?: number;
+}
+
 /** Values per `unpack`; Lua fails at ~8000 (taskforcesh/bullmq#422). */
 export const PLANNER_LUA_CHUNK = 2000;
 
@@ -175,7 +191,7 @@ local function decimal(n) return string.format('%.0f', n) end
 // Then the claim step, in the LAST/CLAIM/SEEN/TRIG slot, so this part alone
 // also runs on a cluster. Expects candidates, scores, universe, bucket,
 // bucketNum, claim, lossless, lastKey, claimKey, seenKey, trigKey, ttl,
-// claimId.
+// claimId, horizonSet.
 const FILTER_AND_CLAIM_LUA = `
 local fresh, freshScores, already, triggered = candidates, scores, 0, 0
 local hasLast = not lossless and redis.call('EXISTS', lastKey) == 1
@@ -248,11 +264,15 @@ if claim and lossless then
   -- The next plan reads from the oldest trade still owed an evaluation
   -- (handed out now or held elsewhere; a release makes it due again), else
   -- from this bucket's start: a trade late in the previous bucket is not lost.
+  -- A plan in several chunks sets it in its first and only lowers it after.
   local horizon = bucketNum
   for i = 1, #freshScores do
     if freshScores[i] < horizon then horizon = freshScores[i] end
   end
-  redis.call('HSET', seenKey, '*', decimal(horizon))
+  local cur = not horizonSet and redis.call('HGET', seenKey, '*')
+  if horizonSet or not cur or horizon < num(cur) then
+    redis.call('HSET', seenKey, '*', decimal(horizon))
+  end
 end
 local seenOut = {}
 if lossless then
@@ -262,16 +282,18 @@ return { due, seenOut, { universe, #candidates, already, elsewhere, expires, tri
 `;
 
 // KEYS: TICK:UPD, STRAT:<id>:UNIV, LAST, CLAIM, SEEN, TRIG
-// ARGV: bucket (decimal), global ('1'|'0'), mode ('claim'|'preview'), ttlMs, claimId, throttle ('go'|'lossless')
+// ARGV: bucket (decimal), mode ('claim'|'preview'), ttlMs, claimId, throttle ('go'|'lossless')
+// A strategy with a universe only: a global one is planned in chunks (below).
 // Returns { due tickers, their scores (lossless), { universe, updated, alreadyEvaluated, claimedElsewhere, expiresAtMs, triggered } }
 const PLAN_LUA = `
 ${LUA_PRELUDE}
 local bucket = ARGV[1]
 local bucketNum = tonumber(bucket)
-local claim = ARGV[3] == 'claim'
-local ttl = tonumber(ARGV[4])
-local claimId = ARGV[5]
-local lossless = ARGV[6] == 'lossless'
+local claim = ARGV[2] == 'claim'
+local ttl = tonumber(ARGV[3])
+local claimId = ARGV[4]
+local lossless = ARGV[5] == 'lossless'
+local horizonSet = true
 local lastKey, claimKey, seenKey, trigKey = KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 
 -- Go reads trades of this bucket; lossless from its horizon, when older.
@@ -283,47 +305,37 @@ end
 local loArg = decimal(lo)
 
 local candidates, scores = {}, {}
-local universe
-if ARGV[2] == '1' then
-  universe = redis.call('ZCARD', KEYS[1])
-  local flat = redis.call('ZRANGE', KEYS[1], loArg, '+inf', 'BYSCORE', 'WITHSCORES')
-  for i = 1, #flat, 2 do
-    candidates[#candidates + 1] = flat[i]
-    scores[#scores + 1] = num(flat[i + 1])
-  end
-else
-  universe = redis.call('SCARD', KEYS[2])
-  if universe > 0 then
-    -- Walk the smaller side: updated tickers probed in the set, or set
-    -- members probed in the zset.
-    if redis.call('ZCOUNT', KEYS[1], loArg, '+inf') <= universe then
-      local flat = redis.call('ZRANGE', KEYS[1], loArg, '+inf', 'BYSCORE', 'WITHSCORES')
-      local updated, updatedScores = {}, {}
-      for i = 1, #flat, 2 do
-        updated[#updated + 1] = flat[i]
-        updatedScores[#updatedScores + 1] = num(flat[i + 1])
-      end
-      for i = 1, #updated, CHUNK do
-        local j = math.min(i + CHUNK - 1, #updated)
-        local flags = redis.call('SMISMEMBER', KEYS[2], unpack(updated, i, j))
-        for k = 1, #flags do
-          if flags[k] == 1 then
-            candidates[#candidates + 1] = updated[i + k - 1]
-            scores[#scores + 1] = updatedScores[i + k - 1]
-          end
+local universe = redis.call('SCARD', KEYS[2])
+if universe > 0 then
+  -- Walk the smaller side: updated tickers probed in the set, or set
+  -- members probed in the zset.
+  if redis.call('ZCOUNT', KEYS[1], loArg, '+inf') <= universe then
+    local flat = redis.call('ZRANGE', KEYS[1], loArg, '+inf', 'BYSCORE', 'WITHSCORES')
+    local updated, updatedScores = {}, {}
+    for i = 1, #flat, 2 do
+      updated[#updated + 1] = flat[i]
+      updatedScores[#updatedScores + 1] = num(flat[i + 1])
+    end
+    for i = 1, #updated, CHUNK do
+      local j = math.min(i + CHUNK - 1, #updated)
+      local flags = redis.call('SMISMEMBER', KEYS[2], unpack(updated, i, j))
+      for k = 1, #flags do
+        if flags[k] == 1 then
+          candidates[#candidates + 1] = updated[i + k - 1]
+          scores[#scores + 1] = updatedScores[i + k - 1]
         end
       end
-    else
-      local members = redis.call('SMEMBERS', KEYS[2])
-      for i = 1, #members, CHUNK do
-        local j = math.min(i + CHUNK - 1, #members)
-        local found = redis.call('ZMSCORE', KEYS[1], unpack(members, i, j))
-        for k = 1, #found do
-          local s = found[k]
-          if s and num(s) >= lo then
-            candidates[#candidates + 1] = members[i + k - 1]
-            scores[#scores + 1] = num(s)
-          end
+    end
+  else
+    local members = redis.call('SMEMBERS', KEYS[2])
+    for i = 1, #members, CHUNK do
+      local j = math.min(i + CHUNK - 1, #members)
+      local found = redis.call('ZMSCORE', KEYS[1], unpack(members, i, j))
+      for k = 1, #found do
+        local s = found[k]
+        if s and num(s) >= lo then
+          candidates[#candidates + 1] = members[i + k - 1]
+          scores[#scores + 1] = num(s)
         end
       end
     end
@@ -335,7 +347,9 @@ ${FILTER_AND_CLAIM_LUA}`;
 // Cluster: TICK:UPD and the universe were read by the client (single-key
 // commands); this runs the filter and the claim in the LAST slot.
 // KEYS: LAST, CLAIM, SEEN, TRIG
-// ARGV: bucket, universe size, mode, ttlMs, claimId, throttle, then (candidate, score) pairs
+// ARGV: bucket, universe size, mode, ttlMs, claimId, throttle, horizon
+// ('set' in a plan's first call, 'lower' in its later chunks), then
+// (candidate, score) pairs
 const CLAIM_LUA = `
 ${LUA_PRELUDE}
 local bucket = ARGV[1]
@@ -345,9 +359,10 @@ local claim = ARGV[3] == 'claim'
 local ttl = tonumber(ARGV[4])
 local claimId = ARGV[5]
 local lossless = ARGV[6] == 'lossless'
+local horizonSet = ARGV[7] == 'set'
 local lastKey, claimKey, seenKey, trigKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local candidates, scores = {}, {}
-for i = 7, #ARGV, 2 do
+for i = 8, #ARGV, 2 do
   candidates[#candidates + 1] = ARGV[i]
   scores[#scores + 1] = num(ARGV[i + 1])
 end
@@ -436,7 +451,6 @@ interface PlannerCommands {
     seen: string,
     trig: string,
     bucket: string,
-    global: string,
     mode: string,
     ttlMs: string,
     claimId: string,
@@ -453,6 +467,7 @@ interface PlannerCommands {
     ttlMs: string,
     claimId: string,
     throttle: string,
+    horizon: 'set' | 'lower',
     ...candidatesAndScores: string[]
   ): Promise<PlanReply>;
   tickpulseFinish(
@@ -485,7 +500,14 @@ interface PlannerCommands {
 export function createThrottlePlanner(
   redis: RedisClient,
   keys: RedisKeys,
+  opts: ThrottlePlannerOptions = {},
 ): ThrottlePlanner {
+  const globalChunk = opts.globalChunk ?? DEFAULT_GLOBAL_PLAN_CHUNK;
+  if (!Number.isSafeInteger(globalChunk) || globalChunk < 1) {
+    throw new RangeError(
+      `globalChunk must be a positive integer, got ${globalChunk}`,
+    );
+  }
   redis.defineCommand('tickpulsePlan', { numberOfKeys: 6, lua: PLAN_LUA });
   redis.defineCommand('tickpulseClaim', { numberOfKeys: 4, lua: CLAIM_LUA });
   redis.defineCommand('tickpulseFinish', { numberOfKeys: 4, lua: FINISH_LUA });
@@ -500,19 +522,12 @@ export function createThrottlePlanner(
       keys.stratTriggered(id),
     ] as const;
 
-  /** Cluster: in-scope tickers with a trade at or after `from`, and their scores, by single-key reads. */
+  /** Cluster: a universe's tickers with a trade at or after `from`, and their scores, by single-key reads. */
   async function candidatesOf(
     strategy: PlanStrategy,
     from: string,
   ): Promise<{ universe: number; pairs: string[] }> {
     const tickKey = keys.tickUpd();
-    if (strategy.global) {
-      const [universe, pairs] = await Promise.all([
-        redis.zcard(tickKey),
-        redis.zrange(tickKey, from, '+inf', 'BYSCORE', 'WITHSCORES'),
-      ]);
-      return { universe, pairs };
-    }
     const univKey = keys.stratUniv(strategy.id);
     const [universe, updatedCount] = await Promise.all([
       redis.scard(univKey),
@@ -551,9 +566,71 @@ export function createThrottlePlanner(
     return { universe, pairs };
   }
 
+  /**
+   * A global strategy, on every topology: TICK:UPD from its first member at
+   * or after `from`, in pages of `globalChunk` by rank, each page filtered
+   * and claimed by its own script call in the LAST slot. Like the cluster
+   * path it gives up the single snapshot: a ticker that trades between two
+   * pages moves to the end and is met again (skipped: `planned`), and the
+   * one it pushed back a rank may wait for the next plan; none is handed
+   * out twice in a bucket.
+   */
+  async function planGlobal(
+    id: number,
+    bucketStartMs: number,
+    throttle: ThrottleMode,
+    args: readonly [string, string, string, string],
+  ): Promise<PlanReply> {
+    const tickKey = keys.tickUpd();
+    const bucket = String(bucketStartMs);
+    const from =
+      throttle === 'lossless' ? await losslessFrom(id, bucketStartMs) : bucket;
+    const lo = Number(from);
+    const [universe, below] = await Promise.all([
+      redis.zcard(tickKey),
+      redis.zcount(tickKey, '-inf', `(${from}`),
+    ]);
+    const due: string[] = [];
+    const seen: string[] = [];
+    const total: PlanReply[2] = [universe, 0, 0, 0, Infinity, 0];
+    const planned = new Set<string>();
+    let rank = below;
+    for (let page = 0; ; page++) {
+      const flat = await redis.zrange(
+        tickKey,
+        String(rank),
+        String(rank + globalChunk - 1),
+        'WITHSCORES',
+      );
+      rank += flat.length / 2;
+      const pairs: string[] = [];
+      for (let i = 0; i < flat.length; i += 2) {
+        const [t, sc] = [flat[i]!, flat[i + 1]!];
+        if (parseScore(sc) < lo || planned.has(t)) continue;
+        planned.add(t);
+        pairs.push(t, sc);
+      }
+      const [tickers, seenMs, st] = await cmd.tickpulseClaim(
+        ...slotKeys(id),
+        bucket,
+        String(universe),
+        ...args,
+        page === 0 ? 'set' : 'lower',
+        ...pairs,
+      );
+      for (const t of tickers) due.push(t);
+      for (const ms of seenMs) seen.push(ms);
+      for (const k of [1, 2, 3, 5] as const) total[k] += st[k];
+      total[4] = Math.min(total[4], st[4]);
+      if (flat.length < 2 * globalChunk) return [due, seen, total];
+    }
+  }
+
   /** Cluster: where a lossless plan starts reading trades (SEEN's `*`, when older than the bucket). */
   async function losslessFrom(id: number, bucket: number): Promise<string> {
-    const h = Number(await redis.hget(keys.stratSeen(id), '*'));
+    // No horizon yet reads from the bucket start (Number(null) would be 0).
+    const raw = await redis.hget(keys.stratSeen(id), '*');
+    const h = raw === null ? NaN : Number(raw);
     return String(Number.isSafeInteger(h) && h < bucket ? h : bucket);
   }
 
@@ -615,7 +692,9 @@ export function createThrottlePlanner(
       const bucket = String(bucketStartMs);
       const args = [mode, String(ttl), claimId, throttle] as const;
       let reply: PlanReply;
-      if (cluster) {
+      if (strategy.global) {
+        reply = await planGlobal(strategy.id, bucketStartMs, throttle, args);
+      } else if (cluster) {
         const from =
           throttle === 'lossless'
             ? await losslessFrom(strategy.id, bucketStartMs)
@@ -626,6 +705,7 @@ export function createThrottlePlanner(
           bucket,
           String(c.universe),
           ...args,
+          'set',
           ...c.pairs,
         );
       } else {
@@ -634,7 +714,6 @@ export function createThrottlePlanner(
           keys.stratUniv(strategy.id),
           ...slotKeys(strategy.id),
           bucket,
-          strategy.global ? '1' : '0',
           ...args,
         );
       }
