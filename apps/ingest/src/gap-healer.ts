@@ -1,14 +1,30 @@
 import type { ConditionPolicy, TimestampBounds } from '@tickpulse/polygon';
 import type { Logger, RedisClient } from '@tickpulse/shared';
 import { runBackfill, type BackfillResult } from './backfill.js';
+import {
+  finishHeal,
+  gapHealed,
+  IDLE_GAP_QUEUE,
+  requestHeal,
+  type GapQueue,
+  type GapReason,
+  type GapRequest,
+} from './gap-queue.js';
+import { createGapWatermark } from './gap-watermark.js';
+import {
+  gapStart,
+  healWindow,
+  newestOf,
+  reportLevel,
+  watermarkToWrite,
+} from './gap-window.js';
 import type { IngestMetrics } from './metrics.js';
 import type { RestClient } from './rest-client.js';
 
+export type { GapReason } from './gap-queue.js';
+
 /** Rows asked for per `/v3/trades` page (Polygon's default; its maximum is 50 000). */
 const TRADES_PAGE_LIMIT = 1000;
-
-/** Why a backfill ran (log field). */
-export type GapReason = 'resubscribe' | 'startup' | 'api' | 'data-loss';
 
 /** One healed (or not) gap, as logged. */
 export interface GapReport extends BackfillResult {
@@ -65,104 +81,83 @@ export interface GapHealer {
   stop(): Promise<void>;
 }
 
-/**
- * Creates the healer. The watermark is the newest trade time of the
- * batches published so far (never ahead of the local clock), so it only
- * claims what reached the queue: ticks lost with a crashed process are
- * after it and get healed. It is written with a plain SET: a stale write
- * (a demoted leader's last batch) can only move the next gap start earlier,
- * which heals more, never less.
- */
-export function createGapHealer(deps: {
+/** What the healer is built from. */
+export interface GapHealerDeps {
   options: GapHealerOptions;
+  /** Undefined: no REST client, gaps are reported but never healed. */
   rest: RestClient | undefined;
   redis: RedisClient;
   watermarkKey: string;
   policy: ConditionPolicy;
   bounds: TimestampBounds;
+  /** Receives every healed tick. */
   add: (ticker: string, ms: number) => void;
   logger: Logger;
   metrics: IngestMetrics;
   now?: () => number;
-}): GapHealer {
-  const { options, metrics } = deps;
-  const now = deps.now ?? Date.now;
-  const log = deps.logger.child({ component: 'backfill' });
-  let lastRead = -1;
-  let written = -1;
-  let writing = false;
-  let controller = new AbortController();
+}
+
+/** What one gap's backfill needs. */
+interface GapRunDeps {
+  options: GapHealerOptions;
+  rest: RestClient | undefined;
+  policy: ConditionPolicy;
+  bounds: TimestampBounds;
+  add: (ticker: string, ms: number) => void;
+  now: () => number;
+}
+
+/** What a disabled healer reports: nothing sent, nothing healed. */
+const NOT_RUN: BackfillResult = {
+  outcome: 'failed',
+  fromSnapshot: 0,
+  fromTrades: 0,
+  lookedUp: 0,
+  unresolved: 0,
+  requests: 0,
+  invalid: 0,
+};
+
+/** Heals one gap from REST (or reports it unhealed when backfill is off). */
+async function healGap(
+  req: GapRequest,
+  deps: GapRunDeps,
+  signal: AbortSignal,
+): Promise<GapReport> {
+  const { options, rest, now } = deps;
+  const started = now();
+  const window = healWindow(req.since, req.gapEnd, started, options.maxGapMs);
+  const result =
+    !options.enabled || !rest
+      ? { ...NOT_RUN }
+      : await runBackfill(window.fromMs, {
+          rest,
+          policy: deps.policy,
+          bounds: deps.bounds,
+          concurrency: options.concurrency,
+          pageLimit: TRADES_PAGE_LIMIT,
+          budget: options.budget,
+          deadlineMs: options.deadlineMs ?? DEFAULT_BACKFILL_DEADLINE_MS,
+          add: deps.add,
+          signal,
+          now,
+        });
+  return {
+    reason: req.reason,
+    ...window,
+    ...result,
+    durationMs: now() - started,
+  };
+}
+
+/** Counts and logs one gap report; the first `unauthorized` explains itself once. */
+function createGapReporter(
+  log: Logger,
+  metrics: IngestMetrics,
+  enabled: boolean,
+): (report: GapReport) => void {
   let warnedUnauthorized = false;
-  let lastWatermarkWarn = 0;
-
-  const watermarkFailed = (err: unknown, what: string) => {
-    metrics.watermarkFailures.inc();
-    const t = now();
-    if (t - lastWatermarkWarn > 10_000) {
-      lastWatermarkWarn = t;
-      log.warn({ err }, what);
-    }
-  };
-
-  const readWatermark = async (): Promise<number | undefined> => {
-    try {
-      const v = await deps.redis.get(deps.watermarkKey);
-      const ms = v === null ? NaN : Number(v);
-      return Number.isSafeInteger(ms) && ms > 0 ? ms : undefined;
-    } catch (err) {
-      watermarkFailed(
-        err,
-        'reading the watermark failed; using this process’s own',
-      );
-      return undefined;
-    }
-  };
-
-  const run = async (
-    since: number,
-    reason: GapReason,
-    gapEnd: number,
-  ): Promise<GapReport> => {
-    const started = now();
-    const floor = started - options.maxGapMs;
-    const truncated = since < floor;
-    const fromMs = Math.max(since, floor);
-    const base = {
-      reason,
-      fromMs,
-      gapMs: Math.max(0, gapEnd - since),
-      truncated,
-    };
-    let result: BackfillResult;
-    if (!options.enabled || !deps.rest) {
-      result = {
-        outcome: 'failed',
-        fromSnapshot: 0,
-        fromTrades: 0,
-        lookedUp: 0,
-        unresolved: 0,
-        requests: 0,
-        invalid: 0,
-      };
-    } else {
-      result = await runBackfill(fromMs, {
-        rest: deps.rest,
-        policy: deps.policy,
-        bounds: deps.bounds,
-        concurrency: options.concurrency,
-        pageLimit: TRADES_PAGE_LIMIT,
-        budget: options.budget,
-        deadlineMs: options.deadlineMs ?? DEFAULT_BACKFILL_DEADLINE_MS,
-        add: deps.add,
-        signal: controller.signal,
-        now,
-      });
-    }
-    const report: GapReport = {
-      ...base,
-      ...result,
-      durationMs: now() - started,
-    };
+  return report => {
     metrics.gaps.inc({ outcome: report.outcome });
     metrics.gapSeconds.observe(report.gapMs / 1000);
     metrics.backfillSeconds.observe(report.durationMs / 1000);
@@ -175,109 +170,124 @@ export function createGapHealer(deps: {
           'Backfill needs a plan with real-time snapshots and trades.',
       );
     }
-    const level =
-      report.outcome === 'healed' || report.outcome === 'aborted'
-        ? 'info'
-        : 'warn';
-    log[level](
-      { ...report, enabled: options.enabled && !!deps.rest },
+    log[reportLevel(report.outcome)](
+      { ...report, enabled },
       `gap of ${report.gapMs} ms: ${report.outcome}`,
     );
-    return report;
   };
+}
 
-  // One backfill at a time. Gaps that end while one runs are merged into a
-  // single follow-up (the earliest start): its snapshot is newer than all of
-  // them, so one pass heals them all.
+type Settle = [(r: GapReport) => void, (e: unknown) => void];
+
+/** Runs backfills one at a time, as `gap-queue.ts` decides. */
+interface GapScheduler {
+  /** Runs `req` now, or merged into the follow-up; resolves with its report. */
+  schedule(req: GapRequest): Promise<GapReport>;
+  /** See `GapQueue.hold`. */
+  readonly hold: number | undefined;
+  /** Drops the follow-up (its callers are never settled) and waits for the running one. */
+  drain(): Promise<void>;
+}
+
+function createGapScheduler(
+  run: (req: GapRequest) => Promise<GapReport>,
+  healing: boolean,
+  metrics: IngestMetrics,
+): GapScheduler {
+  let queue: GapQueue = IDLE_GAP_QUEUE;
   let current: Promise<GapReport> | undefined;
-  let next:
-    | {
-        since: number;
-        raw: number;
-        reason: GapReason;
-        gapEnd: number;
-        settle: Array<[(r: GapReport) => void, (e: unknown) => void]>;
-      }
-    | undefined;
-  // The earliest gap start (before the margin) not yet healed. The watermark
-  // never moves past it: a process that dies before its backfill finished
-  // leaves the next leader a watermark from which that gap is still healed.
-  let hold: number | undefined;
+  /** Callers merged into `queue.next`, settled by its run. */
+  let waiting: Settle[] = [];
 
-  const start = (
-    since: number,
-    raw: number,
-    reason: GapReason,
-    gapEnd: number,
-  ): Promise<GapReport> => {
+  const start = (req: GapRequest): Promise<GapReport> => {
     metrics.backfillRunning.set(1);
-    const p = run(since, reason, gapEnd);
+    const p = run(req);
     current = p;
-    const after = (report: GapReport | undefined) => {
-      const done =
-        report !== undefined &&
-        report.outcome !== 'failed' &&
-        report.outcome !== 'aborted';
-      if (next && !done) next.since = Math.min(next.since, since);
-      else if (!next && done) hold = undefined;
-      else if (next && done) hold = next.raw;
+    const after = (r: GapReport | undefined) => {
+      const step = finishHeal(queue, req.since, gapHealed(r?.outcome));
+      queue = step.queue;
       current = undefined;
       metrics.backfillRunning.set(0);
-      const n = next;
-      next = undefined;
-      if (n)
-        start(n.since, n.raw, n.reason, n.gapEnd).then(
-          r => n.settle.forEach(([ok]) => ok(r)),
-          e => n.settle.forEach(([, fail]) => fail(e)),
+      const settle = waiting;
+      waiting = [];
+      if (step.start)
+        start(step.start).then(
+          r => settle.forEach(([ok]) => ok(r)),
+          e => settle.forEach(([, fail]) => fail(e)),
         );
     };
     p.then(after, () => after(undefined));
     return p;
   };
 
-  const schedule = (
-    since: number,
-    raw: number,
-    reason: GapReason,
-    gapEnd: number,
-  ): Promise<GapReport> => {
-    // With backfill off nothing will heal the gap: holding would only freeze the watermark.
-    if (options.enabled && deps.rest) hold = Math.min(hold ?? Infinity, raw);
-    if (!current) return start(since, raw, reason, gapEnd);
-    if (next) {
-      next.since = Math.min(next.since, since);
-      next.raw = Math.min(next.raw, raw);
-      next.gapEnd = Math.max(next.gapEnd, gapEnd);
-    } else next = { since, raw, reason, gapEnd, settle: [] };
-    const n = next;
-    return new Promise((ok, fail) => n.settle.push([ok, fail]));
+  return {
+    schedule(req) {
+      const step = requestHeal(queue, req, healing);
+      queue = step.queue;
+      if (step.action === 'start') return start(req);
+      return new Promise((ok, fail) => waiting.push([ok, fail]));
+    },
+    get hold() {
+      return queue.hold;
+    },
+    async drain() {
+      queue = { ...queue, next: undefined };
+      waiting = [];
+      await current?.catch(() => undefined);
+    },
   };
+}
+
+/**
+ * Creates the healer. The watermark is the newest trade time of the
+ * batches published so far (never ahead of the local clock), so it only
+ * claims what reached the queue: ticks lost with a crashed process are
+ * after it and get healed. It is written with a plain SET: a stale write
+ * (a demoted leader's last batch) can only move the next gap start earlier,
+ * which heals more, never less. Which backfill runs when, and what the
+ * watermark may claim meanwhile, is decided in `gap-queue.ts` and
+ * `gap-window.ts`; this wires those decisions to Redis, REST and promises.
+ */
+export function createGapHealer(deps: GapHealerDeps): GapHealer {
+  const { options, metrics } = deps;
+  const now = deps.now ?? Date.now;
+  const log = deps.logger.child({ component: 'backfill' });
+  const healing = options.enabled && !!deps.rest;
+  const runDeps: GapRunDeps = { ...deps, now };
+  const report = createGapReporter(log, metrics, healing);
+  const watermark = createGapWatermark({
+    redis: deps.redis,
+    key: deps.watermarkKey,
+    log,
+    metrics,
+    now,
+  });
+  let lastRead = -1;
   let readsPending = 0;
+  let controller = new AbortController();
+  const scheduler = createGapScheduler(
+    req =>
+      healGap(req, runDeps, controller.signal).then(r => {
+        report(r);
+        return r;
+      }),
+    healing,
+    metrics,
+  );
 
   return {
     noteRead(ms) {
       if (ms > lastRead) lastRead = ms;
     },
     published(batch) {
-      // While a gap's start is being read, a write could cover the new
-      // stream before the hold below is in place.
-      if (readsPending > 0) return;
-      let max = -1;
-      for (const ms of batch.values()) if (ms > max) max = ms;
-      const mark = Math.min(max, now(), hold ?? Infinity);
-      if (mark <= written || writing) return;
-      writing = true;
-      deps.redis
-        .set(deps.watermarkKey, String(mark))
-        .then(
-          () => {
-            written = Math.max(written, mark);
-          },
-          err => watermarkFailed(err, 'writing the watermark failed'),
-        )
-        .finally(() => {
-          writing = false;
-        });
+      const mark = watermarkToWrite({
+        newest: newestOf(batch),
+        now: now(),
+        hold: scheduler.hold,
+        written: watermark.written,
+        busy: readsPending > 0 || watermark.writing,
+      });
+      if (mark !== undefined) watermark.write(mark);
     },
     streaming() {
       // Both starting points are taken now, before any frame of the new
@@ -287,32 +297,33 @@ export function createGapHealer(deps: {
       const gapEnd = now();
       const inProcess = lastRead;
       readsPending++;
-      void readWatermark().then(stored => {
+      void watermark.read().then(stored => {
         readsPending--;
-        let from = Math.min(Math.max(inProcess, stored ?? -1), gapEnd);
-        if (hold !== undefined) from = Math.min(from, hold);
-        if (from < 0) {
+        const gap = gapStart(inProcess, stored, gapEnd, scheduler.hold);
+        if (!gap) {
           log.info('no watermark: no earlier read to heal from');
           return;
         }
-        void schedule(
-          from - options.marginMs,
-          from,
-          inProcess < 0 ? 'startup' : 'resubscribe',
-          gapEnd,
-        ).catch(err => log.error({ err }, 'backfill failed'));
+        void scheduler
+          .schedule({
+            since: gap.from - options.marginMs,
+            raw: gap.from,
+            reason: gap.reason,
+            gapEnd,
+          })
+          .catch(err => log.error({ err }, 'backfill failed'));
       });
     },
     backfill: ({ since, reason = 'api' }) =>
-      schedule(since, since, reason, now()),
+      scheduler.schedule({ since, raw: since, reason, gapEnd: now() }),
     abort() {
       controller.abort();
       controller = new AbortController();
     },
     async stop() {
-      next = undefined;
+      const drained = scheduler.drain();
       controller.abort();
-      await current?.catch(() => undefined);
+      await drained;
     },
   };
 }
