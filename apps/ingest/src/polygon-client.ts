@@ -1,15 +1,23 @@
 import { statusLabel, type StatusEvent } from '@tickpulse/polygon';
-import { echoValue, logEvery, redactUrl, type Logger } from '@tickpulse/shared';
-import { WebSocket } from 'ws';
-import { backoffDelay } from './backoff.js';
+import { echoValue, logEvery, type Logger } from '@tickpulse/shared';
+import type { WebSocket } from 'ws';
 import type { ConnectionState, IngestMetrics } from './metrics.js';
+import {
+  closeSocket,
+  openPolygonSocket,
+  socketOpen,
+} from './polygon-socket.js';
 import {
   HANDSHAKE_START,
   type HandshakeState,
   nextStatus,
+  type StatusAction,
   watchdog,
   watchdogIntervalMs,
+  type WatchdogVerdict,
 } from './polygon-status.js';
+import { createReconnectLoop, type SessionResult } from './reconnect-loop.js';
+import { sessionHealthy, type SessionOutcome } from './reconnect-policy.js';
 
 /** Characters of a peer's string a log line keeps. */
 const PEER_TEXT_CHARS = 200;
@@ -40,21 +48,11 @@ export interface ClientTimings {
   dataIdleTimeoutMs: number;
 }
 
-/** Why a connection ended. */
-type Outcome =
-  | 'closed'
-  | 'max_connections'
-  | 'auth_timeout'
-  | 'read_timeout'
-  | 'silent'
-  | 'fatal'
-  | 'stopped';
-
 /** One connection's facts, shared by its handlers. */
 interface Conn {
   ws: WebSocket;
   /** Why it ended; `closed` until something ends it. */
-  outcome: Outcome;
+  outcome: SessionOutcome;
   error?: Error;
   handshake: HandshakeState;
   openedAt: number;
@@ -82,238 +80,146 @@ export interface PolygonClient {
   readonly silent: boolean;
 }
 
+/** What the client is built from. */
+export interface PolygonClientDeps {
+  url: string;
+  apiKey: string;
+  subscriptions: string;
+  /** Frames past this are refused by the parser; see `openPolygonSocket`. */
+  maxFrameBytes: number;
+  timings: ClientTimings;
+  logger: Logger;
+  metrics: IngestMetrics;
+  /**
+   * Handles one frame synchronously (parse, filter, coalesce) and returns
+   * the status events it carried; the socket is never awaited on.
+   */
+  onFrame: (data: Buffer) => { statuses: StatusEvent[]; trades: number };
+  /** Whether trades are expected now (see `dataIdleTimeoutMs`). */
+  inDataWindow: (nowMs: number) => boolean;
+  /** Called once when retrying cannot help (auth failure). */
+  onFatal: (err: Error) => void;
+  /** Every subscription acknowledged: the stream is live again (a gap, if any, ends here). */
+  onStreaming?: () => void;
+}
+
 /**
  * Creates the connection manager: connect → wait for `connected` → auth →
  * subscribe, pings and a read deadline, jittered exponential backoff reset
  * only after a connection stayed authenticated `healthyAfterMs`, a long
  * cooldown after `max_connections`, and a fatal stop on auth failure.
- *
- * @param onFrame handles one frame synchronously (parse, filter, coalesce)
- *   and returns the status events it carried; the socket is never awaited on.
- * @param onFatal called once when retrying cannot help (auth failure).
+ * The decisions are pure (`polygon-status.ts`, `reconnect-policy.ts`); the
+ * link applies them to one socket at a time, the loop reconnects.
  */
-export function createPolygonClient(deps: {
-  url: string;
-  apiKey: string;
-  subscriptions: string;
-  /** Frames past this are refused by the parser; see `maxPayload` below. */
-  maxFrameBytes: number;
-  timings: ClientTimings;
-  logger: Logger;
-  metrics: IngestMetrics;
-  onFrame: (data: Buffer) => { statuses: StatusEvent[]; trades: number };
-  /** Whether trades are expected now (see `dataIdleTimeoutMs`). */
-  inDataWindow: (nowMs: number) => boolean;
-  onFatal: (err: Error) => void;
-  /** Every subscription acknowledged: the stream is live again (a gap, if any, ends here). */
-  onStreaming?: () => void;
-}): PolygonClient {
-  const { timings, metrics } = deps;
+export function createPolygonClient(deps: PolygonClientDeps): PolygonClient {
   const log = deps.logger.child({ component: 'polygon' });
-  // A peer decides how many status events it sends and how long their
-  // text is: one line per 10 s, each string cut short.
-  const warnPeerError = logEvery(10_000);
-  const warnUnknownStatus = logEvery(10_000);
-  const params = deps.subscriptions.split(',');
+  const state = createStateGauge(deps.metrics);
+  const link = createPolygonLink(deps, log, state);
+  const loop = createReconnectLoop({
+    url: deps.url,
+    session: link.session,
+    closeCurrent: link.close,
+    setState: state.set,
+    timings: deps.timings,
+    log,
+    reconnects: deps.metrics.reconnects,
+    onFatal: deps.onFatal,
+  });
+  return {
+    start: loop.start,
+    stop: loop.stop,
+    get state() {
+      return state.get();
+    },
+    get authenticated() {
+      return link.authenticated;
+    },
+    get silent() {
+      return link.silent;
+    },
+  };
+}
+
+/** The connection state, mirrored to its one-hot gauge. */
+interface StateGauge {
+  get(): ConnectionState;
+  set(s: ConnectionState): void;
+}
+
+function createStateGauge(metrics: IngestMetrics): StateGauge {
   let state: ConnectionState = 'stopped';
-  let authenticated = false;
-  let running = false;
-  let loop: Promise<void> | undefined;
+  return {
+    get: () => state,
+    set(s: ConnectionState) {
+      if (s === state) return;
+      metrics.connectionState.set({ state }, 0);
+      metrics.connectionState.set({ state: s }, 1);
+      state = s;
+    },
+  };
+}
+
+/** What the effects of a status or a watchdog verdict act with. */
+interface Effects {
+  deps: PolygonClientDeps;
+  log: Logger;
+  params: string[];
+  state: StateGauge;
+  /** True between `auth_success` and the end of that connection. */
+  authenticated: boolean;
+  warnPeerError: ReturnType<typeof logEvery>;
+  warnUnknownStatus: ReturnType<typeof logEvery>;
+}
+
+function createEffects(
+  deps: PolygonClientDeps,
+  log: Logger,
+  state: StateGauge,
+): Effects {
+  return {
+    deps,
+    log,
+    params: deps.subscriptions.split(','),
+    state,
+    authenticated: false,
+    // A peer decides how many status events it sends and how long their
+    // text is: one line per 10 s, each string cut short.
+    warnPeerError: logEvery(10_000),
+    warnUnknownStatus: logEvery(10_000),
+  };
+}
+
+/**
+ * One socket at a time: opens it, forwards its frames, applies the
+ * handshake's and the watchdog's decisions, reports how it ended. Holds
+ * what outlives a connection: `authenticated` (in `fx`), the silent streak.
+ */
+function createPolygonLink(
+  deps: PolygonClientDeps,
+  log: Logger,
+  state: StateGauge,
+) {
+  const { timings } = deps;
+  const fx = createEffects(deps, log, state);
   let current: WebSocket | undefined;
-  let wake: (() => void) | undefined;
   /** Silent-feed reconnects in a row (reset by the first trade). */
   let silentStreak = 0;
 
-  const setState = (s: ConnectionState) => {
-    if (s === state) return;
-    metrics.connectionState.set({ state }, 0);
-    metrics.connectionState.set({ state: s }, 1);
-    state = s;
-  };
-
-  const pause = (ms: number) =>
-    new Promise<void>(resolve => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      }
-      wake = done;
-    });
-
-  /** Closes the connection and records why (the first reason wins). */
-  const end = (c: Conn, o: Outcome, how: 'close' | 'terminate' = 'close') => {
-    if (c.outcome === 'closed') c.outcome = o;
-    if (how === 'terminate') c.ws.terminate();
-    else closeSocket(c.ws, 1000, o);
-  };
-
-  /** The periodic check: applies the watchdog's verdict. */
   const checkConnection = (c: Conn) => {
-    const now = Date.now();
-    const verdict = watchdog(
-      now,
-      {
-        authenticated,
-        streaming: state === 'streaming',
-        open: c.ws.readyState === WebSocket.OPEN,
-        openedAt: c.openedAt,
-        lastActivity: c.lastActivity,
-        lastTrade: c.lastTrade,
-        lastPing: c.lastPing,
-        silentStreak,
-        inDataWindow: deps.inDataWindow,
-      },
-      timings,
-    );
-    switch (verdict.kind) {
-      case 'auth_timeout':
-        log.warn(
-          { timeoutMs: timings.authTimeoutMs },
-          'not authenticated in time, reconnecting',
-        );
-        end(c, 'auth_timeout', 'terminate');
-        return;
-      case 'read_timeout':
-        log.warn(
-          { silentMs: verdict.silentMs },
-          'no data and no pong within the read deadline, dropping the connection',
-        );
-        end(c, 'read_timeout', 'terminate');
-        return;
-      case 'silent':
-        silentStreak++;
-        metrics.silentFeeds.inc();
-        log.warn(
-          {
-            silentMs: verdict.silentMs,
-            timeoutMs: verdict.timeoutMs,
-            silentStreak,
-          },
-          'subscribed but no trade within DATA_IDLE_TIMEOUT_MS while the market trades: the feed is silent although the connection answers pings; reconnecting',
-        );
-        end(c, 'silent', 'terminate');
-        return;
-      case 'ping':
-        c.lastPing = now;
-        c.ws.ping();
-        return;
-      case 'ok':
-        return;
-    }
+    silentStreak = checkConnectionNow(fx, c, silentStreak);
   };
+  const handleStatus = (c: Conn, ev: StatusEvent) => applyEvent(fx, c, ev);
 
-  /** Applies what a status event means (see `nextStatus`). */
-  const handleStatus = (c: Conn, ev: StatusEvent) => {
-    metrics.statuses.inc({ status: statusLabel(ev.status) });
-    const step = nextStatus(c.handshake, ev, params.length);
-    c.handshake = step.state;
-    const action = step.action;
-    switch (action.kind) {
-      case 'none':
-        return;
-      case 'authenticate':
-        setState('authenticating');
-        c.ws.send(JSON.stringify({ action: 'auth', params: deps.apiKey }));
-        return;
-      case 'subscribe':
-        authenticated = true;
-        c.authedAt = Date.now();
-        setState('subscribing');
-        c.ws.send(
-          JSON.stringify({
-            action: 'subscribe',
-            params: deps.subscriptions,
-          }),
-        );
-        log.info('authenticated, subscribing');
-        return;
-      case 'streaming':
-        c.lastTrade = Date.now();
-        setState('streaming');
-        deps.onStreaming?.();
-        log.info(
-          {
-            subscriptions:
-              params.length > 20 ? params.length : deps.subscriptions,
-          },
-          'subscribed',
-        );
-        return;
-      case 'fatal':
-        c.error = action.error;
-        end(c, 'fatal');
-        return;
-      case 'peer_error':
-        warnPeerError(suppressed =>
-          log.warn(
-            { message: peerText(ev.message), suppressed },
-            'Polygon reported an error',
-          ),
-        );
-        return;
-      case 'max_connections':
-        metrics.maxConnections.inc();
-        log.error(
-          {
-            message: peerText(ev.message),
-            cooldownMs: timings.maxConnectionsCooldownMs,
-          },
-          'MAX_CONNECTIONS: another connection of this Polygon account took over; cooling down. ' +
-            'Check for a second ingest deployment or another client using the same account.',
-        );
-        end(c, 'max_connections', 'terminate');
-        return;
-      case 'auth_timeout':
-        log.warn(
-          { message: peerText(ev.message) },
-          'Polygon timed out waiting for auth',
-        );
-        end(c, 'auth_timeout');
-        return;
-      case 'unknown':
-        warnUnknownStatus(suppressed =>
-          log.warn(
-            {
-              status: peerText(ev.status),
-              message: peerText(ev.message),
-              suppressed,
-            },
-            'unknown Polygon status',
-          ),
-        );
-    }
-  };
-
-  /** One connection, from open to close. */
+  /**
+   * One connection, from open to close. (The result type is spelled out so
+   * the per-frame handler keeps its lines, indentation included, while it
+   * is being optimised on another branch.)
+   */
   const session = () =>
-    new Promise<{ outcome: Outcome; healthy: boolean; error?: Error }>(
+    new Promise<{ outcome: SessionOutcome; healthy: boolean; error?: Error }>(
       resolve => {
-        const openedAt = Date.now();
-        setState('connecting');
-        const ws = new WebSocket(deps.url, {
-          perMessageDeflate: false,
-          // The parser reads bytes and accepts only ASCII tickers; its
-          // JSON.parse fallback decodes with replacement characters. A
-          // second full pass over every frame to validate UTF-8 buys nothing.
-          skipUTF8Validation: true,
-          handshakeTimeout: timings.authTimeoutMs,
-          // The parser drops a frame past maxFrameBytes and the stream goes
-          // on. ws's own limit (100 MiB by default) only stops a frame so
-          // large that buffering it is the harm: ws then closes with 1009.
-          maxPayload: 4 * deps.maxFrameBytes,
-        });
-        const c: Conn = {
-          ws,
-          outcome: 'closed',
-          handshake: HANDSHAKE_START,
-          openedAt,
-          authedAt: 0,
-          lastActivity: openedAt,
-          lastTrade: openedAt,
-          lastPing: openedAt,
-        };
+        const c = openConnection(deps, state.set);
+        const { ws } = c;
         current = ws;
         const check = setInterval(
           () => checkConnection(c),
@@ -343,86 +249,21 @@ export function createPolygonClient(deps: {
         });
         ws.on('close', (code, reason) => {
           clearInterval(check);
-          const wasAuthed = authenticated;
-          authenticated = false;
+          const wasAuthed = fx.authenticated;
+          fx.authenticated = false;
           if (current === ws) current = undefined;
-          const healthy =
-            wasAuthed && Date.now() - c.authedAt >= timings.healthyAfterMs;
-          metrics.disconnects.inc({ reason: c.outcome });
-          log.info(
-            {
-              code,
-              reason: reason.toString().slice(0, 200),
-              outcome: c.outcome,
-              healthy,
-            },
-            'connection closed',
-          );
-          resolve({ outcome: c.outcome, healthy, error: c.error });
+          resolve(connectionClosed(fx, c, wasAuthed, code, reason));
         });
       },
     );
 
-  const run = async () => {
-    let attempt = 0;
-    let first = true;
-    log.info({ url: redactUrl(deps.url) }, 'connecting to Polygon');
-    while (running) {
-      if (!first) metrics.reconnects.inc();
-      first = false;
-      const { outcome, healthy, error } = await session();
-      if (outcome === 'fatal') {
-        running = false;
-        setState('stopped');
-        deps.onFatal(error ?? new Error('fatal Polygon error'));
-        return;
-      }
-      if (!running) break;
-      if (healthy) attempt = 0;
-      let delay: number;
-      // The backoff step this delay used (0 after a healthy connection).
-      const step = attempt;
-      if (outcome === 'max_connections') {
-        setState('cooldown');
-        delay = timings.maxConnectionsCooldownMs;
-      } else {
-        setState('backoff');
-        delay = backoffDelay(
-          attempt++,
-          timings.reconnectMinMs,
-          timings.reconnectMaxMs,
-        );
-      }
-      log.info(
-        { delayMs: delay, outcome, attempt: step, healthy },
-        'reconnecting after delay',
-      );
-      await pause(delay);
-    }
-    setState('stopped');
-  };
-
   return {
-    start() {
-      if (running) return;
-      running = true;
-      loop = run().catch(err => {
-        log.error({ err }, 'connection loop failed');
-        running = false;
-        setState('stopped');
-      });
-    },
-    async stop() {
-      running = false;
-      wake?.();
+    session,
+    close() {
       if (current) closeSocket(current, 1000, 'shutdown');
-      await loop;
-    },
-    get state() {
-      return state;
     },
     get authenticated() {
-      return authenticated;
+      return fx.authenticated;
     },
     get silent() {
       return silentStreak > 0;
@@ -430,18 +271,242 @@ export function createPolygonClient(deps: {
   };
 }
 
-/** Close with a code; a peer that does not answer the close frame is cut after 1 s. */
-function closeSocket(ws: WebSocket, code: number, reason: string): void {
-  if (ws.readyState === WebSocket.CLOSED) return;
-  if (ws.readyState === WebSocket.CONNECTING) {
-    ws.terminate();
-    return;
+/** Opens a socket and its fresh record; the times start before the socket exists. */
+function openConnection(
+  deps: PolygonClientDeps,
+  setState: (s: ConnectionState) => void,
+): Conn {
+  const openedAt = Date.now();
+  setState('connecting');
+  const ws = openPolygonSocket(
+    deps.url,
+    deps.timings.authTimeoutMs,
+    deps.maxFrameBytes,
+  );
+  return {
+    ws,
+    outcome: 'closed',
+    handshake: HANDSHAKE_START,
+    openedAt,
+    authedAt: 0,
+    lastActivity: openedAt,
+    lastTrade: openedAt,
+    lastPing: openedAt,
+  };
+}
+
+/** Closes the connection and records why (the first reason wins). */
+function endConnection(
+  c: Conn,
+  o: SessionOutcome,
+  how: 'close' | 'terminate' = 'close',
+): void {
+  if (c.outcome === 'closed') c.outcome = o;
+  if (how === 'terminate') c.ws.terminate();
+  else closeSocket(c.ws, 1000, o);
+}
+
+/** Counts and logs a closed connection; its result for the reconnect loop. */
+function connectionClosed(
+  fx: Effects,
+  c: Conn,
+  wasAuthed: boolean,
+  code: number,
+  reason: Buffer,
+): SessionResult {
+  const healthy = sessionHealthy(
+    wasAuthed,
+    c.authedAt,
+    Date.now(),
+    fx.deps.timings.healthyAfterMs,
+  );
+  fx.deps.metrics.disconnects.inc({ reason: c.outcome });
+  fx.log.info(
+    {
+      code,
+      reason: reason.toString().slice(0, 200),
+      outcome: c.outcome,
+      healthy,
+    },
+    'connection closed',
+  );
+  return { outcome: c.outcome, healthy, error: c.error };
+}
+
+/**
+ * The periodic check: asks the watchdog and applies its verdict.
+ *
+ * @returns the silent streak after it (one more after a silent feed).
+ */
+function checkConnectionNow(
+  fx: Effects,
+  c: Conn,
+  silentStreak: number,
+): number {
+  const now = Date.now();
+  const verdict = watchdog(
+    now,
+    {
+      ...c,
+      authenticated: fx.authenticated,
+      streaming: fx.state.get() === 'streaming',
+      open: socketOpen(c.ws),
+      silentStreak,
+      inDataWindow: fx.deps.inDataWindow,
+    },
+    fx.deps.timings,
+  );
+  const streak = verdict.kind === 'silent' ? silentStreak + 1 : silentStreak;
+  applyVerdict(fx, c, verdict, now, streak);
+  return streak;
+}
+
+/** Applies what a status event means (see `nextStatus`). */
+function applyEvent(fx: Effects, c: Conn, ev: StatusEvent): void {
+  fx.deps.metrics.statuses.inc({ status: statusLabel(ev.status) });
+  const step = nextStatus(c.handshake, ev, fx.params.length);
+  c.handshake = step.state;
+  if (step.action.kind === 'subscribe') {
+    fx.authenticated = true;
+    c.authedAt = Date.now();
   }
-  try {
-    ws.close(code, reason.slice(0, 100));
-  } catch {
-    ws.terminate();
-    return;
+  applyStatus(fx, c, ev, step.action);
+}
+
+/** Applies the watchdog's verdict to the connection. */
+function applyVerdict(
+  fx: Effects,
+  c: Conn,
+  verdict: WatchdogVerdict,
+  now: number,
+  silentStreak: number,
+): void {
+  const { log } = fx;
+  switch (verdict.kind) {
+    case 'auth_timeout':
+      log.warn(
+        { timeoutMs: fx.deps.timings.authTimeoutMs },
+        'not authenticated in time, reconnecting',
+      );
+      endConnection(c, 'auth_timeout', 'terminate');
+      return;
+    case 'read_timeout':
+      log.warn(
+        { silentMs: verdict.silentMs },
+        'no data and no pong within the read deadline, dropping the connection',
+      );
+      endConnection(c, 'read_timeout', 'terminate');
+      return;
+    case 'silent':
+      fx.deps.metrics.silentFeeds.inc();
+      log.warn(
+        {
+          silentMs: verdict.silentMs,
+          timeoutMs: verdict.timeoutMs,
+          silentStreak,
+        },
+        'subscribed but no trade within DATA_IDLE_TIMEOUT_MS while the market trades: the feed is silent although the connection answers pings; reconnecting',
+      );
+      endConnection(c, 'silent', 'terminate');
+      return;
+    case 'ping':
+      c.lastPing = now;
+      c.ws.ping();
+      return;
+    case 'ok':
+      return;
   }
-  setTimeout(() => ws.terminate(), 1000).unref();
+}
+
+/** Applies a status action: the handshake's steps here, the peer's problems in `reportPeerStatus`. */
+function applyStatus(
+  fx: Effects,
+  c: Conn,
+  ev: StatusEvent,
+  action: StatusAction,
+): void {
+  const { deps, log } = fx;
+  switch (action.kind) {
+    case 'none':
+      return;
+    case 'authenticate':
+      fx.state.set('authenticating');
+      c.ws.send(JSON.stringify({ action: 'auth', params: deps.apiKey }));
+      return;
+    case 'subscribe':
+      fx.state.set('subscribing');
+      c.ws.send(
+        JSON.stringify({ action: 'subscribe', params: deps.subscriptions }),
+      );
+      log.info('authenticated, subscribing');
+      return;
+    case 'streaming':
+      c.lastTrade = Date.now();
+      fx.state.set('streaming');
+      deps.onStreaming?.();
+      log.info(
+        {
+          subscriptions:
+            fx.params.length > 20 ? fx.params.length : deps.subscriptions,
+        },
+        'subscribed',
+      );
+      return;
+    case 'fatal':
+      c.error = action.error;
+      endConnection(c, 'fatal');
+      return;
+    default:
+      reportPeerStatus(fx, c, ev, action.kind);
+  }
+}
+
+/** A status the peer sent about a problem: logged (rate-limited where the peer decides the rate), and acted on. */
+function reportPeerStatus(
+  fx: Effects,
+  c: Conn,
+  ev: StatusEvent,
+  kind: 'peer_error' | 'max_connections' | 'auth_timeout' | 'unknown',
+): void {
+  const { log } = fx;
+  switch (kind) {
+    case 'peer_error':
+      fx.warnPeerError(suppressed =>
+        log.warn(
+          { message: peerText(ev.message), suppressed },
+          'Polygon reported an error',
+        ),
+      );
+      return;
+    case 'max_connections':
+      fx.deps.metrics.maxConnections.inc();
+      log.error(
+        {
+          message: peerText(ev.message),
+          cooldownMs: fx.deps.timings.maxConnectionsCooldownMs,
+        },
+        'MAX_CONNECTIONS: another connection of this Polygon account took over; cooling down. ' +
+          'Check for a second ingest deployment or another client using the same account.',
+      );
+      endConnection(c, 'max_connections', 'terminate');
+      return;
+    case 'auth_timeout':
+      log.warn(
+        { message: peerText(ev.message) },
+        'Polygon timed out waiting for auth',
+      );
+      endConnection(c, 'auth_timeout');
+      return;
+    case 'unknown':
+      fx.warnUnknownStatus(suppressed =>
+        log.warn(
+          {
+            status: peerText(ev.status),
+            message: peerText(ev.message),
+            suppressed,
+          },
+          'unknown Polygon status',
+        ),
+      );
+  }
 }
