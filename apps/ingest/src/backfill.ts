@@ -6,26 +6,24 @@ import {
 } from '@tickpulse/polygon';
 import { isNormalizedTicker } from '@tickpulse/shared';
 import {
-  RestAuthError,
-  RestBudgetError,
+  firstTradesPage,
+  lookupFailure,
+  lookupsOutcome,
+  pageRefusal,
+  runStopper,
+  type BackfillOutcome,
+} from './backfill-steps.js';
+import {
   RestRequestError,
   SNAPSHOT_PATH,
   type RequestBudget,
   type RestClient,
 } from './rest-client.js';
 
-/** How a backfill ended (a bounded metric label). */
-export type BackfillOutcome =
-  /** Every ticker that printed in the gap was looked at. */
-  | 'healed'
-  /** The snapshot was applied, but the budget ran out or some lookups failed. */
-  | 'partial'
-  /** The snapshot could not be read: nothing healed. */
-  | 'failed'
-  /** 401/403: this key cannot backfill. */
-  | 'unauthorized'
-  /** Stopped (shutdown or lost leadership). */
-  | 'aborted';
+export {
+  MAX_PAGES_PER_LOOKUP,
+  type BackfillOutcome,
+} from './backfill-steps.js';
 
 /** What one backfill did. */
 export interface BackfillResult {
@@ -49,9 +47,6 @@ export interface BackfillResult {
    */
   error?: string;
 }
-
-/** Pages of `/v3/trades` one ticker's lookup may read before it gives up. */
-export const MAX_PAGES_PER_LOOKUP = 20;
 
 /** A ticker whose last print is in the gap but not eligible. */
 export interface Lookup {
@@ -187,6 +182,150 @@ export interface BackfillDeps {
   now?: () => number;
 }
 
+/** One run's shared facts and its way of ending. */
+interface Run {
+  deps: BackfillDeps;
+  budget: RequestBudget;
+  result: BackfillResult;
+  /** The caller's abort and the run's deadline together. */
+  signal: AbortSignal;
+  ctx(): Ctx;
+  /** Whether `err` ends the run, as an outcome (a passed deadline: `partial`, noted in `error`). */
+  stopFor(err: unknown): BackfillOutcome | undefined;
+  /** The result with its outcome and the requests spent. */
+  done(outcome: BackfillOutcome): BackfillResult;
+}
+
+function startRun(deps: BackfillDeps): Run {
+  const budget: RequestBudget = { remaining: deps.budget };
+  const result: BackfillResult = {
+    outcome: 'healed',
+    fromSnapshot: 0,
+    fromTrades: 0,
+    lookedUp: 0,
+    unresolved: 0,
+    requests: 0,
+    invalid: 0,
+  };
+  // Slow answers within each request's timeout, times many lookups, must
+  // not hold the healer for hours: one deadline for the whole run.
+  const deadline = AbortSignal.timeout(deps.deadlineMs);
+  return {
+    deps,
+    budget,
+    result,
+    signal: deps.signal ? AbortSignal.any([deps.signal, deadline]) : deadline,
+    ctx: () => ({
+      policy: deps.policy,
+      bounds: deps.bounds,
+      nowMs: (deps.now ?? Date.now)(),
+    }),
+    stopFor(err) {
+      const why = runStopper(err, {
+        aborted: deps.signal?.aborted === true,
+        deadlinePassed: deadline.aborted,
+      });
+      if (why !== 'deadline') return why;
+      result.error ??= `deadline of ${deps.deadlineMs} ms passed`;
+      return 'partial';
+    },
+    done(outcome) {
+      result.requests = deps.budget - budget.remaining;
+      result.outcome = outcome;
+      return result;
+    },
+  };
+}
+
+/** Reads the snapshot and applies its ticks; the plan, or the run's end when it could not be read. */
+async function applySnapshot(
+  run: Run,
+  gapStartMs: number,
+): Promise<{ plan: SnapshotPlan } | { ended: BackfillResult }> {
+  const { deps, result } = run;
+  let plan: SnapshotPlan;
+  try {
+    const body = await deps.rest.get(
+      'snapshot',
+      SNAPSHOT_PATH,
+      run.budget,
+      run.signal,
+    );
+    plan = planFromSnapshot(body, gapStartMs, run.ctx());
+  } catch (err) {
+    const outcome = run.stopFor(err);
+    if (outcome) return { ended: run.done(outcome) };
+    result.error = err instanceof Error ? err.message : String(err);
+    return { ended: run.done('failed') };
+  }
+  for (const [ticker, ms] of plan.ticks) deps.add(ticker, ms);
+  result.fromSnapshot = plan.inGap;
+  result.invalid = plan.invalid;
+  result.lookedUp = plan.lookups.length;
+  return { plan };
+}
+
+/** Pages through one ticker's trades, newest first, until its newest eligible print (or none). */
+async function lookUp(run: Run, l: Lookup, firstPage: string): Promise<void> {
+  const { deps, result } = run;
+  let path: string | undefined = firstPage;
+  const fetched = new Set<string>();
+  while (path) {
+    const refusal = pageRefusal(fetched, path);
+    if (refusal) throw new RestRequestError('trades', refusal);
+    fetched.add(path);
+    const body = await deps.rest.get('trades', path, run.budget, run.signal);
+    const found = newestEligible(body.results, run.ctx());
+    result.invalid += found.invalid;
+    if (found.ms !== undefined) {
+      deps.add(l.ticker, found.ms);
+      result.fromTrades++;
+      return;
+    }
+    path = typeof body.next_url === 'string' ? body.next_url : undefined;
+  }
+}
+
+/**
+ * Runs the lookups `concurrency` at a time until done or stopped; counts
+ * failed and never started ones as unresolved.
+ *
+ * @returns why the run stopped early, if it did.
+ */
+async function runLookups(
+  run: Run,
+  lookups: readonly Lookup[],
+  gapStartMs: number,
+): Promise<BackfillOutcome | undefined> {
+  const { deps, result } = run;
+  let stop: BackfillOutcome | undefined;
+  let next = 0;
+  const worker = async () => {
+    while (stop === undefined && next < lookups.length) {
+      const l = lookups[next++]!;
+      const first = firstTradesPage(
+        l.ticker,
+        gapStartMs,
+        l.lastNs,
+        deps.pageLimit,
+      );
+      try {
+        await lookUp(run, l, first);
+      } catch (err) {
+        result.unresolved++;
+        const f = lookupFailure(err, run.stopFor(err));
+        if (f.stop) stop = f.stop;
+        else if (f.error) result.error ??= f.error;
+      }
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.max(1, deps.concurrency) }, worker),
+  );
+  result.unresolved += lookups.length - next;
+  return stop;
+}
+
 /**
  * Heals one gap that began at `gapStartMs`: one full-market snapshot, then,
  * for tickers whose last print is in the gap but not eligible,
@@ -198,103 +337,9 @@ export async function runBackfill(
   gapStartMs: number,
   deps: BackfillDeps,
 ): Promise<BackfillResult> {
-  const budget: RequestBudget = { remaining: deps.budget };
-  const result: BackfillResult = {
-    outcome: 'healed',
-    fromSnapshot: 0,
-    fromTrades: 0,
-    lookedUp: 0,
-    unresolved: 0,
-    requests: 0,
-    invalid: 0,
-  };
-  const ctx = (): Ctx => ({
-    policy: deps.policy,
-    bounds: deps.bounds,
-    nowMs: (deps.now ?? Date.now)(),
-  });
-  const done = (outcome: BackfillOutcome) => {
-    result.requests = deps.budget - budget.remaining;
-    result.outcome = outcome;
-    return result;
-  };
-  // Slow answers within each request's timeout, times many lookups, must
-  // not hold the healer for hours: one deadline for the whole run.
-  const deadline = AbortSignal.timeout(deps.deadlineMs);
-  const signal = deps.signal
-    ? AbortSignal.any([deps.signal, deadline])
-    : deadline;
-  const failure = (err: unknown): BackfillOutcome | undefined => {
-    if (deps.signal?.aborted) return 'aborted';
-    if (deadline.aborted) {
-      result.error ??= `deadline of ${deps.deadlineMs} ms passed`;
-      return 'partial';
-    }
-    if (err instanceof RestAuthError) return 'unauthorized';
-    return undefined;
-  };
-
-  let plan: SnapshotPlan;
-  try {
-    const body = await deps.rest.get('snapshot', SNAPSHOT_PATH, budget, signal);
-    plan = planFromSnapshot(body, gapStartMs, ctx());
-  } catch (err) {
-    const outcome = failure(err);
-    if (outcome) return done(outcome);
-    result.error = err instanceof Error ? err.message : String(err);
-    return done('failed');
-  }
-  for (const [ticker, ms] of plan.ticks) deps.add(ticker, ms);
-  result.fromSnapshot = plan.inGap;
-  result.invalid = plan.invalid;
-  result.lookedUp = plan.lookups.length;
-
-  const gte = (BigInt(Math.floor(gapStartMs)) * 1_000_000n).toString();
-  let stop: BackfillOutcome | undefined;
-  let next = 0;
-  const lookup = async (l: Lookup) => {
-    let path: string | undefined =
-      `/v3/trades/${encodeURIComponent(l.ticker)}?order=desc&sort=timestamp` +
-      `&limit=${deps.pageLimit}&timestamp.gte=${gte}&timestamp.lte=${l.lastNs}`;
-    const fetched = new Set<string>();
-    while (path) {
-      // A next_url that leads back, or never ends, is a broken peer.
-      if (fetched.has(path) || fetched.size >= MAX_PAGES_PER_LOOKUP)
-        throw new RestRequestError(
-          'trades',
-          fetched.has(path) ? 'next_url_loop' : 'too_many_pages',
-        );
-      fetched.add(path);
-      const body = await deps.rest.get('trades', path, budget, signal);
-      const found = newestEligible(body.results, ctx());
-      result.invalid += found.invalid;
-      if (found.ms !== undefined) {
-        deps.add(l.ticker, found.ms);
-        result.fromTrades++;
-        return;
-      }
-      path = typeof body.next_url === 'string' ? body.next_url : undefined;
-    }
-  };
-  const worker = async () => {
-    while (stop === undefined && next < plan.lookups.length) {
-      const l = plan.lookups[next++]!;
-      try {
-        await lookup(l);
-      } catch (err) {
-        result.unresolved++;
-        const s = failure(err);
-        if (s) stop = s;
-        else if (err instanceof RestBudgetError) stop = 'partial';
-        else if (err instanceof RestRequestError) result.error ??= err.message;
-      }
-    }
-  };
-  await Promise.all(
-    Array.from({ length: Math.max(1, deps.concurrency) }, worker),
-  );
-  // Lookups never started count as unresolved too.
-  result.unresolved += plan.lookups.length - next;
-  if (stop) return done(stop);
-  return done(result.unresolved > 0 ? 'partial' : 'healed');
+  const run = startRun(deps);
+  const snapshot = await applySnapshot(run, gapStartMs);
+  if ('ended' in snapshot) return snapshot.ended;
+  const stop = await runLookups(run, snapshot.plan.lookups, gapStartMs);
+  return run.done(lookupsOutcome(stop, run.result.unresolved));
 }
