@@ -85,6 +85,20 @@ export const errorResponse = {
   },
 } as const;
 
+/** A documented error answer: its cause, with the common error body. */
+export function errorDoc(description: string) {
+  return { description, schema: errorResponse };
+}
+
+/**
+ * The error answers `v1Api`'s bearer guard and body limit give in every
+ * /v1 API, in one wording; each API adds its own (400, 429, 503).
+ */
+export const V1_GUARD_ERRORS = {
+  401: errorDoc('Missing or wrong bearer token'),
+  413: errorDoc('Body larger than HTTP_BODY_LIMIT_BYTES'),
+};
+
 /** `GET /v1/openapi.json`, served without a token by every /v1 API. */
 export const OPENAPI_ROUTE = {
   method: 'GET',

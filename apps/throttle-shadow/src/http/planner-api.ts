@@ -3,11 +3,12 @@ import {
   buildOpenApi,
   OPENAPI_ROUTE,
   echoValue,
-  errorResponse,
+  errorDoc,
   InvalidTimeframeError,
   isNormalizedTicker,
   MAX_STRATEGY_ID,
   v1Api,
+  V1_GUARD_ERRORS,
   type RouteDoc,
   type ThrottleMode,
   type ThrottlePlanner,
@@ -135,13 +136,9 @@ const planResponse = {
 } as const;
 
 const ERRORS = {
-  400: { description: 'Invalid body', schema: errorResponse },
-  401: { description: 'Missing or wrong bearer token', schema: errorResponse },
-  413: {
-    description: 'Body larger than HTTP_BODY_LIMIT_BYTES',
-    schema: errorResponse,
-  },
-  429: { description: 'Over API_RATE_LIMIT', schema: errorResponse },
+  400: errorDoc('Invalid body'),
+  ...V1_GUARD_ERRORS,
+  429: errorDoc('Over API_RATE_LIMIT'),
 };
 
 /** Every /v1 route, as registered and as documented. */

@@ -1,11 +1,12 @@
 import {
   buildOpenApi,
-  errorResponse,
+  errorDoc,
   OPENAPI_ROUTE,
   enqueueReconcile,
   enqueueUniverseSync,
   parseStrategyId,
   v1Api,
+  V1_GUARD_ERRORS,
   withDeadline,
   type Logger,
   type RouteDoc,
@@ -43,16 +44,9 @@ export interface ApiDeps {
 }
 
 const ERRORS = {
-  400: { description: 'Invalid id or body', schema: errorResponse },
-  401: { description: 'Missing or wrong bearer token', schema: errorResponse },
-  413: {
-    description: 'Body larger than HTTP_BODY_LIMIT_BYTES',
-    schema: errorResponse,
-  },
-  503: {
-    description: 'Redis or PostgreSQL unavailable',
-    schema: errorResponse,
-  },
+  400: errorDoc('Invalid id or body'),
+  ...V1_GUARD_ERRORS,
+  503: errorDoc('Redis or PostgreSQL unavailable'),
 };
 
 /** Every /v1 route, as registered and as documented. */
