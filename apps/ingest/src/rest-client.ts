@@ -1,6 +1,6 @@
 import { sleep } from '@tickpulse/shared';
 import { backoffDelay } from './backoff.js';
-import { jsonBoundProblem, parseRestJson } from '@tickpulse/polygon';
+import { judgeAnswer, type RestVerdict } from './rest-answer.js';
 
 /** The two REST endpoints backfill uses (a bounded metric label). */
 export type RestEndpoint = 'snapshot' | 'trades';
@@ -73,18 +73,6 @@ export interface RestClient {
   ): Promise<Record<string, unknown>>;
 }
 
-const RETRYABLE = (status: number) => status === 429 || status >= 500;
-
-/**
- * Polygon's bodies nest 4 deep (snapshot → tickers → ticker → lastTrade →
- * c). A snapshot of 12 000 tickers holds an estimated ≈ 0.55 M values
- * (≈ 45 documented fields a ticker); 1.5 M leave room and bound what
- * `JSON.parse` allocates to ≈ 0.3 s of work, however dense the body
- * (1.5 M empty arrays: 0.17–0.3 s).
- */
-const REST_MAX_DEPTH = 64;
-const REST_MAX_VALUES = 1_500_000;
-
 /**
  * The body's bytes, or null as soon as it passes `maxBytes` (a declared
  * length past it is refused before reading a byte; the rest is cancelled).
@@ -154,68 +142,50 @@ export function createRestClient(opts: RestClientOptions): RestClient {
         signal?.throwIfAborted();
         if (budget.remaining <= 0) throw new RestBudgetError();
         budget.remaining--;
-        const timeout = AbortSignal.timeout(opts.timeoutMs);
-        let res: Response;
-        let body: Buffer | null;
-        try {
-          // A redirect is an answer, never followed: following one could
-          // take healed data from another host, or loop.
-          res = await fetch(url, {
-            headers,
-            redirect: 'manual',
-            signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-          });
-          body = await readBounded(res, opts.maxBodyBytes);
-        } catch {
-          signal?.throwIfAborted();
-          last = timeout.aborted ? 'timeout' : 'network';
-          opts.onResponse(endpoint, last);
-          continue;
-        }
-        // Only a 200's body is read; any other status is handled by its code.
-        const problem =
-          res.status !== 200
-            ? null
-            : body === null
-              ? 'too_large'
-              : jsonBoundProblem(body, {
-                  maxBytes: opts.maxBodyBytes,
-                  maxDepth: REST_MAX_DEPTH,
-                  maxValues: REST_MAX_VALUES,
-                });
-        if (problem) {
-          opts.onResponse(endpoint, problem);
-          throw new RestRequestError(endpoint, problem);
-        }
-        last = String(res.status);
-        if (res.status === 401 || res.status === 403) {
-          opts.onResponse(endpoint, last);
-          throw new RestAuthError(res.status);
-        }
-        if (res.status !== 200) {
-          opts.onResponse(endpoint, last);
-          if (RETRYABLE(res.status)) continue;
-          throw new RestRequestError(endpoint, last);
-        }
-        let parsed: unknown;
-        try {
-          parsed = parseRestJson(body!.toString('utf8'));
-        } catch {
-          parsed = undefined;
-        }
-        if (
-          typeof parsed !== 'object' ||
-          parsed === null ||
-          Array.isArray(parsed)
-        ) {
-          last = 'malformed';
-          opts.onResponse(endpoint, last);
-          continue;
-        }
+        const verdict = await attemptOnce(url, headers, opts, signal);
+        last = verdict.label;
         opts.onResponse(endpoint, last);
-        return parsed as Record<string, unknown>;
+        switch (verdict.kind) {
+          case 'ok':
+            return verdict.body;
+          case 'auth':
+            throw new RestAuthError(verdict.status);
+          case 'refuse':
+            throw new RestRequestError(endpoint, last);
+          case 'retry':
+            continue;
+        }
       }
       throw new RestRequestError(endpoint, last);
     },
   };
+}
+
+/**
+ * One HTTP attempt and its verdict; no answer in time, or none at all, is
+ * worth a retry (`timeout`, `network`). Throws only when `signal` aborted.
+ */
+async function attemptOnce(
+  url: URL,
+  headers: Record<string, string>,
+  opts: RestClientOptions,
+  signal: AbortSignal | undefined,
+): Promise<RestVerdict> {
+  const timeout = AbortSignal.timeout(opts.timeoutMs);
+  let res: Response;
+  let body: Buffer | null;
+  try {
+    // A redirect is an answer, never followed: following one could
+    // take healed data from another host, or loop.
+    res = await fetch(url, {
+      headers,
+      redirect: 'manual',
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    });
+    body = await readBounded(res, opts.maxBodyBytes);
+  } catch {
+    signal?.throwIfAborted();
+    return { kind: 'retry', label: timeout.aborted ? 'timeout' : 'network' };
+  }
+  return judgeAnswer(res.status, body, opts.maxBodyBytes);
 }
