@@ -2,8 +2,9 @@
  * The cost benchmark's feeder: an independent process that pre-generates a
  * trade stream and its oracle, then speaks the Polygon stocks WebSocket
  * protocol (`connected`, `auth` → `auth_success`, `subscribe` → `success`)
- * and, on `POST /start`, streams the same frames, paced, to every client
- * subscribed at that moment. Generating everything first keeps the
+ * and, on `POST /start`, streams the same frames to every client subscribed
+ * at that moment: paced at FEEDER_RATE, or (`{"pace": "full"}`) as fast as
+ * the slowest client reads them. Generating everything first keeps the
  * feeder's own CPU out of the consumers' way while they are measured.
  *
  * Env: HTTP_PORT, FEEDER_TRADES, FEEDER_RATE (trades/s), FEEDER_FRAME_MAX,
@@ -57,37 +58,78 @@ const st = {
   sentFrames: 0,
   targets: 0,
   maxBufferedBytes: 0,
+  pace: 'paced' as Pace,
 };
 
-function stream(targets: WebSocket[]): void {
+/** How a stream is sent: at the configured rate, or as fast as it is read. */
+type Pace = 'paced' | 'full';
+
+/**
+ * Full speed means the reader sets the pace: ws's send callback fires once
+ * the frame is handed to the kernel, so keeping a bounded number of frames
+ * in flight sends exactly as fast as the socket drains — a consumer that
+ * falls behind holds the feeder back instead of piling frames in memory.
+ */
+const FULL_SPEED_IN_FLIGHT = 64;
+
+function stream(targets: WebSocket[], pace: Pace): void {
   st.streams++;
   st.streaming = true;
+  st.pace = pace;
   st.startedAt = Date.now();
   st.finishedAt = 0;
   st.sentTrades = 0;
   st.sentFrames = 0;
   st.targets = targets.length;
   st.maxBufferedBytes = 0;
-  const t0 = performance.now();
   let f = 0;
-  const tick = () => {
-    const due = ((performance.now() - t0) * rate) / 1000;
-    while (f < feed.frames.length && st.sentTrades + feed.counts[f]! <= due) {
-      const frame = feed.frames[f]!;
-      for (const ws of targets)
-        if (ws.readyState === WebSocket.OPEN) ws.send(frame, { binary: false });
-      st.sentTrades += feed.counts[f]!;
-      st.sentFrames++;
-      f++;
-    }
+  const finish = () => {
+    st.finishedAt = Date.now();
+    st.streaming = false;
+  };
+  const sendNext = (onWritten?: () => void) => {
+    const frame = feed.frames[f]!;
+    for (const ws of targets)
+      if (ws.readyState === WebSocket.OPEN)
+        ws.send(frame, { binary: false }, onWritten);
+      else onWritten?.();
+    st.sentTrades += feed.counts[f]!;
+    st.sentFrames++;
+    f++;
+  };
+  const noteBuffered = () => {
     for (const ws of targets)
       if (ws.bufferedAmount > st.maxBufferedBytes)
         st.maxBufferedBytes = ws.bufferedAmount;
+  };
+  if (pace === 'full') {
+    let inFlight = 0;
+    const written = () => {
+      inFlight--;
+      if (f === feed.frames.length) {
+        if (inFlight === 0) finish();
+        return;
+      }
+      pump();
+    };
+    const pump = () => {
+      while (f < feed.frames.length && inFlight < FULL_SPEED_IN_FLIGHT) {
+        inFlight += targets.length;
+        sendNext(written);
+      }
+      noteBuffered();
+    };
+    pump();
+    return;
+  }
+  const t0 = performance.now();
+  const tick = () => {
+    const due = ((performance.now() - t0) * rate) / 1000;
+    while (f < feed.frames.length && st.sentTrades + feed.counts[f]! <= due)
+      sendNext();
+    noteBuffered();
     if (f < feed.frames.length) setTimeout(tick, 1);
-    else {
-      st.finishedAt = Date.now();
-      st.streaming = false;
-    }
+    else finish();
   };
   tick();
 }
@@ -106,11 +148,28 @@ const server = createServer((req, res) => {
       frames: feed.frames.length,
     });
   if (req.url === '/start' && req.method === 'POST') {
-    if (st.streaming) return reply(409, { error: 'already streaming' });
-    const targets = [...clients].filter(([, c]) => c.subscribed);
-    if (targets.length === 0) return reply(409, { error: 'nobody subscribed' });
-    stream(targets.map(([ws]) => ws));
-    return reply(200, { startedAt: st.startedAt, targets: targets.length });
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      if (st.streaming) return reply(409, { error: 'already streaming' });
+      const targets = [...clients].filter(([, c]) => c.subscribed);
+      if (targets.length === 0)
+        return reply(409, { error: 'nobody subscribed' });
+      let pace: unknown = 'paced';
+      try {
+        pace = (JSON.parse(body || '{}') as { pace?: unknown }).pace ?? pace;
+      } catch {
+        return reply(400, { error: 'body is not JSON' });
+      }
+      if (pace !== 'paced' && pace !== 'full')
+        return reply(400, { error: 'pace must be "paced" or "full"' });
+      stream(
+        targets.map(([ws]) => ws),
+        pace,
+      );
+      reply(200, { startedAt: st.startedAt, targets: targets.length });
+    });
+    return;
   }
   reply(404, { error: 'not found' });
 });
