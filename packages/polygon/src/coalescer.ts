@@ -41,26 +41,34 @@ export interface CoalescerOptions {
   maxTickers?: number;
 }
 
+/**
+ * One ticker's entry. With a cap, a slot lives as long as the coalescer
+ * (the accepted tickers are remembered anyway), so a trade costs one Map
+ * lookup and a field write, never an insert, in the steady state.
+ */
+interface Slot {
+  readonly ticker: string;
+  ms: number;
+  pending: boolean;
+}
+
 /** Creates an empty coalescer. */
 export function createCoalescer(opts: CoalescerOptions = {}): Coalescer {
   const maxTickers = opts.maxTickers ?? Number.POSITIVE_INFINITY;
-  let pending = new Map<string, number>();
-  // Only needed once there is a cap: then every accepted ticker is
-  // remembered, pending or not, so the cap counts distinct tickers and not
-  // tickers per flush window.
-  const known = Number.isFinite(maxTickers) ? new Set<string>() : null;
+  const capped = Number.isFinite(maxTickers);
+  // Capped: every accepted ticker, pending or not, so the cap counts
+  // distinct tickers and not tickers per flush window. Uncapped: only the
+  // pending ones, so tools that never drain a ticker twice stay small.
+  const slots = new Map<string, Slot>();
+  /** The pending slots, oldest first. */
+  let queue: Slot[] = [];
   // Distinct refused symbols, remembered up to the same bound so that the
   // count says "how many symbols" without growing with the flood.
-  const refusedSet = known ? new Set<string>() : null;
+  const refusedSet = capped ? new Set<string>() : null;
   let refusedTickers = 0;
   let refused = 0;
 
-  const admit = (ticker: string): boolean => {
-    if (known === null || known.has(ticker)) return true;
-    if (known.size < maxTickers) {
-      known.add(ticker);
-      return true;
-    }
+  const refuse = (ticker: string): false => {
     refused++;
     if (!refusedSet!.has(ticker)) {
       refusedTickers++;
@@ -69,46 +77,57 @@ export function createCoalescer(opts: CoalescerOptions = {}): Coalescer {
     return false;
   };
 
+  const enqueue = (ticker: string, ms: number): void => {
+    const slot = { ticker, ms, pending: true };
+    slots.set(ticker, slot);
+    queue.push(slot);
+  };
+
+  /** Hands `n` pending slots (oldest first) out as a batch. */
+  const takeFirst = (n: number): Map<string, number> => {
+    const out = new Map<string, number>();
+    for (let k = 0; k < n; k++) {
+      const slot = queue[k]!;
+      out.set(slot.ticker, slot.ms);
+      slot.pending = false;
+      if (!capped) slots.delete(slot.ticker);
+    }
+    queue = n === queue.length ? [] : queue.slice(n);
+    return out;
+  };
+
   return {
     add(ticker, ms) {
-      const cur = pending.get(ticker);
-      if (cur === undefined) {
-        if (!admit(ticker)) return false;
-        pending.set(ticker, ms);
-      } else if (ms > cur) pending.set(ticker, ms);
+      const slot = slots.get(ticker);
+      if (slot === undefined) {
+        if (slots.size >= maxTickers) return refuse(ticker);
+        enqueue(ticker, ms);
+      } else if (!slot.pending) {
+        slot.pending = true;
+        slot.ms = ms;
+        queue.push(slot);
+      } else if (ms > slot.ms) slot.ms = ms;
       return true;
     },
-    drain() {
-      const out = pending;
-      pending = new Map();
-      return out;
-    },
-    take(max) {
-      if (pending.size <= max) {
-        const out = pending;
-        pending = new Map();
-        return out;
-      }
-      const out = new Map<string, number>();
-      for (const [ticker, ms] of pending) {
-        if (out.size >= max) break;
-        out.set(ticker, ms);
-      }
-      for (const ticker of out.keys()) pending.delete(ticker);
-      return out;
-    },
+    drain: () => takeFirst(queue.length),
+    take: max => takeFirst(Math.min(max, queue.length)),
     mergeBack(batch) {
       // Every ticker of a batch was admitted when it was added.
       for (const [ticker, ms] of batch) {
-        const cur = pending.get(ticker);
-        if (cur === undefined || ms > cur) pending.set(ticker, ms);
+        const slot = slots.get(ticker);
+        if (slot === undefined) enqueue(ticker, ms);
+        else if (!slot.pending) {
+          slot.pending = true;
+          slot.ms = ms;
+          queue.push(slot);
+        } else if (ms > slot.ms) slot.ms = ms;
       }
     },
     get size() {
-      return pending.size;
+      return queue.length;
     },
     get known() {
-      return known ? known.size : 0;
+      return capped ? slots.size : 0;
     },
     get refused() {
       return refused;

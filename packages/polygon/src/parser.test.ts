@@ -355,7 +355,8 @@ describe('fast path equivalence', () => {
       p.trim();
       expect(p.syms.length).toBe(0);
       expect(p.times.length).toBe(0);
-      expect(p.conds.length).toBe(0);
+      expect(p.condFrom.length).toBe(0);
+      expect(p.condIds.length).toBe(0);
       p.parse(`[${T1},${T3}]`);
       p.trim(); // small frames keep their buffers
       expect(p.syms.length).toBe(2);

@@ -151,7 +151,9 @@ function tradeProblem(
 
 /**
  * Parses frames into reusable buffers: no object per trade on the hot path.
- * After `parse`, trades `0..count-1` are in `syms`/`times`/`conds`.
+ * After `parse`, trades `0..count-1` are in `syms`/`times`, and trade n's
+ * condition ids are `condIds[condFrom[n]..condTo[n])` (`condFrom[n]` is -1
+ * when the trade had no `c`).
  *
  * Two paths give identical results. The fast path is a scanner specialised
  * for what Polygon sends (an array of flat objects with plain strings,
@@ -166,7 +168,10 @@ export class FrameParser implements ScanSink {
   count = 0;
   readonly syms: string[] = [];
   readonly times: number[] = [];
-  readonly conds: (number[] | undefined)[] = [];
+  readonly condFrom: number[] = [];
+  readonly condTo: number[] = [];
+  /** Every trade's condition ids of the last frame, back to back. */
+  readonly condIds: number[] = [];
   statuses: StatusEvent[] = [];
   /** Per-reason counts of the last frame, indexed like INVALID_REASONS. */
   readonly invalid = new Uint32Array(INVALID_REASONS.length);
@@ -211,23 +216,40 @@ export class FrameParser implements ScanSink {
     if (this.syms.length <= RETAINED_TRADES) return;
     this.syms.length = 0;
     this.times.length = 0;
-    this.conds.length = 0;
+    this.condFrom.length = 0;
+    this.condTo.length = 0;
+    this.condIds.length = 0;
     this.count = 0;
   }
 
   private reset(): void {
     this.count = 0;
+    this.condIds.length = 0;
     this.invalid.fill(0);
     this.ignored = 0;
     this.tradeEvents = 0;
     if (this.statuses.length > 0) this.statuses = [];
   }
 
-  private push(sym: string, t: number, c: number[] | undefined): void {
+  private push(
+    sym: string,
+    t: number,
+    c: readonly number[] | undefined,
+    cLen = c === undefined ? -1 : c.length,
+  ): void {
     const n = this.count++;
     this.syms[n] = sym;
     this.times[n] = t;
-    this.conds[n] = c;
+    if (cLen < 0) {
+      this.condFrom[n] = -1;
+      this.condTo[n] = -1;
+      return;
+    }
+    const ids = this.condIds;
+    const from = ids.length;
+    for (let j = 0; j < cLen; j++) ids[from + j] = c![j]!;
+    this.condFrom[n] = from;
+    this.condTo[n] = from + cLen;
   }
 
   /** The JSON.parse path: the reference semantics. */
@@ -287,13 +309,15 @@ export class FrameParser implements ScanSink {
   _trade(
     sym: string,
     t: number,
-    c: number[] | undefined,
+    conds: readonly number[],
+    condCount: number,
     symOk: boolean,
   ): void {
+    // Typed by the scanner, conditions included: only the symbol is left
+    // to judge, and its verdict came with it.
     this.tradeEvents++;
-    const problem = tradeProblem(sym, t, 0, 0, 0, c, symOk);
-    if (problem >= 0) this.invalid[problem]!++;
-    else this.push(sym, t, c);
+    if (!symOk) this.invalid[R_BAD_TICKER]!++;
+    else this.push(sym, t, conds, condCount);
   }
 
   /** @internal sink for the scanner */
@@ -349,7 +373,14 @@ export class FrameParser implements ScanSink {
   toParsedFrame(): ParsedFrame {
     const trades: RawTrade[] = [];
     for (let n = 0; n < this.count; n++)
-      trades.push({ sym: this.syms[n]!, t: this.times[n]!, c: this.conds[n] });
+      trades.push({
+        sym: this.syms[n]!,
+        t: this.times[n]!,
+        c:
+          this.condFrom[n]! < 0
+            ? undefined
+            : this.condIds.slice(this.condFrom[n], this.condTo[n]),
+      });
     const invalid: Partial<Record<InvalidReason, number>> = {};
     INVALID_REASONS.forEach((r, idx) => {
       if (this.invalid[idx]) invalid[r] = this.invalid[idx];

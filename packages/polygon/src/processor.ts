@@ -83,7 +83,7 @@ export function createTradeProcessor(opts: {
       let unknown = 0;
       let newest = -1;
       let filtered: Map<number, number> | null = null;
-      const { syms, times, conds } = parser;
+      const { syms, times, condFrom, condTo, condIds } = parser;
       for (let n = 0, count = parser.count; n < count; n++) {
         const ms = toMillis(times[n]!);
         if (ms !== ms) {
@@ -99,18 +99,16 @@ export function createTradeProcessor(opts: {
           continue;
         }
         if (ms > newest) newest = ms;
-        const c = conds[n];
         let excludedBy = -1;
-        if (c !== undefined) {
-          for (let j = 0; j < c.length; j++) {
-            const id = c[j]!;
-            const cls = id < MAX_CONDITION_ID ? table[id] : UNKNOWN;
-            if (cls === EXCLUDE) {
-              excludedBy = id;
-              break;
-            }
-            if (cls === UNKNOWN) unknown++;
+        // An absent `c` has from = to = -1: no conditions.
+        for (let j = condFrom[n]!, to = condTo[n]!; j < to; j++) {
+          const id = condIds[j]!;
+          const cls = id < MAX_CONDITION_ID ? table[id] : UNKNOWN;
+          if (cls === EXCLUDE) {
+            excludedBy = id;
+            break;
           }
+          if (cls === UNKNOWN) unknown++;
         }
         if (excludedBy >= 0) {
           filtered ??= new Map();

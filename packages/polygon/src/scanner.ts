@@ -13,9 +13,18 @@
 export interface ScanSink {
   /**
    * A trade with every field typed as expected; `symOk` is the sink's
-   * `_symbolOk(sym)`, remembered with the interned symbol.
+   * `_symbolOk(sym)`, remembered with the interned symbol. Its condition
+   * ids are `conds[0..condCount)`, or absent when `condCount` is -1:
+   * `conds` is the scanner's scratch, valid only during the call (no array
+   * is allocated per trade).
    */
-  _trade(sym: string, t: number, c: number[] | undefined, symOk: boolean): void;
+  _trade(
+    sym: string,
+    t: number,
+    conds: readonly number[],
+    condCount: number,
+    symOk: boolean,
+  ): void;
   /** Whether a symbol is acceptable; asked once per interned symbol, so it must be pure. */
   _symbolOk(sym: string): boolean;
   _badTrade(
@@ -56,6 +65,11 @@ const F_SYM = 7;
 const F_STATUS = 8;
 const F_MESSAGE = 9;
 
+// What a trade's `c` was.
+const C_ABSENT = 0;
+const C_LIST = 1;
+const C_BAD = 2;
+
 // ev values.
 const EV_MISSING = 0;
 const EV_T = 1;
@@ -80,10 +94,10 @@ function internAscii(
   b: Uint8Array,
   start: number,
   end: number,
-  h: number,
+  key: number,
   sink: ScanSink,
 ): string {
-  const known = interned.get(h);
+  const known = interned.get(key);
   if (known !== undefined && known.s.length === end - start) {
     const ks = known.s;
     let k = 0;
@@ -93,10 +107,20 @@ function internAscii(
       return ks;
     }
   }
+  return internNew(b, start, end, key, sink);
+}
+
+function internNew(
+  b: Uint8Array,
+  start: number,
+  end: number,
+  key: number,
+  sink: ScanSink,
+): string {
   const s = Buffer.prototype.latin1Slice.call(b, start, end) as string;
   if (interned.size >= INTERN_MAX) interned.clear();
   internedOk = sink._symbolOk(s);
-  interned.set(h, { s, ok: internedOk });
+  interned.set(key, { s, ok: internedOk });
   return s;
 }
 
@@ -234,6 +258,9 @@ function valueEnd(b: Uint8Array, i: number, depth: number): number {
 
 // Scratch results of the string/list readers (avoids returning tuples).
 let endPos = 0;
+/** The condition ids `intList` read last, and how many. */
+const condScratch: number[] = [];
+let condLen = 0;
 
 /** A plain ASCII string at `i` (its opening quote) without escapes, else undefined. */
 function plainAscii(
@@ -254,7 +281,22 @@ function plainAscii(
     k++;
   }
   endPos = k + 1;
-  return intern ? internAscii(b, start, k, h, intern) : ascii(b, start, k);
+  if (intern === null) return ascii(b, start, k);
+  // Up to 4 characters (most US tickers) pack into 28 bits exactly: the key
+  // is the symbol, so a hit needs no byte comparison. Longer ones are keyed
+  // by their hash, negative so the two kinds never meet, and compared.
+  const len = k - start;
+  if (len <= 4) {
+    let key = 0;
+    for (let j = start; j < k; j++) key = (key << 7) | b[j]!;
+    const known = interned.get(key);
+    if (known !== undefined) {
+      internedOk = known.ok;
+      return known.s;
+    }
+    return internNew(b, start, k, key, intern);
+  }
+  return internAscii(b, start, k, -1 - (h & 0x3fffffff), intern);
 }
 
 /** A plain string (UTF-8 allowed, no escapes) at its opening quote, else undefined. */
@@ -273,13 +315,16 @@ function plainString(b: Uint8Array, i: number): string | undefined {
   return utf8(b, start, k);
 }
 
-/** `[` small non-negative integers `]` at `i`, else undefined. */
-function intList(b: Uint8Array, i: number): number[] | undefined {
-  const out: number[] = [];
+/**
+ * `[` small non-negative integers `]` at `i` into `condScratch`/`condLen`;
+ * false when it is anything else.
+ */
+function intList(b: Uint8Array, i: number): boolean {
+  condLen = 0;
   i = skipWs(b, i + 1);
   if (b[i] === RBRACKET) {
     endPos = i + 1;
-    return out;
+    return true;
   }
   for (;;) {
     const start = i;
@@ -291,17 +336,17 @@ function intList(b: Uint8Array, i: number): number[] | undefined {
     }
     const len = i - start;
     // Leading zeros, signs, fractions, exponents, long runs: leave to JSON.parse.
-    if (len === 0 || len > 9 || (len > 1 && b[start] === 48)) return undefined;
-    if (ch === 46 || ch === 101 || ch === 69) return undefined;
-    out.push(v);
+    if (len === 0 || len > 9 || (len > 1 && b[start] === 48)) return false;
+    if (ch === 46 || ch === 101 || ch === 69) return false;
+    condScratch[condLen++] = v;
     i = skipWs(b, i);
     if (b[i] === COMMA) {
       i = skipWs(b, i + 1);
       continue;
     }
-    if (b[i] !== RBRACKET) return undefined;
+    if (b[i] !== RBRACKET) return false;
     endPos = i + 1;
-    return out;
+    return true;
   }
 }
 
@@ -329,7 +374,8 @@ export function scanFrame(b: Uint8Array, sink: ScanSink): boolean {
       let p: number | null | undefined;
       let s: number | null | undefined;
       let x: number | null | undefined;
-      let c: number[] | null | undefined;
+      // Conditions: absent, a list (in condScratch) or of the wrong type.
+      let cState = C_ABSENT;
       let status: string | null | undefined;
       let message: string | null | undefined;
       let typed = true; // every known field had its expected type
@@ -446,14 +492,13 @@ export function scanFrame(b: Uint8Array, sink: ScanSink): boolean {
             else x = v;
           } else if (field === F_C) {
             if (v0 === LBRACKET) {
-              const list = intList(b, i);
-              if (list === undefined) return false;
+              if (!intList(b, i)) return false;
               i = endPos;
-              c = list;
+              cState = C_LIST;
             } else {
               i = valueEnd(b, i, 0);
               if (i < 0) return false;
-              c = null;
+              cState = C_BAD;
               typed = false;
             }
           } else if (v0 !== QUOTE) {
@@ -506,10 +551,23 @@ export function scanFrame(b: Uint8Array, sink: ScanSink): boolean {
           sink._trade(
             sym as string,
             t as number,
-            c as number[] | undefined,
+            condScratch,
+            cState === C_LIST ? condLen : -1,
             symOk,
           );
-        else sink._badTrade(sym, t, p, s, x, c);
+        else
+          sink._badTrade(
+            sym,
+            t,
+            p,
+            s,
+            x,
+            cState === C_LIST
+              ? condScratch.slice(0, condLen)
+              : cState === C_BAD
+                ? null
+                : undefined,
+          );
       } else if (ev === EV_STATUS) sink._status(status, message);
       else if (ev === EV_OTHER) sink._ignored();
       else sink._badEvent();
