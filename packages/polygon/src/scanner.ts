@@ -8,6 +8,7 @@
  * like JSON.parse would: escapes, non-ASCII tickers, nesting inside a known
  * field, long or exotic numbers, any syntax error.
  */
+import { internSymbol, lastVerdict } from './symbol-intern.js';
 
 /** What the scanner reports to. */
 export interface ScanSink {
@@ -76,53 +77,6 @@ const EV_T = 1;
 const EV_STATUS = 2;
 const EV_OTHER = 3;
 const EV_BAD = 4;
-
-// Tickers interned by a hash of their bytes, with the sink's verdict on
-// them: after warm-up no string is created and no symbol is validated per
-// trade (a per-trade lookup of the string in a Set cost more than the rest
-// of the trade's validation). Bounded, so garbage symbols cannot grow it.
-interface Interned {
-  s: string;
-  ok: boolean;
-}
-const interned = new Map<number, Interned>();
-const INTERN_MAX = 65_536;
-/** The verdict on the symbol `internAscii` returned last. */
-let internedOk = false;
-
-function internAscii(
-  b: Uint8Array,
-  start: number,
-  end: number,
-  key: number,
-  sink: ScanSink,
-): string {
-  const known = interned.get(key);
-  if (known !== undefined && known.s.length === end - start) {
-    const ks = known.s;
-    let k = 0;
-    while (k < ks.length && ks.charCodeAt(k) === b[start + k]) k++;
-    if (k === ks.length) {
-      internedOk = known.ok;
-      return ks;
-    }
-  }
-  return internNew(b, start, end, key, sink);
-}
-
-function internNew(
-  b: Uint8Array,
-  start: number,
-  end: number,
-  key: number,
-  sink: ScanSink,
-): string {
-  const s = Buffer.prototype.latin1Slice.call(b, start, end) as string;
-  if (interned.size >= INTERN_MAX) interned.clear();
-  internedOk = sink._symbolOk(s);
-  interned.set(key, { s, ok: internedOk });
-  return s;
-}
 
 function ascii(b: Uint8Array, start: number, end: number): string {
   return Buffer.prototype.latin1Slice.call(b, start, end) as string;
@@ -262,7 +216,10 @@ let endPos = 0;
 const condScratch: number[] = [];
 let condLen = 0;
 
-/** A plain ASCII string at `i` (its opening quote) without escapes, else undefined. */
+/**
+ * A plain ASCII string at `i` (its opening quote) without escapes, else
+ * undefined; interned (see `internSymbol`) when `intern` is given.
+ */
 function plainAscii(
   b: Uint8Array,
   i: number,
@@ -270,33 +227,18 @@ function plainAscii(
 ): string | undefined {
   const start = i + 1;
   const n = b.length;
-  let h = 0;
   let k = start;
   for (;;) {
     if (k >= n) return undefined;
     const ch = b[k]!;
     if (ch === QUOTE) break;
     if (ch === BACKSLASH || ch < 32 || ch > 126) return undefined;
-    h = (Math.imul(h, 31) + ch) | 0;
     k++;
   }
   endPos = k + 1;
-  if (intern === null) return ascii(b, start, k);
-  // Up to 4 characters (most US tickers) pack into 28 bits exactly: the key
-  // is the symbol, so a hit needs no byte comparison. Longer ones are keyed
-  // by their hash, negative so the two kinds never meet, and compared.
-  const len = k - start;
-  if (len <= 4) {
-    let key = 0;
-    for (let j = start; j < k; j++) key = (key << 7) | b[j]!;
-    const known = interned.get(key);
-    if (known !== undefined) {
-      internedOk = known.ok;
-      return known.s;
-    }
-    return internNew(b, start, k, key, intern);
-  }
-  return internAscii(b, start, k, -1 - (h & 0x3fffffff), intern);
+  return intern === null
+    ? ascii(b, start, k)
+    : internSymbol(b, start, k, intern);
 }
 
 /** A plain string (UTF-8 allowed, no escapes) at its opening quote, else undefined. */
@@ -524,7 +466,7 @@ export function scanFrame(b: Uint8Array, sink: ScanSink): boolean {
             if (str === undefined) return false;
             i = endPos;
             sym = str;
-            symOk = internedOk;
+            symOk = lastVerdict();
           } else {
             const str = plainString(b, i);
             if (str === undefined) return false;
