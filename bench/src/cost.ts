@@ -209,6 +209,9 @@ export async function runCost(ctx: BenchContext): Promise<BenchOutcome> {
   const rounds = Number(o['cost-rounds'] ?? (ctx.quick ? 1 : 3));
   const frameMax = Number(o['cost-frame-max'] ?? 50);
   const profDir = o['cost-cpu-prof'];
+  const paces = (o['cost-paces'] ?? PACES.join(',')).split(',') as Pace[];
+  if (paces.some(p => !PACES.includes(p)))
+    throw new Error(`--cost-paces takes ${PACES.join(', ')}`);
   if (profDir) mkdirSync(profDir, { recursive: true });
   // Only an unprofiled full-size run is a recorded result; anything else is marked as a dev run.
   const fullSize =
@@ -216,6 +219,7 @@ export async function runCost(ctx: BenchContext): Promise<BenchOutcome> {
     !profDir &&
     trades >= 2_000_000 &&
     rate === 300_000 &&
+    paces.length === PACES.length &&
     rounds >= 3;
 
   const major = (version: string) => `node${version.slice(1).split('.')[0]}`;
@@ -224,7 +228,7 @@ export async function runCost(ctx: BenchContext): Promise<BenchOutcome> {
     version: string,
     topologies: ('standalone' | 'cluster')[],
   ): Variant[] =>
-    PACES.flatMap(pace => [
+    paces.flatMap(pace => [
       ...(['bare', 'frames'] as const).map(kind => ({
         id: `${kind}-${major(version)}-${pace}`,
         kind,
