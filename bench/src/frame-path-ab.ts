@@ -10,8 +10,7 @@
  *   npm run build && node bench/dist/frame-path-ab.js [--base <rev>] [--trades 300000] [--rounds 21]
  *
  * The base is `packages/polygon/src` at `<rev>` (default `main`), compiled
- * into `packages/polygon/.ab-base/` (git-ignored) with the package's own
- * tsconfig. Both builds must coalesce to the same map, or it fails.
+ * into `.ab-base/polygon/` (git-ignored) with the package's own tsconfig. Both builds must coalesce to the same map, or it fails.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,8 +21,8 @@ import { fmt, summarize } from './stats.js';
 
 type Polygon = typeof import('@tickpulse/polygon');
 
-const POLYGON = join(REPO_ROOT, 'packages', 'polygon');
-const BASE_DIR = join(POLYGON, '.ab-base');
+/** Inside the repository so its imports resolve; outside every workspace's tests. */
+const BASE_DIR = join(REPO_ROOT, '.ab-base', 'polygon');
 
 /** Compiles `packages/polygon/src` at `rev` into `.ab-base/dist`. */
 function buildBase(rev: string): string {
@@ -40,7 +39,7 @@ function buildBase(rev: string): string {
   writeFileSync(
     join(BASE_DIR, 'tsconfig.json'),
     JSON.stringify({
-      extends: '../tsconfig.json',
+      extends: '../../packages/polygon/tsconfig.json',
       compilerOptions: { rootDir: 'src', outDir: 'dist', noEmit: false },
       include: ['src'],
       exclude: ['src/**/*.test.ts'],
