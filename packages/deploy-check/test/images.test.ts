@@ -54,12 +54,29 @@ describe.each(Object.entries(apps))('apps/%s/Dockerfile', (app, port) => {
   it('prunes with turbo, installs from the pruned lockfile and drops dev dependencies', () => {
     expect(stages.length).toBeGreaterThanOrEqual(3);
     const runs = ins.filter(i => i.op === 'RUN').map(i => i.args);
-    expect(runs).toContainEqual(`turbo prune @tickpulse/${app} --docker`);
+    expect(runs).toContainEqual(
+      `turbo prune @tickpulse/${app} @tickpulse/cli --docker`,
+    );
     expect(runs.some(r => /\bnpm ci\b/.test(r))).toBe(true);
     expect(runs).toContainEqual(
-      `npx turbo run build --filter=@tickpulse/${app}...`,
+      `npx turbo run build --filter=@tickpulse/${app}... --filter=@tickpulse/cli...`,
     );
     expect(runs.some(r => /npm (prune|ci) --omit=dev/.test(r))).toBe(true);
+  });
+
+  // The runbook's steps run as `kubectl exec deploy/<app> -- tickpulse …`;
+  // prune-start.int.test.ts runs the shim from the pruned tree.
+  it('puts the operator CLI on PATH as `tickpulse`, linked to its shim', () => {
+    const runs = runner.filter(i => i.op === 'RUN').map(i => i.args);
+    expect(runs.join(' && ')).toMatch(
+      /(^|&& )ln -s \/app\/packages\/cli\/bin\/tickpulse \/usr\/local\/bin\/tickpulse( |$)/,
+    );
+    const cli = JSON.parse(
+      fs.readFileSync(path.join(repoRoot, 'packages/cli/package.json'), 'utf8'),
+    ) as { bin: Record<string, string> };
+    expect(cli.bin).toEqual({ tickpulse: 'bin/tickpulse' });
+    const shim = path.join(repoRoot, 'packages/cli/bin/tickpulse');
+    expect(fs.statSync(shim).mode & 0o111).toBe(0o111);
   });
 
   it('runs node as PID 1 as a numeric non-root user in production mode', () => {

@@ -582,6 +582,108 @@ describe('deploy/jobs/universe-sync-migrate', () => {
   });
 });
 
+describe('deploy/jobs/tickpulse-cli', () => {
+  const objects = renderKustomize('deploy/jobs/tickpulse-cli');
+  type Job = K8sObject & {
+    spec: {
+      backoffLimit?: number;
+      template: {
+        metadata: { labels: Record<string, string> };
+        spec: Deployment['spec']['template']['spec'] & {
+          restartPolicy: string;
+        };
+      };
+    };
+  };
+  const job = of<Job>(objects, 'Job')[0]!;
+  const container = job?.spec.template.spec.containers[0] as Container & {
+    command: string[];
+    args: string[];
+    envFrom: {
+      configMapRef?: { name: string };
+      secretRef?: { name: string; optional?: boolean };
+    }[];
+  };
+  const configMap = objects.find(o => o.kind === 'ConfigMap') as K8sObject & {
+    data: Record<string, string>;
+  };
+
+  it('renders a Job, its ConfigMap and NetworkPolicy, valid against the Kubernetes schemas', () => {
+    expect(objects.map(o => o.kind).sort()).toEqual([
+      'ConfigMap',
+      'Job',
+      'NetworkPolicy',
+    ]);
+    expect(validationErrors(objects)).toEqual([]);
+  });
+
+  it('runs `tickpulse` from an app image once, the Secret overriding the ConfigMap', () => {
+    expect(container.command).toEqual(['tickpulse']);
+    expect(container.image).toMatch(
+      /^registry\.example\.com\/tickpulse\/(ingest|tick-writer|universe-sync|throttle-shadow):\d+\.\d+\.\d+$/,
+    );
+    expect(job.spec.template.spec.restartPolicy).toBe('Never');
+    expect(job.spec.backoffLimit).toBe(0);
+    // envFrom: a later source wins, so the Secret comes last.
+    expect(container.envFrom).toEqual([
+      { configMapRef: { name: configMap.metadata.name } },
+      { secretRef: { name: 'tickpulse-cli', optional: true } },
+    ]);
+  });
+
+  it('sets only variables the CLI reads, which it accepts', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const cli = require(path.join(repoRoot, 'packages/cli/dist/config.js')) as {
+      CliConfigSchema: { shape: Record<string, unknown> };
+      loadConfig: (env: Record<string, string>) => { REDIS_URL?: string };
+    };
+    const names = Object.keys(configMap.data);
+    expect(names.filter(n => !(n in cli.CliConfigSchema.shape))).toEqual([]);
+    expect(cli.loadConfig(configMap.data).REDIS_URL).toBe('redis://redis:6379');
+  });
+
+  it("compares against the shadow overlay's prefix, as the runbook does", () => {
+    const shadow = renderKustomize('deploy/overlays/shadow').find(
+      o =>
+        o.kind === 'ConfigMap' &&
+        o.metadata.name.startsWith('tickpulse-tick-writer-'),
+    ) as K8sObject & { data: Record<string, string> };
+    const at = container.args.indexOf('--shadow-prefix');
+    expect(container.args[0]).toBe('compare');
+    expect(container.args[at + 1]).toBe(shadow.data.REDIS_KEY_PREFIX);
+  });
+
+  it('is as locked down as the apps and reaches only DNS, Redis and PostgreSQL', () => {
+    expect(job.spec.template.spec.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(container.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
+    const [np] = of<NetworkPolicy>(objects, 'NetworkPolicy');
+    expect(job.spec.template.metadata.labels).toMatchObject(
+      np!.spec.podSelector.matchLabels,
+    );
+    expect(np!.spec.ingress ?? []).toEqual([]);
+    expect(
+      np!.spec.egress!.flatMap(r => r.ports!.map(p => p.port)).sort(),
+    ).toEqual([53, 53, 5432, 6379]);
+  });
+
+  it('is the Job the runbook applies', () => {
+    const readme = readFileSync(
+      path.join(repoRoot, 'deploy/README.md'),
+      'utf8',
+    );
+    expect(readme).toContain('kubectl apply -k deploy/jobs/tickpulse-cli');
+  });
+});
+
 describe('validateObject', () => {
   it('rejects an object that breaks the schema', () => {
     expect(() =>

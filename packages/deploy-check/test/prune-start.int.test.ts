@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -14,12 +14,15 @@ import {
 import { repoRoot } from '../src/tools.js';
 
 // The Dockerfile recipe without Docker (no engine runs on these machines):
-// for each app, `turbo prune <app> --docker`, then exactly the build stage's
-// steps in a scratch directory — npm ci from out/json + the pruned lockfile,
-// copy out/full, turbo build of the app's closure, npm prune --omit=dev —
-// and finally start the app from the pruned tree until /healthz answers and
-// it exits 0 on SIGTERM. A file that only exists outside the app's workspace
-// closure, or a runtime dependency declared only as a dev dependency, fails here.
+// for each app, `turbo prune <app> @tickpulse/cli --docker`, then exactly the
+// build stage's steps in a scratch directory — npm ci from out/json + the
+// pruned lockfile, copy out/full, turbo build of the app's and the CLI's
+// closures, npm prune --omit=dev — and finally start the app from the pruned
+// tree until /healthz answers and it exits 0 on SIGTERM, and run the CLI as
+// the runner stage puts it on PATH (/usr/local/bin/tickpulse, a link to its
+// shim) with the app's environment, as `kubectl exec deploy/<app> --
+// tickpulse …` would. A file that only exists outside the workspace closures,
+// or a runtime dependency declared only as a dev dependency, fails here.
 
 /** Env that lets each app start on its own, isolated from everything else. */
 function appEnv(
@@ -68,6 +71,28 @@ function run(cmd: string, args: string[], cwd: string): void {
   }
 }
 
+/**
+ * Runs `tickpulse` the way the image does: by name, from a PATH entry holding
+ * a link to the pruned tree's shim (the runner's /usr/local/bin/tickpulse).
+ */
+function runCli(
+  binDir: string,
+  env: Record<string, string>,
+  args: string[],
+): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync('tickpulse', args, {
+    cwd: '/',
+    encoding: 'utf8',
+    env: {
+      ...env,
+      // node first: the shim runs whichever node PATH finds, as in the image.
+      PATH: `${binDir}:${path.dirname(process.execPath)}:${env.PATH ?? ''}`,
+    },
+    timeout: 60_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
 const APPS = [
   'polygon-sim',
   'ingest',
@@ -96,10 +121,14 @@ describe.each(APPS)('the %s image recipe', app => {
     await redis.quit();
   });
 
-  it('prunes, installs, builds and starts from the pruned tree', async () => {
+  it('prunes, installs, builds and starts from the pruned tree, with tickpulse on PATH', async () => {
     const out = path.join(work, 'out');
     const app_dir = path.join(work, 'app');
-    run('npx', ['turbo', 'prune', pkg, '--docker', '--out-dir', out], repoRoot);
+    run(
+      'npx',
+      ['turbo', 'prune', pkg, '@tickpulse/cli', '--docker', '--out-dir', out],
+      repoRoot,
+    );
     cpSync(path.join(out, 'json'), app_dir, { recursive: true });
     cpSync(
       path.join(out, 'package-lock.json'),
@@ -107,7 +136,17 @@ describe.each(APPS)('the %s image recipe', app => {
     );
     run('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], app_dir);
     cpSync(path.join(out, 'full'), app_dir, { recursive: true });
-    run('npx', ['turbo', 'run', 'build', `--filter=${pkg}...`], app_dir);
+    run(
+      'npx',
+      [
+        'turbo',
+        'run',
+        'build',
+        `--filter=${pkg}...`,
+        '--filter=@tickpulse/cli...',
+      ],
+      app_dir,
+    );
     run('npm', ['prune', '--omit=dev', '--no-audit', '--no-fund'], app_dir);
 
     const port = await freePort();
@@ -144,5 +183,27 @@ describe.each(APPS)('the %s image recipe', app => {
     );
     started.kill('SIGTERM');
     expect(await exited).toBe(0);
+
+    const binDir = path.join(work, 'usr-local-bin');
+    mkdirSync(binDir);
+    symlinkSync(
+      path.join(app_dir, 'packages', 'cli', 'bin', 'tickpulse'),
+      path.join(binDir, 'tickpulse'),
+    );
+    const env = appEnv(app, port, prefix, bull);
+    const help = runCli(binDir, env, ['--help']);
+    expect({ status: help.status, stdout: help.stdout }).toEqual({
+      status: 0,
+      stdout: expect.stringMatching(/^usage: tickpulse <command>/),
+    });
+    // A command that reads Redis, with the pod's own environment.
+    const status = runCli(binDir, env, ['status']);
+    expect({ status: status.status, stderr: status.stderr }).toEqual({
+      status: 0,
+      stderr: expect.not.stringMatching(/error|unreachable/i),
+    });
+    expect(status.stdout.split('\n')[0]).toBe(
+      `Redis ${TEST_REDIS_URL}, key prefix ${JSON.stringify(prefix)}, BullMQ prefix ${JSON.stringify(bull)}`,
+    );
   }, 600_000);
 });
