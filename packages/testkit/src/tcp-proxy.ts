@@ -19,11 +19,19 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-/** Starts a proxy on 127.0.0.1 (any free port) forwarding to `target`. */
-export async function startTcpProxy(target: {
-  host: string;
-  port: number;
-}): Promise<TcpProxy> {
+/**
+ * Starts a proxy on 127.0.0.1 (any free port) forwarding to `target`.
+ *
+ * @param onClientData sees every chunk a client sends, before the server
+ *   does (a test of the exact bytes on the wire).
+ */
+export async function startTcpProxy(
+  target: {
+    host: string;
+    port: number;
+  },
+  onClientData?: (chunk: Buffer) => void,
+): Promise<TcpProxy> {
   const live = new Set<Socket>();
   let down = false;
   let accepted = 0;
@@ -45,6 +53,7 @@ export async function startTcpProxy(target: {
       live.delete(upstream);
     };
     client.on('error', end).on('close', end);
+    if (onClientData) client.on('data', onClientData);
     upstream.on('error', end).on('close', end);
     client.pipe(upstream);
     upstream.pipe(client);
