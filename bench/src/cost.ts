@@ -45,7 +45,7 @@ import { fmt, fmtInt, type Summary } from './stats.js';
 
 const FEEDER_MAIN = 'bench/dist/feeder.js';
 const BARE_MAIN = 'bench/dist/bare-client.js';
-/** Where `bash .ci/node24.sh` puts Node 24. */
+/** Where `bash .ci/node.sh 24` puts Node 24. */
 const NODE24 = join(REPO_ROOT, '.ci', '.cache', 'node24', 'bin', 'node');
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
