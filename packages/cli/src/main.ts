@@ -8,6 +8,7 @@ import {
   EXIT_CONFIG,
   redactUrlsIn,
   redisTarget,
+  unsupportedNodeWarning,
 } from '@tickpulse/shared';
 import {
   inspectCommand,
@@ -55,6 +56,8 @@ Environment: REDIS_URL (or REDIS_SENTINELS + REDIS_SENTINEL_NAME, or REDIS_CLUST
 async function main(argv: string[]): Promise<number> {
   const [command, arg] = argv;
   const print = (line: string) => process.stdout.write(`${line}\n`);
+  const node = unsupportedNodeWarning(process.version);
+  if (node) process.stderr.write(`tickpulse: warning: ${node}\n`);
   if (!command || command === 'help' || command === '--help') {
     print(USAGE);
     return command ? 0 : 2;

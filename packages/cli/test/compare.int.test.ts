@@ -10,6 +10,7 @@ import {
   testRedis,
   TEST_REDIS_URL,
   uniquePrefix,
+  withoutNodeWarning,
   writeCompareFixture,
   type PrivateRedis,
 } from '@tickpulse/testkit';
@@ -23,7 +24,11 @@ function runCli(args: string[], env: Record<string, string> = {}) {
     env: { ...process.env, REDIS_URL: TEST_REDIS_URL, ...env },
     timeout: 60_000,
   });
-  return { status: res.status, stdout: res.stdout, stderr: res.stderr };
+  return {
+    status: res.status,
+    stdout: res.stdout,
+    stderr: withoutNodeWarning(res.stderr),
+  };
 }
 
 describe('tickpulse compare (the CLI process)', () => {

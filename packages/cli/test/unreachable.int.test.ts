@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort } from '@tickpulse/testkit';
+import { freePort, withoutNodeWarning } from '@tickpulse/testkit';
 
 const CLI = join(__dirname, '../dist/main.js');
 
@@ -31,7 +31,7 @@ function runCli(
     const timer = setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
     proc.once('exit', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
+      resolve({ code, signal, stdout, stderr: withoutNodeWarning(stderr) });
     });
   });
 }

@@ -13,6 +13,7 @@ import {
   uniqueName,
   uniquePrefix,
   waitFor,
+  withoutNodeWarning,
 } from '@tickpulse/testkit';
 
 const CLI = join(__dirname, '../dist/main.js');
@@ -165,7 +166,9 @@ describe('npm start (the launcher: tickpulse up)', () => {
     expect(out).toContain('stopped cleanly');
     // A normal start warns about nothing: ingest dials polygon-sim only once
     // it listens, and the first reconcile filling Redis is not drift.
-    expect(out).not.toMatch(/^\[[a-z-]+\] (warn|error|fatal) /m);
+    expect(withoutNodeWarning(out)).not.toMatch(
+      /^\[[a-z-]+\] (warn|error|fatal) /m,
+    );
     // ingest stopped before tick-writer, which took its last batch.
     const ticks = new Queue('ticks', { connection: redis, prefix: bullPrefix });
     const left = await ticks.getJobCounts('wait', 'active');
@@ -192,7 +195,11 @@ describe('npm start (the launcher: tickpulse up)', () => {
     proc.stdout.on('data', d => (out += d));
     proc.stderr.on('data', d => (out += d));
     const code = await new Promise<number | null>(r => proc.once('exit', r));
-    return { code, out, base: Number(env.UP_PORT_BASE) };
+    return {
+      code,
+      out: withoutNodeWarning(out),
+      base: Number(env.UP_PORT_BASE),
+    };
   };
 
   it('stops every app at once when one rejects its configuration (exit 78)', async () => {

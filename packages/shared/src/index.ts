@@ -23,6 +23,7 @@ export * from './queues.js';
 export * from './redact.js';
 export * from './redis.js';
 export * from './redis-ready.js';
+export * from './runtime.js';
 export * from './strategy-id.js';
 export * from './strategy-universe.js';
 export * from './summary.js';

@@ -7,6 +7,7 @@ import {
   registerConfigSecrets,
   serializeError,
 } from './redact.js';
+import { unsupportedNodeWarning } from './runtime.js';
 
 export type { Logger } from 'pino';
 
@@ -64,8 +65,9 @@ function redactMessage(msg: unknown): unknown {
 }
 
 /**
- * An app's root logger at its configured level; logs what `parseEnv` had to
- * say about the configuration (a deprecated variable in use) first. The
+ * An app's root logger at its configured level; logs first that the Node.js
+ * running it is older than supported, if it is, and what `parseEnv` had to
+ * say about the configuration (a deprecated variable in use). The
  * configuration's secrets are redacted by value from every line.
  */
 export function createAppLogger(
@@ -79,6 +81,8 @@ export function createAppLogger(
     level: config.LOG_LEVEL,
     ...(destination && { destination }),
   });
+  const node = unsupportedNodeWarning(process.version);
+  if (node) logger.warn({ node: process.version }, node);
   for (const warning of configWarnings(config)) logger.warn(warning);
   return logger;
 }

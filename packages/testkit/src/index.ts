@@ -11,6 +11,7 @@ import { waitForRedisPing } from './redis-probe.js';
 export { TEST_DATABASE_URL, TEST_REDIS_URL } from './env.js';
 export * from './metrics.js';
 export * from './pg-schema.js';
+export * from './node-warning.js';
 export * from './tcp-proxy.js';
 export { waitFor } from './wait.js';
 
