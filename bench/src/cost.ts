@@ -45,8 +45,9 @@ import { fmt, fmtInt, type Summary } from './stats.js';
 
 const FEEDER_MAIN = 'bench/dist/feeder.js';
 const BARE_MAIN = 'bench/dist/bare-client.js';
-/** Where `bash .ci/node.sh 24` puts Node 24. */
-const NODE24 = join(REPO_ROOT, '.ci', '.cache', 'node24', 'bin', 'node');
+/** Where `bash .ci/node.sh <major>` puts a Node.js major. */
+const nodeBinary = (major: string) =>
+  join(REPO_ROOT, '.ci', '.cache', `node${major}`, 'bin', 'node');
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
@@ -249,18 +250,24 @@ export async function runCost(ctx: BenchContext): Promise<BenchOutcome> {
     'standalone',
     'cluster',
   ]);
-  const v24 = nodeVersion(NODE24);
+  // Other Node majors run the yardsticks and tickpulse-standalone again;
+  // the feeder and Redis stay as they are.
   const notes: string[] = [];
-  if (process.version.startsWith('v24.'))
-    notes.push(
-      'The bench itself runs on Node 24: no separate Node 24 variants.',
-    );
-  else if (v24?.startsWith('v24.'))
-    variants.push(...kinds(NODE24, v24, ['standalone']));
-  else
-    notes.push(
-      `Node 24 variants skipped: no Node 24 at ${NODE24} (run \`bash .ci/node24.sh\`).`,
-    );
+  const ownMajor = process.versions.node.split('.')[0]!;
+  for (const m of (o['cost-nodes'] ?? '24').split(',').filter(Boolean)) {
+    if (m === ownMajor) {
+      notes.push(`The bench itself runs on Node ${m}: no separate variants.`);
+      continue;
+    }
+    const bin = nodeBinary(m);
+    const v = nodeVersion(bin);
+    if (v?.startsWith(`v${m}.`))
+      variants.push(...kinds(bin, v, ['standalone']));
+    else
+      notes.push(
+        `Node ${m} variants skipped: no Node ${m} at ${bin} (run \`bash .ci/node.sh ${m}\`).`,
+      );
+  }
 
   const problems: string[] = [];
   const samples: (CostSample & {
@@ -626,7 +633,7 @@ function costMarkdown(d: CostData, ctx: BenchContext): string {
     "- **frames** (the floor): the same client in `CLIENT_MODE=frames`: after the handshake it only counts WebSocket frames, never looking inside (ws's UTF-8 validation off, as ingest runs it); window: stream start → last frame received. What any consumer pays for the transport alone.",
     '- **standalone**: ingest (`BACKFILL_ENABLED=false`, otherwise defaults) + tick-writer (defaults) on a private redis-server; window: stream start → `TICK:UPD` equal to the oracle (read once fully after the last frame is sent, then the still-differing members by ZMSCORE every 5 ms).',
     '- **cluster**: the same on a 3-master Redis Cluster (testkit `startRedisCluster`, `REDIS_CLUSTER_NODES`; fresh key and BullMQ prefixes per round); redis CPU is the sum of the three masters.',
-    "- **…-node24**: the yardsticks and tickpulse-standalone again, the consumer processes on Node 24 (`.ci/.cache/node24/bin/node`); the feeder stays on the bench's Node.",
+    "- **…-node20, …-node24** (other majors than the bench's own, `--cost-nodes`): the yardsticks and tickpulse-standalone again, the consumer processes on that Node (`.ci/.cache/node<major>/bin/node`, fetched by `bash .ci/node.sh <major>`); the feeder stays on the bench's Node.",
     '',
     `CPU = utime + stime (all threads, /proc/<pid>/stat, 10 ms resolution) over the window ÷ trades sent → µs/trade. Ratios are per round against the bare client (and the floor) of the same round, Node version and pace, then medians (min–max) over rounds. End-to-end rate = trades ÷ time to convergence vs the bare client's trades ÷ time to its last trade. Node versions: ${[...new Set(d.variants.map(v => `${v.id.split('-')[1]} ${v.node}`))].join(', ')}.${d.cpuProfDir ? ` **Profiled run** (ingest and tick-writer under \`--cpu-prof\`, profiles in \`${d.cpuProfDir}\`): CPU figures include the profiler's overhead.` : ''}`,
     ...(d.notes.length > 0 ? ['', ...d.notes.map(n => `- ${n}`)] : []),

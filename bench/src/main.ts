@@ -68,7 +68,7 @@ const BENCHES: Bench[] = [
   {
     name: 'cost',
     title:
-      'Cost per trade: ingest, tick-writer and Redis CPU next to a bare JSON.parse client and the frames-only floor, at full speed and paced (standalone, cluster, Node 24)',
+      'Cost per trade: ingest, tick-writer and Redis CPU next to a bare JSON.parse client and the frames-only floor, at full speed and paced (standalone, cluster, other Node majors)',
     run: runCost,
   },
 ];
