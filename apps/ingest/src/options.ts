@@ -1,8 +1,11 @@
+import { redactUrl } from '@tickpulse/shared';
 import type { IngestConfig } from './config.js';
 import { inDataWindow } from './data-window.js';
 import type { GapHealerOptions } from './gap-healer.js';
 import type { ClientTimings } from './polygon-client.js';
+import type { LeadershipOptions } from './ingest-leadership.js';
 import type { RestClientOptions } from './rest-client.js';
+import type { TickPipelineOptions } from './tick-pipeline.js';
 
 /**
  * Attempts per Polygon REST request (retries on 429, 5xx, timeouts and
@@ -11,11 +14,38 @@ import type { RestClientOptions } from './rest-client.js';
  */
 export const REST_ATTEMPTS = 4;
 
+/**
+ * Everything ingest's root needs from config, as camelCase option groups:
+ * the env names stop here, so no module below the root reads one.
+ */
+export function ingestOptions(config: IngestConfig) {
+  return {
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    maxTickers: config.MAX_TICKERS,
+    conditionPolicy: config.CONDITION_POLICY,
+    tradeBounds: tradeBounds(config),
+    rest: restSettings(config),
+    gapHealer: gapHealerOptions(config),
+    pipeline: tickPipelineOptions(config),
+    polygon: polygonConnection(config),
+    leadership: leadershipOptions(config),
+    summaryIntervalMs: config.SUMMARY_INTERVAL_MS,
+    shutdownFlushMs: config.SHUTDOWN_FLUSH_MS,
+    startup: startupSummary(config),
+  };
+}
+
 /** The REST client's options; `onResponse` is the caller's. */
 export function restClientOptions(
   config: IngestConfig,
   onResponse: RestClientOptions['onResponse'],
 ): RestClientOptions {
+  return { ...restSettings(config), onResponse };
+}
+
+function restSettings(
+  config: IngestConfig,
+): Omit<RestClientOptions, 'onResponse'> {
   return {
     baseUrl: config.POLYGON_REST_URL,
     apiKey: config.POLYGON_API_KEY,
@@ -25,7 +55,6 @@ export function restClientOptions(
     retryMinMs: config.BACKFILL_RETRY_MIN_MS,
     // As documented beside BACKFILL_RETRY_MIN_MS: doubling up to 8×.
     retryMaxMs: config.BACKFILL_RETRY_MIN_MS * 8,
-    onResponse,
   };
 }
 
@@ -69,9 +98,38 @@ export function polygonConnection(config: IngestConfig) {
   };
 }
 
-/** The fields of the 'ingest started' log line. */
+/** Frames in, `ticks` jobs out. */
+export function tickPipelineOptions(config: IngestConfig): TickPipelineOptions {
+  return {
+    maxFrameBytes: config.MAX_FRAME_BYTES,
+    conditionPolicy: config.CONDITION_POLICY,
+    tradeBounds: tradeBounds(config),
+    queuePrefix: config.BULLMQ_PREFIX,
+    maxPendingJobs: config.TICKS_MAX_PENDING_JOBS,
+    flushIntervalMs: config.FLUSH_INTERVAL_MS,
+    flushMaxTickers: config.FLUSH_MAX_TICKERS,
+    publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
+    jobMaxTickers: config.TICKS_JOB_MAX_TICKERS,
+    maxTickers: config.MAX_TICKERS,
+  };
+}
+
+/** The lease, step-down and data-loss rebuild settings. */
+export function leadershipOptions(config: IngestConfig): LeadershipOptions {
+  return {
+    leaseTtlMs: config.LEASE_TTL_MS,
+    leasePollMs: config.LEASE_POLL_MS,
+    stepDownAfterMs: config.LEADER_STEP_DOWN_AFTER_MS,
+    // Three polls: long enough that a standby's poll wins the free lease.
+    stepDownCooldownMs: 3 * config.LEASE_POLL_MS,
+    rebuildSinceMs: config.BACKFILL_MAX_GAP_MS,
+  };
+}
+
+/** The fields of the 'ingest started' log line (the URL without secrets). */
 export function startupSummary(config: IngestConfig) {
   return {
+    url: redactUrl(config.POLYGON_WS_URL),
     simulator: config.usingSimulator,
     subscriptions: config.POLYGON_SUBSCRIPTIONS,
     policy: config.CONDITION_POLICY.name,

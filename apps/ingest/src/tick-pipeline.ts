@@ -1,5 +1,6 @@
 import {
   type Coalescer,
+  type ConditionPolicy,
   createTradeProcessor,
   DEFAULT_FRAME_BOUNDS,
   type StatusEvent,
@@ -13,15 +14,29 @@ import {
   logEvery,
 } from '@tickpulse/shared';
 import { Queue } from 'bullmq';
-import type { IngestConfig } from './config.js';
 import {
   createFrameAccounting,
   createTickerCapNotice,
 } from './frame-accounting.js';
 import type { IngestMetrics } from './metrics.js';
-import { tradeBounds } from './options.js';
 import { countPendingJobs, createQueueCap } from './queue-cap.js';
 import { createTickPublisher, type TickPublisher } from './tick-publisher.js';
+
+/** What the pipeline is built with (see `tickPipelineOptions`). */
+export interface TickPipelineOptions {
+  maxFrameBytes: number;
+  conditionPolicy: ConditionPolicy;
+  tradeBounds: { futureToleranceMs: number; maxAgeMs: number };
+  /** BullMQ's key prefix for the `ticks` queue. */
+  queuePrefix: string;
+  maxPendingJobs: number;
+  flushIntervalMs: number;
+  /** A frame that leaves this many tickers pending flushes at once. */
+  flushMaxTickers: number;
+  publishTimeoutMs: number;
+  jobMaxTickers: number;
+  maxTickers: number;
+}
 
 /** Frames and healed trades in, coalesced batches out on the `ticks` queue. */
 export interface TickPipeline {
@@ -43,7 +58,7 @@ export interface TickPipeline {
  * @param deps.onRead the newest trade time of each frame, capped at now.
  */
 export function createTickPipeline(deps: {
-  config: IngestConfig;
+  options: TickPipelineOptions;
   log: Logger;
   logger: Logger;
   metrics: IngestMetrics;
@@ -52,20 +67,21 @@ export function createTickPipeline(deps: {
   onPublished: (batch: ReadonlyMap<string, number>) => void;
   onRead: (ms: number) => void;
 }): TickPipeline {
-  const { config, log, coalescer } = deps;
+  const { options, log, coalescer } = deps;
+  const { flushMaxTickers } = options;
   const frameBounds = {
     ...DEFAULT_FRAME_BOUNDS,
-    maxBytes: config.MAX_FRAME_BYTES,
+    maxBytes: options.maxFrameBytes,
   };
   const processor = createTradeProcessor({
-    policy: config.CONDITION_POLICY,
+    policy: options.conditionPolicy,
     coalescer,
-    bounds: tradeBounds(config),
+    bounds: options.tradeBounds,
     frameBounds,
   });
   const queue = new Queue(QUEUE_NAMES.ticks, {
     connection: deps.redis,
-    prefix: config.BULLMQ_PREFIX,
+    prefix: options.queuePrefix,
   });
   const warnQueue = logEvery(10_000);
   queue.on('error', err =>
@@ -75,25 +91,25 @@ export function createTickPipeline(deps: {
     coalescer,
     queue,
     cap: createQueueCap({
-      max: config.TICKS_MAX_PENDING_JOBS,
-      recheckMs: config.FLUSH_INTERVAL_MS,
+      max: options.maxPendingJobs,
+      recheckMs: options.flushIntervalMs,
       count: () =>
         withDeadline(
           countPendingJobs(queue),
-          config.PUBLISH_TIMEOUT_MS,
+          options.publishTimeoutMs,
           'ticks queue count',
         ),
     }),
-    intervalMs: config.FLUSH_INTERVAL_MS,
-    timeoutMs: config.PUBLISH_TIMEOUT_MS,
-    maxJobTickers: config.TICKS_JOB_MAX_TICKERS,
+    intervalMs: options.flushIntervalMs,
+    timeoutMs: options.publishTimeoutMs,
+    maxJobTickers: options.jobMaxTickers,
     logger: deps.logger,
     metrics: deps.metrics,
     onPublished: deps.onPublished,
   });
   const noteRefused = createTickerCapNotice({
     log,
-    maxTickers: config.MAX_TICKERS,
+    maxTickers: options.maxTickers,
     coalescer,
   });
   const account = createFrameAccounting({
@@ -111,7 +127,7 @@ export function createTickPipeline(deps: {
       const now = Date.now();
       const r = processor.processFrame(data, now);
       const trades = account(r, data.length, now);
-      if (coalescer.size >= config.FLUSH_MAX_TICKERS) void publisher.flush();
+      if (coalescer.size >= flushMaxTickers) void publisher.flush();
       return { statuses: r.statuses, trades };
     },
     add: (ticker, ms) => {
