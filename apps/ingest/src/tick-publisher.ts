@@ -7,12 +7,18 @@ import {
   withDeadline,
 } from '@tickpulse/shared';
 import type { Queue } from 'bullmq';
-import { backoffDelay } from './backoff.js';
 import type { IngestMetrics } from './metrics.js';
+import {
+  afterFailure,
+  afterHeldBack,
+  afterPublished,
+  drainPause,
+  flushGate,
+  INITIAL_PUBLISH_STATE,
+  type PublishState,
+} from './publish-state.js';
 import type { QueueCap } from './queue-cap.js';
 
-/** Longest pause between publish attempts while Redis is failing. */
-const MAX_RETRY_DELAY_MS = 2000;
 /** At most one warning per this period while held back or failing. */
 const LOG_EVERY_MS = 10_000;
 
@@ -38,6 +44,24 @@ export interface TickPublisher {
   drain(deadlineMs: number): Promise<boolean>;
 }
 
+/** What `createTickPublisher` is built from. */
+export interface PublisherDeps {
+  coalescer: Coalescer;
+  queue: Queue;
+  cap: QueueCap;
+  intervalMs: number;
+  timeoutMs: number;
+  /**
+   * Most tickers per job: a larger pending map (after holding back) goes out
+   * as several jobs, one per flush, so no job outgrows the `ticks` bound.
+   */
+  maxJobTickers: number;
+  logger: Logger;
+  metrics: IngestMetrics;
+  /** Called with each batch once it is on the queue (ingest's watermark). */
+  onPublished?: (batch: ReadonlyMap<string, number>) => void;
+}
+
 /**
  * Creates the publisher. Never more than one publish is in flight, so a slow
  * or dead Redis cannot pile up requests; a failed (or timed-out) batch is
@@ -60,137 +84,24 @@ export interface TickPublisher {
  * merged map larger than `maxJobTickers` goes out over several flushes, one
  * bounded job each, oldest entries first.
  */
-export function createTickPublisher(deps: {
-  coalescer: Coalescer;
-  queue: Queue;
-  cap: QueueCap;
-  intervalMs: number;
-  timeoutMs: number;
-  /**
-   * Most tickers per job: a larger pending map (after holding back) goes out
-   * as several jobs, one per flush, so no job outgrows the `ticks` bound.
-   */
-  maxJobTickers: number;
-  logger: Logger;
-  metrics: IngestMetrics;
-  /** Called with each batch once it is on the queue (ingest's watermark). */
-  onPublished?: (batch: ReadonlyMap<string, number>) => void;
-}): TickPublisher {
-  const { coalescer, metrics } = deps;
-  const log = deps.logger.child({ component: 'publisher' });
+export function createTickPublisher(deps: PublisherDeps): TickPublisher {
+  const { coalescer } = deps;
+  const ctx: Ctx = {
+    deps,
+    log: deps.logger.child({ component: 'publisher' }),
+    state: INITIAL_PUBLISH_STATE,
+    warnFailure: logEvery(LOG_EVERY_MS),
+    warnHeld: logEvery(LOG_EVERY_MS),
+  };
   let inFlight: Promise<boolean> | undefined;
   let timer: NodeJS.Timeout | undefined;
-  const warnFailure = logEvery(LOG_EVERY_MS);
-  let failuresSinceLog = 0;
-  let consecutiveFailures = 0;
-  let retryAt = 0;
-  let heldSince = 0;
-  const warnHeld = logEvery(LOG_EVERY_MS);
-  let heldChecks = 0;
-
-  const failed = (err: unknown, what: string) => {
-    metrics.publishFailures.inc();
-    failuresSinceLog++;
-    const now = Date.now();
-    retryAt =
-      now +
-      backoffDelay(consecutiveFailures++, deps.intervalMs, MAX_RETRY_DELAY_MS);
-    warnFailure(
-      () =>
-        log.warn(
-          { err, pendingTickers: coalescer.size, failures: failuresSinceLog },
-          what,
-        ),
-      now,
-    );
-  };
-
-  const holdBack = (now: number) => {
-    heldChecks++;
-    metrics.heldBackFlushes.inc();
-    if (heldSince === 0) {
-      heldSince = now;
-      metrics.heldBack.set(1);
-    }
-    warnHeld(
-      () =>
-        log.warn(
-          {
-            pendingJobs: deps.cap.pendingBound,
-            pendingTickers: coalescer.size,
-            heldForMs: now - heldSince,
-            heldChecks,
-          },
-          'ticks queue at its cap (tick-writer down or slow): holding back, merging trades per ticker',
-        ),
-      now,
-    );
-  };
-
-  const release = (now: number, tickers: number) => {
-    if (heldSince === 0) return;
-    log.info(
-      { heldForMs: now - heldSince, heldChecks, tickers },
-      'ticks queue has room again: published the merged batch',
-    );
-    heldSince = 0;
-    heldChecks = 0;
-    metrics.heldBack.set(0);
-  };
-
-  const publishOnce = async (force: boolean): Promise<boolean> => {
-    if (!force) {
-      let room;
-      try {
-        room = await deps.cap.check(Date.now());
-      } catch (err) {
-        failed(err, 'reading the ticks queue length failed; will retry');
-        return false;
-      }
-      if (room !== 'room') {
-        if (room === 'full') holdBack(Date.now());
-        return false;
-      }
-    }
-    const batch = coalescer.take(deps.maxJobTickers);
-    if (coalescer.size > 0) metrics.oversizedFlushes.inc();
-    const stopTimer = metrics.publishSeconds.startTimer();
-    let now: number;
-    try {
-      await withDeadline(
-        publishTickBatch(deps.queue, batch),
-        deps.timeoutMs,
-        'ticks publish',
-      );
-      stopTimer();
-      metrics.batches.inc();
-      metrics.tickersPublished.inc(batch.size);
-      consecutiveFailures = 0;
-      retryAt = 0;
-      if (failuresSinceLog > 0) {
-        log.info(
-          { failures: failuresSinceLog, tickers: batch.size },
-          'publishing recovered',
-        );
-        failuresSinceLog = 0;
-      }
-      now = Date.now();
-      release(now, batch.size);
-      deps.onPublished?.(batch);
-    } catch (err) {
-      coalescer.mergeBack(batch);
-      failed(err, 'publishing ticks failed; batch merged back');
-      return false;
-    }
-    await deps.cap.published(now);
-    return true;
-  };
 
   const flush = (force = false): Promise<boolean> => {
     if (inFlight) return inFlight;
-    if (coalescer.size === 0) return Promise.resolve(true);
-    if (!force && Date.now() < retryAt) return Promise.resolve(false);
-    inFlight = publishOnce(force).finally(() => {
+    const gate = flushGate(ctx.state, coalescer.size, force, Date.now());
+    if (gate === 'nothing-pending') return Promise.resolve(true);
+    if (gate === 'backing-off') return Promise.resolve(false);
+    inFlight = publishOnce(ctx, force).finally(() => {
       inFlight = undefined;
     });
     return inFlight;
@@ -207,16 +118,115 @@ export function createTickPublisher(deps: {
     },
     flush,
     get heldBack() {
-      return heldSince !== 0;
+      return ctx.state.heldSince !== 0;
     },
     async drain(deadlineMs) {
       const until = Date.now() + deadlineMs;
       if (inFlight) await inFlight;
       while (coalescer.size > 0 && Date.now() < until) {
-        if (!(await flush(true)))
-          await sleep(Math.min(250, Math.max(0, until - Date.now())));
+        if (!(await flush(true))) await sleep(drainPause(until, Date.now()));
       }
       return coalescer.size === 0;
     },
   };
+}
+
+/** The publisher's state and what its steps below share. */
+interface Ctx {
+  deps: PublisherDeps;
+  log: Logger;
+  state: PublishState;
+  warnFailure: ReturnType<typeof logEvery>;
+  warnHeld: ReturnType<typeof logEvery>;
+}
+
+/** One flush that got past the gate: room check, then one bounded job. */
+async function publishOnce(ctx: Ctx, force: boolean): Promise<boolean> {
+  const { coalescer, metrics } = ctx.deps;
+  if (!force && !(await hasRoom(ctx))) return false;
+  const batch = coalescer.take(ctx.deps.maxJobTickers);
+  if (coalescer.size > 0) metrics.oversizedFlushes.inc();
+  const stopTimer = metrics.publishSeconds.startTimer();
+  let now: number;
+  try {
+    await withDeadline(
+      publishTickBatch(ctx.deps.queue, batch),
+      ctx.deps.timeoutMs,
+      'ticks publish',
+    );
+    stopTimer();
+    metrics.batches.inc();
+    metrics.tickersPublished.inc(batch.size);
+    now = Date.now();
+    published(ctx, now, batch.size);
+    ctx.deps.onPublished?.(batch);
+  } catch (err) {
+    coalescer.mergeBack(batch);
+    failed(ctx, err, 'publishing ticks failed; batch merged back');
+    return false;
+  }
+  await ctx.deps.cap.published(now);
+  return true;
+}
+
+/** Whether the `ticks` queue has room; holds back (and says so) when not. */
+async function hasRoom(ctx: Ctx): Promise<boolean> {
+  let room;
+  try {
+    room = await ctx.deps.cap.check(Date.now());
+  } catch (err) {
+    failed(ctx, err, 'reading the ticks queue length failed; will retry');
+    return false;
+  }
+  if (room === 'full') heldBack(ctx, Date.now());
+  return room === 'room';
+}
+
+function failed(ctx: Ctx, err: unknown, what: string): void {
+  ctx.deps.metrics.publishFailures.inc();
+  const now = Date.now();
+  ctx.state = afterFailure(ctx.state, now, ctx.deps.intervalMs);
+  const failures = ctx.state.failuresSinceLog;
+  ctx.warnFailure(
+    () =>
+      ctx.log.warn(
+        { err, pendingTickers: ctx.deps.coalescer.size, failures },
+        what,
+      ),
+    now,
+  );
+}
+
+function heldBack(ctx: Ctx, now: number): void {
+  const { metrics } = ctx.deps;
+  const { state, started } = afterHeldBack(ctx.state, now);
+  ctx.state = state;
+  metrics.heldBackFlushes.inc();
+  if (started) metrics.heldBack.set(1);
+  ctx.warnHeld(
+    () =>
+      ctx.log.warn(
+        {
+          pendingJobs: ctx.deps.cap.pendingBound,
+          pendingTickers: ctx.deps.coalescer.size,
+          heldForMs: now - state.heldSince,
+          heldChecks: state.heldChecks,
+        },
+        'ticks queue at its cap (tick-writer down or slow): holding back, merging trades per ticker',
+      ),
+    now,
+  );
+}
+
+function published(ctx: Ctx, now: number, tickers: number): void {
+  const { state, recoveredFrom, released } = afterPublished(ctx.state, now);
+  ctx.state = state;
+  if (recoveredFrom > 0)
+    ctx.log.info({ failures: recoveredFrom, tickers }, 'publishing recovered');
+  if (!released) return;
+  ctx.log.info(
+    { ...released, tickers },
+    'ticks queue has room again: published the merged batch',
+  );
+  ctx.deps.metrics.heldBack.set(0);
 }
