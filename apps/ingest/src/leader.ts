@@ -4,6 +4,15 @@ import {
   type Logger,
   withDeadline,
 } from '@tickpulse/shared';
+import {
+  cannotLeadAfter,
+  demotion,
+  type LeaseTimings,
+  leaseTimings,
+  nextAttemptMs,
+  stepDownVerdict,
+  watchdogDelay,
+} from './election.js';
 import type { IngestMetrics } from './metrics.js';
 
 /** Decides whether this replica holds the Polygon connection. */
@@ -20,9 +29,6 @@ export interface LeaderElector {
    */
   readonly cannotLead: string | null;
 }
-
-/** Redis refusals that no retry can change: wrong server role, or ACL. */
-const UNRECOVERABLE_LEASE_ERROR = /^(READONLY|NOPERM)\b/;
 
 /**
  * Lease-based election. The leader renews every TTL/3; a standby tries to
@@ -41,7 +47,54 @@ const UNRECOVERABLE_LEASE_ERROR = /^(READONLY|NOPERM)\b/;
  * `cooldownMs` so that a standby wins the next poll; a single replica retakes
  * the lease after the cooldown.
  */
-export function createLeaderElector(deps: {
+export function createLeaderElector(deps: ElectorDeps): LeaderElector {
+  const e: Elector = {
+    deps,
+    log: deps.logger.child({ component: 'leader' }),
+    timings: leaseTimings(deps.ttlMs),
+    leader: false,
+    running: false,
+    timer: undefined,
+    watchdog: undefined,
+    warnLease: logEvery(10_000),
+    liveAt: 0,
+    cooldownUntil: 0,
+    cannotLead: null,
+  };
+
+  const loop = async () => {
+    if (!e.running) return;
+    await step(e);
+    if (e.running)
+      e.timer = setTimeout(
+        () => void loop(),
+        nextAttemptMs(e.leader, e.timings, deps.pollMs),
+      );
+  };
+
+  return {
+    start() {
+      if (e.running) return;
+      e.running = true;
+      void loop();
+    },
+    stop() {
+      e.running = false;
+      clearTimeout(e.timer);
+      demote(e, 'shutdown');
+    },
+    release: () => release(e),
+    get isLeader() {
+      return e.leader;
+    },
+    get cannotLead() {
+      return e.cannotLead;
+    },
+  };
+}
+
+/** What `createLeaderElector` is built from. */
+export interface ElectorDeps {
   lease: Lease;
   ttlMs: number;
   pollMs: number;
@@ -56,151 +109,131 @@ export function createLeaderElector(deps: {
     /** True while the Polygon stream is live (subscribed), sampled at every renew. */
     isLive: () => boolean;
   };
-}): LeaderElector {
-  const log = deps.logger.child({ component: 'leader' });
-  const renewMs = Math.max(100, Math.floor(deps.ttlMs / 3));
-  const validForMs = Math.floor((deps.ttlMs * 3) / 4);
-  let leader = false;
-  let running = false;
-  let timer: NodeJS.Timeout | undefined;
-  let watchdog: NodeJS.Timeout | undefined;
-  const warnLease = logEvery(10_000);
-  // Election, or the last renew that found the stream live.
-  let liveAt = 0;
-  let cooldownUntil = 0;
-  let cannotLead: string | null = null;
+}
 
-  const demote = (reason: string) => {
-    if (!leader) return;
-    leader = false;
-    clearTimeout(watchdog);
-    deps.metrics.leader.set(0);
-    if (reason === 'stepped_down') {
-      deps.metrics.leaderTransitions.inc({ transition: 'stepped_down' });
-      // The caller logs the reason and awaits the close.
-      return;
-    }
-    if (reason === 'shutdown') {
-      deps.metrics.leaderTransitions.inc({ transition: 'released' });
-      log.info('stepping down as leader for shutdown');
-    } else {
-      deps.metrics.leaderTransitions.inc({ transition: 'lost' });
-      log.warn(
-        { reason },
-        'lost the ingest lease; closing the Polygon connection',
-      );
-    }
-    void deps.onDemoted(reason);
-  };
+/** The elector's state, shared by its steps below. */
+interface Elector {
+  deps: ElectorDeps;
+  log: Logger;
+  timings: LeaseTimings;
+  leader: boolean;
+  running: boolean;
+  timer: NodeJS.Timeout | undefined;
+  /** Demotes a leader whose lease may have run out (see `validForMs`). */
+  watchdog: NodeJS.Timeout | undefined;
+  warnLease: ReturnType<typeof logEvery>;
+  /** Election, or the last renew that found the stream live. */
+  liveAt: number;
+  /** After a step-down, no acquire before this (Unix ms). */
+  cooldownUntil: number;
+  cannotLead: string | null;
+}
 
-  const release = async () => {
-    try {
-      await withDeadline(deps.lease.release(), 2000, 'lease release');
-    } catch (err) {
-      log.warn({ err }, 'could not release the lease; it expires by itself');
-    }
-  };
-
-  /** Gives the lease up when the stream has not been live for `afterMs`. */
-  const stepDownIfDead = async (now: number): Promise<void> => {
-    const sd = deps.stepDown;
-    if (!sd || sd.afterMs === 0) return;
-    if (sd.isLive()) {
-      liveAt = now;
-      return;
-    }
-    const downMs = now - liveAt;
-    if (downMs < sd.afterMs) return;
-    demote('stepped_down');
-    log.warn(
-      {
-        reason: 'Polygon stream not live',
-        downMs,
-        cooldownMs: sd.cooldownMs,
-      },
-      'stepping down as leader: no live Polygon stream for LEADER_STEP_DOWN_AFTER_MS; ' +
-        'closing the connection, then releasing the lease so that a standby can try',
+/** One renew (leader) or acquire (standby); failures are logged, throttled. */
+async function step(e: Elector): Promise<void> {
+  const sentAt = Date.now();
+  try {
+    if (e.leader) await renew(e, sentAt);
+    else await acquire(e, sentAt);
+  } catch (err) {
+    e.cannotLead = cannotLeadAfter(
+      (err as Error).message,
+      e.leader,
+      e.cannotLead,
     );
-    // Closed before released: a standby may connect as soon as the lease is free.
-    await deps.onDemoted('stepped_down');
-    await release();
-    cooldownUntil = Date.now() + sd.cooldownMs;
-  };
+    const leader = e.leader;
+    e.warnLease(() => e.log.warn({ err, leader }, 'lease operation failed'));
+  }
+}
 
-  const extend = (sentAt: number) => {
-    clearTimeout(watchdog);
-    watchdog = setTimeout(
-      () => demote('lease not renewed in time'),
-      Math.max(0, sentAt + validForMs - Date.now()),
+async function renew(e: Elector, sentAt: number): Promise<void> {
+  const ok = await withDeadline(
+    e.deps.lease.renew(),
+    e.timings.renewMs,
+    'lease renew',
+  );
+  if (!e.running) return;
+  if (!ok) {
+    demote(e, 'lease taken or expired');
+    return;
+  }
+  extend(e, sentAt);
+  // Right after a renew: the lease stays ours while the socket closes.
+  await stepDownIfDead(e, sentAt);
+}
+
+async function acquire(e: Elector, sentAt: number): Promise<void> {
+  if (sentAt < e.cooldownUntil) return;
+  const ok = await withDeadline(
+    e.deps.lease.acquire(),
+    e.deps.pollMs,
+    'lease acquire',
+  );
+  e.cannotLead = null;
+  if (!e.running || !ok) return;
+  e.leader = true;
+  e.liveAt = sentAt;
+  extend(e, sentAt);
+  e.deps.metrics.leader.set(1);
+  e.deps.metrics.leaderTransitions.inc({ transition: 'acquired' });
+  e.log.info('acquired the ingest lease; connecting');
+  e.deps.onElected();
+}
+
+function extend(e: Elector, sentAt: number): void {
+  clearTimeout(e.watchdog);
+  e.watchdog = setTimeout(
+    () => demote(e, 'lease not renewed in time'),
+    watchdogDelay(sentAt, e.timings.validForMs, Date.now()),
+  );
+}
+
+function demote(e: Elector, reason: string): void {
+  if (!e.leader) return;
+  e.leader = false;
+  clearTimeout(e.watchdog);
+  const { transition, closeConnection } = demotion(reason);
+  e.deps.metrics.leader.set(0);
+  e.deps.metrics.leaderTransitions.inc({ transition });
+  // A step-down's caller logs the reason and awaits the close.
+  if (!closeConnection) return;
+  if (transition === 'released')
+    e.log.info('stepping down as leader for shutdown');
+  else
+    e.log.warn(
+      { reason },
+      'lost the ingest lease; closing the Polygon connection',
     );
-  };
+  void e.deps.onDemoted(reason);
+}
 
-  const step = async () => {
-    const sentAt = Date.now();
-    try {
-      if (leader) {
-        const ok = await withDeadline(
-          deps.lease.renew(),
-          renewMs,
-          'lease renew',
-        );
-        if (!running) return;
-        if (!ok) {
-          demote('lease taken or expired');
-          return;
-        }
-        extend(sentAt);
-        // Right after a renew: the lease stays ours while the socket closes.
-        await stepDownIfDead(sentAt);
-      } else {
-        if (sentAt < cooldownUntil) return;
-        const ok = await withDeadline(
-          deps.lease.acquire(),
-          deps.pollMs,
-          'lease acquire',
-        );
-        cannotLead = null;
-        if (!running || !ok) return;
-        leader = true;
-        liveAt = sentAt;
-        extend(sentAt);
-        deps.metrics.leader.set(1);
-        deps.metrics.leaderTransitions.inc({ transition: 'acquired' });
-        log.info('acquired the ingest lease; connecting');
-        deps.onElected();
-      }
-    } catch (err) {
-      const message = (err as Error).message;
-      if (!leader && UNRECOVERABLE_LEASE_ERROR.test(message))
-        cannotLead = message;
-      warnLease(() => log.warn({ err, leader }, 'lease operation failed'));
-    }
-  };
+async function release(e: Elector): Promise<void> {
+  try {
+    await withDeadline(e.deps.lease.release(), 2000, 'lease release');
+  } catch (err) {
+    e.log.warn({ err }, 'could not release the lease; it expires by itself');
+  }
+}
 
-  const loop = async () => {
-    if (!running) return;
-    await step();
-    if (running)
-      timer = setTimeout(() => void loop(), leader ? renewMs : deps.pollMs);
-  };
-
-  return {
-    start() {
-      if (running) return;
-      running = true;
-      void loop();
+/** Gives the lease up when the stream has not been live for `afterMs`. */
+async function stepDownIfDead(e: Elector, now: number): Promise<void> {
+  const sd = e.deps.stepDown;
+  if (!sd || sd.afterMs === 0) return;
+  const verdict = stepDownVerdict(sd.afterMs, sd.isLive(), now, e.liveAt);
+  if (verdict.kind === 'live') e.liveAt = now;
+  if (verdict.kind !== 'step-down') return;
+  demote(e, 'stepped_down');
+  e.log.warn(
+    {
+      reason: 'Polygon stream not live',
+      downMs: verdict.downMs,
+      cooldownMs: sd.cooldownMs,
     },
-    stop() {
-      running = false;
-      clearTimeout(timer);
-      demote('shutdown');
-    },
-    release,
-    get isLeader() {
-      return leader;
-    },
-    get cannotLead() {
-      return cannotLead;
-    },
-  };
+    'stepping down as leader: no live Polygon stream for LEADER_STEP_DOWN_AFTER_MS; ' +
+      'closing the connection, then releasing the lease so that a standby can try',
+  );
+  // Closed before released: a standby may connect as soon as the lease is free.
+  await e.deps.onDemoted('stepped_down');
+  await release(e);
+  e.cooldownUntil = Date.now() + sd.cooldownMs;
 }
