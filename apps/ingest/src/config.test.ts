@@ -1,4 +1,4 @@
-import { ConfigError } from '@tickpulse/shared';
+import { ConfigError, configWarnings } from '@tickpulse/shared';
 import { loadConfig, SIMULATOR_WS_URL } from './config';
 
 describe('ingest config', () => {
@@ -155,7 +155,7 @@ describe('ingest config', () => {
         'LEADER_STEP_DOWN_AFTER_MS',
         'TRADE_FUTURE_TOLERANCE_MS',
         'TRADE_MAX_AGE_MS',
-        'SUMMARY_INTERVAL_MS',
+        'SUMMARY_INTERVAL',
         'SHUTDOWN_FLUSH_MS',
       ].map(name => [name, String(600 * 3_600_000)]),
     );
@@ -164,7 +164,7 @@ describe('ingest config', () => {
         new RegExp(`${name}: must be at most 2147483647 ms`),
       );
     expect(
-      loadConfig({ SUMMARY_INTERVAL_MS: '2147483647' }).SUMMARY_INTERVAL_MS,
+      loadConfig({ SUMMARY_INTERVAL: '2147483647' }).SUMMARY_INTERVAL,
     ).toBe(2_147_483_647);
   });
 
@@ -226,5 +226,40 @@ describe('ingest config', () => {
     expect(() => loadConfig({ DATA_IDLE_TIMEOUT_MS: '-1' })).toThrow(
       /DATA_IDLE_TIMEOUT_MS/,
     );
+  });
+
+  it('reads a *_MS variable with a unit, and a plain number there as ms', () => {
+    const c = loadConfig({
+      FLUSH_INTERVAL_MS: '250ms',
+      PUBLISH_TIMEOUT_MS: '10s',
+      BACKFILL_MAX_GAP_MS: '15m',
+      TRADE_MAX_AGE_MS: '2d',
+      LEASE_TTL_MS: '7000',
+    });
+    expect(c.FLUSH_INTERVAL_MS).toBe(250);
+    expect(c.PUBLISH_TIMEOUT_MS).toBe(10_000);
+    expect(c.BACKFILL_MAX_GAP_MS).toBe(900_000);
+    expect(c.TRADE_MAX_AGE_MS).toBe(2 * 86_400_000);
+    expect(c.LEASE_TTL_MS).toBe(7000);
+    expect(
+      loadConfig({ LEADER_STEP_DOWN_AFTER_MS: '2m' }).LEADER_STEP_DOWN_AFTER_MS,
+    ).toBe(120_000);
+    expect(
+      loadConfig({ DATA_IDLE_TIMEOUT_MS: '0s' }).DATA_IDLE_TIMEOUT_MS,
+    ).toBe(0);
+    expect(() => loadConfig({ FLUSH_INTERVAL_MS: '50 millis' })).toThrow(
+      /FLUSH_INTERVAL_MS: must be a duration like 250ms, 10s, 15m, 1h or 2d, or a whole number of milliseconds \(got "50 millis"\)/,
+    );
+  });
+
+  it('still reads SUMMARY_INTERVAL_MS, as ms, with a deprecation line', () => {
+    const c = loadConfig({ SUMMARY_INTERVAL_MS: '60000' });
+    expect(c.SUMMARY_INTERVAL).toBe(60_000);
+    expect(configWarnings(c)).toEqual([
+      'SUMMARY_INTERVAL_MS is deprecated: set SUMMARY_INTERVAL instead',
+    ]);
+    expect(() =>
+      loadConfig({ SUMMARY_INTERVAL_MS: '60000', SUMMARY_INTERVAL: '2m' }),
+    ).toThrow(/SUMMARY_INTERVAL_MS: set only SUMMARY_INTERVAL/);
   });
 });

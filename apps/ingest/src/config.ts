@@ -6,7 +6,7 @@ import {
 } from '@tickpulse/polygon';
 import {
   baseEnvSchema,
-  MAX_DURATION_MS,
+  duration,
   MAX_TICK_BATCH_ENTRIES,
   parseEnv,
   milliseconds,
@@ -60,11 +60,20 @@ export const ConfigSchema = z
   .object({
     ...baseEnvSchema(9101),
     // ---- Polygon ----
-    /** Polygon/Massive API key. Unset: ingest connects to the local simulator instead. */
-    POLYGON_API_KEY: z.string().trim().min(1).optional(),
-    /** Stocks WebSocket. Default: the real-time cluster with a key, the local simulator without. */
-    POLYGON_WS_URL: wsUrl.optional(),
-    /** Comma-separated subscription params sent after auth. */
+    POLYGON_API_KEY: z
+      .string()
+      .trim()
+      .min(1)
+      .optional()
+      .describe('Polygon/Massive key; unset = use the local simulator'),
+    POLYGON_WS_URL: wsUrl
+      .optional()
+      .meta({
+        defaultText: `\`${POLYGON_STOCKS_URL}\` with a key, \`${SIMULATOR_WS_URL}\` without`,
+      })
+      .describe(
+        'stocks WebSocket (the legacy `wss://socket.polygon.io/stocks` works too)',
+      ),
     POLYGON_SUBSCRIPTIONS: z
       .string()
       .default('T.*')
@@ -80,8 +89,8 @@ export const ConfigSchema = z
           .split(',')
           .map(p => p.trim())
           .join(','),
-      ),
-    /** `backend`, `sip-last`, or a comma-separated list of excluded condition ids. */
+      )
+      .describe('comma-separated `T.<ticker>` params'),
     CONDITION_POLICY: z
       .string()
       .default('backend')
@@ -92,67 +101,78 @@ export const ConfigSchema = z
           ctx.addIssue({ code: 'custom', message: (err as Error).message });
           return z.NEVER;
         }
-      }),
+      })
+      .describe('`backend`, `sip-last` or a list of excluded ids'),
     /**
      * Largest WebSocket frame read (bytes). Polygon's frames stay far below
      * it (the official Go client reads at most 1 MB); a larger one is
      * counted and dropped unread, and the stream goes on.
      */
-    MAX_FRAME_BYTES: positiveInt(DEFAULT_FRAME_BOUNDS.maxBytes),
+    MAX_FRAME_BYTES: positiveInt(DEFAULT_FRAME_BOUNDS.maxBytes).describe(
+      'largest WebSocket frame read; a larger one is counted and dropped unread',
+    ),
     // ---- Coalescing and publishing ----
-    /** How often the pending per-ticker map becomes one `ticks` job. */
-    FLUSH_INTERVAL_MS: milliseconds(50),
-    /** Flush early when this many tickers are pending. */
-    FLUSH_MAX_TICKERS: positiveInt(5000),
+    FLUSH_INTERVAL_MS: milliseconds(50).describe(
+      'publish period (keeps end-to-end freshness well under 250 ms)',
+    ),
+    FLUSH_MAX_TICKERS: positiveInt(5000).describe(
+      'publish early at this many pending tickers',
+    ),
     /**
      * Most distinct tickers ingest accepts (from the stream and from REST
      * backfill) for the life of the process. Well above the ~12 000 listed US
      * stocks plus the OTC symbols `T.*` carries; past it trades of new
      * symbols are counted and dropped, known tickers keep updating.
      */
-    MAX_TICKERS: positiveInt(50_000),
+    MAX_TICKERS: positiveInt(50_000).describe(
+      'most distinct tickers accepted (stream and REST backfill) for the life of the process; new symbols past it are dropped and counted, known ones keep updating',
+    ),
     /**
      * Most tickers in one `ticks` job: a larger flush (after holding back)
      * becomes several jobs. At most ≈ 27 bytes a ticker, so 10 000 keep a
      * job under ≈ 0.3 MB and the 10 failed ones kept under ≈ 3 MB.
      */
-    TICKS_JOB_MAX_TICKERS: positiveInt(10_000).refine(
-      n => n <= MAX_TICK_BATCH_ENTRIES,
-      `must be at most ${MAX_TICK_BATCH_ENTRIES} (the most tick-writer accepts in one job)`,
+    TICKS_JOB_MAX_TICKERS: positiveInt(10_000)
+      .refine(
+        n => n <= MAX_TICK_BATCH_ENTRIES,
+        `must be at most ${MAX_TICK_BATCH_ENTRIES} (the most tick-writer accepts in one job)`,
+      )
+      .describe(
+        'most tickers in one `ticks` job (≤ 100 000); a larger flush becomes several jobs',
+      ),
+    PUBLISH_TIMEOUT_MS: milliseconds(5000).describe(
+      'a publish slower than this counts as failed and is merged back',
     ),
-    /** A publish that takes longer counts as failed and is merged back. */
-    PUBLISH_TIMEOUT_MS: milliseconds(5000),
     /**
      * Most `ticks` jobs waiting, active or awaiting a retry; beyond it ingest
      * holds back and keeps merging, so Redis never holds more batches than this.
      */
-    TICKS_MAX_PENDING_JOBS: positiveInt(4),
+    TICKS_MAX_PENDING_JOBS: positiveInt(4).describe(
+      'most `ticks` jobs waiting, active or awaiting a retry; at the cap ingest holds back and keeps merging (see [Footprint](operations.md#footprint))',
+    ),
     // ---- Connection health ----
-    /** WebSocket ping period. */
-    PING_INTERVAL_MS: milliseconds(25_000),
-    /** No frame and no pong for this long: the connection is dead. */
-    READ_TIMEOUT_MS: milliseconds(30_000),
-    /** From socket open to `auth_success`. */
-    AUTH_TIMEOUT_MS: milliseconds(10_000),
-    /** First reconnect delay (doubles per attempt, ±50 % jitter). */
-    RECONNECT_MIN_MS: milliseconds(1000),
-    /** Reconnect delay cap. */
-    RECONNECT_MAX_MS: milliseconds(30_000),
-    /** Backoff resets only after a connection stayed authenticated this long. */
-    HEALTHY_AFTER_MS: milliseconds(10_000),
-    /** Wait after `max_connections` (another connection took the account). */
-    MAX_CONNECTIONS_COOLDOWN_MS: milliseconds(60_000),
+    PING_INTERVAL_MS: milliseconds(25_000).describe('WebSocket ping period'),
+    READ_TIMEOUT_MS: milliseconds(30_000).describe(
+      'silent connection deadline (must exceed the ping period)',
+    ),
+    AUTH_TIMEOUT_MS: milliseconds(10_000).describe(
+      'socket open → `auth_success` deadline',
+    ),
+    RECONNECT_MIN_MS: milliseconds(1000).describe('first reconnect delay'),
+    RECONNECT_MAX_MS: milliseconds(30_000).describe('reconnect delay cap'),
+    HEALTHY_AFTER_MS: milliseconds(10_000).describe(
+      'authenticated this long ⇒ backoff resets',
+    ),
+    MAX_CONNECTIONS_COOLDOWN_MS: milliseconds(60_000).describe(
+      'wait after `max_connections`',
+    ),
     /**
      * Subscribed but no trade for this long inside DATA_WINDOW: the feed is
      * silent (pings still answered); reconnect. 0 disables.
      */
-    DATA_IDLE_TIMEOUT_MS: z.coerce
-      .number()
-      .int()
-      .nonnegative()
-      .max(MAX_DURATION_MS, `must be at most ${MAX_DURATION_MS} ms`)
-      .default(60_000),
-    /** When trades are expected: `HH:MM-HH:MM` New York time, Monday to Friday, or `always`. */
+    DATA_IDLE_TIMEOUT_MS: milliseconds(60_000, { allowZero: true }).describe(
+      'subscribed but no trade this long inside `DATA_WINDOW`: reconnect, `/readyz` not ok until trades return (doubles per silent reconnect in a row, up to 16×); `0` never',
+    ),
     DATA_WINDOW: z
       .string()
       .default('09:30-16:00')
@@ -161,68 +181,85 @@ export const ConfigSchema = z
         if (r.ok) return r.window;
         ctx.addIssue({ code: 'custom', message: r.reason });
         return z.NEVER;
-      }),
+      })
+      .describe(
+        'when trades are expected: `HH:MM-HH:MM` New York time, Monday to Friday, or `always`',
+      ),
     // ---- Gap healing (REST backfill) ----
-    /** REST base. Default: beside a local WebSocket (the simulator), else the official host. */
-    POLYGON_REST_URL: httpUrl.optional(),
-    /** Allow ws:// and http:// (no TLS) to a host other than this one: the key would cross the network in clear. */
-    ALLOW_PLAINTEXT_FEED: z.stringbool().default(false),
-    /** Heal gaps from REST. Default: on, except on a delayed cluster. */
-    BACKFILL_ENABLED: z.stringbool().optional(),
-    /** `/v3/trades` lookups in flight at once. */
-    BACKFILL_CONCURRENCY: positiveInt(4),
+    POLYGON_REST_URL: httpUrl
+      .optional()
+      .describe(
+        'REST base for gap healing (legacy `https://api.polygon.io` works too)',
+      ),
+    ALLOW_PLAINTEXT_FEED: z
+      .stringbool()
+      .default(false)
+      .describe(
+        'allow `ws://` / `http://` feed URLs to a host other than this one (the key would travel in clear; the in-cluster simulator needs it). A feed URL with `user:password@` is always refused: the key belongs in `POLYGON_API_KEY`',
+      ),
+    BACKFILL_ENABLED: z
+      .stringbool()
+      .optional()
+      .describe(
+        'heal gaps from REST (see [gap healing](../apps/ingest/README.md#gap-healing))',
+      ),
+    BACKFILL_CONCURRENCY: positiveInt(4).describe(
+      '`/v3/trades` lookups in flight at once',
+    ),
     /**
      * HTTP attempts one gap may send (snapshot, pages, retries). A gap near
      * BACKFILL_MAX_GAP_MS (and every rebuild after a Redis data loss) needs
      * about one lookup per ticker whose last print is ineligible: ~5 000 of
      * a 10 000-ticker market (see the README's gap-healing section).
      */
-    BACKFILL_REQUEST_BUDGET: positiveInt(15_000),
-    /** Longer gaps are healed only over their last this many ms. */
-    BACKFILL_MAX_GAP_MS: milliseconds(15 * 60_000),
-    /** Healing starts this long before the watermark (late and out-of-order prints, clock skew). */
-    BACKFILL_MARGIN_MS: milliseconds(2000),
+    BACKFILL_REQUEST_BUDGET: positiveInt(15_000).describe(
+      'HTTP attempts one gap may send (snapshot, pages, retries); beyond it the gap is `partial`',
+    ),
+    BACKFILL_MAX_GAP_MS: milliseconds(15 * 60_000).describe(
+      'a longer gap is healed only over its last 15 min (logged `truncated`)',
+    ),
+    BACKFILL_MARGIN_MS: milliseconds(2000).describe(
+      'healing starts this long before the watermark (late prints, clock skew)',
+    ),
     /**
      * Largest REST response body read (bytes). A full-market snapshot's
      * documented fields come to an estimated ≈ 600 B a ticker, ≈ 7 MB for
      * 12 000 tickers; a larger body is refused without parsing it and that
      * gap is not healed from it.
      */
-    BACKFILL_MAX_BODY_BYTES: positiveInt(32 * 1024 * 1024),
-    /** Deadline of one REST request. */
-    BACKFILL_REQUEST_TIMEOUT_MS: milliseconds(10_000),
-    /** First retry delay after a 429/5xx/timeout (doubles, ±50 % jitter, up to 8×). */
-    BACKFILL_RETRY_MIN_MS: milliseconds(500),
+    BACKFILL_MAX_BODY_BYTES: positiveInt(32 * 1024 * 1024).describe(
+      'largest REST response body read; a larger one (or one nested past 64, or of more than 1.5 M values) fails its request unparsed, without retry',
+    ),
+    BACKFILL_REQUEST_TIMEOUT_MS: milliseconds(10_000).describe(
+      'deadline of one REST request (then retried)',
+    ),
+    BACKFILL_RETRY_MIN_MS: milliseconds(500).describe(
+      'first retry delay after 429/5xx/timeout/malformed body (doubling, ±50 % jitter, 4 attempts)',
+    ),
     // ---- Leader election ----
-    /** Lease TTL: bounds failover time after a leader dies. Renewed every TTL/3. */
-    LEASE_TTL_MS: milliseconds(5000),
-    /** How often a standby tries to take the lease. */
-    LEASE_POLL_MS: milliseconds(1000),
+    LEASE_TTL_MS: milliseconds(5000).describe('lease TTL (≥ 1000)'),
+    LEASE_POLL_MS: milliseconds(1000).describe('standby takeover attempts'),
     /**
      * A leader whose stream has not been live (subscribed) for this long
      * releases the lease so that a standby can try; 0 never steps down.
      * Default: 60 s, or 2 × LEASE_TTL_MS when that is longer (a deployment
      * with a long lease keeps a valid configuration).
      */
-    LEADER_STEP_DOWN_AFTER_MS: z.coerce
-      .number()
-      .int()
-      .nonnegative()
-      .max(
-        MAX_DURATION_MS,
-        `must be at most ${MAX_DURATION_MS} ms (about 24.8 days; Node's timers fire at once beyond that)`,
-      )
-      .optional(),
+    LEADER_STEP_DOWN_AFTER_MS: duration(undefined, { allowZero: true })
+      .meta({ defaultText: '`60000` (or 2 × `LEASE_TTL_MS` if longer)' })
+      .describe(
+        'a leader whose stream has not been live this long releases the lease and sits out 3 × `LEASE_POLL_MS`; `0` never; must be > `LEASE_TTL_MS`',
+      ),
     // ---- Trade time bounds ----
-    /** Trades timestamped further ahead of the local clock are rejected. */
-    TRADE_FUTURE_TOLERANCE_MS: milliseconds(TICK_FUTURE_TOLERANCE_MS),
-    /** Trades older than this are rejected. */
-    TRADE_MAX_AGE_MS: milliseconds(24 * 3600_000),
+    TRADE_FUTURE_TOLERANCE_MS: milliseconds(TICK_FUTURE_TOLERANCE_MS).describe(
+      'max trade time ahead of the local clock',
+    ),
+    TRADE_MAX_AGE_MS: milliseconds(24 * 3600_000).describe('max trade age'),
     // ---- Operations ----
-    /** Period of the one-line counter summary. */
-    SUMMARY_INTERVAL_MS: milliseconds(5 * 60_000),
-    /** Budget for the final flush on SIGTERM. */
-    SHUTDOWN_FLUSH_MS: milliseconds(10_000),
+    SUMMARY_INTERVAL: duration('5m').describe('summary log period'),
+    SHUTDOWN_FLUSH_MS: milliseconds(10_000).describe(
+      'final flush budget on SIGTERM',
+    ),
   })
   .superRefine((cfg, ctx) => {
     if (cfg.READ_TIMEOUT_MS <= cfg.PING_INTERVAL_MS) {
@@ -325,11 +362,14 @@ export const ConfigSchema = z
     };
   });
 
+/** Deprecated variable names, still read (with a warning) under their new names. */
+export const RENAMED_ENV = { SUMMARY_INTERVAL_MS: 'SUMMARY_INTERVAL' };
+
 export type IngestConfig = z.infer<typeof ConfigSchema>;
 
 /** Validates ingest's environment; lists every problem at once. */
 export function loadConfig(
   env: Record<string, string | undefined>,
 ): IngestConfig {
-  return parseEnv(ConfigSchema, env, 'ingest');
+  return parseEnv(ConfigSchema, env, 'ingest', RENAMED_ENV);
 }

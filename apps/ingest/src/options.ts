@@ -29,7 +29,7 @@ export function ingestOptions(config: IngestConfig) {
     pipeline: tickPipelineOptions(config),
     polygon: polygonConnection(config),
     leadership: leadershipOptions(config),
-    summaryIntervalMs: config.SUMMARY_INTERVAL_MS,
+    summaryIntervalMs: config.SUMMARY_INTERVAL,
     shutdownFlushMs: config.SHUTDOWN_FLUSH_MS,
     startup: startupSummary(config),
   };

@@ -2,8 +2,8 @@ import {
   apiEnv,
   baseEnvSchema,
   databaseEnv,
-  durationMs,
   DEFAULT_GLOBAL_PLAN_CHUNK,
+  duration,
   httpBodyLimitBytes,
   parseEnv,
   positiveInt,
@@ -19,39 +19,51 @@ export const ConfigSchema = z
     ...baseEnvSchema(DEFAULT_HTTP_PORT),
 
     // --- shadow comparison --------------------------------------------------
-    /** Runs the shadow loop (plans every active strategy, records nothing). Off: health/metrics only. */
-    THROTTLE_SHADOW_ENABLED: z.stringbool().default(false),
-    /** Time between shadow cycles; the Go strategy loop runs every 10 s. */
-    SHADOW_INTERVAL: durationMs('10s'),
+    THROTTLE_SHADOW_ENABLED: z
+      .stringbool()
+      .default(false)
+      .describe('run the shadow comparison (`true/false/1/0/yes/no/on/off`)'),
+    SHADOW_INTERVAL: duration('10s').describe(
+      'time between shadow cycles (`500ms`, `30s`, `1m`, …)',
+    ),
     // DATABASE_URL: PostgreSQL holding `strategies` (read only).
     ...databaseEnv(),
 
     // --- namespace comparison (cutover) -------------------------------------
-    /** Compares this app's namespace (REDIS_KEY_PREFIX, the shadow) with COMPARE_REFERENCE_PREFIX periodically. */
-    COMPARE_ENABLED: z.stringbool().default(false),
-    /** The reference namespace: empty = the unprefixed keys the Go service writes. */
+    COMPARE_ENABLED: z
+      .stringbool()
+      .default(false)
+      .describe(
+        "compare this app's namespace (`REDIS_KEY_PREFIX`) with `COMPARE_REFERENCE_PREFIX` periodically and export `tickpulse_compare_*`",
+      ),
     COMPARE_REFERENCE_PREFIX: z
       .string()
       .regex(/^[^\s]*$/, 'must not contain whitespace')
-      .default(''),
-    /** Time between comparisons; each reads all of TICK:UPD and STRAT:*:UNIV of both namespaces in pages. */
-    COMPARE_INTERVAL: durationMs('60s'),
+      .default('')
+      .describe(
+        'reference namespace (empty = the Go-written keys); must differ from `REDIS_KEY_PREFIX` when `COMPARE_ENABLED=true`',
+      ),
+    COMPARE_INTERVAL: duration('60s').describe(
+      'time between comparisons (each reads both namespaces in full, in pages)',
+    ),
 
     // --- planner API --------------------------------------------------------
-    /** Serves POST /v1/plan, /v1/record, /v1/release for the Go alert service. */
-    PLANNER_API_ENABLED: z.stringbool().default(false),
+    PLANNER_API_ENABLED: z
+      .stringbool()
+      .default(false)
+      .describe('serve `/v1/plan`, `/v1/record`, `/v1/release`'),
     // API_TOKEN (required when the API is enabled), ALLOW_UNAUTHENTICATED,
     // API_RATE_LIMIT (6000 per minute), TRUST_PROXY.
     ...apiEnv(6000),
-    /** Default lifetime of a claim made through the API. */
-    PLANNER_CLAIM_TTL: durationMs('60s'),
-    /**
-     * TICK:UPD members per script call when planning a global strategy:
-     * bounds how long one plan holds Redis however large TICK:UPD grows.
-     */
-    PLANNER_GLOBAL_CHUNK: positiveInt(DEFAULT_GLOBAL_PLAN_CHUNK),
-    /** Largest accepted request body, in bytes (a record call for 20 000 tickers is ~300 kB). */
-    HTTP_BODY_LIMIT_BYTES: httpBodyLimitBytes({ default: 1024 * 1024 }),
+    PLANNER_CLAIM_TTL: duration('60s').describe(
+      'claim lifetime when a plan request names none',
+    ),
+    PLANNER_GLOBAL_CHUNK: positiveInt(DEFAULT_GLOBAL_PLAN_CHUNK).describe(
+      '`TICK:UPD` members one script call filters and claims when planning a global strategy; a plan takes as many calls as it needs, so no single call holds Redis longer than one chunk',
+    ),
+    HTTP_BODY_LIMIT_BYTES: httpBodyLimitBytes({
+      default: 1024 * 1024,
+    }).describe('largest request body'),
   })
   .superRefine((cfg, ctx) => {
     if (

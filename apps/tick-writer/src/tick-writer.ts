@@ -50,7 +50,7 @@ export type TickWriterConfig = Pick<
   Config,
   | 'REDIS_KEY_PREFIX'
   | 'BULLMQ_PREFIX'
-  | 'TICK_WRITER_CONCURRENCY'
+  | 'WORKER_CONCURRENCY'
   | 'TICK_WRITER_ZADD_CHUNK'
   | 'TICK_WRITER_MAX_TICKERS'
   | 'TICK_WRITER_LOCK_DURATION_MS'
@@ -59,7 +59,7 @@ export type TickWriterConfig = Pick<
   | 'TICK_WRITER_DRAIN_TIMEOUT_MS'
   | 'TICK_RETENTION_DAYS'
   | 'TICK_RETENTION_INTERVAL'
-  | 'TICK_WRITER_SUMMARY_INTERVAL'
+  | 'SUMMARY_INTERVAL'
 >;
 
 /** tick-writer's dependencies; tests inject their own. */
@@ -197,7 +197,7 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
       {
         connection: redis,
         prefix,
-        concurrency: config.TICK_WRITER_CONCURRENCY,
+        concurrency: config.WORKER_CONCURRENCY,
         lockDuration: config.TICK_WRITER_LOCK_DURATION_MS,
         stalledInterval: config.TICK_WRITER_STALLED_INTERVAL_MS,
         maxStalledCount: config.TICK_WRITER_MAX_STALLED_COUNT,
@@ -259,14 +259,14 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
       logger: log,
       registry: deps.registry,
       counters: SUMMARY_COUNTERS,
-      intervalMs: config.TICK_WRITER_SUMMARY_INTERVAL,
+      intervalMs: config.SUMMARY_INTERVAL,
       extra: () => ({ freshness: freshness.take() }),
     });
     log.info(
       {
         queue: QUEUE_NAMES.ticks,
         prefix,
-        concurrency: config.TICK_WRITER_CONCURRENCY,
+        concurrency: config.WORKER_CONCURRENCY,
         lockDurationMs: config.TICK_WRITER_LOCK_DURATION_MS,
         retentionDays: config.TICK_RETENTION_DAYS,
       },

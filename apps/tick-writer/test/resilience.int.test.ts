@@ -210,7 +210,7 @@ describe('tick-writer survives failures', () => {
       REDIS_URL: priv.url,
       REDIS_KEY_PREFIX: '{kill}:',
       BULLMQ_PREFIX: 'killtest',
-      TICK_WRITER_CONCURRENCY: '2',
+      WORKER_CONCURRENCY: '2',
       // Short enough that the orphans are recovered quickly, long enough that
       // a live worker on a loaded CI machine keeps its locks; a stall of a live
       // worker only re-processes a batch, so allow many.
@@ -270,7 +270,7 @@ describe('tick-writer survives failures', () => {
       REDIS_URL: priv.url,
       REDIS_KEY_PREFIX: '{term}:',
       BULLMQ_PREFIX: 'termtest',
-      TICK_WRITER_CONCURRENCY: '1',
+      WORKER_CONCURRENCY: '1',
       // The largest batch a job may carry takes a while on a loaded machine; the drain must not give up first.
       TICK_WRITER_DRAIN_TIMEOUT_MS: '60000',
     };

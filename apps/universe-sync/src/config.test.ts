@@ -81,7 +81,7 @@ describe('universe-sync config', () => {
     expect(() =>
       loadConfig({
         ...base,
-        API_BODY_LIMIT: '8192',
+        API_BODY_LIMIT: '4096',
         HTTP_BODY_LIMIT_BYTES: '8192',
       }),
     ).toThrow(/API_BODY_LIMIT: set only HTTP_BODY_LIMIT_BYTES/);

@@ -2,7 +2,7 @@ import {
   apiEnv,
   baseEnvSchema,
   databaseEnv,
-  durationMs,
+  duration,
   httpBodyLimitBytes,
   parseEnv,
   positiveInt,
@@ -24,61 +24,74 @@ export const ConfigSchema = z
     // ---- PostgreSQL ----
     // DATABASE_URL: the `strategies` table (read-only, plus the optional trigger).
     ...databaseEnv(),
-    /** Size of the query pool (sync jobs and reconcile pages share it). */
-    PG_POOL_MAX: positiveInt(5),
-    /** A query that cannot get a connection within this long fails (and the job retries). */
-    PG_CONNECT_TIMEOUT: durationMs('5s'),
-    /** LISTEN for the trigger's notifications and enqueue a sync per changed strategy. */
-    LISTEN_NOTIFY: z.stringbool().default(true),
-    /** Channel the trigger installed by `migrate` notifies (strategy id as payload). */
+    PG_POOL_MAX: positiveInt(5).describe('query pool size'),
+    PG_CONNECT_TIMEOUT: duration('5s').describe(
+      'a query that cannot connect within this fails (the job retries)',
+    ),
+    LISTEN_NOTIFY: z
+      .stringbool()
+      .default(true)
+      .describe(
+        "LISTEN for the trigger's notifications (`true`/`false`); LISTEN runs only while the trigger is installed for `PG_NOTIFY_CHANNEL` (checked at start and every 60 s while absent)",
+      ),
     PG_NOTIFY_CHANNEL: z
       .string()
       .regex(CHANNEL_RE, 'must be a lower-case identifier (a-z, 0-9, _)')
-      .default('tickpulse_strategies'),
+      .default('tickpulse_strategies')
+      .describe('channel (lower-case identifier); `migrate` uses it too'),
     /**
      * Most notified strategy ids waiting to be enqueued. Any role may NOTIFY,
      * so past it the waiting ids are dropped for one reconcile instead of a
      * job each (a bulk edit of more strategies is also cheaper that way).
      */
-    NOTIFY_MAX_PENDING: positiveInt(1000),
+    NOTIFY_MAX_PENDING: positiveInt(1000).describe(
+      'most notified strategy ids waiting to be enqueued; past it they are dropped for one reconcile',
+    ),
 
     // ---- worker and reconcile ----
-    /** Sync jobs processed in parallel by one replica. */
-    WORKER_CONCURRENCY: positiveInt(8),
-    /** Period of the full reconcile (a BullMQ job scheduler shared by all replicas). */
-    RECONCILE_INTERVAL: durationMs('15m'),
-    /** Run a reconcile when the process starts (covers notifications missed while down). */
-    RECONCILE_ON_START: z.stringbool().default(true),
-    /** Strategies read per reconcile page (keyset pagination on strategyid). */
+    WORKER_CONCURRENCY: positiveInt(8).describe(
+      'sync and reconcile jobs processed at once by one replica',
+    ),
+    RECONCILE_INTERVAL: duration('15m').describe(
+      'period of the scheduled reconcile (`500ms`, `30s`, `15m`, `1h`)',
+    ),
+    RECONCILE_ON_START: z
+      .stringbool()
+      .default(true)
+      .describe('enqueue a reconcile at start-up'),
     RECONCILE_PAGE_SIZE: z.coerce
       .number()
       .int()
       .min(1)
       .max(10_000)
-      .default(500),
-    /** Each reconcile compares the members of 1 strategy in N whatever its stored fingerprint says (1 = all, 0 = never). */
+      .default(500)
+      .describe('strategies per reconcile page / transaction'),
     RECONCILE_FULL_CHECK_EVERY: z.coerce
       .number()
       .int()
       .min(0)
       .max(1000)
-      .default(4),
+      .default(4)
+      .describe(
+        'each reconcile compares the members of 1 strategy in N regardless of its fingerprint (1 = all every run, 0 = never)',
+      ),
 
     // ---- Redis footprint ----
-    /** How often the footprint gauge is sampled (a bounded number of MEMORY USAGE … SAMPLES 5 calls). */
-    REDIS_FOOTPRINT_INTERVAL: durationMs('1m'),
-    /** Budget of tickpulse's sampled Redis bytes; exported for the alert rule. */
-    REDIS_FOOTPRINT_BUDGET_BYTES: positiveInt(400_000_000),
+    REDIS_FOOTPRINT_INTERVAL: duration('1m').describe(
+      'period of the sampled `tickpulse_redis_footprint_bytes` gauge (see [Footprint](operations.md#footprint))',
+    ),
+    REDIS_FOOTPRINT_BUDGET_BYTES: positiveInt(400_000_000).describe(
+      'budget exported as `tickpulse_redis_footprint_budget_bytes` for `TickpulseRedisFootprintOverBudget`',
+    ),
 
     // ---- HTTP API ----
     // API_TOKEN, ALLOW_UNAUTHENTICATED, API_RATE_LIMIT (600 per minute), TRUST_PROXY.
     ...apiEnv(600),
-    /** Largest accepted /v1 request body, in bytes (formerly `API_BODY_LIMIT`). */
     HTTP_BODY_LIMIT_BYTES: httpBodyLimitBytes({
       default: 4096,
       min: 256,
       max: 1_048_576,
-    }),
+    }).describe('largest /v1 request body in bytes'),
   })
   .superRefine((cfg, ctx) => requireApiToken(cfg, ctx));
 

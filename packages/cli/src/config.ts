@@ -2,7 +2,7 @@ import { z } from 'zod';
 import {
   baseEnvSchema,
   databaseEnv,
-  MAX_DURATION_MS,
+  duration,
   parseEnv,
 } from '@tickpulse/shared';
 
@@ -11,26 +11,31 @@ export const CliConfigSchema = z.object({
   ...baseEnvSchema(0),
   // DATABASE_URL: the `strategies` table (the demo creates it when missing).
   ...databaseEnv(),
-  /** When set, `up` connects ingest to the real Polygon feed instead of the simulator. */
-  POLYGON_API_KEY: z.string().optional(),
-  /** Seconds between status lines of `up`. */
-  STATUS_INTERVAL_S: z.coerce
+  POLYGON_API_KEY: z
+    .string()
+    .optional()
+    .describe(
+      'when set, `up` connects ingest to the real Polygon feed instead of the simulator',
+    ),
+  STATUS_INTERVAL_S: duration('5', { plain: 's' }).describe(
+    'time between the status lines of `up` (a plain number is seconds)',
+  ),
+  UP_PORT_BASE: z.coerce
     .number()
     .int()
-    .positive()
-    .max(
-      Math.floor(MAX_DURATION_MS / 1000),
-      `must be at most ${Math.floor(MAX_DURATION_MS / 1000)} s (Node's timer limit)`,
-    )
-    .default(5),
-  /**
-   * `up`'s first port: polygon-sim on it, then ingest, tick-writer,
-   * universe-sync and throttle-shadow on the next four (a second system on
-   * one machine, tests).
-   */
-  UP_PORT_BASE: z.coerce.number().int().min(1).max(65531).default(9100),
-  /** Where `throttle-report` reads throttle-shadow; default: the one `up` runs (UP_PORT_BASE + 4). */
-  THROTTLE_SHADOW_URL: z.url().optional(),
+    .min(1)
+    .max(65531)
+    .default(9100)
+    .describe(
+      "`up`'s first port: polygon-sim on it, then ingest, tick-writer, universe-sync and throttle-shadow on the next four (a second system on one machine, tests)",
+    ),
+  THROTTLE_SHADOW_URL: z
+    .url()
+    .optional()
+    .meta({
+      defaultText: '`http://127.0.0.1:<UP_PORT_BASE + 4>`, the one `up` runs',
+    })
+    .describe('where `throttle-report` reads throttle-shadow'),
 });
 export type CliConfig = z.infer<typeof CliConfigSchema>;
 

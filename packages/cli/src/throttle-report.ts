@@ -1,5 +1,5 @@
 import {
-  durationMs,
+  duration,
   echoValue,
   type RunTally,
   type StrategyTally,
@@ -14,7 +14,7 @@ const TOP = 20;
 /** A report is read from one local HTTP server: it answers at once or not at all. */
 const FETCH_TIMEOUT_MS = 10_000;
 
-const sinceSchema = durationMs('1h');
+const sinceSchema = duration('1h');
 const int = (n: number) => n.toLocaleString('en-US');
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import {
   baseEnvSchema,
   configWarnings,
-  durationMs,
+  duration,
+  durationForms,
+  parseDurationMs,
   parseEnv,
   MAX_DURATION_MS,
   milliseconds,
@@ -14,7 +16,7 @@ const schema = z.object({
   ...baseEnvSchema(9000),
   FLAG: z.stringbool().default(false),
   API_TOKEN: z.string().min(16),
-  EVERY: durationMs('15m'),
+  EVERY: duration('15m'),
 });
 
 describe('parseEnv', () => {
@@ -245,7 +247,7 @@ describe('parseEnv', () => {
 
 describe('duration bounds', () => {
   const bounded = z.object({
-    EVERY: durationMs('15m'),
+    EVERY: duration('15m'),
     WAIT_MS: milliseconds(1000),
   });
 
@@ -262,7 +264,7 @@ describe('duration bounds', () => {
       { EVERY: '2147483648ms' },
       { EVERY: '99999999999999999999999h' },
       { WAIT_MS: '2147483648' },
-      { WAIT_MS: '1e12' },
+      { WAIT_MS: '25d' },
     ]) {
       const name = Object.keys(env)[0]!;
       expect(() => parseEnv(bounded, env)).toThrow(
@@ -274,8 +276,100 @@ describe('duration bounds', () => {
   it('rejects zero and fractions of a millisecond', () => {
     expect(() => parseEnv(bounded, { WAIT_MS: '0' })).toThrow(/WAIT_MS/);
     expect(() => parseEnv(bounded, { WAIT_MS: '1.5' })).toThrow(/WAIT_MS/);
+    expect(() => parseEnv(bounded, { WAIT_MS: '1e12' })).toThrow(
+      /WAIT_MS: must be a duration like/,
+    );
     expect(() => parseEnv(bounded, { EVERY: '0s' })).toThrow(
       /EVERY: must be greater than zero/,
     );
+  });
+});
+
+describe('one duration syntax', () => {
+  const SIZE = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  // A deterministic spread of magnitudes: small, round, and near 2^31.
+  const values = [0, 1, 7, 50, 250, 999, 1000, 60_000, 123_456, 2 ** 31 - 1];
+
+  it('reads every value with every unit as value × unit', () => {
+    for (const n of values)
+      for (const [unit, size] of Object.entries(SIZE)) {
+        expect(parseDurationMs(`${n}${unit}`)).toBe(n * size);
+        expect(parseDurationMs(` ${n} ${unit} `)).toBe(n * size);
+      }
+  });
+
+  it('reads a plain number in the unit the name implies', () => {
+    for (const n of values) {
+      expect(parseDurationMs(String(n))).toBe(n);
+      expect(parseDurationMs(String(n), 'ms')).toBe(n);
+      expect(parseDurationMs(String(n), 's')).toBe(n * 1000);
+      expect(parseDurationMs(String(n), 'days')).toBe(n * 86_400_000);
+    }
+  });
+
+  it('reads nothing else', () => {
+    for (const bad of [
+      '',
+      'soon',
+      '1.5s',
+      '-1s',
+      '+5s',
+      '1e3',
+      '10 sec',
+      '5M',
+      '1h30m',
+      '0x10',
+      's',
+      '10 s s',
+    ])
+      expect(parseDurationMs(bad)).toBeUndefined();
+  });
+
+  it('gives the value in the unit of the name and names the accepted forms on error', () => {
+    const s = z.object({
+      WAIT_MS: duration('50'),
+      EVERY_S: duration('5', { plain: 's' }),
+      KEEP_DAYS: duration('90', { plain: 'days', maxMs: 3650 * SIZE.d }),
+    });
+    expect(parseEnv(s, {})).toEqual({ WAIT_MS: 50, EVERY_S: 5, KEEP_DAYS: 90 });
+    expect(
+      parseEnv(s, { WAIT_MS: '10s', EVERY_S: '250ms', KEEP_DAYS: '36h' }),
+    ).toEqual({ WAIT_MS: 10_000, EVERY_S: 0.25, KEEP_DAYS: 1.5 });
+    expect(parseEnv(s, { KEEP_DAYS: '3650' }).KEEP_DAYS).toBe(3650);
+    let caught: unknown;
+    try {
+      parseEnv(s, {
+        WAIT_MS: '50 ms please',
+        EVERY_S: 'x',
+        KEEP_DAYS: '3651d',
+      });
+    } catch (err) {
+      caught = err;
+    }
+    expect((caught as ConfigError).problems).toEqual([
+      `WAIT_MS: must be ${durationForms('ms')} (got "50 ms please")`,
+      `EVERY_S: must be ${durationForms('s')} (got "x")`,
+      'KEEP_DAYS: must be at most 3650d (got "3651d")',
+    ]);
+    expect(durationForms('s')).toBe(
+      'a duration like 250ms, 10s, 15m, 1h or 2d, or a whole number of seconds',
+    );
+  });
+
+  it('lets 0 through only where the variable allows it', () => {
+    const s = z.object({
+      OFF_MS: duration('0', { allowZero: true }),
+      ON_MS: duration('1'),
+    });
+    expect(parseEnv(s, {})).toEqual({ OFF_MS: 0, ON_MS: 1 });
+    expect(() => parseEnv(s, { ON_MS: '0s' })).toThrow(
+      /ON_MS: must be greater than zero/,
+    );
+  });
+
+  it('leaves an optional duration without a default unset', () => {
+    const s = z.object({ MAYBE_MS: duration(undefined) });
+    expect(parseEnv(s, {}).MAYBE_MS).toBeUndefined();
+    expect(parseEnv(s, { MAYBE_MS: '1m' }).MAYBE_MS).toBe(60_000);
   });
 });

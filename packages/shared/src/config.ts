@@ -62,37 +62,68 @@ export function baseEnvSchema(defaultPort: number) {
   return {
     // Where Redis is: exactly one of REDIS_URL, REDIS_SENTINELS,
     // REDIS_CLUSTER_NODES (checked by parseEnv; see redisTarget).
-    /** A standalone Redis (`rediss://` for TLS); default `redis://127.0.0.1:6379`. */
-    REDIS_URL: redisUrl.optional(),
-    /** Sentinels that monitor the master, `host:port,…`. */
-    REDIS_SENTINELS: hostPortList.optional(),
-    /** The master's name as the sentinels know it (`sentinel monitor <name> …`). */
+    REDIS_URL: redisUrl
+      .optional()
+      .meta({
+        accepts: '`redis://` or `rediss://` URL',
+        defaultText: `\`${DEFAULT_REDIS_URL}\``,
+      })
+      .describe(
+        'standalone Redis; `rediss://` for TLS, user and password in the URL (`redis://user:pass@host:6379/0`)',
+      ),
+    REDIS_SENTINELS: hostPortList
+      .optional()
+      .meta({ accepts: '`host:port,…`' })
+      .describe(
+        'Sentinel mode: sentinels as `host:port,host:port,…` (IPv6 as `[::1]:26379`)',
+      ),
     REDIS_SENTINEL_NAME: z
       .string()
       .regex(/^[^\s]+$/, 'must not contain whitespace')
-      .optional(),
-    /** Password of the sentinels themselves (`requirepass` on the sentinels). */
-    REDIS_SENTINEL_PASSWORD: z.string().optional(),
-    /** Some (or all) nodes of a Redis Cluster, `host:port,…`; the rest are discovered. */
-    REDIS_CLUSTER_NODES: hostPortList.optional(),
-    /** ACL user of the data nodes with REDIS_SENTINELS / REDIS_CLUSTER_NODES (REDIS_URL carries its own). */
-    REDIS_USERNAME: z.string().optional(),
-    /** Password of the data nodes with REDIS_SENTINELS / REDIS_CLUSTER_NODES. */
-    REDIS_PASSWORD: z.string().optional(),
-    /** pino level. */
-    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-    /** Port of /healthz, /readyz, /metrics (and the app's API, if any). */
-    HTTP_PORT: portSchema(defaultPort),
-    /** Namespace prepended to every tickpulse key; empty in production. */
+      .optional()
+      .meta({ defaultText: '(unset; required with `REDIS_SENTINELS`)' })
+      .describe("the master's name as the sentinels monitor it"),
+    REDIS_SENTINEL_PASSWORD: z
+      .string()
+      .optional()
+      .describe('password of the sentinels themselves'),
+    REDIS_CLUSTER_NODES: hostPortList
+      .optional()
+      .meta({ accepts: '`host:port,…`' })
+      .describe(
+        'Cluster mode: some or all nodes as `host:port,…`; the rest are discovered',
+      ),
+    REDIS_USERNAME: z
+      .string()
+      .optional()
+      .describe(
+        'ACL user of the data nodes in Sentinel or Cluster mode (a URL carries its own)',
+      ),
+    REDIS_PASSWORD: z
+      .string()
+      .optional()
+      .describe('password of the data nodes in Sentinel or Cluster mode'),
+    LOG_LEVEL: z.enum(LOG_LEVELS).default('info').describe('pino level'),
+    HTTP_PORT: portSchema(defaultPort).describe(
+      "`/healthz`, `/readyz`, `/metrics` and the app's API, if any (0: any free port)",
+    ),
     REDIS_KEY_PREFIX: z
       .string()
       .regex(/^[^\s]*$/, 'must not contain whitespace')
-      .default(''),
-    /** BullMQ key prefix; on Redis Cluster a hash tag, `{tickpulse}` when unset. */
+      .default('')
+      .describe(
+        'namespace prepended to every tickpulse key; empty in production (hash-tag it on Redis Cluster, e.g. `{tp}:`)',
+      ),
     BULLMQ_PREFIX: z
       .string()
       .regex(/^[^\s:]+$/, 'must be non-empty, without whitespace or ":"')
-      .default('bull'),
+      .default('bull')
+      .meta({
+        defaultText: `\`bull\`; \`${CLUSTER_BULLMQ_PREFIX}\` with \`REDIS_CLUSTER_NODES\``,
+      })
+      .describe(
+        'BullMQ key prefix; must be a hash tag (`{…}`) on Redis Cluster',
+      ),
   };
 }
 
@@ -112,7 +143,8 @@ export function configWarnings(config: object): readonly string[] {
  *
  * @param renamed deprecated variable names, each mapped to the name that
  *   replaced it: the old name still works (with a warning, see
- *   `configWarnings`) unless the new one is set too, which is an error.
+ *   `configWarnings`) unless the new one is set too to another value, which
+ *   is an error.
  * @throws ConfigError listing every bad or missing variable at once.
  */
 export function parseEnv<S extends z.ZodType>(
@@ -128,9 +160,9 @@ export function parseEnv<S extends z.ZodType>(
   const conflicts: string[] = [];
   for (const [old, current] of Object.entries(renamed)) {
     if (!(old in cleaned)) continue;
-    if (current in cleaned)
+    if (current in cleaned && cleaned[current] !== cleaned[old])
       conflicts.push(
-        `${old}: set only ${current} (${old} is its deprecated name) (given)`,
+        `${old}: set only ${current} (${old} is its deprecated name, and the two differ) (given)`,
       );
     else {
       cleaned[current] = cleaned[old]!;
@@ -306,59 +338,132 @@ export const MAX_DURATION_MS = 2_147_483_647;
 
 const TOO_LONG = `must be at most ${MAX_DURATION_MS} ms (about 24.8 days; Node's timers fire at once beyond that)`;
 
-/*
- * Durations. The convention for a new variable is a `*_MS` name holding whole
- * milliseconds, read with `milliseconds`. `durationMs` reads the variables
- * that predate it and carry a unit in their value (`RECONCILE_INTERVAL=15m`,
- * `SHADOW_INTERVAL=10s`): their names and syntax are part of the deployed
- * configuration, so they keep it. Both give milliseconds, bounded alike.
- */
+/** What a plain integer means in a duration variable: the unit its name implies. */
+export type PlainUnit = 'ms' | 's' | 'days';
+
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+const PLAIN_SUFFIX: Record<PlainUnit, string> = { ms: 'ms', s: 's', days: 'd' };
+
+/** The forms a duration variable accepts, for error messages and the configuration reference. */
+export function durationForms(plain: PlainUnit = 'ms'): string {
+  const unit = { ms: 'milliseconds', s: 'seconds', days: 'days' }[plain];
+  return `a duration like 250ms, 10s, 15m, 1h or 2d, or a whole number of ${unit}`;
+}
 
 /**
- * A whole number of milliseconds from a `*_MS` variable, 1 … MAX_DURATION_MS.
+ * Reads one duration: a whole number with a unit (`250ms`, `10s`, `15m`,
+ * `1h`, `2d`) or a plain whole number in `plain`, the unit the variable's
+ * name implies (`FLUSH_INTERVAL_MS=50`, `STATUS_INTERVAL_S=5`,
+ * `TICK_RETENTION_DAYS=90`), so that every value that worked before units
+ * were accepted keeps its meaning.
  *
- * @param defaultValue used when the variable is unset.
+ * @returns milliseconds, or undefined when `text` is not a duration.
  */
-export const milliseconds = (defaultValue: number) =>
-  z.coerce
-    .number()
-    .int()
-    .positive()
-    .max(MAX_DURATION_MS, TOO_LONG)
-    .default(defaultValue);
+export function parseDurationMs(
+  text: string,
+  plain: PlainUnit = 'ms',
+): number | undefined {
+  const m = /^(\d+)\s*(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * UNIT_MS[m[2] ?? PLAIN_SUFFIX[plain]]!;
+}
+
+/** Options of `duration`. */
+export interface DurationOptions {
+  /** The unit of a plain number, and of the parsed value (default `ms`). */
+  plain?: PlainUnit;
+  /** Accept 0 (a variable where 0 turns the feature off). */
+  allowZero?: boolean;
+  /** Smallest accepted value in ms (default 1, or 0 with `allowZero`). */
+  minMs?: number;
+  /** Largest accepted value in ms (default MAX_DURATION_MS, Node's timer limit). */
+  maxMs?: number;
+}
+
+/** The string → number reader behind `duration`, bounds and messages included. */
+function durationReader(opts: DurationOptions) {
+  const plain = opts.plain ?? 'ms';
+  const maxMs = opts.maxMs ?? MAX_DURATION_MS;
+  const minMs = opts.minMs ?? (opts.allowZero ? 0 : 1);
+  return z.string().transform((s, ctx) => {
+    const ms = parseDurationMs(s, plain);
+    const problem =
+      ms === undefined
+        ? `must be ${durationForms(plain)}`
+        : ms > maxMs
+          ? maxMs === MAX_DURATION_MS
+            ? TOO_LONG
+            : `must be at most ${describeMs(maxMs)}`
+          : ms < minMs
+            ? minMs === 1
+              ? 'must be greater than zero'
+              : `must be at least ${describeMs(minMs)}`
+            : undefined;
+    if (problem !== undefined) {
+      ctx.addIssue({ code: 'custom', message: problem });
+      return z.NEVER;
+    }
+    return ms! / UNIT_MS[PLAIN_SUFFIX[plain]]!;
+  });
+}
+type DurationReader = ReturnType<typeof durationReader>;
 
 /**
- * Parses a duration like `15m`, `30s`, `1h`, `500ms` or a bare number of ms,
- * 1 ms … MAX_DURATION_MS.
+ * A duration variable, the one syntax every tickpulse duration accepts (see
+ * `parseDurationMs`). The value comes out in the unit the name implies
+ * (`plain`): milliseconds for `*_MS` and unit-less names, seconds for `*_S`,
+ * days for `*_DAYS`; `250ms` in a seconds variable is 0.25.
  *
- * @param defaultValue used when the variable is unset, in the same syntax.
+ * @param defaultValue used when the variable is unset, in the same syntax;
+ *   `undefined` leaves the variable optional.
  */
-export const durationMs = (defaultValue: string) =>
-  z
-    .string()
-    .default(defaultValue)
-    .transform((s, ctx) => {
-      const m = /^(\d+)(ms|s|m|h)?$/.exec(s.trim());
-      if (!m) {
-        ctx.addIssue({
-          code: 'custom',
-          message: 'must be a duration like 500ms, 30s, 15m or 1h',
-        });
-        return z.NEVER;
-      }
-      const unit =
-        { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 'ms'] ?? 1;
-      const ms = Number(m[1]) * unit;
-      if (ms <= 0) {
-        ctx.addIssue({ code: 'custom', message: 'must be greater than zero' });
-        return z.NEVER;
-      }
-      if (ms > MAX_DURATION_MS) {
-        ctx.addIssue({ code: 'custom', message: TOO_LONG });
-        return z.NEVER;
-      }
-      return ms;
-    });
+
+export function duration(
+  defaultValue: string,
+  opts?: DurationOptions,
+): z.ZodPrefault<DurationReader>;
+export function duration(
+  defaultValue: undefined,
+  opts?: DurationOptions,
+): z.ZodOptional<DurationReader>;
+export function duration(
+  defaultValue: string | undefined,
+  opts: DurationOptions = {},
+): z.ZodPrefault<DurationReader> | z.ZodOptional<DurationReader> {
+  const read = durationReader(opts);
+  const meta = { accepts: durationForms(opts.plain) };
+  return defaultValue === undefined
+    ? read.optional().meta(meta)
+    : // prefault, not default: the default goes through the same parser.
+      read.prefault(defaultValue).meta(meta);
+}
+
+/**
+ * A `*_MS` duration variable: `duration` with a default in whole
+ * milliseconds (a plain number in such a variable means ms).
+ */
+export const milliseconds = (
+  defaultMs: number,
+  opts: Omit<DurationOptions, 'plain'> = {},
+) => duration(String(defaultMs), opts);
+
+/** A bound for messages, in the largest unit that divides it (`90000` → `90s`). */
+function describeMs(ms: number): string {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const)
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}
 
 /** fastify's `trustProxy` as `TRUST_PROXY` sets it (a hop count becomes a function of the hop). */
 export type TrustProxy =

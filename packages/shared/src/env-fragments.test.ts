@@ -92,6 +92,14 @@ describe('parseEnv with renamed variables', () => {
     ).toThrow(/OLD_NAME: set only NEW_NAME/);
   });
 
+  it('takes both names set to the same value, still naming the old one', () => {
+    const cfg = parseEnv(s, { OLD_NAME: '7', NEW_NAME: '7' }, 'app', renamed);
+    expect(cfg.NEW_NAME).toBe(7);
+    expect(configWarnings(cfg)).toEqual([
+      'OLD_NAME is deprecated: set NEW_NAME instead',
+    ]);
+  });
+
   it('validates the old name under the new one', () => {
     expect(() => parseEnv(s, { OLD_NAME: 'many' }, 'app', renamed)).toThrow(
       /NEW_NAME/,

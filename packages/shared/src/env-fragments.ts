@@ -19,7 +19,10 @@ const postgresUrl = z
 
 /** `DATABASE_URL`: the PostgreSQL holding the `strategies` table. */
 export const databaseEnv = () => ({
-  DATABASE_URL: postgresUrl.default(DEFAULT_DATABASE_URL),
+  DATABASE_URL: postgresUrl
+    .default(DEFAULT_DATABASE_URL)
+    .meta({ accepts: '`postgres://` or `postgresql://` URL' })
+    .describe('the PostgreSQL holding the `strategies` table'),
 });
 
 /**
@@ -30,18 +33,30 @@ export const databaseEnv = () => ({
  * @param rateLimitPerMinute the app's default `API_RATE_LIMIT`.
  */
 export const apiEnv = (rateLimitPerMinute: number) => ({
-  /** Bearer token the /v1 API requires; compared in constant time, never logged. */
-  API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  /** Serve the /v1 API without a token. Local development only. */
-  ALLOW_UNAUTHENTICATED: z.stringbool().default(false),
-  /** Requests per minute one client address may send to /v1 (429 beyond). */
+  API_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .optional()
+    .describe(
+      'bearer token of the /v1 API (≥ 16 characters; compared in constant time, never logged). **Required** (throttle-shadow: when `PLANNER_API_ENABLED=true`) unless `ALLOW_UNAUTHENTICATED=true`',
+    ),
+  ALLOW_UNAUTHENTICATED: z
+    .stringbool()
+    .default(false)
+    .describe(
+      'serve the /v1 API without a token — local development only; logged as a warning at start',
+    ),
   API_RATE_LIMIT: z.coerce
     .number()
     .int()
     .positive()
-    .default(rateLimitPerMinute),
-  /** Proxies whose X-Forwarded-For names the client (the rate-limit key), e.g. the ingress controller's pod CIDR. */
-  TRUST_PROXY: trustProxySchema(),
+    .default(rateLimitPerMinute)
+    .describe(
+      'requests per minute one client address may send to the /v1 API; 429 with `retry-after` beyond (per replica)',
+    ),
+  TRUST_PROXY: trustProxySchema().describe(
+    'peers whose `X-Forwarded-For` names the client (the rate-limit key): `false`, a comma-separated list of addresses/CIDRs (or `loopback`, `linklocal`, `uniquelocal`), a hop count, or `true` (anyone — lets a client pick its own key; avoid)',
+  ),
 });
 
 /**

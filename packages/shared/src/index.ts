@@ -33,3 +33,4 @@ export * from './tickers.js';
 export * from './universe-store.js';
 export * from './zadd-gt-command.js';
 export * from './v1-api.js';
+export * from './env-doc.js';

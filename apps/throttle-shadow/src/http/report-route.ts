@@ -1,9 +1,9 @@
-import { durationMs } from '@tickpulse/shared';
+import { duration } from '@tickpulse/shared';
 import type { FastifyInstance } from 'fastify';
 import type { ThrottleReport } from '../throttle-models.js';
 
 /** Reads `since` as the config reads durations (`15m`, `1h`, `24h`). */
-const sinceSchema = durationMs('1h');
+const sinceSchema = duration('1h');
 
 /**
  * `GET /throttle-report[?since=1h]`: the shadow's report, the JSON

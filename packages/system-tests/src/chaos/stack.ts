@@ -309,7 +309,7 @@ async function addApps(
     PING_INTERVAL_MS: '1000',
     READ_TIMEOUT_MS: '3000',
     MAX_CONNECTIONS_COOLDOWN_MS: '2000',
-    SUMMARY_INTERVAL_MS: '10000',
+    SUMMARY_INTERVAL: '10s',
     SHUTDOWN_FLUSH_MS: '5000',
     // Oracle rounds carry trade times up to 30 s old (late prints): gap
     // healing must reach back past them to make every round exact.
@@ -325,7 +325,7 @@ async function addApps(
       TICK_WRITER_LOCK_DURATION_MS: '1000',
       TICK_WRITER_STALLED_INTERVAL_MS: '500',
       TICK_WRITER_DRAIN_TIMEOUT_MS: '5000',
-      TICK_WRITER_SUMMARY_INTERVAL: '10s',
+      SUMMARY_INTERVAL: '10s',
     }),
     usync: await system.add('universe-sync', 'universe-sync', {
       DATABASE_URL: urls.databaseUrl,
