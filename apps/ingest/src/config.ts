@@ -21,15 +21,19 @@ export const SIMULATOR_WS_URL = 'ws://127.0.0.1:9100/stocks';
 /** The key sent to the simulator when none is configured (it accepts any key by default). */
 export const SIMULATOR_API_KEY = 'tickpulse-sim';
 
-const wsUrl = z.string().refine(s => /^wss?:\/\//.test(s) && URL.canParse(s), {
-  message: 'must be a ws:// or wss:// URL',
-});
+const wsUrl = z
+  .string()
+  .refine(s => /^wss?:\/\//.test(s) && URL.canParse(s), {
+    message: 'must be a ws:// or wss:// URL',
+  })
+  .meta({ accepts: '`ws://` or `wss://` URL' });
 
 const httpUrl = z
   .string()
   .refine(s => /^https?:\/\//.test(s) && URL.canParse(s), {
     message: 'must be an http:// or https:// URL',
-  });
+  })
+  .meta({ accepts: '`http://` or `https://` URL' });
 
 /**
  * The REST base next to a local WebSocket (polygon-sim serves both on one

@@ -22,9 +22,11 @@ export const ConfigSchema = z
     THROTTLE_SHADOW_ENABLED: z
       .stringbool()
       .default(false)
-      .describe('run the shadow comparison (`true/false/1/0/yes/no/on/off`)'),
+      .describe(
+        'run the shadow comparison (plans every active strategy, records nothing); off: health and metrics only',
+      ),
     SHADOW_INTERVAL: duration('10s').describe(
-      'time between shadow cycles (`500ms`, `30s`, `1m`, …)',
+      'time between shadow cycles (the Go strategy loop runs every 10 s)',
     ),
     // DATABASE_URL: PostgreSQL holding `strategies` (read only).
     ...databaseEnv(),

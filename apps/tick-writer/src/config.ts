@@ -67,7 +67,7 @@ export const ConfigSchema = z.object({
     maxMs: 3650 * DAY_MS,
   }).describe('`TICK:UPD` members older than this are removed'),
   TICK_RETENTION_INTERVAL: duration('1h').describe(
-    'retention schedule (`500ms`, `30s`, `15m`, `1h`, …)',
+    'how often the retention job runs (one run cluster-wide per interval)',
   ),
 
   // ---- operations ---------------------------------------------------------

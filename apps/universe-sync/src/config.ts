@@ -32,7 +32,7 @@ export const ConfigSchema = z
       .stringbool()
       .default(true)
       .describe(
-        "LISTEN for the trigger's notifications (`true`/`false`); LISTEN runs only while the trigger is installed for `PG_NOTIFY_CHANNEL` (checked at start and every 60 s while absent)",
+        "LISTEN for the trigger's notifications; LISTEN runs only while the trigger is installed for `PG_NOTIFY_CHANNEL` (checked at start and every 60 s while absent)",
       ),
     PG_NOTIFY_CHANNEL: z
       .string()
@@ -53,7 +53,7 @@ export const ConfigSchema = z
       'sync and reconcile jobs processed at once by one replica',
     ),
     RECONCILE_INTERVAL: duration('15m').describe(
-      'period of the scheduled reconcile (`500ms`, `30s`, `15m`, `1h`)',
+      'period of the scheduled reconcile (a BullMQ job scheduler shared by all replicas)',
     ),
     RECONCILE_ON_START: z
       .stringbool()

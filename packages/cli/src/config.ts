@@ -18,7 +18,7 @@ export const CliConfigSchema = z.object({
       'when set, `up` connects ingest to the real Polygon feed instead of the simulator',
     ),
   STATUS_INTERVAL_S: duration('5', { plain: 's' }).describe(
-    'time between the status lines of `up` (a plain number is seconds)',
+    'time between the status lines of `up`',
   ),
   UP_PORT_BASE: z.coerce
     .number()

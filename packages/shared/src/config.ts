@@ -356,6 +356,12 @@ export function durationForms(plain: PlainUnit = 'ms'): string {
   return `a duration like 250ms, 10s, 15m, 1h or 2d, or a whole number of ${unit}`;
 }
 
+/** The Accepts column of a duration variable in the configuration reference. */
+export function durationAccepts(plain: PlainUnit = 'ms'): string {
+  const unit = { ms: 'ms', s: 'seconds', days: 'days' }[plain];
+  return `duration (\`10s\`, \`15m\`, …; a plain number is ${unit})`;
+}
+
 /**
  * Reads one duration: a whole number with a unit (`250ms`, `10s`, `15m`,
  * `1h`, `2d`) or a plain whole number in `plain`, the unit the variable's
@@ -437,7 +443,7 @@ export function duration(
   opts: DurationOptions = {},
 ): z.ZodPrefault<DurationReader> | z.ZodOptional<DurationReader> {
   const read = durationReader(opts);
-  const meta = { accepts: durationForms(opts.plain) };
+  const meta = { accepts: durationAccepts(opts.plain) };
   return defaultValue === undefined
     ? read.optional().meta(meta)
     : // prefault, not default: the default goes through the same parser.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseEnvSchema, duration, durationForms } from './config';
+import { baseEnvSchema, duration, durationAccepts } from './config';
 import { describeEnvSchema, envSchemaShape } from './env-doc';
 
 describe('describeEnvSchema', () => {
@@ -13,6 +13,7 @@ describe('describeEnvSchema', () => {
         .max(10)
         .default(3)
         .describe('how many'),
+      SOME: z.coerce.number().int().positive().default(4).describe('some'),
       RATE: z.coerce.number().min(0).default(1.5).describe('how fast'),
       MODE: z.enum(['a', 'b']).default('a').describe('which way'),
       ON: z.stringbool().default(false).describe('whether'),
@@ -31,7 +32,7 @@ describe('describeEnvSchema', () => {
     expect(describeEnvSchema(schema, { OLD_WAIT_MS: 'WAIT_MS' })).toEqual([
       {
         name: 'WAIT_MS',
-        accepts: durationForms('ms'),
+        accepts: durationAccepts('ms'),
         default: '`50`',
         description: 'how long to wait',
         aliases: ['OLD_WAIT_MS'],
@@ -41,6 +42,13 @@ describe('describeEnvSchema', () => {
         accepts: 'integer 1 … 10',
         default: '`3`',
         description: 'how many',
+        aliases: [],
+      },
+      {
+        name: 'SOME',
+        accepts: 'integer ≥ 1',
+        default: '`4`',
+        description: 'some',
         aliases: [],
       },
       {

@@ -40,19 +40,34 @@ export function envSchemaShape(schema: z.ZodType): Record<string, z.ZodType> {
 
 const code = (v: unknown) => `\`${String(v)}\``;
 
+/** `integer 1 … 10`, `integer ≥ 1`, `number`: the bounds of a number schema, inclusive. */
+function numberRange(s: z.ZodNumber): string {
+  const int = s.isInt;
+  let min: number | undefined;
+  let max: number | undefined;
+  for (const c of s.def.checks ?? []) {
+    const d = c._zod.def as {
+      check: string;
+      value?: number;
+      inclusive?: boolean;
+    };
+    if (d.value === undefined || Math.abs(d.value) >= Number.MAX_SAFE_INTEGER)
+      continue;
+    // An integer above 0 is at least 1: say so rather than "> 0".
+    const step = d.inclusive ? 0 : int ? 1 : 0;
+    if (d.check === 'greater_than') min = d.value + step;
+    if (d.check === 'less_than') max = d.value - step;
+  }
+  const kind = int ? 'integer' : 'number';
+  if (min !== undefined && max !== undefined) return `${kind} ${min} … ${max}`;
+  if (min !== undefined) return `${kind} ≥ ${min}`;
+  if (max !== undefined) return `${kind} ≤ ${max}`;
+  return kind;
+}
+
 /** The accepted values of the innermost schema (string, number, enum, boolean). */
 function acceptedBy(s: z.ZodType): string {
-  if (s instanceof z.ZodNumber) {
-    const kind = s.isInt ? 'integer' : 'number';
-    const min = s.minValue;
-    const max = s.maxValue;
-    const finite = (n: number | null): n is number =>
-      n !== null && Number.isFinite(n) && Math.abs(n) < Number.MAX_SAFE_INTEGER;
-    if (finite(min) && finite(max)) return `${kind} ${min} … ${max}`;
-    if (finite(min)) return `${kind} ≥ ${min}`;
-    if (finite(max)) return `${kind} ≤ ${max}`;
-    return kind;
-  }
+  if (s instanceof z.ZodNumber) return numberRange(s);
   if (s instanceof z.ZodEnum)
     return (s.options as unknown[]).map(code).join(', ');
   if (s instanceof z.ZodBoolean) return '`true` / `false`';
