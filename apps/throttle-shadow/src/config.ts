@@ -53,7 +53,9 @@ export const ConfigSchema = z
     PLANNER_API_ENABLED: z
       .stringbool()
       .default(false)
-      .describe('serve `/v1/plan`, `/v1/record`, `/v1/release`'),
+      .describe(
+        'serve `/v1/plan`, `/v1/record`, `/v1/release` for the Go alert service',
+      ),
     // API_TOKEN (required when the API is enabled), ALLOW_UNAUTHENTICATED,
     // API_RATE_LIMIT (6000 per minute), TRUST_PROXY.
     ...apiEnv(6000),
@@ -65,7 +67,9 @@ export const ConfigSchema = z
     ),
     HTTP_BODY_LIMIT_BYTES: httpBodyLimitBytes({
       default: 1024 * 1024,
-    }).describe('largest request body'),
+    }).describe(
+      'largest request body in bytes (a record call for 20 000 tickers is ~300 kB)',
+    ),
   })
   .superRefine((cfg, ctx) => {
     if (

@@ -429,7 +429,6 @@ type DurationReader = ReturnType<typeof durationReader>;
  * @param defaultValue used when the variable is unset, in the same syntax;
  *   `undefined` leaves the variable optional.
  */
-
 export function duration(
   defaultValue: string,
   opts?: DurationOptions,
