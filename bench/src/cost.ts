@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Redis, type Cluster } from 'ioredis';
-import { sumOf } from '@tickpulse/shared';
+import { sumOf } from '@tickpulse/service-kit';
 import {
   freePort,
   startRedisCluster,

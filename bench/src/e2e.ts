@@ -4,7 +4,7 @@ import {
   quantileBetween,
   sumOf,
   type PromSample,
-} from '@tickpulse/shared';
+} from '@tickpulse/service-kit';
 import type { Redis } from 'ioredis';
 import type { BenchContext, BenchOutcome } from './context.js';
 import {

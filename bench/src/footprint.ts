@@ -1,10 +1,6 @@
 import { createUniverse } from '@tickpulse/polygon-sim';
 import {
   createKeys,
-  createLease,
-  createThrottlePlanner,
-  createTickStore,
-  createUniverseStore,
   enqueueUniverseSync,
   JOB_NAMES,
   publishTickBatch,
@@ -12,7 +8,13 @@ import {
   TICK_BATCH_JOB_OPTIONS,
   TICK_BATCH_KEEP_FAILED,
   UNIVERSE_SYNC_KEEP_FAILED,
-} from '@tickpulse/shared';
+} from '@tickpulse/contracts';
+import {
+  createLease,
+  createTickStore,
+  createUniverseStore,
+} from '@tickpulse/redis';
+import { createThrottlePlanner } from '@tickpulse/throttle';
 import { exactMemoryUsage, seededRandom } from '@tickpulse/testkit';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -50,7 +52,7 @@ async function usedMemory(redis: Redis): Promise<number> {
  * Bench `footprint`: the Redis bytes tickpulse uses, part by part, on a
  * private redis-server (so INFO used_memory is tickpulse's alone). It
  * measures bytes, not time. Every part is written with the production code
- * paths of `@tickpulse/shared` and BullMQ.
+ * paths of `@tickpulse/redis`, `@tickpulse/throttle` and BullMQ.
  */
 export async function runFootprint(ctx: BenchContext): Promise<BenchOutcome> {
   const q = ctx.quick;

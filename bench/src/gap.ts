@@ -3,7 +3,7 @@ import {
   checkConditions,
   parseRestJson,
 } from '@tickpulse/polygon';
-import { sumOf } from '@tickpulse/shared';
+import { sumOf } from '@tickpulse/service-kit';
 import type { BenchContext, BenchOutcome } from './context.js';
 import { postJson, scrape } from './procs.js';
 import {

@@ -11,8 +11,8 @@ import {
   newestTick,
   parseTickBatch,
   publishTickBatch,
-  zaddGtCommands,
-} from '@tickpulse/shared';
+} from '@tickpulse/contracts';
+import { zaddGtCommands } from '@tickpulse/redis';
 import { seededRandom } from '@tickpulse/testkit';
 import type { Queue } from 'bullmq';
 import { Command } from 'ioredis';

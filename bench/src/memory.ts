@@ -1,4 +1,4 @@
-import { sumOf } from '@tickpulse/shared';
+import { sumOf } from '@tickpulse/service-kit';
 import type { BenchContext, BenchOutcome } from './context.js';
 import { memory, postJson, scrape } from './procs.js';
 import {

@@ -1,8 +1,5 @@
-import {
-  createKeys,
-  createThrottlePlanner,
-  type RedisKeys,
-} from '@tickpulse/shared';
+import { createKeys, type RedisKeys } from '@tickpulse/contracts';
+import { createThrottlePlanner } from '@tickpulse/throttle';
 import { seededRandom } from '@tickpulse/testkit';
 import type { Redis } from 'ioredis';
 import type { BenchContext, BenchOutcome } from './context.js';

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parsePromText, type PromSample } from '@tickpulse/shared';
+import { parsePromText, type PromSample } from '@tickpulse/service-kit';
 import { waitFor } from '@tickpulse/testkit';
 import { REPO_ROOT } from './results.js';
 

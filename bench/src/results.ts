@@ -68,7 +68,10 @@ export function versions(): Record<string, string> {
   for (const ws of [
     'packages/polygon',
     'packages/polygon-sim',
-    'packages/shared',
+    'packages/contracts',
+    'packages/redis',
+    'packages/service-kit',
+    'packages/throttle',
     'apps/ingest',
     'apps/polygon-sim',
     'apps/tick-writer',

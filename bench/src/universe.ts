@@ -1,10 +1,10 @@
 import {
   createKeys,
-  createLogger,
   createStrategyReader,
-  createUniverseStore,
   type RedisKeys,
-} from '@tickpulse/shared';
+} from '@tickpulse/contracts';
+import { createUniverseStore } from '@tickpulse/redis';
+import { createLogger } from '@tickpulse/service-kit';
 import { createTestSchema } from '@tickpulse/testkit';
 import { createUniverseMetrics } from '@tickpulse/universe-sync/metrics';
 import {

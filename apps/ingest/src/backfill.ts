@@ -4,7 +4,7 @@ import {
   type ConditionPolicy,
   type TimestampBounds,
 } from '@tickpulse/polygon';
-import { isNormalizedTicker } from '@tickpulse/shared';
+import { isNormalizedTicker } from '@tickpulse/contracts';
 import {
   firstTradesPage,
   lookupFailure,

@@ -1,4 +1,5 @@
-import { ConfigError, configWarnings } from '@tickpulse/shared';
+import { ConfigError } from '@tickpulse/contracts';
+import { configWarnings } from '@tickpulse/service-kit';
 import { loadConfig, SIMULATOR_WS_URL } from './config';
 
 describe('ingest config', () => {

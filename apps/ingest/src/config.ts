@@ -5,14 +5,16 @@ import {
   POLYGON_STOCKS_URL,
 } from '@tickpulse/polygon';
 import {
+  MAX_TICK_BATCH_ENTRIES,
+  TICK_FUTURE_TOLERANCE_MS,
+} from '@tickpulse/contracts';
+import {
   baseEnvSchema,
   duration,
-  MAX_TICK_BATCH_ENTRIES,
   parseEnv,
   milliseconds,
   positiveInt,
-  TICK_FUTURE_TOLERANCE_MS,
-} from '@tickpulse/shared';
+} from '@tickpulse/service-kit';
 import { z } from 'zod';
 import { parseDataWindow } from './data-window.js';
 

@@ -1,4 +1,4 @@
-import { echoValue } from '@tickpulse/shared';
+import { echoValue } from '@tickpulse/contracts';
 
 /** Polygon refused the credentials or the entitlement; retrying cannot help. */
 export class PolygonAuthError extends Error {

@@ -4,7 +4,7 @@ import {
   DEFAULT_FRAME_BOUNDS,
   type FrameResult,
 } from '@tickpulse/polygon';
-import { createLogger } from '@tickpulse/shared';
+import { createLogger } from '@tickpulse/service-kit';
 import { Registry } from 'prom-client';
 import {
   createFrameAccounting,

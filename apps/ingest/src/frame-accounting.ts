@@ -1,5 +1,5 @@
 import type { FrameResult, JsonBounds } from '@tickpulse/polygon';
-import { logEvery, type Logger } from '@tickpulse/shared';
+import { logEvery, type Logger } from '@tickpulse/service-kit';
 import type { IngestMetrics } from './metrics.js';
 
 /** Reasons the parser refuses a whole frame for its size or shape. */

@@ -1,5 +1,6 @@
 import type { ConditionPolicy, TimestampBounds } from '@tickpulse/polygon';
-import type { Logger, RedisClient } from '@tickpulse/shared';
+import type { RedisClient } from '@tickpulse/redis';
+import type { Logger } from '@tickpulse/service-kit';
 import { runBackfill, type BackfillResult } from './backfill.js';
 import {
   finishHeal,

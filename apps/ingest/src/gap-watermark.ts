@@ -1,4 +1,5 @@
-import type { Logger, RedisClient } from '@tickpulse/shared';
+import type { RedisClient } from '@tickpulse/redis';
+import type { Logger } from '@tickpulse/service-kit';
 import type { IngestMetrics } from './metrics.js';
 import { parseWatermark } from './gap-window.js';
 

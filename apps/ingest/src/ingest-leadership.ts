@@ -1,11 +1,11 @@
+import { type RedisKeys } from '@tickpulse/contracts';
 import {
   createDataLossWatch,
   createLease,
   type DataLossWatch,
-  type RedisKeys,
-  type Logger,
   type RedisClient,
-} from '@tickpulse/shared';
+} from '@tickpulse/redis';
+import { type Logger } from '@tickpulse/service-kit';
 import type { Registry } from 'prom-client';
 import type { GapHealer } from './gap-healer.js';
 import { createLeaderElector, type LeaderElector } from './leader.js';

@@ -1,14 +1,16 @@
 import type { Coalescer } from '@tickpulse/polygon';
 import {
+  type DataLossWatch,
+  type RedisClient,
+  waitForRedisReady,
+} from '@tickpulse/redis';
+import {
   CHECK_TIMEOUT_MS,
   type CheckResult,
-  type DataLossWatch,
   type Logger,
-  type RedisClient,
   startCounterSummary,
-  waitForRedisReady,
   withDeadline,
-} from '@tickpulse/shared';
+} from '@tickpulse/service-kit';
 import type { Registry } from 'prom-client';
 import type { GapHealer, GapReport } from './gap-healer.js';
 import type { Flags } from './ingest-leadership.js';

@@ -1,5 +1,7 @@
 import { createCoalescer } from '@tickpulse/polygon';
-import { createKeys, type Logger, type RedisClient } from '@tickpulse/shared';
+import { createKeys } from '@tickpulse/contracts';
+import { type RedisClient } from '@tickpulse/redis';
+import { type Logger } from '@tickpulse/service-kit';
 import type { Registry } from 'prom-client';
 import type { IngestConfig } from './config.js';
 import { createGapHealer } from './gap-healer.js';

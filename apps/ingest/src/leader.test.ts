@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { createCoalescer } from '@tickpulse/polygon';
-import { createLogger, type Lease } from '@tickpulse/shared';
+import { type Lease } from '@tickpulse/redis';
+import { createLogger } from '@tickpulse/service-kit';
 import { Registry } from 'prom-client';
 import { createLeaderElector } from './leader';
 import { createIngestMetrics } from './metrics';

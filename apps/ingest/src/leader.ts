@@ -1,9 +1,5 @@
-import {
-  type Lease,
-  logEvery,
-  type Logger,
-  withDeadline,
-} from '@tickpulse/shared';
+import { type Lease } from '@tickpulse/redis';
+import { logEvery, type Logger, withDeadline } from '@tickpulse/service-kit';
 import {
   cannotLeadAfter,
   demotion,

@@ -1,4 +1,4 @@
-import { type Logger, sleep } from '@tickpulse/shared';
+import { type Logger, sleep } from '@tickpulse/service-kit';
 
 /** When the leader connects to Polygon and rebuilds TICK:UPD. */
 export interface LeadershipPolicy {

@@ -1,16 +1,14 @@
+import { closeRedis, createRedis, describeRedisTarget } from '@tickpulse/redis';
 import {
-  closeRedis,
   createAppLogger,
   createMetricsRegistry,
   createOpsServer,
-  createRedis,
   createShutdown,
   listenOps,
-  describeRedisTarget,
   redisTarget,
   runMain,
   type Shutdown,
-} from '@tickpulse/shared';
+} from '@tickpulse/service-kit';
 import { loadConfig } from './config.js';
 import { createIngest } from './ingest.js';
 

@@ -1,4 +1,4 @@
-import { redactUrl } from '@tickpulse/shared';
+import { redactUrl } from '@tickpulse/service-kit';
 import type { IngestConfig } from './config.js';
 import { inDataWindow } from './data-window.js';
 import type { GapHealerOptions } from './gap-healer.js';

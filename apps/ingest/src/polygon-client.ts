@@ -1,5 +1,6 @@
 import { statusLabel, type StatusEvent } from '@tickpulse/polygon';
-import { echoValue, logEvery, type Logger } from '@tickpulse/shared';
+import { echoValue } from '@tickpulse/contracts';
+import { logEvery, type Logger } from '@tickpulse/service-kit';
 import type { WebSocket } from 'ws';
 import type { ConnectionState, IngestMetrics } from './metrics.js';
 import {

@@ -1,4 +1,4 @@
-import type { CheckResult } from '@tickpulse/shared';
+import type { CheckResult } from '@tickpulse/service-kit';
 import type { PolygonClient } from './polygon-client.js';
 
 /**

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger } from '@tickpulse/shared';
+import { createLogger } from '@tickpulse/service-kit';
 import type { ConnectionState } from './metrics';
 import { createReconnectLoop, type SessionResult } from './reconnect-loop';
 

@@ -1,4 +1,4 @@
-import { redactUrl, type Logger } from '@tickpulse/shared';
+import { redactUrl, type Logger } from '@tickpulse/service-kit';
 import type { ConnectionState } from './metrics.js';
 import { afterSession, type SessionEnd } from './reconnect-policy.js';
 

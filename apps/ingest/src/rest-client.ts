@@ -1,4 +1,4 @@
-import { sleep } from '@tickpulse/shared';
+import { sleep } from '@tickpulse/service-kit';
 import { backoffDelay } from './backoff.js';
 import { judgeAnswer, type RestVerdict } from './rest-answer.js';
 

@@ -6,13 +6,9 @@ import {
   type StatusEvent,
   type TradeProcessor,
 } from '@tickpulse/polygon';
-import {
-  type Logger,
-  QUEUE_NAMES,
-  type RedisClient,
-  withDeadline,
-  logEvery,
-} from '@tickpulse/shared';
+import { QUEUE_NAMES } from '@tickpulse/contracts';
+import { type RedisClient } from '@tickpulse/redis';
+import { type Logger, withDeadline, logEvery } from '@tickpulse/service-kit';
 import { Queue } from 'bullmq';
 import {
   createFrameAccounting,

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { createCoalescer } from '@tickpulse/polygon';
-import { batchTickers, createLogger, parseTickBatch } from '@tickpulse/shared';
+import { batchTickers, parseTickBatch } from '@tickpulse/contracts';
+import { createLogger } from '@tickpulse/service-kit';
 import type { Queue } from 'bullmq';
 import { Registry } from 'prom-client';
 import { createIngestMetrics } from './metrics';

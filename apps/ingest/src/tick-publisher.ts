@@ -1,11 +1,11 @@
 import type { Coalescer } from '@tickpulse/polygon';
+import { publishTickBatch } from '@tickpulse/contracts';
 import {
   logEvery,
   type Logger,
-  publishTickBatch,
   sleep,
   withDeadline,
-} from '@tickpulse/shared';
+} from '@tickpulse/service-kit';
 import type { Queue } from 'bullmq';
 import type { IngestMetrics } from './metrics.js';
 import {

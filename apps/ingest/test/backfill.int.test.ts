@@ -1,5 +1,6 @@
 import type { ScriptedPrint } from '@tickpulse/polygon-sim';
-import { createKeys, createTickStore } from '@tickpulse/shared';
+import { createKeys } from '@tickpulse/contracts';
+import { createTickStore } from '@tickpulse/redis';
 import { testRedis, waitFor } from '@tickpulse/testkit';
 import { startHarness, type Harness, type Replica } from './helpers';
 

@@ -3,7 +3,7 @@
  * TICK:UPD rebuild hook runs once, on the leader (the REST backfill plugs in
  * there). A private redis-server without persistence.
  */
-import { DATA_LOSS_CHECK_MS, DATA_LOSS_METRIC } from '@tickpulse/shared';
+import { DATA_LOSS_CHECK_MS, DATA_LOSS_METRIC } from '@tickpulse/redis';
 import {
   startPrivateRedis,
   testRedis,

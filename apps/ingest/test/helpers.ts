@@ -4,15 +4,12 @@ import {
   type PolygonSimOptions,
 } from '@tickpulse/polygon-sim';
 import {
-  closeRedis,
-  createLogger,
-  createRedis,
-  metricTotal,
   batchTickers,
   parseTickBatch,
   QUEUE_NAMES,
-  type Logger,
-} from '@tickpulse/shared';
+} from '@tickpulse/contracts';
+import { closeRedis, createRedis } from '@tickpulse/redis';
+import { createLogger, metricTotal, type Logger } from '@tickpulse/service-kit';
 import {
   deletePrefix,
   TEST_REDIS_URL,

@@ -1,4 +1,4 @@
-import { parseTickBatch, QUEUE_NAMES } from '@tickpulse/shared';
+import { parseTickBatch, QUEUE_NAMES } from '@tickpulse/contracts';
 import { testRedis, waitFor } from '@tickpulse/testkit';
 import { Queue } from 'bullmq';
 import { captureLogs, startHarness, trade, type Harness } from './helpers';

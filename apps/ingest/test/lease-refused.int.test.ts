@@ -1,4 +1,4 @@
-import { createLease } from '@tickpulse/shared';
+import { createLease } from '@tickpulse/redis';
 import { startPrivateRedis, waitFor } from '@tickpulse/testkit';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';

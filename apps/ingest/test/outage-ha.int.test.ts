@@ -12,7 +12,7 @@ import {
   waitFor,
   type PrivateRedis,
 } from '@tickpulse/testkit';
-import { createKeys } from '@tickpulse/shared';
+import { createKeys } from '@tickpulse/contracts';
 import { loadConfig } from '../src/config';
 import { startHarness, trade, type Harness } from './helpers';
 

@@ -1,4 +1,4 @@
-import { createOpsServer, createLogger } from '@tickpulse/shared';
+import { createOpsServer, createLogger } from '@tickpulse/service-kit';
 import {
   createPolygonSim,
   registerSimControl,

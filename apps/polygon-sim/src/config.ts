@@ -1,4 +1,4 @@
-import { baseEnvSchema, parseEnv } from '@tickpulse/shared';
+import { baseEnvSchema, parseEnv } from '@tickpulse/service-kit';
 import { z } from 'zod';
 
 /** polygon-sim's environment (documented in apps/polygon-sim/README.md). */

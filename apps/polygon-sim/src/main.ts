@@ -6,7 +6,7 @@ import {
   createShutdown,
   listenOps,
   runMain,
-} from '@tickpulse/shared';
+} from '@tickpulse/service-kit';
 import { loadConfig } from './config.js';
 import { createSim } from './sim.js';
 import { registerSimMetrics } from './metrics.js';

@@ -1,10 +1,10 @@
+import { type RedisKeys } from '@tickpulse/contracts';
+import { type RedisClient } from '@tickpulse/redis';
+import { type Logger } from '@tickpulse/service-kit';
 import {
   compareNamespaces,
-  type Logger,
   type NamespaceComparison,
-  type RedisKeys,
-  type RedisClient,
-} from '@tickpulse/shared';
+} from '@tickpulse/throttle';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** The periodic namespace comparison (the gauges behind the dashboard's cutover row). */

@@ -1,4 +1,4 @@
-import { ConfigError } from '@tickpulse/shared';
+import { ConfigError } from '@tickpulse/contracts';
 import { loadConfig } from './config';
 
 describe('throttle-shadow config', () => {

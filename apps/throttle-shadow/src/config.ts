@@ -2,13 +2,13 @@ import {
   apiEnv,
   baseEnvSchema,
   databaseEnv,
-  DEFAULT_GLOBAL_PLAN_CHUNK,
   duration,
   httpBodyLimitBytes,
   parseEnv,
   positiveInt,
   requireApiToken,
-} from '@tickpulse/shared';
+} from '@tickpulse/service-kit';
+import { DEFAULT_GLOBAL_PLAN_CHUNK } from '@tickpulse/throttle';
 import { z } from 'zod';
 
 /** Default HTTP port: every tickpulse app runs on one machine without configuration. */

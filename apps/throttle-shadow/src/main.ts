@@ -1,15 +1,13 @@
+import { closeRedis, createRedis, describeRedisTarget } from '@tickpulse/redis';
 import {
-  closeRedis,
   createAppLogger,
   createMetricsRegistry,
   createOpsServer,
-  createRedis,
   createShutdown,
-  describeRedisTarget,
   listenOps,
   redisTarget,
   runMain,
-} from '@tickpulse/shared';
+} from '@tickpulse/service-kit';
 import { loadConfig } from './config.js';
 import { registerPlannerApi } from './http/planner-api.js';
 import { registerThrottleReport } from './http/report-route.js';

@@ -1,10 +1,10 @@
+import { type RedisClient } from '@tickpulse/redis';
 import {
   CHECK_TIMEOUT_MS,
   withDeadline,
   type CheckResult,
   type ReadinessProbe,
-  type RedisClient,
-} from '@tickpulse/shared';
+} from '@tickpulse/service-kit';
 import { Gauge, type Registry } from 'prom-client';
 import type { Shadow } from './shadow.js';
 

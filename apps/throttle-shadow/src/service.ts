@@ -1,12 +1,14 @@
+import { createKeys } from '@tickpulse/contracts';
+import { type RedisClient } from '@tickpulse/redis';
 import {
-  createKeys,
-  createThrottlePlanner,
   startCounterSummary,
   type Logger,
   type ReadinessProbe,
-  type RedisClient,
+} from '@tickpulse/service-kit';
+import {
+  createThrottlePlanner,
   type ThrottlePlanner,
-} from '@tickpulse/shared';
+} from '@tickpulse/throttle';
 import { Pool } from 'pg';
 import type { Registry } from 'prom-client';
 import { createCompareExporter } from './compare-exporter.js';

@@ -1,9 +1,6 @@
-import {
-  echoValue,
-  type Logger,
-  type RedisClient,
-  type RedisKeys,
-} from '@tickpulse/shared';
+import { echoValue, type RedisKeys } from '@tickpulse/contracts';
+import { type RedisClient } from '@tickpulse/redis';
+import { type Logger } from '@tickpulse/service-kit';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { createReportWindows } from './report-window.js';
 import { strategyClass, type StrategyClass } from './strategy-class.js';

@@ -1,4 +1,4 @@
-import type { TimeframeUnit } from '@tickpulse/shared';
+import type { TimeframeUnit } from '@tickpulse/throttle';
 
 /**
  * A bounded label for a strategy: global (the Go loop's global path: no

@@ -1,4 +1,4 @@
-import { desiredUniverse, type SqlClient } from '@tickpulse/shared';
+import { desiredUniverse, type SqlClient } from '@tickpulse/contracts';
 import type { ModelStrategy } from './throttle-models.js';
 
 /** An alert-active strategy as the shadow needs it: the Go loop's inputs. */

@@ -8,7 +8,7 @@ import {
   type StrategyTally,
   type ThrottleReport,
   type Timeframe,
-} from '@tickpulse/shared';
+} from '@tickpulse/throttle';
 
 export type {
   GoPath,
@@ -293,7 +293,7 @@ export interface ThrottleModels {
  *   it matches in the bucket; so it has no late updates. A strategy without
  *   a set is planned over the market.
  *
- * Buckets are tickpulse's `bucketStart` (`packages/shared/BUCKETS.md` lists
+ * Buckets are tickpulse's `bucketStart` (`packages/throttle/BUCKETS.md` lists
  * the timeframes where Go's differ, e.g. `7m`, multi-day during EDT).
  */
 export function createThrottleModels(): ThrottleModels {

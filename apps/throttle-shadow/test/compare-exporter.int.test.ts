@@ -8,7 +8,8 @@ import {
   uniquePrefix,
   writeCompareFixture,
 } from '@tickpulse/testkit';
-import { createKeys, createMetricsRegistry } from '@tickpulse/shared';
+import { createKeys } from '@tickpulse/contracts';
+import { createMetricsRegistry } from '@tickpulse/service-kit';
 import { createCompareExporter } from '../src/compare-exporter';
 
 const gauge = async (

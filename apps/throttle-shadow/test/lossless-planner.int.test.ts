@@ -1,11 +1,7 @@
 import type { Redis } from 'ioredis';
 import { deletePrefix, testRedis, uniquePrefix } from '@tickpulse/testkit';
-import {
-  bucketStart,
-  createKeys,
-  createThrottlePlanner,
-  type RedisKeys,
-} from '@tickpulse/shared';
+import { createKeys, type RedisKeys } from '@tickpulse/contracts';
+import { bucketStart, createThrottlePlanner } from '@tickpulse/throttle';
 import { timeframeOrNull } from '../src/throttle-models';
 import { CYCLES, matches, run, s, STRATEGIES, tickUpdAt } from './model-script';
 

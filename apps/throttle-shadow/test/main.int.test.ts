@@ -9,7 +9,7 @@ import {
   uniquePrefix,
   waitFor,
 } from '@tickpulse/testkit';
-import { createKeys } from '@tickpulse/shared';
+import { createKeys } from '@tickpulse/contracts';
 import type { ThrottleReport } from '../src/throttle-models';
 import { createStrategiesSchema, type TestSchema } from './pg-schema';
 

@@ -4,13 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { deletePrefix, testRedis, uniquePrefix } from '@tickpulse/testkit';
-import {
-  createKeys,
-  createLogger,
-  createOpsServer,
-  createThrottlePlanner,
-  type RedisKeys,
-} from '@tickpulse/shared';
+import { createKeys, type RedisKeys } from '@tickpulse/contracts';
+import { createLogger, createOpsServer } from '@tickpulse/service-kit';
+import { createThrottlePlanner } from '@tickpulse/throttle';
 import { registerPlannerApi } from '../src/http/planner-api';
 
 const TOKEN = 'test-token-0123456789abcdef';

@@ -3,7 +3,7 @@ import {
   createOpsServer,
   PROBE_BUDGET_MS,
   withDeadline,
-} from '@tickpulse/shared';
+} from '@tickpulse/service-kit';
 import { startPrivateRedis } from '@tickpulse/testkit';
 import { Redis } from 'ioredis';
 import pino from 'pino';

@@ -7,7 +7,8 @@ import {
   uniquePrefix,
   waitFor,
 } from '@tickpulse/testkit';
-import { createKeys, createLogger, type RedisKeys } from '@tickpulse/shared';
+import { createKeys, type RedisKeys } from '@tickpulse/contracts';
+import { createLogger } from '@tickpulse/service-kit';
 import { createShadow } from '../src/shadow';
 import { createStrategySource } from '../src/strategy-source';
 import { createStrategiesSchema, type TestSchema } from './pg-schema';

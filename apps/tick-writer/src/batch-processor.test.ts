@@ -1,11 +1,6 @@
-import {
-  batchTickers,
-  createLogger,
-  metricTotal,
-  type TickBatch,
-  type TickStore,
-  type TickWriteResult,
-} from '@tickpulse/shared';
+import { batchTickers, type TickBatch } from '@tickpulse/contracts';
+import { type TickStore, type TickWriteResult } from '@tickpulse/redis';
+import { createLogger, metricTotal } from '@tickpulse/service-kit';
 import { UnrecoverableError } from 'bullmq';
 import { Registry } from 'prom-client';
 import { createTickBatchProcessor } from './batch-processor';

@@ -2,14 +2,13 @@ import {
   batchTickers,
   boundFutureTicks,
   InvalidJobError,
-  logEvery,
   newestTick,
   parseTickBatch,
   tickBatchOf,
   type TickBatch,
-  type Logger,
-  type TickStore,
-} from '@tickpulse/shared';
+} from '@tickpulse/contracts';
+import { type TickStore } from '@tickpulse/redis';
+import { logEvery, type Logger } from '@tickpulse/service-kit';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { FreshnessWindow } from './freshness-window.js';
 import type { TickWriterMetrics } from './metrics.js';

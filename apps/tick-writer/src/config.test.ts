@@ -1,4 +1,5 @@
-import { ConfigError, configWarnings } from '@tickpulse/shared';
+import { ConfigError } from '@tickpulse/contracts';
+import { configWarnings } from '@tickpulse/service-kit';
 import { DEFAULT_HTTP_PORT, loadConfig } from './config';
 
 describe('tick-writer configuration', () => {

@@ -1,11 +1,11 @@
+import { DEFAULT_ZADD_CHUNK } from '@tickpulse/redis';
 import {
   baseEnvSchema,
-  DEFAULT_ZADD_CHUNK,
   duration,
   parseEnv,
   milliseconds,
   positiveInt,
-} from '@tickpulse/shared';
+} from '@tickpulse/service-kit';
 import { z } from 'zod';
 
 /** tick-writer's default `HTTP_PORT` (every app has its own, so all run on one machine). */

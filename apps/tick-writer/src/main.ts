@@ -1,15 +1,13 @@
+import { closeRedis, createRedis, describeRedisTarget } from '@tickpulse/redis';
 import {
-  closeRedis,
   createAppLogger,
   createMetricsRegistry,
   createOpsServer,
-  createRedis,
   createShutdown,
   listenOps,
-  describeRedisTarget,
   redisTarget,
   runMain,
-} from '@tickpulse/shared';
+} from '@tickpulse/service-kit';
 import { loadConfig } from './config.js';
 import { createTickWriter } from './tick-writer.js';
 

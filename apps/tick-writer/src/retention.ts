@@ -1,9 +1,6 @@
-import {
-  JOB_NAMES,
-  QUEUE_NAMES,
-  type Logger,
-  type TickStore,
-} from '@tickpulse/shared';
+import { JOB_NAMES, QUEUE_NAMES } from '@tickpulse/contracts';
+import { type TickStore } from '@tickpulse/redis';
+import { type Logger } from '@tickpulse/service-kit';
 import type { Queue } from 'bullmq';
 import type { TickWriterMetrics } from './metrics.js';
 

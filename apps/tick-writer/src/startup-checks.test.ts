@@ -1,4 +1,4 @@
-import type { RedisServerInfo } from '@tickpulse/shared';
+import type { RedisServerInfo } from '@tickpulse/redis';
 import { assessRedisServer } from './startup-checks';
 
 const info = (over: Partial<RedisServerInfo>): RedisServerInfo => ({

@@ -1,9 +1,9 @@
 import {
   inspectRedisServer,
-  type Logger,
   type RedisServerInfo,
   type RedisClient,
-} from '@tickpulse/shared';
+} from '@tickpulse/redis';
+import { type Logger } from '@tickpulse/service-kit';
 import type { Gauge } from 'prom-client';
 
 /** What the start-up checks concluded about a Redis server. */

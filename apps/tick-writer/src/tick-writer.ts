@@ -1,22 +1,26 @@
 import {
-  CHECK_TIMEOUT_MS,
-  createDataLossWatch,
   createKeys,
-  createTickStore,
   echoValue,
   QUEUE_NAMES,
-  sleep,
-  startCounterSummary,
   TICK_BATCH_KEEP_FAILED,
-  withDeadline,
-  type CheckResult,
+} from '@tickpulse/contracts';
+import {
+  createDataLossWatch,
+  createTickStore,
   type DataLossWatch,
-  type Logger,
   type RedisServerInfo,
   type TickStore,
   type RedisClient,
+} from '@tickpulse/redis';
+import {
+  CHECK_TIMEOUT_MS,
+  sleep,
+  startCounterSummary,
+  withDeadline,
+  type CheckResult,
+  type Logger,
   logEvery,
-} from '@tickpulse/shared';
+} from '@tickpulse/service-kit';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Registry } from 'prom-client';
 import { createTickBatchProcessor } from './batch-processor.js';

@@ -4,12 +4,9 @@
  * tick-writer notices within one check and re-creates it, so retention keeps
  * running; batches keep being written. A private redis-server.
  */
-import {
-  DATA_LOSS_METRIC,
-  metricTotal,
-  publishTickBatch,
-  QUEUE_NAMES,
-} from '@tickpulse/shared';
+import { publishTickBatch, QUEUE_NAMES } from '@tickpulse/contracts';
+import { DATA_LOSS_METRIC } from '@tickpulse/redis';
+import { metricTotal } from '@tickpulse/service-kit';
 import {
   startPrivateRedis,
   testRedis,

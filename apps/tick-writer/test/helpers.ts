@@ -1,13 +1,12 @@
+import { QUEUE_NAMES } from '@tickpulse/contracts';
 import {
   closeRedis,
-  createLogger,
   createRedis,
-  QUEUE_NAMES,
-  type Logger,
   type RedisClient,
   type RedisServerInfo,
   waitForRedisReady,
-} from '@tickpulse/shared';
+} from '@tickpulse/redis';
+import { createLogger, type Logger } from '@tickpulse/service-kit';
 import { uniqueName, uniquePrefix, waitFor } from '@tickpulse/testkit';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';

@@ -2,7 +2,7 @@ import {
   createOpsServer,
   PROBE_BUDGET_MS,
   withDeadline,
-} from '@tickpulse/shared';
+} from '@tickpulse/service-kit';
 import { startPrivateRedis, type PrivateRedis } from '@tickpulse/testkit';
 import { captureLogger, startWriter, type WriterHarness } from './helpers';
 

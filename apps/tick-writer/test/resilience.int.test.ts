@@ -1,8 +1,5 @@
-import {
-  MAX_TICK_BATCH_ENTRIES,
-  publishTickBatch,
-  sleep,
-} from '@tickpulse/shared';
+import { MAX_TICK_BATCH_ENTRIES, publishTickBatch } from '@tickpulse/contracts';
+import { sleep } from '@tickpulse/service-kit';
 import {
   seededRandom,
   startPrivateRedis,

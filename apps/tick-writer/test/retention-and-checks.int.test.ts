@@ -5,7 +5,8 @@ import {
   testRedis,
   waitFor,
 } from '@tickpulse/testkit';
-import { createKeys, createLease } from '@tickpulse/shared';
+import { createKeys } from '@tickpulse/contracts';
+import { createLease } from '@tickpulse/redis';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { MAINTENANCE_QUEUE, RETENTION_SCHEDULER_ID } from '../src/retention';

@@ -5,7 +5,7 @@ import {
   publishTickBatch,
   TICK_BATCH_JOB_OPTIONS,
   TICK_BATCH_KEEP_FAILED,
-} from '@tickpulse/shared';
+} from '@tickpulse/contracts';
 import {
   deletePrefix,
   seededRandom,

@@ -7,7 +7,7 @@ import {
   parseEnv,
   positiveInt,
   requireApiToken,
-} from '@tickpulse/shared';
+} from '@tickpulse/service-kit';
 import { z } from 'zod';
 
 /** Default `HTTP_PORT` of universe-sync (every app has its own, so all run on one machine). */

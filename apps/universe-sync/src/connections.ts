@@ -1,10 +1,5 @@
-import {
-  closeRedis,
-  createRedis,
-  redisTarget,
-  waitForRedisReady,
-  type Logger,
-} from '@tickpulse/shared';
+import { closeRedis, createRedis, waitForRedisReady } from '@tickpulse/redis';
+import { redisTarget, type Logger } from '@tickpulse/service-kit';
 import type pg from 'pg';
 import type { Config } from './config.js';
 import { createPgPool } from './db.js';

@@ -1,10 +1,6 @@
-import {
-  logEvery,
-  type Logger,
-  QUEUE_NAMES,
-  type RedisClient,
-  type RedisKeys,
-} from '@tickpulse/shared';
+import { QUEUE_NAMES, type RedisKeys } from '@tickpulse/contracts';
+import { type RedisClient } from '@tickpulse/redis';
+import { logEvery, type Logger } from '@tickpulse/service-kit';
 import type { ChainableCommander } from 'ioredis';
 import type { Gauge } from 'prom-client';
 

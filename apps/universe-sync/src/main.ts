@@ -1,15 +1,15 @@
+import { createKeys } from '@tickpulse/contracts';
+import { describeRedisTarget } from '@tickpulse/redis';
 import {
   createAppLogger,
-  createKeys,
   createMetricsRegistry,
   createOpsServer,
   createShutdown,
-  describeRedisTarget,
   listenOps,
   redactUrl,
   redisTarget,
   runMain,
-} from '@tickpulse/shared';
+} from '@tickpulse/service-kit';
 import { loadConfig } from './config.js';
 import { openConnections } from './connections.js';
 import { registerApi } from './http/api.js';

@@ -1,4 +1,4 @@
-import type { Logger } from '@tickpulse/shared';
+import type { Logger } from '@tickpulse/service-kit';
 import type { UniverseMetrics } from './metrics.js';
 
 /** Which path read the malformed row. */

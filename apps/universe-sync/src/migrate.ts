@@ -1,4 +1,4 @@
-import { createLogger, redactUrl, runMain } from '@tickpulse/shared';
+import { createLogger, redactUrl, runMain } from '@tickpulse/service-kit';
 import pg from 'pg';
 import { loadMigrateConfig } from './config.js';
 import { migrate, parseMigrateArgs } from './migrations.js';

@@ -1,11 +1,6 @@
-import {
-  echoValue,
-  logEvery,
-  parseStrategyId,
-  reconnectDelayMs,
-  sleep,
-  type Logger,
-} from '@tickpulse/shared';
+import { echoValue, parseStrategyId } from '@tickpulse/contracts';
+import { reconnectDelayMs } from '@tickpulse/redis';
+import { logEvery, sleep, type Logger } from '@tickpulse/service-kit';
 import pg from 'pg';
 import type { UniverseMetrics } from './metrics.js';
 

@@ -1,4 +1,4 @@
-import type { StrategyRow } from '@tickpulse/shared';
+import type { StrategyRow } from '@tickpulse/contracts';
 import { fingerprint } from './fingerprint';
 import {
   digestCandidates,

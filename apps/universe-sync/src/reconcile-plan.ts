@@ -2,7 +2,7 @@ import {
   desiredUniverse,
   type StrategyDigest,
   type StrategyRow,
-} from '@tickpulse/shared';
+} from '@tickpulse/contracts';
 import { fingerprint } from './fingerprint.js';
 
 /** What Redis held for one strategy when its batch was read (under WATCH). */

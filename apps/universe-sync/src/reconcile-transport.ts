@@ -1,14 +1,14 @@
 import type { Cluster, Redis } from 'ioredis';
+import { type RedisKeys } from '@tickpulse/contracts';
 import {
   isCluster,
-  type Logger,
   type RedisClient,
-  type RedisKeys,
   queueEncodedSadd,
   waitForRedisReady,
   EncodedMembersScript,
   queueEncodedMembersScript,
-} from '@tickpulse/shared';
+} from '@tickpulse/redis';
+import { type Logger } from '@tickpulse/service-kit';
 import type { UniverseMetrics } from './metrics.js';
 import type { ProbeItem, WriteSet } from './reconcile-plan.js';
 import { VERIFY_SCRIPT } from './verify-script.js';

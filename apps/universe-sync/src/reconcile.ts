@@ -1,12 +1,11 @@
 import type {
-  Logger,
-  RedisClient,
   RedisKeys,
   StrategyDigest,
   StrategyReader,
   StrategyRow,
-  UniverseStore,
-} from '@tickpulse/shared';
+} from '@tickpulse/contracts';
+import type { RedisClient, UniverseStore } from '@tickpulse/redis';
+import type { Logger } from '@tickpulse/service-kit';
 import {
   createMalformedRowReporter,
   type MalformedRowReporter,

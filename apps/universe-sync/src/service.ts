@@ -1,24 +1,28 @@
 import {
-  CHECK_TIMEOUT_MS,
-  createDataLossWatch,
   createStrategyReader,
-  createUniverseStore,
   DEFAULT_JOB_OPTIONS,
   UNIVERSE_SYNC_KEEP_FAILED,
   enqueueReconcile,
   enqueueUniverseSync,
   JOB_NAMES,
   QUEUE_NAMES,
+  type RedisKeys,
+  type StrategyReader,
+} from '@tickpulse/contracts';
+import {
+  createDataLossWatch,
+  createUniverseStore,
+  type UniverseStore,
+  type RedisClient,
+} from '@tickpulse/redis';
+import {
+  CHECK_TIMEOUT_MS,
   startCounterSummary,
   type CheckResult,
   type Logger,
-  type RedisKeys,
-  type StrategyReader,
-  type UniverseStore,
   withDeadline,
-  type RedisClient,
   logEvery,
-} from '@tickpulse/shared';
+} from '@tickpulse/service-kit';
 import { Queue } from 'bullmq';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';

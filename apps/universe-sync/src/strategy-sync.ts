@@ -1,13 +1,12 @@
 import {
   describeInvalid,
   desiredUniverse,
-  type Logger,
   type NoSetReason,
-  type RedisClient,
   type RedisKeys,
   type StrategyReader,
-  type UniverseStore,
-} from '@tickpulse/shared';
+} from '@tickpulse/contracts';
+import { type RedisClient, type UniverseStore } from '@tickpulse/redis';
+import { type Logger } from '@tickpulse/service-kit';
 import type { MalformedRowReporter } from './malformed-rows.js';
 import type { UniverseMetrics } from './metrics.js';
 

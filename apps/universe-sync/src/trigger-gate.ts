@@ -1,4 +1,4 @@
-import type { CheckResult, Logger } from '@tickpulse/shared';
+import type { CheckResult, Logger } from '@tickpulse/service-kit';
 import type pg from 'pg';
 import type { UniverseMetrics } from './metrics.js';
 import {

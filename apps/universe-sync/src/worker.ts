@@ -1,15 +1,12 @@
 import {
-  createLease,
   InvalidJobError,
   parseUniverseSyncJob,
   QUEUE_NAMES,
-  type Lease,
-  type Logger,
   type UniverseSyncJob,
-  type RedisClient,
   UNIVERSE_SYNC_KEEP_FAILED,
-  logEvery,
-} from '@tickpulse/shared';
+} from '@tickpulse/contracts';
+import { createLease, type Lease, type RedisClient } from '@tickpulse/redis';
+import { type Logger, logEvery } from '@tickpulse/service-kit';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { UniverseMetrics } from './metrics.js';
 import type { Reconciler, ReconcileSummary } from './reconcile.js';

@@ -1,13 +1,10 @@
+import { JOB_NAMES, strategyDedupId } from '@tickpulse/contracts';
+import { closeRedis, createRedis, waitForRedisReady } from '@tickpulse/redis';
 import {
-  closeRedis,
   createOpsServer,
-  createRedis,
-  JOB_NAMES,
-  strategyDedupId,
   toOpenApiPath,
   withDeadline,
-  waitForRedisReady,
-} from '@tickpulse/shared';
+} from '@tickpulse/service-kit';
 import { startPrivateRedis, waitFor } from '@tickpulse/testkit';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';

@@ -5,12 +5,9 @@
  * PostgreSQL again and the schedule keeps firing. A private redis-server
  * (no persistence), a private PostgreSQL schema.
  */
-import {
-  createKeys,
-  DATA_LOSS_CHECK_MS,
-  DATA_LOSS_METRIC,
-  metricTotal,
-} from '@tickpulse/shared';
+import { createKeys } from '@tickpulse/contracts';
+import { DATA_LOSS_CHECK_MS, DATA_LOSS_METRIC } from '@tickpulse/redis';
+import { metricTotal } from '@tickpulse/service-kit';
 import {
   startPrivateRedis,
   testRedis,

@@ -1,11 +1,10 @@
 import {
   createKeys,
-  createTickStore,
-  createUniverseStore,
   enqueueUniverseSync,
   publishTickBatch,
   QUEUE_NAMES,
-} from '@tickpulse/shared';
+} from '@tickpulse/contracts';
+import { createTickStore, createUniverseStore } from '@tickpulse/redis';
 import {
   exactMemoryUsage,
   seededRandom,
@@ -16,7 +15,7 @@ import {
 } from '@tickpulse/testkit';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createLogger } from '@tickpulse/shared';
+import { createLogger } from '@tickpulse/service-kit';
 import { Registry } from 'prom-client';
 import {
   FOOTPRINT_PARTS,

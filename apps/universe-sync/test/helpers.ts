@@ -1,13 +1,10 @@
+import { createKeys, type RedisKeys } from '@tickpulse/contracts';
+import { closeRedis, createRedis, waitForRedisReady } from '@tickpulse/redis';
 import {
-  closeRedis,
-  createKeys,
   createLogger,
-  createRedis,
   type Logger,
-  type RedisKeys,
   type RedisTarget,
-  waitForRedisReady,
-} from '@tickpulse/shared';
+} from '@tickpulse/service-kit';
 import {
   createTestSchema,
   deletePrefix,

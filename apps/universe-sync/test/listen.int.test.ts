@@ -1,4 +1,4 @@
-import { createLogger, metricTotal } from '@tickpulse/shared';
+import { createLogger, metricTotal } from '@tickpulse/service-kit';
 import type { Registry } from 'prom-client';
 import { inspectTrigger, migrate } from '../src/migrations';
 import { waitFor } from '@tickpulse/testkit';

@@ -1,10 +1,6 @@
 import { Writable } from 'node:stream';
-import {
-  createLogger,
-  enqueueReconcile,
-  enqueueUniverseSync,
-  metricTotal,
-} from '@tickpulse/shared';
+import { enqueueReconcile, enqueueUniverseSync } from '@tickpulse/contracts';
+import { createLogger, metricTotal } from '@tickpulse/service-kit';
 import { waitFor } from '@tickpulse/testkit';
 import type { ReconcileSummary } from '../src/reconcile';
 import {

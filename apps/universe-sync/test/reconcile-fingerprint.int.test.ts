@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
-import { createLogger, createRedis, metricTotal } from '@tickpulse/shared';
+import { createRedis } from '@tickpulse/redis';
+import { createLogger, metricTotal } from '@tickpulse/service-kit';
 import { TEST_REDIS_URL, waitFor } from '@tickpulse/testkit';
 import { createReconciler } from '../src/reconcile';
 import {

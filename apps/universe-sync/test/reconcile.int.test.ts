@@ -1,4 +1,5 @@
-import { enqueueReconcile, JOB_NAMES, metricTotal } from '@tickpulse/shared';
+import { enqueueReconcile, JOB_NAMES } from '@tickpulse/contracts';
+import { metricTotal } from '@tickpulse/service-kit';
 import { deletePrefix, waitFor } from '@tickpulse/testkit';
 import type { ReconcileSummary } from '../src/reconcile';
 import { RECONCILE_SCHEDULER_ID } from '../src/service';

@@ -1,8 +1,8 @@
 import {
   enqueueUniverseSync,
-  metricTotal,
   UNIVERSE_SYNC_KEEP_FAILED,
-} from '@tickpulse/shared';
+} from '@tickpulse/contracts';
+import { metricTotal } from '@tickpulse/service-kit';
 import { waitFor } from '@tickpulse/testkit';
 import { Queue } from 'bullmq';
 import {

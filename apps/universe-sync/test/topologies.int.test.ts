@@ -1,12 +1,10 @@
+import { createKeys, enqueueUniverseSync } from '@tickpulse/contracts';
 import {
-  createKeys,
   DATA_LOSS_METRIC,
-  enqueueUniverseSync,
   masterNodes,
-  metricTotal,
   type RedisClient,
-  type RedisTarget,
-} from '@tickpulse/shared';
+} from '@tickpulse/redis';
+import { metricTotal, type RedisTarget } from '@tickpulse/service-kit';
 import {
   exactMemoryUsage,
   startRedisCluster,

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger } from '@tickpulse/shared';
+import { createLogger } from '@tickpulse/service-kit';
 import { waitFor } from '@tickpulse/testkit';
 import { Registry } from 'prom-client';
 import { createUniverseMetrics } from '../src/metrics';

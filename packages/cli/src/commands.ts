@@ -1,7 +1,5 @@
 import { Queue } from 'bullmq';
 import {
-  createTickStore,
-  createUniverseStore,
   desiredUniverse,
   echoValue,
   enqueueReconcile,
@@ -9,10 +7,14 @@ import {
   normalizeTicker,
   parseStrategyId,
   QUEUE_NAMES,
-  type RedisClient,
   type RedisKeys,
   type StrategyRow,
-} from '@tickpulse/shared';
+} from '@tickpulse/contracts';
+import {
+  createTickStore,
+  createUniverseStore,
+  type RedisClient,
+} from '@tickpulse/redis';
 
 /** What the operator commands need. */
 export interface CommandDeps {

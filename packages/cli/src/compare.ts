@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
+import { createKeys } from '@tickpulse/contracts';
+import { type RedisClient } from '@tickpulse/redis';
 import {
   compareNamespaces,
-  createKeys,
   type ComparisonSamples,
   type NamespaceComparison,
-  type RedisClient,
-} from '@tickpulse/shared';
+} from '@tickpulse/throttle';
 
 /** What `tickpulse compare` needs. */
 export interface CompareDeps {

@@ -4,7 +4,7 @@ import {
   databaseEnv,
   duration,
   parseEnv,
-} from '@tickpulse/shared';
+} from '@tickpulse/service-kit';
 
 /** What the CLI reads from the environment (the same variables as the apps). */
 export const CliConfigSchema = z.object({

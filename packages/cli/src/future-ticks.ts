@@ -1,4 +1,4 @@
-import { TICK_FUTURE_TOLERANCE_MS } from '@tickpulse/shared';
+import { TICK_FUTURE_TOLERANCE_MS } from '@tickpulse/contracts';
 import type { CommandDeps } from './commands.js';
 
 /** What to do with TICK:UPD members whose time is in the future. */

@@ -1,15 +1,13 @@
 #!/usr/bin/env node
+import { ConfigError, createKeys, echoValue } from '@tickpulse/contracts';
+import { describeRedisTarget } from '@tickpulse/redis';
 import {
-  ConfigError,
   configWarnings,
-  createKeys,
-  describeRedisTarget,
-  echoValue,
   EXIT_CONFIG,
   redactUrlsIn,
   redisTarget,
   unsupportedNodeWarning,
-} from '@tickpulse/shared';
+} from '@tickpulse/service-kit';
 import {
   inspectCommand,
   reconcileCommand,

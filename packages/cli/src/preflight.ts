@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { redactUrl, type RedisTarget } from '@tickpulse/shared';
+import { redactUrl, type RedisTarget } from '@tickpulse/service-kit';
 import { connectCommandRedis } from './redis-connection.js';
 
 /** Checks that Redis and PostgreSQL answer; returns one line per problem, each with its fix. */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { echoValue, isNormalizedTicker } from '@tickpulse/shared';
+import { echoValue, isNormalizedTicker } from '@tickpulse/contracts';
 import type { CommandDeps } from './commands.js';
 
 export const PRUNE_TICKERS_USAGE =

@@ -1,11 +1,13 @@
 import {
-  createLogger,
   createRedis,
   describeRedisTarget,
-  redactUrlsIn,
   type RedisClient,
+} from '@tickpulse/redis';
+import {
+  createLogger,
+  redactUrlsIn,
   type RedisTarget,
-} from '@tickpulse/shared';
+} from '@tickpulse/service-kit';
 
 /** Redis could not be reached; the message names the target and the variable to set. */
 export class RedisUnreachableError extends Error {

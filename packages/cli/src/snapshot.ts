@@ -1,12 +1,7 @@
 import { Queue } from 'bullmq';
-import {
-  createUniverseStore,
-  parsePromText,
-  QUEUE_NAMES,
-  type PromSample,
-  type RedisClient,
-  type RedisKeys,
-} from '@tickpulse/shared';
+import { QUEUE_NAMES, type RedisKeys } from '@tickpulse/contracts';
+import { createUniverseStore, type RedisClient } from '@tickpulse/redis';
+import { parsePromText, type PromSample } from '@tickpulse/service-kit';
 import type { Snapshot } from './status-line.js';
 
 /** Reads every app's /metrics and the Redis facts the status line shows. */

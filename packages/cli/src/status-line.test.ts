@@ -1,4 +1,4 @@
-import { parsePromText } from '@tickpulse/shared';
+import { parsePromText } from '@tickpulse/service-kit';
 import { formatStatusLine, type Snapshot } from './status-line';
 
 const snap = (

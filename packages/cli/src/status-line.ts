@@ -3,7 +3,7 @@ import {
   quantileBetween,
   sumOf,
   type PromSample,
-} from '@tickpulse/shared';
+} from '@tickpulse/service-kit';
 
 /** The metrics the live status reads, by app (names are the apps' public metrics). */
 export const STATUS_METRICS = {

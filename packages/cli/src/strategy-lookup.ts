@@ -1,10 +1,6 @@
 import { Client } from 'pg';
-import {
-  createStrategyReader,
-  redactUrl,
-  redactUrlsIn,
-  type StrategyRow,
-} from '@tickpulse/shared';
+import { createStrategyReader, type StrategyRow } from '@tickpulse/contracts';
+import { redactUrl, redactUrlsIn } from '@tickpulse/service-kit';
 
 /** How long `sync` waits for PostgreSQL before queueing without the check. */
 const CONNECT_TIMEOUT_MS = 3000;

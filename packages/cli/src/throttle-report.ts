@@ -1,10 +1,10 @@
+import { echoValue } from '@tickpulse/contracts';
+import { duration } from '@tickpulse/service-kit';
 import {
-  duration,
-  echoValue,
   type RunTally,
   type StrategyTally,
   type ThrottleReport,
-} from '@tickpulse/shared';
+} from '@tickpulse/throttle';
 
 export const THROTTLE_REPORT_USAGE =
   'usage: tickpulse throttle-report [--since 1h] [--json] [--url http://host:port]';

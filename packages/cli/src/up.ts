@@ -4,19 +4,20 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
+import { createKeys, QUEUE_NAMES } from '@tickpulse/contracts';
 import {
-  createKeys,
-  createLogger,
   createRedis,
   describeRedisTarget,
+  type RedisClient,
+} from '@tickpulse/redis';
+import {
+  createLogger,
   EXIT_CONFIG,
-  QUEUE_NAMES,
   redactUrl,
   redisTarget,
   redisTargetEnv,
   sleep,
-  type RedisClient,
-} from '@tickpulse/shared';
+} from '@tickpulse/service-kit';
 import type { CliConfig } from './config.js';
 import {
   appScript,

@@ -12,10 +12,9 @@ import {
 import {
   createKeys,
   createStrategyReader,
-  createTickStore,
-  createUniverseStore,
   QUEUE_NAMES,
-} from '@tickpulse/shared';
+} from '@tickpulse/contracts';
+import { createTickStore, createUniverseStore } from '@tickpulse/redis';
 import {
   inspectCommand,
   reconcileCommand,

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { deletePrefix, testRedis, uniquePrefix } from '@tickpulse/testkit';
-import { createKeys } from '@tickpulse/shared';
+import { createKeys } from '@tickpulse/contracts';
 import type { CommandDeps } from '../src/commands';
 import { FUTURE_TICKS_PAGE, futureTicksCommand } from '../src/future-ticks';
 

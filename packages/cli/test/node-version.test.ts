@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { unsupportedNodeWarning } from '@tickpulse/shared';
+import { unsupportedNodeWarning } from '@tickpulse/service-kit';
 
 const CLI = join(__dirname, '../dist/main.js');
 

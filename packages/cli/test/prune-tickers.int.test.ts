@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { deletePrefix, testRedis, uniquePrefix } from '@tickpulse/testkit';
-import { createKeys, type RedisKeys } from '@tickpulse/shared';
+import { createKeys, type RedisKeys } from '@tickpulse/contracts';
 import { PRUNE_PAGE, pruneTickersCommand } from '../src/prune-tickers';
 
 describe('tickpulse prune-tickers (real Redis)', () => {

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ThrottleReport } from '@tickpulse/shared';
+import type { ThrottleReport } from '@tickpulse/throttle';
 import {
   formatThrottleReport,
   throttleReportCommand,

@@ -10,7 +10,8 @@ const root = path.resolve(__dirname, '../../..');
 const OUT = path.join(root, 'docs/configuration.md');
 const REGENERATE = 'npm run docs:config';
 
-const shared = () => require(path.join(root, 'packages/shared/dist/index.js'));
+const serviceKit = () =>
+  require(path.join(root, 'packages/service-kit/dist/index.js'));
 
 /** The Redis topology variables: documented once, not in every app's table. */
 const REDIS_CONNECTION = [
@@ -93,7 +94,7 @@ function load(reader) {
 
 /** The whole reference, as docs/configuration.md should hold it. */
 function renderConfigDoc() {
-  const { describeEnvSchema, durationForms, MAX_DURATION_MS } = shared();
+  const { describeEnvSchema, durationForms, MAX_DURATION_MS } = serviceKit();
   const sections = READERS.map(reader => {
     const { schema, renamed } = load(reader);
     return { reader, renamed, rows: describeEnvSchema(schema, renamed) };

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import type { ZodType } from 'zod';
-import { misspelledVariables } from '@tickpulse/shared';
+import { misspelledVariables } from '@tickpulse/service-kit';
 import { renderKustomize } from '../src/k8s.js';
 import { repoRoot } from '../src/tools.js';
 

@@ -5,7 +5,7 @@ import { repoRoot } from '../src/tools.js';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { PROBE_BUDGET_MS } = require(
-  path.join(repoRoot, 'packages/shared/dist/http.js'),
+  path.join(repoRoot, 'packages/service-kit/dist/http.js'),
 ) as { PROBE_BUDGET_MS: number };
 
 // Apps deployed by the base; polygon-sim is a demo that only the example

@@ -46,7 +46,10 @@ describe('npm start', () => {
       '@tickpulse/universe-sync#build',
       '@tickpulse/throttle-shadow#build',
       '@tickpulse/polygon-sim-app#build',
-      '@tickpulse/shared#build',
+      '@tickpulse/contracts#build',
+      '@tickpulse/service-kit#build',
+      '@tickpulse/redis#build',
+      '@tickpulse/throttle#build',
     ])
       expect(tasks).toContain(needed);
     for (const unused of ['bench', 'system-tests', 'deploy-check'])
@@ -81,10 +84,10 @@ describe('npm start', () => {
 
   it('still passes the connection variables to the test tasks', () => {
     for (const task of ['test', 'test:unit', 'test:int']) {
-      const [t] = dryRun(['run', task, '--filter=@tickpulse/shared'], {
+      const [t] = dryRun(['run', task, '--filter=@tickpulse/redis'], {
         REDIS_URL: 'redis://127.0.0.1:6379',
         DATABASE_URL: 'postgres://postgres@127.0.0.1/postgres',
-      }).filter(x => x.taskId === `@tickpulse/shared#${task}`);
+      }).filter(x => x.taskId === `@tickpulse/redis#${task}`);
       const names = (t?.environmentVariables.passthrough ?? []).map(
         v => v.split('=')[0],
       );

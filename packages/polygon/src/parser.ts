@@ -1,4 +1,4 @@
-import { isNormalizedTicker } from '@tickpulse/shared';
+import { isNormalizedTicker } from '@tickpulse/contracts';
 import { jsonBoundProblem, type JsonBounds } from './json-guard.js';
 import { scanFrame, type ScanSink } from './scanner.js';
 import type { StatusEvent } from './types.js';

@@ -1,4 +1,4 @@
-import { TICK_FUTURE_TOLERANCE_MS } from '@tickpulse/shared';
+import { TICK_FUTURE_TOLERANCE_MS } from '@tickpulse/contracts';
 
 /** Why a trade time was rejected (a bounded metric label). */
 export type TimestampRejection =

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parsePromText, sumOf, type PromSample } from '@tickpulse/shared';
+import { parsePromText, sumOf, type PromSample } from '@tickpulse/service-kit';
 import { freePort, waitFor } from '@tickpulse/testkit';
 
 /** The monorepo root (this file lives in packages/system-tests/{src,dist}). */

@@ -18,7 +18,7 @@
  * tap's, and nothing was dropped by the simulator as a slow consumer.
  */
 import { createPolygonSim, type PolygonSim } from '@tickpulse/polygon-sim';
-import { createKeys, QUEUE_NAMES } from '@tickpulse/shared';
+import { createKeys, QUEUE_NAMES } from '@tickpulse/contracts';
 import {
   startPrivateRedis,
   testRedis,

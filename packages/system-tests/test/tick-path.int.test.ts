@@ -17,10 +17,10 @@
 import { createPolygonSim, type PolygonSim } from '@tickpulse/polygon-sim';
 import {
   createKeys,
-  createLogger,
   publishTickBatch,
   QUEUE_NAMES,
-} from '@tickpulse/shared';
+} from '@tickpulse/contracts';
+import { createLogger } from '@tickpulse/service-kit';
 import {
   startPrivateRedis,
   testRedis,

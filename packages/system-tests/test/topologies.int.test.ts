@@ -15,12 +15,8 @@
  * moments before a crash is the gap healing's and ZADD GT's to make up.
  */
 import { createPolygonSim, type PolygonSim } from '@tickpulse/polygon-sim';
-import {
-  createKeys,
-  masterNodes,
-  QUEUE_NAMES,
-  type RedisClient,
-} from '@tickpulse/shared';
+import { createKeys, QUEUE_NAMES } from '@tickpulse/contracts';
+import { masterNodes, type RedisClient } from '@tickpulse/redis';
 import {
   startRedisCluster,
   startRedisSentinel,

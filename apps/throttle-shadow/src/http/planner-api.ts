@@ -1,18 +1,22 @@
 import {
-  bucketStart,
-  buildOpenApi,
-  OPENAPI_ROUTE,
   echoValue,
-  errorDoc,
-  InvalidTimeframeError,
   isNormalizedTicker,
   MAX_STRATEGY_ID,
+} from '@tickpulse/contracts';
+import {
+  buildOpenApi,
+  OPENAPI_ROUTE,
+  errorDoc,
   v1Api,
   V1_GUARD_ERRORS,
   type RouteDoc,
+} from '@tickpulse/service-kit';
+import {
+  bucketStart,
+  InvalidTimeframeError,
   type ThrottleMode,
   type ThrottlePlanner,
-} from '@tickpulse/shared';
+} from '@tickpulse/throttle';
 import type { FastifyInstance } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 

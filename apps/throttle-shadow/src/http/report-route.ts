@@ -1,4 +1,4 @@
-import { duration } from '@tickpulse/shared';
+import { duration } from '@tickpulse/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { ThrottleReport } from '../throttle-models.js';
 

@@ -1,19 +1,21 @@
 import {
-  buildOpenApi,
-  errorDoc,
-  OPENAPI_ROUTE,
   enqueueReconcile,
   enqueueUniverseSync,
   parseStrategyId,
+  type StrategyReader,
+  type StrategyRow,
+} from '@tickpulse/contracts';
+import { type UniverseStore } from '@tickpulse/redis';
+import {
+  buildOpenApi,
+  errorDoc,
+  OPENAPI_ROUTE,
   v1Api,
   V1_GUARD_ERRORS,
   withDeadline,
   type Logger,
   type RouteDoc,
-  type StrategyReader,
-  type StrategyRow,
-  type UniverseStore,
-} from '@tickpulse/shared';
+} from '@tickpulse/service-kit';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { UniverseMetrics } from '../metrics.js';

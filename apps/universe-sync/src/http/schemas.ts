@@ -4,7 +4,7 @@
  * drift apart.
  */
 
-import { MAX_STRATEGY_ID, STRATEGY_ID_PATTERN } from '@tickpulse/shared';
+import { MAX_STRATEGY_ID, STRATEGY_ID_PATTERN } from '@tickpulse/contracts';
 
 /**
  * A path id is validated as text (canonical decimal, see

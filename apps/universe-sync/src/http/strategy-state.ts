@@ -2,8 +2,8 @@ import {
   describeInvalid,
   desiredUniverse,
   type StrategyRow,
-  type UniverseStore,
-} from '@tickpulse/shared';
+} from '@tickpulse/contracts';
+import { type UniverseStore } from '@tickpulse/redis';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
 /**

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MALFORMED_KINDS } from '@tickpulse/polygon-sim';
-import { publishTickBatch } from '@tickpulse/shared';
+import { publishTickBatch } from '@tickpulse/contracts';
 import { waitFor } from '@tickpulse/testkit';
 import {
   FOOTPRINT_BOUND_BYTES,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseStrategyId } from '@tickpulse/shared';
+import { parseStrategyId } from '@tickpulse/contracts';
 import { TEST_DATABASE_URL, waitFor } from '@tickpulse/testkit';
 import { Client } from 'pg';
 import type { AppProcess } from '../harness.js';

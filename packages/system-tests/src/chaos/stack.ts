@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createPolygonSim, type PolygonSim } from '@tickpulse/polygon-sim';
-import { createKeys, QUEUE_NAMES, type RedisKeys } from '@tickpulse/shared';
+import { createKeys, QUEUE_NAMES, type RedisKeys } from '@tickpulse/contracts';
 import {
   createTestSchema,
   TEST_DATABASE_URL,

@@ -1,4 +1,4 @@
-import { enqueueUniverseSync } from '@tickpulse/shared';
+import { enqueueUniverseSync } from '@tickpulse/contracts';
 import { seededRandom } from '@tickpulse/testkit';
 import type { ChaosStack } from './stack.js';
 

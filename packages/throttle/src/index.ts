@@ -1,0 +1,4 @@
+export * from './bucket.js';
+export * from './namespace-compare.js';
+export * from './planner.js';
+export * from './throttle-report.js';
