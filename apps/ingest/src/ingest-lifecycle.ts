@@ -5,11 +5,10 @@ import {
   waitForRedisReady,
 } from '@tickpulse/redis';
 import {
-  CHECK_TIMEOUT_MS,
   type CheckResult,
   type Logger,
+  redisCheck,
   startCounterSummary,
-  withDeadline,
 } from '@tickpulse/service-kit';
 import type { Registry } from 'prom-client';
 import type { GapHealer, GapReport } from './gap-healer.js';
@@ -159,16 +158,8 @@ async function stop(p: Parts): Promise<boolean> {
 }
 
 async function readiness(p: Parts): Promise<Record<string, CheckResult>> {
-  const redisOk = await withDeadline(
-    p.redis.ping(),
-    CHECK_TIMEOUT_MS,
-    'redis ping',
-  ).then(
-    r => r === 'PONG',
-    () => false,
-  );
   return {
-    redis: { ok: redisOk, detail: redisOk ? 'reachable' : 'unreachable' },
+    redis: await redisCheck(p.redis),
     polygon: polygonReadiness({
       leader: p.elector.isLeader,
       cannotLead: p.elector.cannotLead,

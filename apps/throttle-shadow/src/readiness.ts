@@ -1,9 +1,10 @@
 import { type RedisClient } from '@tickpulse/redis';
 import {
   CHECK_TIMEOUT_MS,
-  withDeadline,
   type CheckResult,
   type ReadinessProbe,
+  redisCheck,
+  withDeadline,
 } from '@tickpulse/service-kit';
 import { Gauge, type Registry } from 'prom-client';
 import type { Shadow } from './shadow.js';
@@ -40,16 +41,7 @@ export function createReadiness(deps: {
   const now = deps.now ?? Date.now;
   return async () => {
     const checks: Record<string, CheckResult> = {};
-    try {
-      await withDeadline(deps.redis.ping(), CHECK_TIMEOUT_MS, 'redis ping');
-      checks.redis = { ok: true };
-    } catch (err) {
-      checks.redis = {
-        ok: false,
-        detail: 'unreachable',
-        error: (err as Error).message,
-      };
-    }
+    checks.redis = await redisCheck(deps.redis);
     if (!deps.shadow) {
       checks.shadow = {
         ok: true,

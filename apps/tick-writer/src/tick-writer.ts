@@ -14,12 +14,13 @@ import {
 } from '@tickpulse/redis';
 import {
   CHECK_TIMEOUT_MS,
+  type CheckResult,
+  logEvery,
+  type Logger,
+  redisCheck,
   sleep,
   startCounterSummary,
   withDeadline,
-  type CheckResult,
-  type Logger,
-  logEvery,
 } from '@tickpulse/service-kit';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Registry } from 'prom-client';
@@ -305,17 +306,8 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
     stop: () => (stopping ??= doStop()),
     async readiness() {
       const running = !stopping && (ticksWorker?.isRunning() ?? false);
-      // A connection can look `ready` while the server answers nothing (stopped, half-open).
-      const redisOk = await withDeadline(
-        redis.ping(),
-        CHECK_TIMEOUT_MS,
-        'redis ping',
-      ).then(
-        r => r === 'PONG',
-        () => false,
-      );
       return {
-        redis: { ok: redisOk, detail: redisOk ? 'reachable' : 'unreachable' },
+        redis: await redisCheck(redis),
         worker: {
           ok: running,
           detail: running ? 'consuming' : 'not consuming',

@@ -17,11 +17,12 @@ import {
 } from '@tickpulse/redis';
 import {
   CHECK_TIMEOUT_MS,
-  startCounterSummary,
   type CheckResult,
-  type Logger,
-  withDeadline,
   logEvery,
+  type Logger,
+  redisCheck,
+  startCounterSummary,
+  withDeadline,
 } from '@tickpulse/service-kit';
 import { Queue } from 'bullmq';
 import type pg from 'pg';
@@ -441,7 +442,7 @@ async function readiness(parts: {
     }
   };
   const [redis, postgres] = await Promise.all([
-    check(() => parts.redis.ping()),
+    redisCheck(parts.redis),
     check(() => parts.reader.ping()),
   ]);
   const checks: Record<string, CheckResult> = {

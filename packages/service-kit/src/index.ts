@@ -12,6 +12,7 @@ export * from './metrics.js';
 export * from './openapi.js';
 export * from './prom-text.js';
 export * from './redact.js';
+export * from './redis-check.js';
 export * from './redis-target.js';
 export * from './runtime.js';
 export * from './summary.js';
