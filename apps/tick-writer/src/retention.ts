@@ -1,4 +1,8 @@
-import { JOB_NAMES, QUEUE_NAMES } from '@tickpulse/contracts';
+import {
+  JOB_NAMES,
+  QUEUE_NAMES,
+  RETENTION_JOB_OPTIONS,
+} from '@tickpulse/contracts';
 import { type TickStore } from '@tickpulse/redis';
 import { type Logger } from '@tickpulse/service-kit';
 import type { Queue } from 'bullmq';
@@ -90,12 +94,7 @@ export async function scheduleRetention(
     {
       name: RETENTION_JOB_NAME,
       data: {},
-      opts: {
-        attempts: 3,
-        backoff: { type: 'exponential', delay: 10_000 },
-        removeOnComplete: true,
-        removeOnFail: { age: 7 * 24 * 3600, count: 100 },
-      },
+      opts: RETENTION_JOB_OPTIONS,
     },
   );
 }

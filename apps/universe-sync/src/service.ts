@@ -1,11 +1,10 @@
 import {
   createStrategyReader,
-  DEFAULT_JOB_OPTIONS,
-  UNIVERSE_SYNC_KEEP_FAILED,
   enqueueReconcile,
   enqueueUniverseSync,
   JOB_NAMES,
   QUEUE_NAMES,
+  RECONCILE_JOB_OPTIONS,
   type RedisKeys,
   type StrategyReader,
 } from '@tickpulse/contracts';
@@ -384,12 +383,7 @@ function upsertReconcileScheduler(
     {
       name: JOB_NAMES.reconcile,
       data: { kind: 'reconcile', reason: 'schedule' },
-      opts: {
-        ...DEFAULT_JOB_OPTIONS,
-        removeOnFail: UNIVERSE_SYNC_KEEP_FAILED,
-        attempts: 3,
-        backoff: { type: 'exponential', delay: 5000 },
-      },
+      opts: RECONCILE_JOB_OPTIONS,
     },
   );
 }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { RECONCILE_JOB_OPTIONS } from '@tickpulse/contracts';
 import { freePort, waitFor } from '@tickpulse/testkit';
 import { Queue, QueueEvents } from 'bullmq';
 import { RECONCILE_SCHEDULER_ID } from '../src/service';
@@ -98,6 +99,12 @@ describe('reconcile at start-up and on the schedule (dist/main.js)', () => {
       const [scheduler] = await q.getJobSchedulers(0, 10);
       expect(scheduler!.key).toBe(RECONCILE_SCHEDULER_ID);
       expect(scheduler!.next!).toBeGreaterThan(Date.now() + 30 * 60_000);
+      // A scheduled reconcile retries like a requested one.
+      expect(scheduler!.template?.opts).toMatchObject({
+        attempts: RECONCILE_JOB_OPTIONS.attempts,
+        backoff: RECONCILE_JOB_OPTIONS.backoff,
+        removeOnFail: RECONCILE_JOB_OPTIONS.removeOnFail,
+      });
       expect(await app.reconcileRuns()).toBe(1);
     } finally {
       expect(await app.stop()).toBe(0);

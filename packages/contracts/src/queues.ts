@@ -56,6 +56,18 @@ export const DEFAULT_JOB_OPTIONS = {
   removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
 } satisfies JobOptions;
 
+/**
+ * `tick-upd-retention` job options (tick-writer's `tick-maintenance` queue):
+ * 3 attempts, exponential backoff from 10 s; failed runs kept a week, at
+ * most 100.
+ */
+export const RETENTION_JOB_OPTIONS = {
+  removeOnComplete: true,
+  removeOnFail: { age: 7 * 24 * 3600, count: 100 },
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 10_000 },
+} satisfies JobOptions;
+
 // ---- ticks ---------------------------------------------------------------
 
 /**
@@ -472,6 +484,27 @@ export const strategyDedupId = (strategyId: number): string =>
  */
 export const UNIVERSE_SYNC_KEEP_FAILED = { age: 24 * 3600, count: 100 };
 
+/** `sync-strategy` job options: 8 attempts, exponential backoff from 1 s. */
+export const STRATEGY_SYNC_JOB_OPTIONS = {
+  ...DEFAULT_JOB_OPTIONS,
+  removeOnFail: UNIVERSE_SYNC_KEEP_FAILED,
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1000 },
+} satisfies JobOptions;
+
+/**
+ * `reconcile` job options, whoever adds the job: `enqueueReconcile` (start-up,
+ * data loss, the API) and universe-sync's reconcile scheduler alike, so a
+ * scheduled reconcile retries as often as a requested one. 5 attempts,
+ * exponential backoff from 5 s.
+ */
+export const RECONCILE_JOB_OPTIONS = {
+  ...DEFAULT_JOB_OPTIONS,
+  removeOnFail: UNIVERSE_SYNC_KEEP_FAILED,
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 5000 },
+} satisfies JobOptions;
+
 /**
  * Asks universe-sync to bring one strategy's set up to date. Requests for the
  * same strategy collapse into at most one waiting job, and a request that
@@ -492,10 +525,7 @@ export async function enqueueUniverseSync(
     reason: why,
   });
   const job = await queue.add(JOB_NAMES.syncStrategy, data, {
-    ...DEFAULT_JOB_OPTIONS,
-    removeOnFail: UNIVERSE_SYNC_KEEP_FAILED,
-    attempts: 8,
-    backoff: { type: 'exponential', delay: 1000 },
+    ...STRATEGY_SYNC_JOB_OPTIONS,
     deduplication: { id: strategyDedupId(strategyId), keepLastIfActive: true },
   });
   return job.id;
@@ -508,10 +538,7 @@ export async function enqueueReconcile(
 ): Promise<string | undefined> {
   const data = parseUniverseSyncJob({ kind: 'reconcile', reason: why });
   const job = await queue.add(JOB_NAMES.reconcile, data, {
-    ...DEFAULT_JOB_OPTIONS,
-    removeOnFail: UNIVERSE_SYNC_KEEP_FAILED,
-    attempts: 5,
-    backoff: { type: 'exponential', delay: 5000 },
+    ...RECONCILE_JOB_OPTIONS,
     deduplication: { id: 'reconcile', keepLastIfActive: true },
   });
   return job.id;
