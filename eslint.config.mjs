@@ -81,6 +81,32 @@ export default tseslint.config(
       ],
     },
   },
+  // The shared packages are layered contracts → service-kit → redis →
+  // throttle, and the Polygon protocol needs the contracts alone
+  // (docs/architecture.md#shared-packages); deploy-check's
+  // import-rules.test.ts checks the same, declared dependencies included.
+  ...Object.entries({
+    contracts: ['service-kit', 'redis', 'throttle'],
+    polygon: ['service-kit', 'redis', 'throttle'],
+    'service-kit': ['redis', 'throttle'],
+    redis: ['throttle'],
+  }).map(([dir, above]) => ({
+    files: [`packages/${dir}/**`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            DIST_PATTERN,
+            {
+              regex: `^@tickpulse/(${above.join('|')})(/|$)`,
+              message: `packages/${dir} may not import a package layered above it.`,
+            },
+          ],
+        },
+      ],
+    },
+  })),
   {
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: {
