@@ -34,11 +34,15 @@ describe('REST client', () => {
     await new Promise(r => server.close(r));
   });
 
-  const client = (statuses: string[] = []) =>
+  // A generous deadline by default: on a loaded machine an answered request
+  // can take longer than a short one, and would be counted as a timeout.
+  // Only the part about timeouts uses a short deadline, on a server that
+  // never answers.
+  const client = (statuses: string[] = [], timeoutMs = 30_000) =>
     createRestClient({
       baseUrl: base,
       apiKey: 'secret-key',
-      timeoutMs: 300,
+      timeoutMs,
       attempts: 3,
       retryMinMs: 1,
       retryMaxMs: 5,
@@ -83,9 +87,9 @@ describe('REST client', () => {
       [0, ''],
       [0, ''],
     ];
-    await expect(client(statuses).get('trades', '/y', budget)).rejects.toThrow(
-      RestRequestError,
-    );
+    await expect(
+      client(statuses, 300).get('trades', '/y', budget),
+    ).rejects.toThrow(RestRequestError);
     expect(statuses.slice(-3)).toEqual([
       'trades timeout',
       'trades timeout',
