@@ -5,7 +5,7 @@ import {
   type PrivateRedis,
 } from '@tickpulse/testkit';
 import { closeRedis, createRedis } from '../src';
-import { captureLogger as capture } from './capture-logger';
+import { captureLogger as capture } from '@tickpulse/service-kit';
 
 /**
  * Real ioredis errors from a password-protected private redis-server, logged

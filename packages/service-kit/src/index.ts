@@ -8,6 +8,7 @@ export * from './http.js';
 export * from './lifecycle.js';
 export * from './log-every.js';
 export * from './logger.js';
+export * from './capture-logger.js';
 export * from './metrics.js';
 export * from './openapi.js';
 export * from './prom-text.js';

@@ -1,4 +1,4 @@
-import { captureLogger as capture } from '../test/capture-logger';
+import { captureLogger as capture } from './capture-logger';
 import { Writable } from 'node:stream';
 import { createAppLogger } from './logger';
 import { redactSecrets, redactUrl, redactUrlsIn } from './redact';

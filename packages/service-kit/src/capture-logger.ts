@@ -1,7 +1,10 @@
 import { Writable } from 'node:stream';
-import { createLogger, type Logger } from '@tickpulse/service-kit';
+import { createLogger, type Logger } from './logger.js';
 
-/** A shared-conventions logger writing its raw lines into an array (for secret greps). */
+/**
+ * A logger with the shared conventions (redaction included) that writes its
+ * raw lines into an array: for tests that grep what would reach a log.
+ */
 export function captureLogger(): { lines: string[]; logger: Logger } {
   const lines: string[] = [];
   const destination = new Writable({
