@@ -9,10 +9,12 @@ import {
   runMain,
 } from '@tickpulse/service-kit';
 import { loadConfig } from './config.js';
+import { tickWriterOptions } from './options.js';
 import { createTickWriter } from './tick-writer.js';
 
 runMain('tick-writer', async () => {
   const config = loadConfig(process.env);
+  const options = tickWriterOptions(config);
   const logger = createAppLogger('tick-writer', config);
   const redis = createRedis(redisTarget(config), {
     role: 'worker',
@@ -20,7 +22,7 @@ runMain('tick-writer', async () => {
     name: 'tick-writer',
   });
   const registry = createMetricsRegistry();
-  const writer = createTickWriter({ config, logger, registry, redis });
+  const writer = createTickWriter({ options, logger, registry, redis });
   const app = createOpsServer({
     logger,
     registry,
@@ -29,7 +31,7 @@ runMain('tick-writer', async () => {
   createShutdown({
     logger,
     // The drain has its own timeout; the rest (quit Redis, close HTTP) needs seconds at most.
-    deadlineMs: config.TICK_WRITER_DRAIN_TIMEOUT_MS + 5000,
+    deadlineMs: options.worker.drainTimeoutMs + 5000,
     steps: [
       { name: 'worker', run: () => writer.stop() },
       { name: 'redis', run: () => closeRedis(redis) },
@@ -42,7 +44,7 @@ runMain('tick-writer', async () => {
     {
       port,
       redis: describeRedisTarget(redisTarget(config)),
-      bullmqPrefix: config.BULLMQ_PREFIX,
+      bullmqPrefix: options.bullmqPrefix,
     },
     'tick-writer started',
   );

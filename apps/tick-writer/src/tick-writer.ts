@@ -25,7 +25,7 @@ import {
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Registry } from 'prom-client';
 import { createTickBatchProcessor } from './batch-processor.js';
-import type { Config } from './config.js';
+import type { TickWriterOptions } from './options.js';
 import { createFreshnessWindow } from './freshness-window.js';
 import {
   createTickWriterMetrics,
@@ -50,26 +50,9 @@ const COUNTED_STATES = [
   'prioritized',
 ] as const;
 
-/** What tick-writer needs from the configuration. */
-export type TickWriterConfig = Pick<
-  Config,
-  | 'REDIS_KEY_PREFIX'
-  | 'BULLMQ_PREFIX'
-  | 'WORKER_CONCURRENCY'
-  | 'TICK_WRITER_ZADD_CHUNK'
-  | 'TICK_WRITER_MAX_TICKERS'
-  | 'TICK_WRITER_LOCK_DURATION_MS'
-  | 'TICK_WRITER_STALLED_INTERVAL_MS'
-  | 'TICK_WRITER_MAX_STALLED_COUNT'
-  | 'TICK_WRITER_DRAIN_TIMEOUT_MS'
-  | 'TICK_RETENTION_DAYS'
-  | 'TICK_RETENTION_INTERVAL'
-  | 'SUMMARY_INTERVAL'
->;
-
 /** tick-writer's dependencies; tests inject their own. */
 export interface TickWriterDeps {
-  config: TickWriterConfig;
+  options: TickWriterOptions;
   logger: Logger;
   registry: Registry;
   /**
@@ -110,9 +93,9 @@ export interface TickWriter {
  * runs the scheduled retention. No I/O until `start()`.
  */
 export function createTickWriter(deps: TickWriterDeps): TickWriter {
-  const { config, logger, redis } = deps;
+  const { options, logger, redis } = deps;
   const log = logger.child({ component: 'tick-writer' });
-  const prefix = config.BULLMQ_PREFIX;
+  const prefix = options.bullmqPrefix;
   let ticksQueue: Queue | undefined;
   let maintenanceQueue: Queue | undefined;
   let ticksWorker: Worker | undefined;
@@ -145,7 +128,7 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
     );
   });
 
-  const keys = createKeys(config.REDIS_KEY_PREFIX);
+  const keys = createKeys(options.keyPrefix);
   const store = createTickStore(redis, keys);
   const freshness = createFreshnessWindow();
   const processBatch = createTickBatchProcessor({
@@ -153,15 +136,15 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
     metrics,
     logger: log,
     freshness,
-    chunkSize: config.TICK_WRITER_ZADD_CHUNK,
-    maxTickers: config.TICK_WRITER_MAX_TICKERS,
+    chunkSize: options.writes.zaddChunk,
+    maxTickers: options.writes.maxTickers,
     now: deps.now,
   });
   const runRetention = createRetentionProcessor({
     store,
     metrics,
     logger: log,
-    retentionDays: config.TICK_RETENTION_DAYS,
+    retentionDays: options.retention.days,
     now: deps.now,
   });
 
@@ -194,7 +177,7 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
         log.warn({ err, queue: q.name }, 'queue error');
       });
     }
-    await scheduleRetention(maintenanceQueue, config.TICK_RETENTION_INTERVAL);
+    await scheduleRetention(maintenanceQueue, options.retention.intervalMs);
 
     ticksWorker = new Worker(
       QUEUE_NAMES.ticks,
@@ -202,10 +185,10 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
       {
         connection: redis,
         prefix,
-        concurrency: config.WORKER_CONCURRENCY,
-        lockDuration: config.TICK_WRITER_LOCK_DURATION_MS,
-        stalledInterval: config.TICK_WRITER_STALLED_INTERVAL_MS,
-        maxStalledCount: config.TICK_WRITER_MAX_STALLED_COUNT,
+        concurrency: options.worker.concurrency,
+        lockDuration: options.worker.lockDurationMs,
+        stalledInterval: options.worker.stalledIntervalMs,
+        maxStalledCount: options.worker.maxStalledCount,
         // Fallbacks for jobs added without these options (the producer sets them too).
         removeOnComplete: { count: 0 },
         removeOnFail: TICK_BATCH_KEEP_FAILED,
@@ -255,8 +238,7 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
       keys,
       logger: log,
       registry: deps.registry,
-      onDataLoss: () =>
-        scheduleRetention(queue, config.TICK_RETENTION_INTERVAL),
+      onDataLoss: () => scheduleRetention(queue, options.retention.intervalMs),
     });
     await dataLoss.start();
 
@@ -264,16 +246,16 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
       logger: log,
       registry: deps.registry,
       counters: SUMMARY_COUNTERS,
-      intervalMs: config.SUMMARY_INTERVAL,
+      intervalMs: options.summaryIntervalMs,
       extra: () => ({ freshness: freshness.take() }),
     });
     log.info(
       {
         queue: QUEUE_NAMES.ticks,
         prefix,
-        concurrency: config.WORKER_CONCURRENCY,
-        lockDurationMs: config.TICK_WRITER_LOCK_DURATION_MS,
-        retentionDays: config.TICK_RETENTION_DAYS,
+        concurrency: options.worker.concurrency,
+        lockDurationMs: options.worker.lockDurationMs,
+        retentionDays: options.retention.days,
       },
       'tick-writer consuming',
     );
@@ -288,14 +270,14 @@ export function createTickWriter(deps: TickWriterDeps): TickWriter {
     // worker.close() has no timeout of its own: it waits for the jobs in hand.
     const drained = await Promise.race([
       Promise.all(workers.map(w => w.close())).then(() => true),
-      sleep(config.TICK_WRITER_DRAIN_TIMEOUT_MS).then(() => false),
+      sleep(options.worker.drainTimeoutMs).then(() => false),
     ]);
     await Promise.allSettled(
       [ticksQueue, maintenanceQueue].map(q => q?.close()),
     );
     if (!drained) {
       throw new Error(
-        `ticks batches still in hand after ${config.TICK_WRITER_DRAIN_TIMEOUT_MS} ms; they will be re-processed after their lock expires`,
+        `ticks batches still in hand after ${options.worker.drainTimeoutMs} ms; they will be re-processed after their lock expires`,
       );
     }
     log.info('tick-writer stopped');

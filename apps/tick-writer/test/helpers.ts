@@ -13,6 +13,7 @@ import type { Redis } from 'ioredis';
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { loadConfig } from '../src/config';
+import { tickWriterOptions } from '../src/options';
 import { createTickWriter, type TickWriter } from '../src/tick-writer';
 
 /** A logger whose JSON lines the test can read. */
@@ -71,7 +72,7 @@ export async function startWriter(opts: {
   });
   const registry = new Registry();
   const writer = createTickWriter({
-    config,
+    options: tickWriterOptions(config),
     logger,
     registry,
     redis,
