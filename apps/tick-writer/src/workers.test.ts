@@ -77,21 +77,27 @@ describe('createErrorReporting', () => {
     return { lines, registry, report: createErrorReporting(metrics, log) };
   }
 
-  it('counts every worker error and logs one line per 10 s with the rest held back', async () => {
-    jest.useFakeTimers({ now: 1_000_000 });
-    const { lines, registry, report } = setup();
-    const onError = report.workerError('ticks');
-    for (let i = 0; i < 5; i++) onError(new Error('connection lost'));
-    jest.advanceTimersByTime(10_000);
-    onError(new Error('connection lost'));
+  it.each([
+    ['worker error', 'workerError'],
+    ['queue error', 'queueError'],
+  ] as const)(
+    'counts every %s and logs one line per 10 s with the rest held back',
+    async (msg, kind) => {
+      jest.useFakeTimers({ now: 1_000_000 });
+      const { lines, registry, report } = setup();
+      const onError = report[kind]('ticks');
+      for (let i = 0; i < 5; i++) onError(new Error('connection lost'));
+      jest.advanceTimersByTime(10_000);
+      onError(new Error('connection lost'));
 
-    expect(
-      await metricTotal(registry, 'tickpulse_tick_writer_failures_total'),
-    ).toBe(6);
-    const warns = lines.filter(l => l.msg === 'worker error');
-    expect(warns.map(l => l.suppressed)).toEqual([0, 4]);
-    expect(warns[0]?.queue).toBe('ticks');
-  });
+      expect(
+        await metricTotal(registry, 'tickpulse_tick_writer_failures_total'),
+      ).toBe(6);
+      const warns = lines.filter(l => l.msg === msg);
+      expect(warns.map(l => l.suppressed)).toEqual([0, 4]);
+      expect(warns[0]?.queue).toBe('ticks');
+    },
+  );
 
   it('counts a stalled job under its own reason', async () => {
     const { lines, registry, report } = setup();

@@ -79,17 +79,20 @@ export interface ErrorReporting {
   stalled(jobId: string): void;
 }
 
-/** Counts every error; logs worker errors at most once per 10 s (see below). */
+/** Counts every error; logs queue and worker errors each at most once per 10 s. */
 export function createErrorReporting(
   metrics: TickWriterMetrics,
   log: Logger,
 ): ErrorReporting {
   // BullMQ reports connection trouble through 'error' for every retry; count each, log a few.
   const warnWorker = logEvery(10_000);
+  const warnQueue = logEvery(10_000);
   return {
     queueError: queue => err => {
       metrics.failures.inc({ reason: 'worker_error' });
-      log.warn({ err, queue }, 'queue error');
+      warnQueue(suppressed =>
+        log.warn({ err, queue, suppressed }, 'queue error'),
+      );
     },
     workerError: queue => err => {
       metrics.failures.inc({ reason: 'worker_error' });
