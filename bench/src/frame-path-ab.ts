@@ -13,7 +13,13 @@
  * into `.ab-base/polygon/` (git-ignored) with the package's own tsconfig. Both builds must coalesce to the same map, or it fails.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { recordFrames } from './hot-path.js';
 import { REPO_ROOT } from './results.js';
@@ -36,6 +42,17 @@ function buildBase(rev: string): string {
   execFileSync('tar', ['-x', '--strip-components=2', '-C', BASE_DIR], {
     input: tar,
   });
+  // Before packages/shared was split, polygon took what is now in
+  // @tickpulse/contracts from it: point such a base at its new home.
+  for (const f of readdirSync(join(BASE_DIR, 'src'))) {
+    const path = join(BASE_DIR, 'src', f);
+    const text = readFileSync(path, 'utf8');
+    if (text.includes("'@tickpulse/shared'"))
+      writeFileSync(
+        path,
+        text.replaceAll("'@tickpulse/shared'", "'@tickpulse/contracts'"),
+      );
+  }
   writeFileSync(
     join(BASE_DIR, 'tsconfig.json'),
     JSON.stringify({
