@@ -11,10 +11,12 @@ import {
 import { loadConfig } from './config.js';
 import { registerPlannerApi } from './http/planner-api.js';
 import { registerThrottleReport } from './http/report-route.js';
+import { throttleShadowOptions } from './options.js';
 import { createThrottleShadowService } from './service.js';
 
 runMain('throttle-shadow', async () => {
   const config = loadConfig(process.env);
+  const options = throttleShadowOptions(config);
   const logger = createAppLogger('throttle-shadow', config);
   const redis = createRedis(redisTarget(config), {
     role: 'command',
@@ -23,7 +25,7 @@ runMain('throttle-shadow', async () => {
   });
   const registry = createMetricsRegistry();
   const service = createThrottleShadowService({
-    config,
+    options,
     logger,
     registry,
     redis,
@@ -32,17 +34,17 @@ runMain('throttle-shadow', async () => {
     logger,
     registry,
     readiness: service.readiness,
-    bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
-    trustProxy: config.TRUST_PROXY,
+    bodyLimit: options.http.bodyLimit,
+    trustProxy: options.http.trustProxy,
   });
   registerThrottleReport(app, service.report);
-  if (config.PLANNER_API_ENABLED)
+  if (options.plannerApi.enabled)
     registerPlannerApi(app, {
       planner: service.planner,
       registry,
-      apiToken: config.API_TOKEN ?? null,
-      defaultClaimTtlMs: config.PLANNER_CLAIM_TTL,
-      rateLimitPerMinute: config.API_RATE_LIMIT,
+      apiToken: options.plannerApi.apiToken,
+      defaultClaimTtlMs: options.plannerApi.defaultClaimTtlMs,
+      rateLimitPerMinute: options.plannerApi.rateLimitPerMinute,
     });
   createShutdown({
     logger,
@@ -53,17 +55,17 @@ runMain('throttle-shadow', async () => {
     ],
   }).install();
   await service.start();
-  const port = await listenOps(app, config.HTTP_PORT);
+  const port = await listenOps(app, options.http.port);
   logger.info(
     {
       port,
-      shadow: config.THROTTLE_SHADOW_ENABLED,
-      plannerApi: config.PLANNER_API_ENABLED,
-      compare: config.COMPARE_ENABLED
-        ? { reference: config.COMPARE_REFERENCE_PREFIX }
+      shadow: options.shadow.enabled,
+      plannerApi: options.plannerApi.enabled,
+      compare: options.compare.enabled
+        ? { reference: options.compare.referencePrefix }
         : false,
       redis: describeRedisTarget(redisTarget(config)),
-      keyPrefix: config.REDIS_KEY_PREFIX,
+      keyPrefix: options.keyPrefix,
     },
     'throttle-shadow started',
   );

@@ -12,25 +12,17 @@ import {
 import { Pool } from 'pg';
 import type { Registry } from 'prom-client';
 import { createCompareExporter } from './compare-exporter.js';
-import type { Config } from './config.js';
+import type { ThrottleShadowOptions } from './options.js';
 import { createReadiness, registerFeatureFlags } from './readiness.js';
 import { createShadow, SHADOW_SUMMARY_COUNTERS } from './shadow.js';
 import { createStrategySource } from './strategy-source.js';
 import type { ThrottleReport } from './throttle-models.js';
 
-/** The part of the config the service reads. */
-export type ThrottleShadowConfig = Pick<
-  Config,
-  | 'REDIS_KEY_PREFIX'
-  | 'THROTTLE_SHADOW_ENABLED'
-  | 'SHADOW_INTERVAL'
-  | 'DATABASE_URL'
-  | 'COMPARE_ENABLED'
-  | 'COMPARE_REFERENCE_PREFIX'
-  | 'COMPARE_INTERVAL'
-  | 'PLANNER_API_ENABLED'
-> &
-  Partial<Pick<Config, 'PLANNER_GLOBAL_CHUNK'>>;
+/** The option groups the service reads (main keeps the HTTP server's). */
+export type ThrottleShadowServiceOptions = Pick<
+  ThrottleShadowOptions,
+  'keyPrefix' | 'shadow' | 'compare' | 'planner'
+> & { plannerApi: Pick<ThrottleShadowOptions['plannerApi'], 'enabled'> };
 
 /** throttle-shadow's loops behind their flags; the planner API is served by main's HTTP server. */
 export interface ThrottleShadowService {
@@ -44,30 +36,30 @@ export interface ThrottleShadowService {
 }
 
 /**
- * Builds what the flags turn on: the shadow loop (THROTTLE_SHADOW_ENABLED,
- * with its own small PostgreSQL pool), the namespace comparison
- * (COMPARE_ENABLED) and the counter summary. Nothing runs until `start()`.
+ * Builds what the options turn on: the shadow loop (`shadow.enabled`, with
+ * its own small PostgreSQL pool), the namespace comparison
+ * (`compare.enabled`) and the counter summary. Nothing runs until `start()`.
  */
 export function createThrottleShadowService(deps: {
-  config: ThrottleShadowConfig;
+  options: ThrottleShadowServiceOptions;
   logger: Logger;
   registry: Registry;
   redis: RedisClient;
 }): ThrottleShadowService {
-  const { config, logger, registry, redis } = deps;
-  const keys = createKeys(config.REDIS_KEY_PREFIX);
+  const { options, logger, registry, redis } = deps;
+  const keys = createKeys(options.keyPrefix);
   const planner = createThrottlePlanner(redis, keys, {
-    globalChunk: config.PLANNER_GLOBAL_CHUNK,
+    globalChunk: options.planner.globalChunk,
   });
   registerFeatureFlags(registry, {
-    shadow: config.THROTTLE_SHADOW_ENABLED,
-    plannerApi: config.PLANNER_API_ENABLED,
+    shadow: options.shadow.enabled,
+    plannerApi: options.plannerApi.enabled,
   });
 
   let pool: Pool | null = null;
   let shadow: ReturnType<typeof createShadow> | null = null;
-  if (config.THROTTLE_SHADOW_ENABLED) {
-    pool = new Pool({ connectionString: config.DATABASE_URL, max: 2 });
+  if (options.shadow.enabled) {
+    pool = new Pool({ connectionString: options.shadow.databaseUrl, max: 2 });
     pool.on('error', err =>
       logger.warn({ err }, 'idle PostgreSQL client error'),
     );
@@ -77,18 +69,18 @@ export function createThrottleShadowService(deps: {
       source: createStrategySource(pool),
       registry,
       logger,
-      intervalMs: config.SHADOW_INTERVAL,
+      intervalMs: options.shadow.intervalMs,
     });
   }
 
-  const compare = config.COMPARE_ENABLED
+  const compare = options.compare.enabled
     ? createCompareExporter({
         redis,
-        reference: createKeys(config.COMPARE_REFERENCE_PREFIX),
+        reference: createKeys(options.compare.referencePrefix),
         shadow: keys,
         registry,
         logger: logger.child({ component: 'compare' }),
-        intervalMs: config.COMPARE_INTERVAL,
+        intervalMs: options.compare.intervalMs,
       })
     : null;
 
@@ -101,8 +93,8 @@ export function createThrottleShadowService(deps: {
     readiness: createReadiness({
       redis,
       shadow,
-      plannerApi: config.PLANNER_API_ENABLED,
-      intervalMs: config.SHADOW_INTERVAL,
+      plannerApi: options.plannerApi.enabled,
+      intervalMs: options.shadow.intervalMs,
     }),
     async start() {
       await shadow?.start();
