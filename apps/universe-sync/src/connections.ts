@@ -1,24 +1,14 @@
 import { closeRedis, createRedis, waitForRedisReady } from '@tickpulse/redis';
-import { redisTarget, type Logger } from '@tickpulse/service-kit';
+import type { Logger, RedisTarget } from '@tickpulse/service-kit';
 import type pg from 'pg';
-import type { Config } from './config.js';
 import { createPgPool } from './db.js';
 import type { ServiceRedis } from './service.js';
 
-/** The part of the config the connections read. */
-export type ConnectionsConfig = Pick<
-  Config,
-  | 'REDIS_URL'
-  | 'REDIS_SENTINELS'
-  | 'REDIS_SENTINEL_NAME'
-  | 'REDIS_SENTINEL_PASSWORD'
-  | 'REDIS_CLUSTER_NODES'
-  | 'REDIS_USERNAME'
-  | 'REDIS_PASSWORD'
-  | 'DATABASE_URL'
-  | 'PG_POOL_MAX'
-  | 'PG_CONNECT_TIMEOUT'
->;
+/** Where the connections go (`universeSyncOptions` maps them from the config). */
+export interface ConnectionOptions {
+  redis: RedisTarget;
+  postgres: { url: string; max: number; connectTimeoutMs: number };
+}
 
 /** universe-sync's four Redis connections (see createUniverseSyncService) and its PostgreSQL pool. */
 export interface Connections {
@@ -37,16 +27,15 @@ export interface Connections {
  * @param onPgIdleError counts an idle pool client's failure (the pool logs it).
  */
 export function openConnections(
-  config: ConnectionsConfig,
+  options: ConnectionOptions,
   logger: Logger,
   onPgIdleError: () => void,
 ): Connections {
-  const target = redisTarget(config);
   const connect = (
     role: 'worker' | 'producer' | 'command',
     name: string,
     autoResend = true,
-  ) => createRedis(target, { role, logger, name, autoResend });
+  ) => createRedis(options.redis, { role, logger, name, autoResend });
   const redis = {
     command: connect('command', 'universe-command'),
     producer: connect('producer', 'universe-producer'),
@@ -54,9 +43,7 @@ export function openConnections(
     reconcile: connect('producer', 'universe-reconcile', false),
   };
   const pool = createPgPool({
-    url: config.DATABASE_URL,
-    max: config.PG_POOL_MAX,
-    connectTimeoutMs: config.PG_CONNECT_TIMEOUT,
+    ...options.postgres,
     logger: logger.child({ component: 'pg' }),
     onIdleError: onPgIdleError,
   });

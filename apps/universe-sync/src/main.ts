@@ -1,32 +1,31 @@
 import { createKeys } from '@tickpulse/contracts';
-import { describeRedisTarget } from '@tickpulse/redis';
 import {
   createAppLogger,
   createMetricsRegistry,
   createOpsServer,
   createShutdown,
   listenOps,
-  redactUrl,
-  redisTarget,
   runMain,
 } from '@tickpulse/service-kit';
 import { loadConfig } from './config.js';
 import { openConnections } from './connections.js';
 import { registerApi } from './http/api.js';
-import { createUniverseSyncService, serviceSettings } from './service.js';
+import { universeSyncOptions } from './options.js';
+import { createUniverseSyncService } from './service.js';
 
 runMain('universe-sync', async () => {
   const config = loadConfig(process.env);
+  const options = universeSyncOptions(config);
   const logger = createAppLogger('universe-sync', config);
-  const conn = openConnections(config, logger, () =>
+  const conn = openConnections(options.connections, logger, () =>
     service.metrics.errors.inc({ where: 'pg_idle' }),
   );
   const registry = createMetricsRegistry();
   const service = createUniverseSyncService({
-    settings: serviceSettings(config),
+    settings: options.service,
     logger,
     registry,
-    keys: createKeys(config.REDIS_KEY_PREFIX),
+    keys: createKeys(options.keyPrefix),
     redis: conn.redis,
     pool: conn.pool,
   });
@@ -34,7 +33,7 @@ runMain('universe-sync', async () => {
     logger,
     registry,
     readiness: () => service.readiness(),
-    trustProxy: config.TRUST_PROXY,
+    trustProxy: options.trustProxy,
   });
   await registerApi(app, {
     queue: service.queue,
@@ -42,9 +41,7 @@ runMain('universe-sync', async () => {
     store: service.store,
     metrics: service.metrics,
     logger: logger.child({ component: 'api' }),
-    token: config.API_TOKEN,
-    bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
-    rateLimitPerMinute: config.API_RATE_LIMIT,
+    ...options.api,
   });
   createShutdown({
     logger,
@@ -57,13 +54,6 @@ runMain('universe-sync', async () => {
   }).install();
   await conn.ready();
   await service.start();
-  const port = await listenOps(app, config.HTTP_PORT);
-  logger.info(
-    {
-      port,
-      database: redactUrl(config.DATABASE_URL),
-      redis: describeRedisTarget(redisTarget(config)),
-    },
-    'universe-sync listening',
-  );
+  const port = await listenOps(app, options.httpPort);
+  logger.info({ port, ...options.startup }, 'universe-sync listening');
 });

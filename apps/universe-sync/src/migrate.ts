@@ -2,6 +2,7 @@ import { createLogger, redactUrl, runMain } from '@tickpulse/service-kit';
 import pg from 'pg';
 import { loadMigrateConfig } from './config.js';
 import { migrate, parseMigrateArgs } from './migrations.js';
+import { migrateOptions } from './options.js';
 
 /**
  * `node dist/migrate.js [--schema] [--no-trigger] [--uninstall]`
@@ -11,24 +12,24 @@ import { migrate, parseMigrateArgs } from './migrations.js';
  * `--uninstall`. Reads DATABASE_URL and PG_NOTIFY_CHANNEL.
  */
 async function main(): Promise<void> {
-  const config = loadMigrateConfig(process.env);
+  const options = migrateOptions(loadMigrateConfig(process.env));
   const logger = createLogger({
     service: 'universe-sync-migrate',
-    level: config.LOG_LEVEL,
+    level: options.logLevel,
   });
   const args = parseMigrateArgs(process.argv.slice(2));
-  const client = new pg.Client({ connectionString: config.DATABASE_URL });
+  const client = new pg.Client({ connectionString: options.databaseUrl });
   await client.connect();
   try {
     const done = await migrate(client, {
       ...args,
-      channel: config.PG_NOTIFY_CHANNEL,
+      channel: options.notifyChannel,
     });
     logger.info(
       {
         done,
-        channel: config.PG_NOTIFY_CHANNEL,
-        database: redactUrl(config.DATABASE_URL),
+        channel: options.notifyChannel,
+        database: redactUrl(options.databaseUrl),
       },
       'migration applied',
     );

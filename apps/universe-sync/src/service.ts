@@ -26,7 +26,6 @@ import {
 import { Queue } from 'bullmq';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
-import type { Config } from './config.js';
 import { startFootprintSampler } from './footprint.js';
 import { createMalformedRowReporter } from './malformed-rows.js';
 import {
@@ -50,7 +49,7 @@ import {
 /** Id of the reconcile job scheduler (one per queue, shared by every replica). */
 export const RECONCILE_SCHEDULER_ID = 'universe-reconcile';
 
-/** Settings of the service (a subset of the app config). */
+/** Settings of the service (`universeSyncOptions` maps them from the config). */
 export interface ServiceSettings {
   bullmqPrefix: string;
   /** Defaults to `universe-sync`; tests use unique names. */
@@ -84,41 +83,6 @@ export interface ServiceRedis {
   producer: RedisClient;
   worker: RedisClient;
   reconcile: RedisClient;
-}
-
-/** The part of the app config the service reads. */
-export type ServiceConfig = Pick<
-  Config,
-  | 'BULLMQ_PREFIX'
-  | 'WORKER_CONCURRENCY'
-  | 'RECONCILE_INTERVAL'
-  | 'RECONCILE_ON_START'
-  | 'RECONCILE_PAGE_SIZE'
-  | 'RECONCILE_FULL_CHECK_EVERY'
-  | 'LISTEN_NOTIFY'
-  | 'DATABASE_URL'
-  | 'PG_NOTIFY_CHANNEL'
-  | 'NOTIFY_MAX_PENDING'
-  | 'REDIS_FOOTPRINT_INTERVAL'
-  | 'REDIS_FOOTPRINT_BUDGET_BYTES'
->;
-
-/** The service's settings for a configuration (the knobs tests turn stay at their defaults). */
-export function serviceSettings(config: ServiceConfig): ServiceSettings {
-  return {
-    bullmqPrefix: config.BULLMQ_PREFIX,
-    concurrency: config.WORKER_CONCURRENCY,
-    reconcileIntervalMs: config.RECONCILE_INTERVAL,
-    reconcileOnStart: config.RECONCILE_ON_START,
-    reconcilePageSize: config.RECONCILE_PAGE_SIZE,
-    reconcileFullCheckEvery: config.RECONCILE_FULL_CHECK_EVERY,
-    listen: config.LISTEN_NOTIFY,
-    databaseUrl: config.DATABASE_URL,
-    notifyChannel: config.PG_NOTIFY_CHANNEL,
-    notifyMaxPending: config.NOTIFY_MAX_PENDING,
-    footprintIntervalMs: config.REDIS_FOOTPRINT_INTERVAL,
-    footprintBudgetBytes: config.REDIS_FOOTPRINT_BUDGET_BYTES,
-  };
 }
 
 /** The running universe-sync: worker, reconcile schedule, LISTEN and their shared parts. */
