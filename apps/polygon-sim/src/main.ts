@@ -1,4 +1,8 @@
-import { registerSimControl, registerSimRest } from '@tickpulse/polygon-sim';
+import {
+  createPolygonSim,
+  registerSimControl,
+  registerSimRest,
+} from '@tickpulse/polygon-sim';
 import {
   createAppLogger,
   createMetricsRegistry,
@@ -8,14 +12,15 @@ import {
   runMain,
 } from '@tickpulse/service-kit';
 import { loadConfig } from './config.js';
-import { createSim } from './sim.js';
 import { registerSimMetrics } from './metrics.js';
+import { polygonSimOptions } from './options.js';
 
 runMain('polygon-sim', async () => {
   const config = loadConfig(process.env);
+  const options = polygonSimOptions(config);
   const logger = createAppLogger('polygon-sim', config);
   const registry = createMetricsRegistry();
-  const sim = createSim(config);
+  const sim = createPolygonSim(options.sim);
   registerSimMetrics(registry, sim);
   const app = createOpsServer({
     logger,
@@ -35,15 +40,13 @@ runMain('polygon-sim', async () => {
       { name: 'http', run: () => app.close() },
     ],
   }).install();
-  const port = await listenOps(app, config.HTTP_PORT);
+  const port = await listenOps(app, options.httpPort);
   logger.info(
     {
       port,
       url: `ws://127.0.0.1:${port}/stocks`,
       rest: `http://127.0.0.1:${port}`,
-      rate: config.SIM_RATE,
-      tickers: config.SIM_TICKERS,
-      keys: config.SIM_API_KEY.length || 'any',
+      ...options.startup,
     },
     'polygon-sim listening',
   );
