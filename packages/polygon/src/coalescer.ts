@@ -57,8 +57,8 @@ export function createCoalescer(opts: CoalescerOptions = {}): Coalescer {
   const maxTickers = opts.maxTickers ?? Number.POSITIVE_INFINITY;
   const capped = Number.isFinite(maxTickers);
   // Capped: every accepted ticker, pending or not, so the cap counts
-  // distinct tickers and not tickers per flush window. Uncapped: only the
-  // pending ones, so tools that never drain a ticker twice stay small.
+  // distinct tickers and not tickers per flush window. Uncapped (tools,
+  // tests): only the pending ones, so memory never outgrows one flush.
   const slots = new Map<string, Slot>();
   /** The pending slots, oldest first. */
   let queue: Slot[] = [];
